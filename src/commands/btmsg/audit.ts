@@ -1,0 +1,37 @@
+import { color } from '../../cli/color.js';
+import { emit, table } from '../../cli/output.js';
+import { parseSince } from '../../msg/time.js';
+import { type Verb, limitOption, withDb } from './shared.js';
+
+export const audit: Verb<{ agent?: string; type?: string; since?: string; limit: number }> = {
+  command: 'audit',
+  describe: 'The audit log, newest last',
+  builder: (y) =>
+    limitOption(
+      y
+        .option('agent', { type: 'string', requiresArg: true, describe: 'Only entries by this agent' })
+        .option('type', { type: 'string', requiresArg: true, describe: 'Only this event type (a trailing * matches a prefix)' })
+        .option('since', { type: 'string', requiresArg: true, describe: 'Only entries since a duration ago (1h, 2d) or a date' }),
+      50,
+      'entries',
+    ),
+  handler: async (argv) => {
+    const { listAudit } = await import('../../db/audit.js');
+    const since = argv.since !== undefined ? parseSince(argv.since) : undefined;
+    const rows = await withDb(argv, (db) => listAudit(db, { agent: argv.agent, type: argv.type, since, limit: argv.limit }));
+    const data = rows.map((r) => {
+      let detail: unknown = r.detail;
+      try {
+        detail = r.detail ? JSON.parse(r.detail) : null;
+      } catch {
+        /* written by the earlier tools as plain text */
+      }
+      return { id: r.id, agent: r.agent_id, type: r.event_type, detail, created_at: r.created_at };
+    });
+    emit(argv.json, data, (es) => {
+      if (!es.length) return [color().dim('no audit entries')];
+      const c = color();
+      return table(es.map((e) => [c.dim(String(e.id)), c.dim(e.created_at), c.bold(e.agent), e.type, typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)]));
+    });
+  },
+};

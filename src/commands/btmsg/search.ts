@@ -1,0 +1,31 @@
+import { color } from '../../cli/color.js';
+import { emit, shortId } from '../../cli/output.js';
+import { type Verb, limitOption, myId, withDb } from './shared.js';
+
+export const search: Verb<{ query: string[]; limit: number; raw?: boolean }> = {
+  command: 'search <query..>',
+  describe: 'Full-text search over messages and channels you can see, best first',
+  builder: (y) =>
+    limitOption(
+      y.positional('query', { type: 'string', array: true }).option('raw', { type: 'boolean', describe: 'Pass the query to FTS5 as is (AND, OR, NEAR, prefix*)' }),
+      20,
+      'hits',
+    ),
+  handler: async (argv) => {
+    const { search: find } = await import('../../msg/messages.js');
+    const hits = await withDb(argv, (db) => find(db, myId(), argv.query.map(String).join(' '), { limit: argv.limit, raw: argv.raw }));
+    emit(
+      argv.json,
+      hits.map((h) => ({ ...h, snippet: h.snippet.replace(/[\x01\x02]/g, '') })),
+      () => {
+        if (!hits.length) return [color().dim('no matches')];
+        const c = color();
+        return hits.map(
+          (h) =>
+            `${c.bold(h.kind === 'channel' ? h.id.slice(0, 8) : shortId(h.id))}  ${c.dim(h.created_at.slice(5, 16))}  ${h.from} → ${h.to}  ` +
+            h.snippet.replace(/\s+/g, ' ').replace(/\x01/g, c.level ? '\x1b[1;33m' : '[').replace(/\x02/g, c.level ? '\x1b[22;39m' : ']'),
+        );
+      },
+    );
+  },
+};

@@ -1,0 +1,65 @@
+import { Exit, UserError } from '../../cli/errors.js';
+import { emit } from '../../cli/output.js';
+import { parseDuration } from '../../msg/time.js';
+import { type Verb, channelLine, messageBlock, myId } from './shared.js';
+
+export const wait: Verb<{ timeout?: string; from?: string; channel?: string }> = {
+  command: 'wait',
+  describe: 'Block until a new message for you arrives, then print it (exit 6 on timeout)',
+  builder: (y) =>
+    y
+      .option('timeout', { alias: 't', type: 'string', requiresArg: true, describe: 'Give up after this long (seconds, or 30s, 5m, 1h); default: wait forever' })
+      .option('from', { type: 'string', requiresArg: true, describe: 'Only a direct message from this agent' })
+      .option('channel', { alias: 'c', type: 'string', requiresArg: true, describe: 'Wait for a new post in this channel instead' })
+      .conflicts('from', 'channel'),
+  handler: async (argv) => {
+    const timeoutS = argv.timeout !== undefined ? parseDuration(argv.timeout, 'timeout') : undefined;
+    const [{ openDb }, { resolveDbPath }, { watchDb }, agents, messages, channels] = await Promise.all([
+      import('../../db/open.js'),
+      import('../../db/path.js'),
+      import('../../db/watch.js'),
+      import('../../msg/agents.js'),
+      import('../../msg/messages.js'),
+      import('../../msg/channels.js'),
+    ]);
+    const db = openDb({ path: argv.db });
+    let stop = () => {};
+    try {
+      const me = agents.requireAgent(db, myId());
+      const from = argv.from !== undefined ? agents.requireOther(db, argv.from).id : null;
+      const cursor = argv.channel !== undefined ? channels.waitCursor(db, me, argv.channel) : undefined;
+      const check = () =>
+        cursor
+          ? (() => {
+              const m = channels.nextChannelMessage(db, me, cursor.channel.id, cursor.after);
+              return m ? { kind: 'channel' as const, ...m } : undefined;
+            })()
+          : (() => {
+              const m = messages.takeNext(db, me, from);
+              return m ? { kind: 'message' as const, ...m } : undefined;
+            })();
+      const found = await new Promise<ReturnType<typeof check>>((resolvePromise, reject) => {
+        const attempt = () => {
+          try {
+            const m = check();
+            if (m) resolvePromise(m);
+          } catch (e) {
+            reject(e);
+          }
+        };
+        // Watch first, then look: nothing that lands in between is missed.
+        stop = watchDb(resolveDbPath(argv.db).path, attempt);
+        if (timeoutS !== undefined) setTimeout(() => resolvePromise(undefined), timeoutS * 1000).unref();
+        attempt();
+      });
+      if (!found) {
+        const what = cursor ? `post in #${cursor.channel.name}` : from ? `message from ${from}` : 'message';
+        throw new UserError(`no new ${what} within ${argv.timeout}`, undefined, Exit.TIMEOUT);
+      }
+      emit(argv.json, found, (m) => (m.kind === 'channel' ? [channelLine(m)] : messageBlock(m)));
+    } finally {
+      stop();
+      db.close();
+    }
+  },
+};

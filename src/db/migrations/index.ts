@@ -1,0 +1,14 @@
+import type { Db } from '../open.js';
+import { legacy } from './0001-legacy.js';
+import { messaging } from './0002-messaging.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL script, or a function for steps SQL alone cannot express. Runs inside the transaction. */
+  up: string | ((db: Db) => void);
+}
+
+/** Ordered; each version exactly one more than the last. */
+export const migrations: Migration[] = [legacy, messaging];
+export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -1,0 +1,181 @@
+import { notFound, notPermitted, usage } from '../cli/errors.js';
+import {
+  type AgentRow,
+  type AgentStatusRow,
+  addContact,
+  allContacts,
+  contactsOf,
+  getAgent,
+  listAgentStatus,
+  recordHeartbeat,
+  touchAgent,
+  upsertAgent,
+} from '../db/agents.js';
+import { audit } from '../db/audit.js';
+import { unreadCount } from '../db/messages.js';
+import { type Db, writeTx } from '../db/open.js';
+import { ADMIN, ROLES, ROLE_TIERS, isRole } from './roles.js';
+
+/** Seconds without a heartbeat after which an agent that used to send them counts as stale. */
+export const STALE_AFTER_SECONDS = 300;
+
+const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function validateAgentId(id: string, what = 'agent id'): string {
+  if (id === '') throw usage(`${what} is empty`);
+  if (!AGENT_ID.test(id)) {
+    throw usage(`invalid ${what} '${id}'`, 'use 1-64 letters, digits, dot, dash or underscore, starting with a letter or digit');
+  }
+  return id;
+}
+
+/** The calling agent: `id` must be set (BTMSG_AGENT_ID) and registered. */
+export function requireAgent(db: Db, id: string | undefined): AgentRow {
+  if (id === undefined || id === '') {
+    throw usage('BTMSG_AGENT_ID is not set', 'export BTMSG_AGENT_ID=<your agent id> (the operator is "admin")');
+  }
+  const me = getAgent(db, id);
+  if (!me) throw notFound(`BTMSG_AGENT_ID '${id}' is not a registered agent`, 'register it: btmsg register <id> <name> <role> <group>');
+  return me;
+}
+
+/** Looks up another agent by id, with a not-found error that says where to look. */
+export function requireOther(db: Db, id: string, what = 'agent'): AgentRow {
+  validateAgentId(id, `${what} id`);
+  const a = getAgent(db, id);
+  if (!a) throw notFound(`unknown ${what} '${id}'`, 'btmsg status lists the registered agents');
+  return a;
+}
+
+/** Who may change agents and contacts: the operator and managers. */
+function requireManager(actor: AgentRow, what: string): void {
+  if (actor.tier !== 0 && actor.role !== 'manager') {
+    throw notPermitted(`${actor.id} (${actor.role}) may not ${what}`, 'ask the operator or a manager');
+  }
+}
+
+export interface RegisterOptions {
+  id: string;
+  name: string;
+  role: string;
+  group: string;
+  tier?: number;
+  model?: string;
+  cwd?: string;
+}
+
+export function register(db: Db, actorId: string, o: RegisterOptions): { agent: AgentRow; result: 'created' | 'updated' } {
+  validateAgentId(o.id);
+  if (o.id === ADMIN) throw notPermitted('admin is the built-in operator and cannot be re-registered');
+  if (!isRole(o.role)) throw usage(`unknown role '${o.role}'`, `roles: ${ROLES.filter((r) => r !== 'admin').join(', ')}`);
+  if (o.role === 'admin') throw usage("role 'admin' is reserved for the built-in operator");
+  if (o.name.trim() === '') throw usage('name is empty');
+  if (o.group.trim() === '') throw usage('group is empty');
+  const tier = o.tier ?? ROLE_TIERS[o.role];
+  if (!Number.isInteger(tier) || tier < 1 || tier > 9) throw usage(`invalid tier ${o.tier}`, 'tiers run from 1 to 9 (0 is the operator)');
+  return writeTx(db, () => {
+    const actor = requireAgent(db, actorId);
+    requireManager(actor, 'register agents');
+    const result = upsertAgent(db, { id: o.id, name: o.name, role: o.role, group_id: o.group, tier, model: o.model ?? null, cwd: o.cwd ?? null });
+    audit(db, actor.id, result === 'created' ? 'agent_registered' : 'agent_updated', { agent: o.id, role: o.role, group: o.group, tier });
+    return { agent: getAgent(db, o.id)!, result };
+  });
+}
+
+export function allow(db: Db, actorId: string, from: string, to: string, bidirectional: boolean): { added: [string, string][] } {
+  return writeTx(db, () => {
+    const actor = requireAgent(db, actorId);
+    requireManager(actor, 'change contacts');
+    requireOther(db, from);
+    requireOther(db, to);
+    if (from === to) throw usage('an agent cannot be its own contact');
+    const added: [string, string][] = [];
+    if (addContact(db, from, to)) added.push([from, to]);
+    if (bidirectional && addContact(db, to, from)) added.push([to, from]);
+    if (added.length) audit(db, actor.id, 'contact_added', { from, to, bidirectional });
+    return { added };
+  });
+}
+
+export type Liveness = 'alive' | 'stale' | 'none';
+
+export function liveness(heartbeat: number | null | undefined, nowSeconds = Math.floor(Date.now() / 1000)): Liveness {
+  if (heartbeat === null || heartbeat === undefined) return 'none';
+  return nowSeconds - heartbeat <= STALE_AFTER_SECONDS ? 'alive' : 'stale';
+}
+
+export interface AgentView {
+  id: string;
+  name: string;
+  role: string;
+  group: string;
+  tier: number;
+  model: string | null;
+  cwd: string | null;
+  status: string | null;
+  managed: boolean;
+  last_active_at: string | null;
+  heartbeat: number | null;
+  liveness: Liveness;
+  unread?: number;
+}
+
+export const toAgentView = (a: AgentRow & { heartbeat?: number | null; unread?: number }): AgentView => ({
+  id: a.id,
+  name: a.name,
+  role: a.role,
+  group: a.group_id,
+  tier: a.tier,
+  model: a.model,
+  cwd: a.cwd,
+  status: a.status,
+  managed: a.managed === 1,
+  last_active_at: a.last_active_at,
+  heartbeat: a.heartbeat ?? null,
+  liveness: liveness(a.heartbeat),
+  ...(a.unread !== undefined ? { unread: a.unread } : {}),
+});
+
+export const status = (db: Db): AgentView[] => listAgentStatus(db).map(toAgentView);
+
+/** The agents `me` may message directly. The operator may message everyone. */
+export function contacts(db: Db, meId: string | undefined): AgentView[] {
+  const me = requireAgent(db, meId);
+  if (me.tier === 0) return listAgentStatus(db).filter((a) => a.id !== me.id).map((a: AgentStatusRow) => toAgentView({ ...a, unread: undefined }));
+  const list = contactsOf(db, me.id).map((a) => toAgentView({ ...a, unread: undefined }));
+  if (!list.some((a) => a.id === ADMIN)) {
+    const admin = getAgent(db, ADMIN);
+    if (admin) list.unshift(toAgentView(admin));
+  }
+  return list;
+}
+
+export function whoami(db: Db, meId: string | undefined): AgentView & { unread: number; contacts: number } {
+  const me = requireAgent(db, meId);
+  const hb = listAgentStatus(db).find((a) => a.id === me.id);
+  return { ...toAgentView({ ...me, heartbeat: hb?.heartbeat ?? null }), unread: unreadCount(db, me.id), contacts: contacts(db, me.id).length };
+}
+
+export interface Graph {
+  nodes: { id: string; role: string; group: string; tier: number }[];
+  edges: { from: string; to: string; mutual: boolean }[];
+}
+
+export function graph(db: Db): Graph {
+  const nodes = status(db).map((a) => ({ id: a.id, role: a.role, group: a.group, tier: a.tier }));
+  const pairs = allContacts(db);
+  const set = new Set(pairs.map((p) => `${p.agent_id}\0${p.contact_id}`));
+  const edges = pairs.map((p) => ({ from: p.agent_id, to: p.contact_id, mutual: set.has(`${p.contact_id}\0${p.agent_id}`) }));
+  return { nodes, edges };
+}
+
+/** Records that `me` is alive now; returns the unix time stored. */
+export function heartbeat(db: Db, meId: string | undefined): { agent: string; timestamp: number } {
+  return writeTx(db, () => {
+    const me = requireAgent(db, meId);
+    const now = Math.floor(Date.now() / 1000);
+    recordHeartbeat(db, me.id, now);
+    touchAgent(db, me.id);
+    return { agent: me.id, timestamp: now };
+  });
+}

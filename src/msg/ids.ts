@@ -1,0 +1,18 @@
+import { notFound, usage } from '../cli/errors.js';
+
+/**
+ * Resolves a full id or a unique prefix. `lookup` returns up to ten ids that start
+ * with the prefix; none is not-found, several is a usage error listing them.
+ */
+export function resolvePrefix(prefix: string, what: string, lookup: (prefix: string) => string[]): string {
+  const p = prefix.trim();
+  if (p === '') throw usage(`${what} id is empty`);
+  const ids = lookup(p);
+  if (ids.length === 0) throw notFound(`no ${what} with id '${p}'`);
+  if (ids.length === 1) return ids[0]!;
+  if (ids.includes(p)) return p;
+  throw usage(
+    `${what} id '${p}' is ambiguous`,
+    `it matches ${ids.length >= 10 ? 'at least 10' : ids.length}: ${ids.map((i) => i.slice(0, Math.max(8, p.length + 2))).join(', ')}; give more characters`,
+  );
+}

@@ -1,0 +1,16 @@
+/** Roles and their default tiers: admin 0; manager, architect, tester, reviewer 1; project 2. */
+export const ROLE_TIERS = {
+  admin: 0,
+  manager: 1,
+  architect: 1,
+  tester: 1,
+  reviewer: 1,
+  project: 2,
+} as const;
+export type Role = keyof typeof ROLE_TIERS;
+export const ROLES = Object.keys(ROLE_TIERS) as Role[];
+
+export const isRole = (s: string): s is Role => Object.prototype.hasOwnProperty.call(ROLE_TIERS, s);
+
+/** The built-in operator: tier 0, may message anyone, anyone may message it. */
+export const ADMIN = 'admin';
