@@ -42,7 +42,7 @@ for (const name of names) {
 const scratch = mkdtempSync(join(tmpdir(), 'agor-build-'));
 try {
   for (const name of names) {
-    const warm = { btmsg: ['inbox', '--json'] }[name] ?? ['--help'];
+    const warm = { btmsg: ['inbox', '--json'], bttask: ['list', '--json'] }[name] ?? ['--help'];
     execFileSync(process.execPath, [`dist/${name}.cjs`, ...warm], {
       env: { ...process.env, AGOR_BUILD_CODE_CACHE: '1', AGOR_DB: join(scratch, 'warm.db'), BTMSG_AGENT_ID: 'admin' },
       stdio: 'ignore',

@@ -40,6 +40,15 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+const DASH = '\0-';
+
+function restoreDash(argv: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(argv)) {
+    if (v === DASH) argv[k] = '-';
+    else if (Array.isArray(v)) argv[k] = v.map((x) => (x === DASH ? '-' : x));
+  }
+}
+
 function verbName(c: AnyVerb): string {
   return c.command.split(' ')[0]!;
 }
@@ -75,7 +84,10 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
       const near = verbs.filter((v) => distance(v, first) <= 2).sort((a, b) => distance(a, first) - distance(b, first));
       throw usage(`unknown verb '${first}'`, near.length ? `did you mean ${near[0]}? (${spec.name} --help lists the verbs)` : `${spec.name} --help lists the verbs`);
     }
-    await yargs(argv)
+    // yargs drops a lone "-" positional (yargs/yargs#1312), which means stdin here:
+    // hide it behind a NUL (never present in real argv) and restore it after parsing.
+    await yargs(argv.map((a) => (a === '-' ? DASH : a)))
+      .middleware(restoreDash, true)
       .scriptName(spec.name)
       .usage(`$0 <verb> [options]\n\n${spec.describe}`)
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
@@ -90,8 +102,11 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
       .epilog(spec.epilog ?? `Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy. See man ${spec.name}.`)
       .wrap(Math.min(100, process.stdout.columns || 80))
       .fail((msg, err) => {
-        if (err) throw err;
-        throw usage(msg ?? 'invalid arguments', `${spec.name} --help shows the usage`);
+        // yargs re-wraps errors thrown by coerce callbacks, and reports a missing option
+        // value, as YError: both are usage mistakes, not bugs.
+        if (err && !(err instanceof UserError) && err.name !== 'YError') throw err;
+        if (err instanceof UserError) throw err;
+        throw usage(msg ?? err?.message ?? 'invalid arguments', `${spec.name} --help shows the usage`);
       })
       .parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : Exit.OK;

@@ -13,6 +13,7 @@ import {
 } from '../db/agents.js';
 import { audit } from '../db/audit.js';
 import { unreadCount } from '../db/messages.js';
+import { renewAgentLeases } from '../db/tasks.js';
 import { type Db, writeTx } from '../db/open.js';
 import { ADMIN, ROLES, ROLE_TIERS, isRole } from './roles.js';
 
@@ -169,13 +170,16 @@ export function graph(db: Db): Graph {
   return { nodes, edges };
 }
 
-/** Records that `me` is alive now; returns the unix time stored. */
-export function heartbeat(db: Db, meId: string | undefined): { agent: string; timestamp: number } {
+/**
+ * Records that `me` is alive now and renews the task leases it holds (those of `runId`
+ * when given, so a dead incarnation's leases are not kept alive by a new one).
+ */
+export function heartbeat(db: Db, meId: string | undefined, runId: string | null = null): { agent: string; timestamp: number; leases_renewed: number } {
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const now = Math.floor(Date.now() / 1000);
     recordHeartbeat(db, me.id, now);
     touchAgent(db, me.id);
-    return { agent: me.id, timestamp: now };
+    return { agent: me.id, timestamp: now, leases_renewed: renewAgentLeases(db, me.id, runId, now) };
   });
 }

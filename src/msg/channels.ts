@@ -160,3 +160,14 @@ export function nextChannelMessage(db: Db, me: AgentRow, channelId: string, afte
   const row = channelMessagesAfter(db, channelId, after, me.id);
   return row ? toChannelMessage(row) : undefined;
 }
+
+/**
+ * Posts on the tools' behalf to a channel they keep (#review-queue, #review-log),
+ * creating it on first use with `members`. Call inside a write transaction.
+ */
+export function postSystem(db: Db, actor: AgentRow, name: string, content: string, members: string[] = []): ChannelMessage {
+  const c = ensureChannel(db, name, actor, members);
+  const row = insertChannelMessage(db, { id: randomUUID(), channel_id: c.id, from_agent: actor.id, content, flags: null });
+  audit(db, actor.id, 'channel_message', { id: row.id, channel: c.name, bytes: Buffer.byteLength(content) });
+  return toChannelMessage(row);
+}

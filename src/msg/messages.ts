@@ -265,3 +265,14 @@ export function takeNext(db: Db, me: AgentRow, from: string | null): Message | u
     return toMessage(getMessage(db, row.id)!);
   });
 }
+
+/**
+ * A message the tools send on an agent's behalf (task assigned, review requested):
+ * no contact check, but the same delivery rules, audit and dead letters as `send`.
+ * Call inside a write transaction.
+ */
+export function notifyAgent(db: Db, from: AgentRow, toId: string, content: string): SendResult | undefined {
+  const to = getAgent(db, toId);
+  if (!to || to.id === from.id) return undefined;
+  return store(db, from, to, content, null, 'message_sent');
+}

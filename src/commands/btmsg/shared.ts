@@ -1,47 +1,11 @@
-import type { Argv } from 'yargs';
 import { color } from '../../cli/color.js';
-import { usage } from '../../cli/errors.js';
 import { oneLine, shortId, termWidth } from '../../cli/output.js';
-import type { GlobalArgs, Verb } from '../../cli/run.js';
-import type { Db } from '../../db/open.js';
 import { revealInvisible } from '../../msg/injection.js';
 import type { ChannelMessage, DeadLetter, Message } from '../../msg/views.js';
 
 export type { Verb } from '../../cli/run.js';
 
-/** The calling agent's id, from BTMSG_AGENT_ID (undefined when unset). */
-export const myId = (): string | undefined => process.env.BTMSG_AGENT_ID || undefined;
-
-/** Who performs an admin verb: the calling agent, or the operator at a plain shell. */
-export const actorId = (): string => process.env.BTMSG_AGENT_ID || 'admin';
-
-/**
- * Opens the database for one verb and always closes it. Imported lazily so that
- * --help and usage errors never load the native SQLite addon.
- */
-export async function withDb<T>(argv: GlobalArgs, fn: (db: Db) => T): Promise<T> {
-  const { openDb } = await import('../../db/open.js');
-  const db = openDb({ path: argv.db });
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-export function limitOption<T>(y: Argv<T>, dflt: number, what = 'entries') {
-  return y.option('limit', {
-    alias: 'n',
-    type: 'number',
-    default: dflt,
-    describe: `Show at most N ${what}`,
-    coerce: (v: unknown) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 100000) throw usage(`invalid --limit '${String(v)}'`, 'give a whole number from 1 to 100000');
-      return n;
-    },
-  });
-}
+export { actorId, limitOption, myId, withDb } from '../../cli/verb.js';
 
 const FLAG_TEXT: Record<string, string> = {
   ignore_instructions: 'tells the reader to ignore its instructions',

@@ -1,0 +1,39 @@
+import type { Argv } from 'yargs';
+import type { Db } from '../db/open.js';
+import { usage } from './errors.js';
+import type { GlobalArgs } from './run.js';
+
+/** The calling agent's id, from BTMSG_AGENT_ID (undefined when unset). */
+export const myId = (): string | undefined => process.env.BTMSG_AGENT_ID || undefined;
+
+/** Who performs an admin verb: the calling agent, or the operator at a plain shell. */
+export const actorId = (): string => process.env.BTMSG_AGENT_ID || 'admin';
+
+/**
+ * Opens the database for one verb and always closes it. Imported lazily so that
+ * --help and usage errors never load the native SQLite addon.
+ */
+export async function withDb<T>(argv: GlobalArgs, fn: (db: Db) => T): Promise<T> {
+  const { openDb } = await import('../db/open.js');
+  const db = openDb({ path: argv.db });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+export function limitOption<T>(y: Argv<T>, dflt: number, what = 'entries') {
+  return y.option('limit', {
+    alias: 'n',
+    type: 'number',
+    default: dflt,
+    describe: `Show at most N ${what}`,
+    coerce: (v: unknown) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 100000) throw usage(`invalid --limit '${String(v)}'`, 'give a whole number from 1 to 100000');
+      return n;
+    },
+  });
+}
+

@@ -1,0 +1,19 @@
+import { color } from '../../cli/color.js';
+import { emit, shortId } from '../../cli/output.js';
+import { parseDuration } from '../../msg/time.js';
+import { type Verb, myId, withBoard } from './shared.js';
+
+export const claim: Verb<{ id?: string; lease?: string }> = {
+  command: 'claim [id]',
+  describe: 'Take a task (or the first ready one) atomically, with a lease; exit 3 when nothing is ready',
+  builder: (y) =>
+    y
+      .positional('id', { type: 'string', describe: 'Task id (default: the first ready task)' })
+      .option('lease', { alias: 'l', type: 'string', requiresArg: true, describe: 'Lease length: 90s, 15m, 2h (default 30m)' }),
+  handler: async (argv) => {
+    const leaseSeconds = argv.lease !== undefined ? parseDuration(argv.lease, 'lease') : undefined;
+    const b = await import('../../task/board.js');
+    const t = await withBoard(argv, (db) => b.claim(db, myId(), { id: argv.id, leaseSeconds, runId: process.env.AGOR_RUN_ID || null }));
+    emit(argv.json, t, (x) => [`claimed ${color().bold(shortId(x.id))} ${x.title}`, color().dim(`lease until ${x.lease?.expires_at}; renew with bttask renew ${shortId(x.id)} or btmsg heartbeat`)]);
+  },
+};

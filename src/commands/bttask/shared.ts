@@ -1,0 +1,80 @@
+import type { Argv } from 'yargs';
+import { color } from '../../cli/color.js';
+import { usage } from '../../cli/errors.js';
+import { oneLine, shortId, termWidth } from '../../cli/output.js';
+import type { GlobalArgs } from '../../cli/run.js';
+import { withDb } from '../../cli/verb.js';
+import type { Db } from '../../db/open.js';
+import type { Task } from '../../task/views.js';
+
+export type { Verb } from '../../cli/run.js';
+export { limitOption, myId } from '../../cli/verb.js';
+
+/**
+ * Opens the board for one verb: first returns tasks whose lease lapsed (so every
+ * listing is current), then runs `fn`.
+ */
+export async function withBoard<T>(argv: GlobalArgs, fn: (db: Db) => T): Promise<T> {
+  const { reapExpiredLeases } = await import('../../task/board.js');
+  return withDb(argv, (db) => {
+    reapExpiredLeases(db);
+    return fn(db);
+  });
+}
+
+export function expectVersionOption<T>(y: Argv<T>) {
+  return y.option('expect-version', {
+    type: 'number',
+    requiresArg: true,
+    describe: 'Only if the task is still at this version (else exit 5)',
+    coerce: (v: unknown) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw usage(`invalid --expect-version '${String(v)}'`, 'give the version bttask show printed');
+      return n;
+    },
+  });
+}
+
+const PRIORITY_COLOR: Record<string, (s: string) => string> = {
+  critical: (s) => color().red.bold(s),
+  high: (s) => color().yellow(s),
+  medium: (s) => color().cyan(s),
+  low: (s) => color().dim(s),
+};
+export const priorityLabel = (p: string, text = p) => (PRIORITY_COLOR[p] ?? ((s: string) => s))(text);
+
+const STATE_COLOR: Record<string, (s: string) => string> = {
+  todo: (s) => color().white(s),
+  progress: (s) => color().blue(s),
+  review: (s) => color().magenta(s),
+  done: (s) => color().green(s),
+  blocked: (s) => color().red(s),
+};
+export const stateLabel = (s: string) => (STATE_COLOR[s] ?? ((x: string) => x))(s);
+
+export function leaseText(t: Task): string {
+  if (!t.lease) return '';
+  const s = t.lease.seconds_left;
+  return color().dim(` [lease ${t.lease.agent}, ${s < 120 ? `${s}s` : `${Math.round(s / 60)}m`} left]`);
+}
+
+/** One list line per task. */
+export function taskLine(t: Task): string {
+  const c = color();
+  const who = t.assigned_to ? `@${t.assigned_to}` : c.dim('unassigned');
+  const room = Math.max(20, termWidth() - 48);
+  return `${c.bold(shortId(t.id))}  ${stateLabel(t.status.padEnd(8))} ${priorityLabel(t.priority, t.priority.padEnd(8))} ${oneLine(t.title, room)}  ${who}${leaseText(t)}`;
+}
+
+export function taskHeader(t: Task): string[] {
+  const c = color();
+  const lines = [
+    `${c.bold(t.title)}`,
+    `${c.dim('id')}        ${t.id}  ${c.dim(`v${t.version}`)}`,
+    `${c.dim('state')}     ${stateLabel(t.status)}   ${c.dim('priority')} ${priorityLabel(t.priority)}`,
+    `${c.dim('assignee')}  ${t.assigned_to ?? 'nobody'}${leaseText(t)}`,
+    `${c.dim('created')}   ${t.created_at} UTC by ${t.created_by}   ${c.dim('updated')} ${t.updated_at} UTC`,
+  ];
+  if (t.parent_task_id) lines.push(`${c.dim('parent')}    ${t.parent_task_id}`);
+  return lines;
+}
