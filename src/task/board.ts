@@ -457,14 +457,7 @@ export function depRm(db: Db, meId: string | undefined, taskRef: string, onRef: 
   return show(db, meId, taskRef);
 }
 
-export interface TaskSearchResult {
-  kind: 'task' | 'comment';
-  task_id: string;
-  title: string;
-  status: string;
-  snippet: string;
-  rank: number;
-}
+export type TaskSearchResult = T.TaskSearchHit;
 
 export function search(db: Db, meId: string | undefined, query: string, limit: number): TaskSearchResult[] {
   const me = requireAgent(db, meId);
