@@ -1,0 +1,328 @@
+import { CronExpressionParser } from 'cron-parser';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { LineCounter, type Node, type Pair, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { UserError, usage } from '../cli/errors.js';
+import { type Role, ROLES } from '../msg/roles.js';
+
+/** The file `agor` reads when no -f is given. */
+export const CONFIG_FILE = 'agor.yaml';
+
+export interface RestartPolicy {
+  maxRetries: number;
+  backoffMs: number;
+  backoffCapMs: number;
+  stableAfterMs: number;
+}
+
+export interface Schedule {
+  cron: string;
+  tz: string;
+  prompt: string;
+  /** Resolved: the schedule's own, else the agent's `timeout` when set, else 1500 s. */
+  timeoutMs: number;
+}
+
+export interface AgentConfig {
+  id: string;
+  name: string;
+  role: Exclude<Role, 'admin'>;
+  /** argv; "{prompt}" in any element is replaced by the wake prompt. */
+  command: string[];
+  promptVia: 'arg' | 'stdin' | 'env';
+  cwd: string;
+  env: Record<string, string>;
+  model: string | null;
+  mode: 'service' | 'on-demand';
+  restart: RestartPolicy;
+  stallAfterMs: number;
+  onStall: 'none' | 'restart' | 'kill';
+  timeoutMs: number;
+  stopGraceMs: number;
+  schedules: Schedule[];
+  wake: { strategy: 'persistent' | 'on-demand' | 'smart'; threshold: number };
+  contacts: string[];
+}
+
+export interface GroupConfig {
+  file: string;
+  group: string;
+  maxConcurrent: number;
+  agents: AgentConfig[];
+}
+
+export const DEFAULTS = {
+  restart: { maxRetries: 5, backoffMs: 1000, backoffCapMs: 30_000, stableAfterMs: 5 * 60_000 },
+  stallAfterMs: 15 * 60_000,
+  timeoutMs: 30 * 60_000,
+  scheduleTimeoutMs: 1500_000,
+  stopGraceMs: 10_000,
+  maxConcurrent: 8,
+  threshold: 0.5,
+} as const;
+
+/** A configuration error that names the file, line, column and key. */
+export class ConfigError extends UserError {
+  constructor(file: string, line: number | undefined, key: string, message: string, hint?: string) {
+    super(`${file}${line ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${message}`, hint);
+  }
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+interface Ctx {
+  file: string;
+  lines: LineCounter;
+}
+
+function lineOf(ctx: Ctx, node: Node | null | undefined): number | undefined {
+  const start = node?.range?.[0];
+  return start === undefined ? undefined : ctx.lines.linePos(start).line;
+}
+
+function fail(ctx: Ctx, node: Node | null | undefined, key: string, message: string, hint?: string): never {
+  throw new ConfigError(ctx.file, lineOf(ctx, node), key, message, hint);
+}
+
+/** Reads one mapping's pairs, refusing keys not in `allowed`. */
+function entries(ctx: Ctx, node: Node | null | undefined, key: string, allowed: readonly string[]): Map<string, Pair<Node, Node>> {
+  if (!isMap(node)) fail(ctx, node, key, 'must be a mapping (key: value lines)');
+  const out = new Map<string, Pair<Node, Node>>();
+  for (const pair of node.items as Pair<Node, Node>[]) {
+    const k = isScalar(pair.key) ? String(pair.key.value) : '';
+    const full = key ? `${key}.${k}` : k;
+    if (!allowed.includes(k)) fail(ctx, pair.key, full, 'unknown key', `allowed here: ${allowed.join(', ')}`);
+    if (out.has(k)) fail(ctx, pair.key, full, 'appears twice');
+    out.set(k, pair);
+  }
+  return out;
+}
+
+function str(ctx: Ctx, node: Node | null | undefined, key: string): string {
+  if (!isScalar(node) || typeof node.value !== 'string' || node.value.trim() === '') fail(ctx, node, key, 'must be a non-empty string');
+  return node.value;
+}
+
+function oneOf<T extends string>(ctx: Ctx, node: Node | null | undefined, key: string, values: readonly T[]): T {
+  const v = isScalar(node) ? String(node.value) : undefined;
+  if (v === undefined || !values.includes(v as T)) fail(ctx, node, key, `must be one of ${values.join(', ')}${v !== undefined ? ` (got '${v}')` : ''}`);
+  return v as T;
+}
+
+function int(ctx: Ctx, node: Node | null | undefined, key: string, min: number, max: number): number {
+  const v = isScalar(node) ? node.value : undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(ctx, node, key, `must be a whole number from ${min} to ${max}`);
+  return v;
+}
+
+/** "30s", "15m", "1h", "500ms" or a number of seconds -> milliseconds, within bounds. */
+function duration(ctx: Ctx, node: Node | null | undefined, key: string, minMs: number, maxMs: number): number {
+  const v = isScalar(node) ? node.value : undefined;
+  let ms: number | undefined;
+  if (typeof v === 'number' && v >= 0) ms = v * 1000;
+  else if (typeof v === 'string') {
+    const m = DURATION.exec(v.trim());
+    if (m) ms = Number(m[1]) * UNIT_MS[m[2] ?? 's']!;
+  }
+  if (ms === undefined || !Number.isFinite(ms)) fail(ctx, node, key, `must be a duration like 30s, 15m or 2h (got ${JSON.stringify(v)})`);
+  if (ms < minMs || ms > maxMs) fail(ctx, node, key, `must be between ${fmt(minMs)} and ${fmt(maxMs)} (got ${fmt(ms)})`);
+  return ms;
+}
+
+const fmt = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
+/** True when `cmd` names an executable: a path, or a name found on PATH. */
+export function commandExists(cmd: string, cwd: string, path = process.env.PATH ?? ''): boolean {
+  const candidates = cmd.includes('/') ? [isAbsolute(cmd) ? cmd : resolve(cwd, cmd)] : path.split(delimiter).filter(Boolean).map((d) => join(d, cmd));
+  return candidates.some((c) => {
+    try {
+      accessSync(c, constants.X_OK);
+      return statSync(c).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+export function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const AGENT_KEYS = [
+  'name', 'role', 'command', 'prompt_via', 'cwd', 'env', 'model', 'mode', 'restart', 'stall_after', 'on_stall', 'timeout',
+  'stop_grace', 'schedules', 'wake', 'contacts', 'sandbox', 'limits', 'secrets',
+] as const;
+const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const WORKER_ROLES = ROLES.filter((r) => r !== 'admin') as Exclude<Role, 'admin'>[];
+
+function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string): AgentConfig {
+  const k = `agents.${id}`;
+  if (!AGENT_ID.test(id)) fail(ctx, idNode, k, 'agent ids are 1-64 letters, digits, dot, dash or underscore');
+  if (id === 'admin') fail(ctx, idNode, k, "'admin' is the built-in operator");
+  const e = entries(ctx, node, k, AGENT_KEYS);
+  const get = (key: string) => e.get(key)?.value;
+  for (const later of ['sandbox', 'limits', 'secrets'] as const) {
+    const p = e.get(later);
+    if (p) {
+      if (!isMap(p.value)) fail(ctx, p.value, `${k}.${later}`, 'must be a mapping');
+      fail(ctx, p.key as Node, `${k}.${later}`, 'not supported yet', `remove the ${later} key for now; this version of agor does not apply it`);
+    }
+  }
+  const cwdNode = get('cwd');
+  const cwd = cwdNode ? resolve(baseDir, str(ctx, cwdNode, `${k}.cwd`)) : baseDir;
+  const cmdNode = get('command');
+  if (!cmdNode) fail(ctx, node, `${k}.command`, 'is required', 'e.g. command: ["claude", "-p", "{prompt}"]');
+  let command: string[];
+  if (isSeq(cmdNode)) {
+    command = cmdNode.items.map((n, i) => {
+      if (!isScalar(n) || (typeof n.value !== 'string' && typeof n.value !== 'number')) fail(ctx, n as Node, `${k}.command[${i}]`, 'must be a string');
+      return String(n.value);
+    });
+    if (!command.length || command[0]!.trim() === '') fail(ctx, cmdNode, `${k}.command`, 'must not be empty');
+  } else {
+    fail(ctx, cmdNode, `${k}.command`, 'must be a list of arguments (argv)', `e.g. command: ["sh", "-c", "echo hi"]`);
+  }
+  if (!commandExists(command[0]!, cwd)) fail(ctx, cmdNode, `${k}.command`, `'${command[0]}' is not an executable file or on PATH`);
+  const hasPlaceholder = command.some((a) => a.includes('{prompt}'));
+  const promptVia = get('prompt_via') ? oneOf(ctx, get('prompt_via'), `${k}.prompt_via`, ['arg', 'stdin', 'env'] as const) : hasPlaceholder ? 'arg' : 'env';
+  const env: Record<string, string> = {};
+  if (get('env')) {
+    const envNode = get('env');
+    if (!isMap(envNode)) fail(ctx, envNode, `${k}.env`, 'must be a mapping of NAME: value');
+    for (const p of envNode.items as Pair<Node, Node>[]) {
+      const name = isScalar(p.key) ? String(p.key.value) : '';
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(ctx, p.key, `${k}.env.${name}`, 'is not a valid variable name');
+      const v = isScalar(p.value) ? p.value.value : undefined;
+      if (v === null || v === undefined || typeof v === 'object') fail(ctx, p.value, `${k}.env.${name}`, 'must be a string, number or boolean');
+      env[name] = String(v);
+    }
+  }
+  const restart: RestartPolicy = { ...DEFAULTS.restart };
+  if (get('restart')) {
+    const r = entries(ctx, get('restart'), `${k}.restart`, ['max_retries', 'backoff', 'backoff_cap', 'stable_after']);
+    if (r.get('max_retries')) restart.maxRetries = int(ctx, r.get('max_retries')!.value, `${k}.restart.max_retries`, 0, 1000);
+    if (r.get('backoff')) restart.backoffMs = duration(ctx, r.get('backoff')!.value, `${k}.restart.backoff`, 0, 3_600_000);
+    if (r.get('backoff_cap')) restart.backoffCapMs = duration(ctx, r.get('backoff_cap')!.value, `${k}.restart.backoff_cap`, 0, 86_400_000);
+    if (r.get('stable_after')) restart.stableAfterMs = duration(ctx, r.get('stable_after')!.value, `${k}.restart.stable_after`, 1000, 86_400_000);
+    if (restart.backoffCapMs < restart.backoffMs) fail(ctx, r.get('backoff_cap')?.value ?? get('restart'), `${k}.restart.backoff_cap`, 'must not be below backoff');
+  }
+  const timeoutNode = get('timeout');
+  const timeoutMs = timeoutNode ? duration(ctx, timeoutNode, `${k}.timeout`, 1000, 7 * 86_400_000) : DEFAULTS.timeoutMs;
+  const schedules: Schedule[] = [];
+  if (get('schedules')) {
+    const sNode = get('schedules');
+    if (!isSeq(sNode)) fail(ctx, sNode, `${k}.schedules`, 'must be a list of {cron, tz, prompt, timeout}');
+    sNode.items.forEach((item, i) => {
+      const sk = `${k}.schedules[${i}]`;
+      const s = entries(ctx, item as Node, sk, ['cron', 'tz', 'prompt', 'timeout']);
+      const cronNode = s.get('cron')?.value;
+      if (!cronNode) fail(ctx, item as Node, `${sk}.cron`, 'is required');
+      const cron = str(ctx, cronNode, `${sk}.cron`);
+      const tz = s.get('tz') ? str(ctx, s.get('tz')!.value, `${sk}.tz`) : Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (!validTimeZone(tz)) fail(ctx, s.get('tz')?.value, `${sk}.tz`, `unknown time zone '${tz}'`, 'use an IANA name such as Europe/Berlin or UTC');
+      try {
+        CronExpressionParser.parse(cron, { tz, strict: false });
+      } catch (err) {
+        fail(ctx, cronNode, `${sk}.cron`, `cannot parse '${cron}': ${(err as Error).message}`, "five fields: minute hour day-of-month month day-of-week, e.g. '0 9 * * 1-5'");
+      }
+      schedules.push({
+        cron,
+        tz,
+        prompt: s.get('prompt') ? str(ctx, s.get('prompt')!.value, `${sk}.prompt`) : `Scheduled run (${cron} ${tz}).`,
+        timeoutMs: s.get('timeout') ? duration(ctx, s.get('timeout')!.value, `${sk}.timeout`, 1000, 7 * 86_400_000) : timeoutNode ? timeoutMs : DEFAULTS.scheduleTimeoutMs,
+      });
+    });
+  }
+  const wake: AgentConfig["wake"] = { strategy: "on-demand", threshold: DEFAULTS.threshold };
+  if (get('wake')) {
+    const w = entries(ctx, get('wake'), `${k}.wake`, ['strategy', 'threshold']);
+    if (w.get('strategy')) wake.strategy = oneOf(ctx, w.get('strategy')!.value, `${k}.wake.strategy`, ['persistent', 'on-demand', 'smart'] as const);
+    if (w.get('threshold')) {
+      const t = isScalar(w.get('threshold')!.value) ? (w.get('threshold')!.value as { value: unknown }).value : undefined;
+      if (typeof t !== 'number' || t < 0 || t > 1) fail(ctx, w.get('threshold')!.value, `${k}.wake.threshold`, 'must be a number from 0 to 1');
+      wake.threshold = t;
+    }
+  }
+  const contacts: string[] = [];
+  if (get('contacts')) {
+    const c = get('contacts');
+    if (!isSeq(c)) fail(ctx, c, `${k}.contacts`, 'must be a list of agent ids');
+    c.items.forEach((n, i) => contacts.push(str(ctx, n as Node, `${k}.contacts[${i}]`)));
+  }
+  return {
+    id,
+    name: get('name') ? str(ctx, get('name'), `${k}.name`) : id,
+    role: get('role') ? oneOf(ctx, get('role'), `${k}.role`, WORKER_ROLES) : 'project',
+    command,
+    promptVia,
+    cwd,
+    env,
+    model: get('model') ? str(ctx, get('model'), `${k}.model`) : null,
+    mode: get('mode') ? oneOf(ctx, get('mode'), `${k}.mode`, ['service', 'on-demand'] as const) : 'service',
+    restart,
+    stallAfterMs: get('stall_after') ? duration(ctx, get('stall_after'), `${k}.stall_after`, 1000, 7 * 86_400_000) : DEFAULTS.stallAfterMs,
+    onStall: get('on_stall') ? oneOf(ctx, get('on_stall'), `${k}.on_stall`, ['none', 'restart', 'kill'] as const) : 'none',
+    timeoutMs,
+    stopGraceMs: get('stop_grace') ? duration(ctx, get('stop_grace'), `${k}.stop_grace`, 0, 600_000) : DEFAULTS.stopGraceMs,
+    schedules,
+    wake,
+    contacts,
+  };
+}
+
+/** Parses and validates agor.yaml text; every error names the file, line and key. */
+export function parseConfig(text: string, file: string): GroupConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
+  const ctx: Ctx = { file, lines };
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw new ConfigError(file, e.linePos?.[0]?.line, '', `not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  if (doc.contents === null) fail(ctx, null, '', 'is empty', 'agor init writes a commented example');
+  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents']);
+  const groupNode = top.get('group')?.value;
+  if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
+  const group = str(ctx, groupNode, 'group');
+  if (!AGENT_ID.test(group)) fail(ctx, groupNode, 'group', 'must be 1-64 letters, digits, dot, dash or underscore');
+  const maxConcurrent = top.get('max_concurrent') ? int(ctx, top.get('max_concurrent')!.value, 'max_concurrent', 1, 10_000) : DEFAULTS.maxConcurrent;
+  const agentsNode = top.get('agents')?.value;
+  if (!agentsNode) fail(ctx, doc.contents as Node, 'agents', 'is required', 'declare at least one agent under agents:');
+  if (!isMap(agentsNode) || !agentsNode.items.length) fail(ctx, agentsNode, 'agents', 'must map agent ids to their settings');
+  const baseDir = dirname(resolve(file));
+  const seen = new Set<string>();
+  const agents: AgentConfig[] = [];
+  for (const pair of agentsNode.items as Pair<Node, Node>[]) {
+    const id = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (seen.has(id)) fail(ctx, pair.key, `agents.${id}`, 'is declared twice');
+    seen.add(id);
+    agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir));
+  }
+  for (const a of agents) {
+    for (const c of a.contacts) {
+      if (!seen.has(c) && c !== 'admin') throw new ConfigError(file, undefined, `agents.${a.id}.contacts`, `'${c}' is not an agent of this group`);
+    }
+  }
+  return { file: resolve(file), group, maxConcurrent, agents };
+}
+
+/** Reads agor.yaml from `-f FILE` or the working directory. */
+export function loadConfig(file?: string, cwd = process.cwd()): GroupConfig {
+  const path = resolve(cwd, file ?? CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw usage(`no ${file ?? CONFIG_FILE} in ${file ? dirname(path) : cwd}`, file ? 'check the path given with -f' : 'create one with: agor init');
+    if (code === 'EISDIR') throw usage(`${path} is a directory`, 'pass -f with the path of agor.yaml');
+    throw new UserError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  return parseConfig(text, path);
+}
