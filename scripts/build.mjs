@@ -3,21 +3,23 @@
 // an ESM one (no module graph to link), and the code cache saves a further ~7%.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const names = process.argv.slice(2).length
   ? process.argv.slice(2)
   : readdirSync('bin').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
-rmSync('dist', { recursive: true, force: true });
+// Build beside dist/ and swap it in at the end, so a running test never sees it half-made.
+const out = 'dist.new';
+rmSync(out, { recursive: true, force: true });
 const shim = readFileSync('scripts/loader.cjs', 'utf8');
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
 
 for (const name of names) {
   await build({
     entryPoints: [`bin/${name}.ts`],
-    outfile: `dist/${name}.bundle.cjs`,
+    outfile: `${out}/${name}.bundle.cjs`,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -32,10 +34,10 @@ for (const name of names) {
     define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
   });
   // The bundle runs inside the shim's wrapper; drop the entry's shebang line.
-  const bundlePath = `dist/${name}.bundle.cjs`;
+  const bundlePath = `${out}/${name}.bundle.cjs`;
   writeFileSync(bundlePath, readFileSync(bundlePath, 'utf8').replace(/^#!.*\n/, ''));
-  writeFileSync(`dist/${name}.cjs`, shim.replaceAll('__NAME__', name));
-  chmodSync(`dist/${name}.cjs`, 0o755);
+  writeFileSync(`${out}/${name}.cjs`, shim.replaceAll('__NAME__', name));
+  chmodSync(`${out}/${name}.cjs`, 0o755);
 }
 
 // Warm each binary once on a scratch database so the cache holds the common path.
@@ -43,7 +45,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'agor-build-'));
 try {
   for (const name of names) {
     const warm = { btmsg: ['inbox', '--json'], bttask: ['list', '--json'] }[name] ?? ['--help'];
-    execFileSync(process.execPath, [`dist/${name}.cjs`, ...warm], {
+    execFileSync(process.execPath, [`${out}/${name}.cjs`, ...warm], {
       env: { ...process.env, AGOR_BUILD_CODE_CACHE: '1', AGOR_DB: join(scratch, 'warm.db'), BTMSG_AGENT_ID: 'admin' },
       stdio: 'ignore',
     });
@@ -51,3 +53,11 @@ try {
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
+rmSync('dist.old', { recursive: true, force: true });
+try {
+  renameSync('dist', 'dist.old');
+} catch {
+  // first build
+}
+renameSync(out, 'dist');
+rmSync('dist.old', { recursive: true, force: true });

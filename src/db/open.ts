@@ -75,6 +75,8 @@ export function openDb(opts: OpenOptions = {}): Db {
   try {
     db = new Database(path);
     db.pragma(`busy_timeout = ${busyTimeout(opts.busyTimeoutMs)}`);
+    // Before anything writes: switching a rollback-journal file to WAL rewrites its header.
+    refuseNewer(db, path);
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
@@ -90,14 +92,19 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-function migrate(db: Db, path: string): void {
-  let version = schemaVersion(db);
+function refuseNewer(db: Db, path: string): void {
+  const version = schemaVersion(db);
   if (version > LATEST_VERSION) {
     throw new UserError(
       `${path} has schema version ${version}, newer than this agor understands (${LATEST_VERSION})`,
       'upgrade agor; the file was left untouched',
     );
   }
+}
+
+function migrate(db: Db, path: string): void {
+  refuseNewer(db, path);
+  let version = schemaVersion(db);
   for (const m of migrations) {
     if (m.version <= version) continue;
     db.transaction(() => {

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { Exit } from '../../../src/cli/errors.js';
+import { translateDbError } from '../../../src/db/errors.js';
+
+const sqliteError = (code: string, message = code) => Object.assign(new Error(message), { code });
+
+describe('translateDbError', () => {
+  it('turns every flavour of a busy or locked database into the busy exit code', () => {
+    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']) {
+      const err = translateDbError(sqliteError(code), '/x/agor.db');
+      expect(err?.code, code).toBe(Exit.BUSY);
+      expect(err?.message).toBe('database is locked (/x/agor.db): another process kept it busy for longer than the busy timeout');
+      expect(err?.hint).toMatch(/AGOR_BUSY_TIMEOUT/);
+    }
+  });
+
+  it('names read-only, unopenable, foreign, corrupt and full databases in one line each', () => {
+    expect(translateDbError(sqliteError('SQLITE_READONLY_DBMOVED'))?.message).toBe('database is read-only');
+    expect(translateDbError(sqliteError('SQLITE_CANTOPEN'))?.message).toBe('cannot open database');
+    expect(translateDbError(sqliteError('SQLITE_NOTADB'))?.message).toMatch(/^not an SQLite database; refusing to touch it/);
+    expect(translateDbError(sqliteError('SQLITE_CORRUPT'))?.message).toBe('database is corrupt');
+    expect(translateDbError(sqliteError('SQLITE_FULL'))?.message).toMatch(/^disk full/);
+    expect(translateDbError(sqliteError('SQLITE_IOERR_WRITE', 'disk I/O error'))?.message).toBe('I/O error on the database: disk I/O error');
+  });
+
+  it('leaves errors that are bugs alone, so they print their stack', () => {
+    expect(translateDbError(sqliteError('SQLITE_CONSTRAINT_PRIMARYKEY'))).toBeUndefined();
+    expect(translateDbError(sqliteError('SQLITE_ERROR', 'no such table: x'))).toBeUndefined();
+    expect(translateDbError(new TypeError('x is undefined'))).toBeUndefined();
+    expect(translateDbError('a string')).toBeUndefined();
+  });
+});
