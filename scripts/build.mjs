@@ -7,6 +7,15 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+// yargs' ESM build gives cliui a wrap() that breaks lines mid-word (yargs/yargs#2112);
+// its CommonJS build wraps on word boundaries with wrap-ansi. Use that one for --help.
+const wordWrappingCliui = {
+  name: 'word-wrapping-cliui',
+  setup(b) {
+    b.onResolve({ filter: /^cliui$/ }, () => ({ path: join(process.cwd(), 'node_modules/cliui/build/index.cjs') }));
+  },
+};
+
 const names = process.argv.slice(2).length
   ? process.argv.slice(2)
   : readdirSync('bin').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
@@ -32,6 +41,7 @@ for (const name of names) {
     logLevel: 'warning',
     banner: { js: '' },
     define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
+    plugins: [wordWrappingCliui],
   });
   // The bundle runs inside the shim's wrapper; drop the entry's shebang line.
   const bundlePath = `${out}/${name}.bundle.cjs`;

@@ -29,3 +29,6 @@ export const commands: AnyVerb[] = [
 ];
 
 export const describe = 'Messages between agents: direct messages, replies, channels, heartbeats and dead letters.';
+
+export const epilog =
+  'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy, 8 dead letter. See man btmsg.';

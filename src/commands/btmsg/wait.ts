@@ -54,7 +54,7 @@ export const wait: Verb<{ timeout?: string; from?: string; channel?: string }> =
       });
       if (!found) {
         const what = cursor ? `post in #${cursor.channel.name}` : from ? `message from ${from}` : 'message';
-        throw new UserError(`no new ${what} within ${argv.timeout}`, undefined, Exit.TIMEOUT);
+        throw new UserError(`no new ${what} within ${argv.timeout}${/^\d+(\.\d+)?$/.test(String(argv.timeout)) ? 's' : ''}`, undefined, Exit.TIMEOUT);
       }
       emit(argv.json, found, (m) => (m.kind === 'channel' ? [channelLine(m)] : messageBlock(m)));
     } finally {

@@ -23,3 +23,6 @@ export const commands: AnyVerb[] = [
 ];
 
 export const describe = "The team's kanban board: tasks, priorities, dependencies, atomic claims with leases, and reviews.";
+
+export const epilog =
+  'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found (or nothing ready to claim), 4 not permitted, 5 conflict, 6 timeout, 7 busy. See man bttask.';
