@@ -40,13 +40,24 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-const DASH = '\0-';
+/**
+ * yargs drops a lone "-" positional (yargs/yargs#1312), which means stdin here, and never
+ * hands words after "--" to positionals, so `send bob -- --force now` lost its text.
+ * Such words go to yargs behind a NUL (never present in real argv), which makes them
+ * plain positionals, and restoreDashes takes it off again after parsing.
+ */
+const ESC = '\0';
 
-function restoreDash(argv: Record<string, unknown>): void {
-  for (const [k, v] of Object.entries(argv)) {
-    if (v === DASH) argv[k] = '-';
-    else if (Array.isArray(v)) argv[k] = v.map((x) => (x === DASH ? '-' : x));
-  }
+function escapeDashes(argv: string[]): string[] {
+  const end = argv.indexOf('--');
+  const escape = (a: string) => (a.startsWith('-') ? ESC + a : a);
+  if (end === -1) return argv.map((a) => (a === '-' ? ESC + a : a));
+  return [...argv.slice(0, end).map((a) => (a === '-' ? ESC + a : a)), ...argv.slice(end + 1).map(escape)];
+}
+
+function restoreDashes(argv: Record<string, unknown>): void {
+  const restore = (x: unknown) => (typeof x === 'string' && x.startsWith(ESC) ? x.slice(1) : x);
+  for (const [k, v] of Object.entries(argv)) argv[k] = Array.isArray(v) ? v.map(restore) : restore(v);
 }
 
 function verbName(c: AnyVerb): string {
@@ -71,7 +82,9 @@ export function reportError(name: string, err: UserError, json: boolean): void {
  * prints its stack.
  */
 export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
+  // Words after "--" are message text, not options.
+  const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  const json = options.includes('--json');
   const verbs = spec.commands.map(verbName);
   try {
     const first = argv.find((a) => !a.startsWith('-'));
@@ -84,10 +97,8 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
       const near = verbs.filter((v) => distance(v, first) <= 2).sort((a, b) => distance(a, first) - distance(b, first));
       throw usage(`unknown verb '${first}'`, near.length ? `did you mean ${near[0]}? (${spec.name} --help lists the verbs)` : `${spec.name} --help lists the verbs`);
     }
-    // yargs drops a lone "-" positional (yargs/yargs#1312), which means stdin here:
-    // hide it behind a NUL (never present in real argv) and restore it after parsing.
-    await yargs(argv.map((a) => (a === '-' ? DASH : a)))
-      .middleware(restoreDash, true)
+    await yargs(escapeDashes(argv))
+      .middleware(restoreDashes, true)
       .scriptName(spec.name)
       .usage(`$0 <verb> [options]\n\n${spec.describe}`)
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
@@ -104,8 +115,7 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
       .fail((msg, err) => {
         // yargs re-wraps errors thrown by coerce callbacks, and reports a missing option
         // value, as YError: both are usage mistakes, not bugs.
-        if (err && !(err instanceof UserError) && err.name !== 'YError') throw err;
-        if (err instanceof UserError) throw err;
+        if (err instanceof UserError || (err && err.name !== 'YError')) throw err;
         throw usage(msg ?? err?.message ?? 'invalid arguments', `${spec.name} --help shows the usage`);
       })
       .parseAsync();

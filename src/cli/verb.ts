@@ -26,7 +26,9 @@ export async function withDb<T>(argv: GlobalArgs, fn: (db: Db) => T): Promise<T>
 export function limitOption<T>(y: Argv<T>, dflt: number, what = 'entries') {
   return y.option('limit', {
     alias: 'n',
-    type: 'number',
+    // A string, so the coerce below sees what was typed ('x', not NaN).
+    type: 'string',
+    requiresArg: true,
     default: dflt,
     describe: `Show at most N ${what}`,
     coerce: (v: unknown) => {

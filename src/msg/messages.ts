@@ -240,7 +240,9 @@ export function search(db: Db, meId: string | undefined, query: string, opts: { 
   try {
     hits = [...searchMessages(db, match, scope, opts.limit), ...searchChannelMessages(db, match, scope, opts.limit)];
   } catch (e) {
-    if (opts.raw && /fts5|syntax/i.test(String((e as Error).message))) {
+    // The SQL is fixed, so with --raw a plain SQLITE_ERROR is the user's query: a syntax
+    // error, an unterminated string, an unknown column filter, a bare '*'.
+    if (opts.raw && (e as { code?: unknown }).code === 'SQLITE_ERROR') {
       throw usage(`invalid FTS5 query: ${(e as Error).message}`, 'drop --raw to search for the words as typed');
     }
     throw e;

@@ -1,7 +1,8 @@
 import { color } from '../../cli/color.js';
-import { Exit } from '../../cli/errors.js';
+import { Exit, UserError } from '../../cli/errors.js';
 import { readBody } from '../../cli/input.js';
 import { printJson, shortId } from '../../cli/output.js';
+import { reportError } from '../../cli/run.js';
 import type { SendResult } from '../../msg/messages.js';
 import { type Verb, myId, withDb } from './shared.js';
 
@@ -10,9 +11,9 @@ export function reportSend(r: SendResult, json: boolean | undefined, verb: strin
   if (json) printJson(r.stored ? r.message : { dead_letter: r.dead_letter });
   if (!r.stored) {
     const d = r.dead_letter;
-    process.stderr.write(
-      `btmsg: not delivered: ${d.reason}\n  hint: kept as dead letter #${d.id}; requeue it later with: btmsg dlq requeue ${d.id}\n`,
-    );
+    // Through the one error path, so --json gets its JSON error object on stderr too.
+    const hint = `kept as dead letter #${d.id}; requeue it later with: btmsg dlq requeue ${d.id}`;
+    reportError('btmsg', new UserError(`not delivered: ${d.reason}`, hint, Exit.DEAD_LETTER), Boolean(json));
     process.exitCode = Exit.DEAD_LETTER;
     return;
   }

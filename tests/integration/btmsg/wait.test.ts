@@ -1,0 +1,110 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { btmsgAsync, json } from '../../helpers/cli.js';
+import { type Message, jsonError, ok, send, useTeam } from './fixture.js';
+
+// Long enough for a spawned `wait` to have opened the database and started watching it.
+const SETTLE_MS = 600;
+
+describe('btmsg wait', () => {
+  const t = useTeam();
+  const waitAs = (agent: string, args: string[]) => btmsgAsync(['wait', ...args], { db: t.db, as: agent });
+
+  it('wakes as soon as another process sends a message, and prints it', async () => {
+    const waiting = waitAs('bob', ['--timeout', '30', '--json']);
+    await sleep(SETTLE_MS);
+    const sent = send(t.alice, 'bob', 'wake up');
+    const sentAt = Date.now();
+    const r = await waiting;
+    const latency = Date.now() - sentAt;
+
+    expect(r.code, r.stderr).toBe(0);
+    const m = json<Message & { kind: string }>(r);
+    expect(m).toMatchObject({ kind: 'message', id: sent.id, from: 'alice', content: 'wake up', state: 'delivered' });
+    // Woken by the file change, not by the safety poll, which first fires 5 s after start.
+    expect(latency).toBeLessThan(3000);
+  });
+
+  it('prints the message in full for humans', async () => {
+    const waiting = waitAs('bob', ['--timeout', '30']);
+    await sleep(SETTLE_MS);
+    send(t.alice, 'bob', 'human readable');
+    const r = await waiting;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/from\s+alice/);
+    expect(r.stdout).toContain('human readable');
+  });
+
+  it('returns at once with a message that is still queued', async () => {
+    const queued = send(t.alice, 'bob', 'sent before waiting');
+    const started = Date.now();
+    const r = await waitAs('bob', ['--timeout', '30', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<Message>(r).id).toBe(queued.id);
+    expect(Date.now() - started).toBeLessThan(5000);
+    // Taken once: the next wait does not return it again.
+    const again = await waitAs('bob', ['--timeout', '0.5']);
+    expect(again.code).toBe(6);
+  });
+
+  it('exits 6 with a message on stderr when nothing arrives in time', async () => {
+    const started = Date.now();
+    const r = await waitAs('bob', ['--timeout', '1']);
+    const took = Date.now() - started;
+    expect(r.code).toBe(6);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/no new message within 1/);
+    expect(took).toBeGreaterThanOrEqual(1000);
+    expect(took).toBeLessThan(5000);
+  });
+
+  it('reports a timeout as a JSON error with --json', async () => {
+    const r = await waitAs('bob', ['--timeout', '0.3', '--json']);
+    expect(r.code).toBe(6);
+    expect(jsonError(r)).toMatchObject({ code: 'timeout', exit: 6 });
+  });
+
+  it('waits only for the agent named with --from and leaves other messages queued', async () => {
+    const waiting = waitAs('bob', ['--from', 'boss', '--timeout', '30', '--json']);
+    await sleep(SETTLE_MS);
+    const fromAlice = send(t.alice, 'bob', 'not this one');
+    await sleep(300);
+    send(t.boss, 'bob', 'this one');
+    const r = await waiting;
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<Message>(r)).toMatchObject({ from: 'boss', content: 'this one' });
+    expect(ok<{ message: Message }>(t.bob(['show', fromAlice.id, '--json'])).message.state).toBe('queued');
+  });
+
+  it('waits for a new post in a channel with --channel', async () => {
+    expect(t.alice(['channel', 'create', 'ops', 'bob']).code).toBe(0);
+    expect(t.alice(['channel', 'send', 'ops', 'old news']).code).toBe(0);
+    const waiting = waitAs('bob', ['--channel', '#ops', '--timeout', '30', '--json']);
+    await sleep(SETTLE_MS);
+    // A direct message does not end a channel wait.
+    send(t.alice, 'bob', 'direct, ignored');
+    await sleep(300);
+    expect(t.alice(['channel', 'send', 'ops', 'fresh post']).code).toBe(0);
+    const r = await waiting;
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<{ kind: string; channel: string; from: string; content: string }>(r)).toMatchObject({
+      kind: 'channel',
+      channel: 'ops',
+      from: 'alice',
+      content: 'fresh post',
+    });
+  });
+
+  it('refuses --from and --channel together, an unknown sender and a bad timeout', async () => {
+    expect(t.bob(['wait', '--from', 'alice', '--channel', 'ops']).code).toBe(2);
+    expect(t.bob(['wait', '--from', 'ghost', '--timeout', '1']).code).toBe(3);
+    const bad = t.bob(['wait', '--timeout', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid timeout 'soon'/);
+  });
+
+  it('refuses to wait on a channel the agent is not a member of', () => {
+    expect(t.alice(['channel', 'create', 'secret']).code).toBe(0);
+    expect(t.carol(['wait', '--channel', 'secret', '--timeout', '1']).code).toBe(4);
+  });
+});
