@@ -1,0 +1,208 @@
+// btmsg benchmark: start-up cost, inbox on a large file, concurrent senders.
+// Figures are ratios of medians measured side by side in one run, since the machine is
+// shared and noisy. It reports; it never fails on the figures (exit 0; 1 only when a
+// section could not run at all).
+//
+//   npm run bench                   full run
+//   npm run bench -- --quick        fewer rounds, 3 messages per sender
+//   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
+//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,3  --rows N  --rebuild
+import { cpus, loadavg } from 'node:os';
+import { schemaTag, snapshotBinary } from './fixtures.js';
+import { type CommandFigures, type Settings, type ThroughputSection, type TimingSection, scale, startup, throughput } from './sections.js';
+import { fmtInt, fmtMs, fmtRatio, table } from './harness.js';
+
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,2,3] [--rows N] [--rebuild]
+
+  --quick          10 rounds, 2 warm-up, 3 messages per sender
+  --json           print the figures as JSON (progress goes to stderr)
+  --rounds N       measured rounds per command (default 50)
+  --warmup N       unmeasured warm-up rounds (default 5)
+  --per-sender N   messages per concurrent sender in section 3 (default 10)
+  --only LIST      sections to run, e.g. --only 1,3
+  --rows N         messages in the big database of section 2 (default 1000000)
+  --rebuild        rebuild the cached databases under bench/.data/
+`;
+
+interface Args extends Settings {
+  json: boolean;
+  quick: boolean;
+  only: Set<number>;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { json: false, quick: false, rounds: 50, warmup: 5, perSender: 10, bigRows: 1_000_000, rebuild: false, only: new Set([1, 2, 3]) };
+  const explicit = new Set<string>();
+  const num = (flag: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < min) throw new Error(`${flag} needs a whole number >= ${min}`);
+    explicit.add(flag);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i]!;
+    if (f === '--json') a.json = true;
+    else if (f === '--quick') a.quick = true;
+    else if (f === '--rebuild') a.rebuild = true;
+    else if (f === '--rounds') a.rounds = num(f, argv[++i], 1);
+    else if (f === '--warmup') a.warmup = num(f, argv[++i], 0);
+    else if (f === '--per-sender') a.perSender = num(f, argv[++i], 1);
+    else if (f === '--rows') a.bigRows = num(f, argv[++i], 1);
+    else if (f === '--only') {
+      const list = (argv[++i] ?? '').split(',').map(Number);
+      if (!list.length || list.some((n) => ![1, 2, 3].includes(n))) throw new Error('--only takes a list of 1, 2 and 3');
+      a.only = new Set(list);
+    } else if (f === '--help' || f === '-h') {
+      process.stdout.write(HELP);
+      process.exit(0);
+    } else throw new Error(`unknown option ${f}\n${HELP}`);
+  }
+  if (a.quick) {
+    if (!explicit.has('--rounds')) a.rounds = 10;
+    if (!explicit.has('--warmup')) a.warmup = 2;
+    if (!explicit.has('--per-sender')) a.perSender = 3;
+  }
+  return a;
+}
+
+const commandRows = (cmds: CommandFigures[]) => {
+  const base = cmds[0]!.ms.median;
+  return cmds.map((c, i) => [
+    c.name,
+    fmtMs(c.ms.median),
+    fmtMs(c.ms.p90),
+    fmtMs(c.ms.min),
+    c.cpuMs === undefined ? '-' : fmtMs(c.cpuMs),
+    i === 0 ? '' : fmtRatio(c.ms.median / base),
+  ]);
+};
+
+function printTiming(s: TimingSection, out: string[]): void {
+  out.push(s.title, table(['command', 'median', 'p90', 'min', 'cpu (mean)', 'vs first'], commandRows(s.commands)));
+  for (const n of s.notes) out.push(`  ${n}`);
+  out.push('');
+}
+
+function printThroughput(t: ThroughputSection, out: string[]): void {
+  out.push(
+    t.title,
+    table(
+      ['figure', 'value'],
+      [
+        ['messages stored', `${fmtInt(t.arrived)} of ${fmtInt(t.expected)}`],
+        ['wall time', `${t.wallSeconds.toFixed(2)} s`],
+        ['throughput', `${t.messagesPerSecond.toFixed(1)} msg/s`],
+        ...(t.cpuMsPerSend !== undefined
+          ? [
+              ['cpu per send (mean)', fmtMs(t.cpuMsPerSend)],
+              [`cpu-bound ceiling, ${cpus().length} cores`, `${((cpus().length * 1000) / t.cpuMsPerSend).toFixed(1)} msg/s`],
+            ]
+          : []),
+        ['send latency median', fmtMs(t.latency.median)],
+        ['send latency p90', fmtMs(t.latency.p90)],
+        ['send latency max', fmtMs(t.latency.max)],
+      ],
+    ),
+  );
+  if (!t.ok) out.push(...loudThroughputError(t));
+  out.push('');
+}
+
+function loudThroughputError(t: ThroughputSection): string[] {
+  const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
+  lines.push(`!!! ERROR: expected ${fmtInt(t.expected)} messages, ${fmtInt(t.arrived)} arrived`);
+  if (t.failures) lines.push(`!!! ${t.failures} send process(es) failed; first: ${t.firstFailure}`);
+  if (t.deadLetters) lines.push(`!!! ${t.deadLetters} message(s) went to the dead-letter queue`);
+  lines.push('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const binary = snapshotBinary();
+  process.on('exit', binary.remove);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      binary.remove();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
+  }
+  const env = { node: process.version, cpus: cpus().length, btmsg_bundle_sha256: binary.hash, loadavg_start: loadavg().map((x) => +x.toFixed(2)) };
+  log(`btmsg benchmark: ${args.rounds} rounds + ${args.warmup} warm-up per command, interleaved${args.quick ? ' (quick)' : ''}`);
+  const tag = args.only.has(2) || args.only.has(3) ? schemaTag() : '';
+
+  // A section that cannot run (the binary fails during set-up) is reported, and the others still run.
+  const errors: string[] = [];
+  const attempt = async <T>(n: number, run: () => Promise<T>): Promise<T | undefined> => {
+    if (!args.only.has(n)) return undefined;
+    try {
+      return await run();
+    } catch (e) {
+      const msg = `section ${n} could not run: ${e instanceof Error ? e.message : String(e)}`;
+      errors.push(msg);
+      log(`!!! ${msg}`);
+      return undefined;
+    }
+  };
+  const s1 = await attempt(1, () => startup(args, log));
+  const s2 = await attempt(2, () => scale(args, log, tag));
+  const s3 = await attempt(3, () => throughput(args, log, tag));
+  if (errors.length) process.exitCode = 1;
+  const loadEnd = loadavg().map((x) => +x.toFixed(2));
+
+  const ratios = [...(s1?.ratios ?? []), ...(s2?.ratios ?? [])];
+  if (args.json) {
+    const figures = (cmds: CommandFigures[]) =>
+      Object.fromEntries(cmds.map((c) => [c.name, { wall_ms: c.ms, samples_ms: c.samples.map((x) => +x.toFixed(1)), ...(c.cpuMs !== undefined ? { cpu_ms_mean: c.cpuMs } : {}) }]));
+    const out = {
+      ...env,
+      loadavg_end: loadEnd,
+      rounds: args.rounds,
+      warmup: args.warmup,
+      quick: args.quick,
+      ...(errors.length ? { errors } : {}),
+      ...(s1 ? { startup: { commands: figures(s1.commands), ratios: s1.ratios } } : {}),
+      ...(s2 ? { inbox_scale: { commands: figures(s2.commands), ratios: s2.ratios, big_db: s2.bigDb } } : {}),
+      ...(s3 ? { throughput: s3 } : {}),
+      summary: {
+        ratios: ratios.map((r) => ({ name: r.name, value: r.value, interval90: r.interval, cpu_ratio: r.cpu, target: r.target, pass: r.pass })),
+        ...(s3 ? { messages_per_second: s3.messagesPerSecond, delivery_ok: s3.ok } : {}),
+      },
+    };
+    const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
+    process.stdout.write(JSON.stringify(out, tidy, 2) + '\n');
+    if (s3 && !s3.ok) log(loudThroughputError(s3).join('\n'));
+    return;
+  }
+
+  const out: string[] = [
+    '',
+    `btmsg benchmark — dist/btmsg.cjs (bundle ${env.btmsg_bundle_sha256}), node ${env.node}, ${env.cpus} cores, ` +
+      `load ${env.loadavg_start.join(' ')} → ${loadEnd.join(' ')}`,
+    `${args.rounds} rounds + ${args.warmup} warm-up per command, round-robin; wall time per process, ratios of medians`,
+  ];
+  const busiest = Math.max(env.loadavg_start[0]!, loadEnd[0]!);
+  if (busiest > env.cpus) out.push(`note: the machine is busy (1-min load up to ${busiest} on ${env.cpus} cores): absolute times are inflated; read the ratios`);
+  out.push('');
+  for (const e of errors) out.push(`!!! ${e}`, '');
+  if (s1) printTiming(s1, out);
+  if (s2) printTiming(s2, out);
+  if (s3) printThroughput(s3, out);
+  const rows = ratios.map((r) => [
+    r.name,
+    fmtRatio(r.value),
+    `${r.interval[0].toFixed(2)}–${r.interval[1].toFixed(2)}`,
+    r.cpu === undefined ? '-' : fmtRatio(r.cpu),
+    `≤ ${fmtRatio(r.target)}`,
+    r.pass ? 'PASS' : 'MISS',
+  ]);
+  if (s3) rows.push([`${s3.senders} concurrent senders`, `${s3.messagesPerSecond.toFixed(1)} msg/s`, '', '', 'no target', s3.ok ? 'all delivered' : 'LOST MESSAGES']);
+  out.push('Summary (ratios of medians; 90% bootstrap interval over rounds)', table(['figure', 'value', '90% interval', 'cpu ratio', 'target', ''], rows), '');
+  process.stdout.write(out.join('\n'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
