@@ -365,9 +365,11 @@ export function claim(db: Db, meId: string | undefined, o: ClaimOptions): Task {
     let t: TaskRow | undefined;
     if (o.id !== undefined) {
       t = resolveTask(db, o.id);
-      requirePermission(me, 'claim', t);
+      // Before the permission check: the loser of a race must learn it lost (a conflict),
+      // not that the task, now assigned to the winner, is not theirs.
       const lease = T.activeLease(db, t.id);
       if (lease) throw conflict(`task ${short(t.id)} is already claimed by ${lease.agent_id}`, 'bttask ready lists what is free');
+      requirePermission(me, 'claim', t);
       if (!T.isReady(db, t.id)) {
         const why = t.status !== 'todo' ? `it is ${t.status}` : 'it waits on unfinished dependencies';
         throw conflict(`task ${short(t.id)} is not ready: ${why}`, 'bttask ready lists what is free');

@@ -1,4 +1,5 @@
 import { color } from '../../cli/color.js';
+import { usage } from '../../cli/errors.js';
 import { emit, oneLine, shortId, visibleLength } from '../../cli/output.js';
 import type { Task } from '../../task/views.js';
 import { type Verb, myId, priorityLabel, stateLabel, withBoard } from './shared.js';
@@ -29,7 +30,18 @@ export function renderBoard(cols: Record<string, Task[]>, width: number, rows = 
 export const board: Verb<{ width?: number }> = {
   command: 'board',
   describe: 'The kanban board: one column per state, fitted to the terminal',
-  builder: (y) => y.option('width', { type: 'number', requiresArg: true, describe: 'Columns to fit (default: the terminal, at least 80)' }),
+  builder: (y) =>
+    y.option('width', {
+      // A string, so the coerce below sees what was typed ('wide', not NaN).
+      type: 'string',
+      requiresArg: true,
+      describe: 'Columns to fit (default: the terminal, at least 80)',
+      coerce: (v: unknown) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw usage(`invalid --width '${String(v)}'`, 'give a number of columns, e.g. 80');
+        return n;
+      },
+    }),
   handler: async (argv) => {
     const b = await import('../../task/board.js');
     const cols = await withBoard(argv, (db) => b.board(db, myId()));
