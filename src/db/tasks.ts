@@ -188,8 +188,12 @@ export function insertLease(db: Db, l: Pick<LeaseRow, 'task_id' | 'agent_id' | '
 }
 export const endLease = (db: Db, leaseId: number, state: LeaseRow['state']) =>
   stmt(db, `UPDATE task_leases SET state = ?, ended_at = datetime('now') WHERE id = ? AND state = 'active'`).run(state, leaseId).changes;
-export const extendLease = (db: Db, leaseId: number, expiresAt: number) =>
-  stmt(db, `UPDATE task_leases SET expires_at = ? WHERE id = ? AND state = 'active'`).run(expiresAt, leaseId).changes;
+export const extendLease = (db: Db, leaseId: number, expiresAt: number, duration?: number) =>
+  stmt(db, `UPDATE task_leases SET expires_at = ?, duration = coalesce(?, duration) WHERE id = ? AND state = 'active'`).run(
+    expiresAt,
+    duration ?? null,
+    leaseId,
+  ).changes;
 export const expiredLeases = (db: Db, now: number) =>
   stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at`).all(now);
 export const hasExpiredLeases = (db: Db, now: number) =>

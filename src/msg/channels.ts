@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { conflict, notFound, notPermitted, usage } from '../cli/errors.js';
 import type { AgentRow } from '../db/agents.js';
 import { audit } from '../db/audit.js';
@@ -18,6 +17,7 @@ import {
 import { type Db, writeTx } from '../db/open.js';
 import { requireAgent, requireOther } from './agents.js';
 import { validateBody } from './body.js';
+import { newId } from './ids.js';
 import { detectInjection } from './injection.js';
 import { type ChannelMessage, toChannelMessage } from './views.js';
 
@@ -70,7 +70,7 @@ export function ensureChannel(db: Db, name: string, createdBy: AgentRow, members
   const n = normalizeChannel(name);
   let c = channelByName(db, n);
   if (!c) {
-    insertChannel(db, { id: randomUUID(), name: n, group_id: createdBy.group_id, created_by: createdBy.id });
+    insertChannel(db, { id: newId(), name: n, group_id: createdBy.group_id, created_by: createdBy.id });
     c = channelByName(db, n)!;
     audit(db, createdBy.id, 'channel_created', { channel: n });
   }
@@ -118,7 +118,7 @@ export function post(db: Db, meId: string | undefined, name: string, content: st
     requireMembership(db, c, me, 'post to it');
     const findings = detectInjection(content);
     const row = insertChannelMessage(db, {
-      id: randomUUID(),
+      id: newId(),
       channel_id: c.id,
       from_agent: me.id,
       content,
@@ -167,7 +167,7 @@ export function nextChannelMessage(db: Db, me: AgentRow, channelId: string, afte
  */
 export function postSystem(db: Db, actor: AgentRow, name: string, content: string, members: string[] = []): ChannelMessage {
   const c = ensureChannel(db, name, actor, members);
-  const row = insertChannelMessage(db, { id: randomUUID(), channel_id: c.id, from_agent: actor.id, content, flags: null });
+  const row = insertChannelMessage(db, { id: newId(), channel_id: c.id, from_agent: actor.id, content, flags: null });
   audit(db, actor.id, 'channel_message', { id: row.id, channel: c.name, bytes: Buffer.byteLength(content) });
   return toChannelMessage(row);
 }

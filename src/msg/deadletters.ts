@@ -5,6 +5,7 @@ import { getAgent } from '../db/agents.js';
 import { getMessage, insertMessage } from '../db/messages.js';
 import { type Db, writeTx } from '../db/open.js';
 import { requireAgent } from './agents.js';
+import { newId } from './ids.js';
 import { type DeadLetter, type Message, toDeadLetter, toMessage } from './views.js';
 
 /** Dead letters I sent or that were meant for me; all of them for the operator. */
@@ -34,7 +35,7 @@ export function requeue(db: Db, meId: string | undefined, id: string): Message {
     const to = getAgent(db, d.to_agent);
     if (!to) throw notFound(`recipient '${d.to_agent}' is no longer registered`, `purge it instead: btmsg dlq purge --id ${n}`);
     const from = getAgent(db, d.from_agent);
-    const msgId = d.message_id && !getMessage(db, d.message_id) ? d.message_id : crypto.randomUUID();
+    const msgId = d.message_id && !getMessage(db, d.message_id) ? d.message_id : newId();
     const row = insertMessage(db, {
       id: msgId,
       from_agent: d.from_agent,

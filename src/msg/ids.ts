@@ -1,6 +1,12 @@
 import { notFound, usage } from '../cli/errors.js';
 
 /**
+ * A new uuid (v4). The global Web Crypto object, because importing node:crypto costs
+ * a few milliseconds of start-up that every btmsg and bttask call would pay.
+ */
+export const newId = (): string => globalThis.crypto.randomUUID();
+
+/**
  * Resolves a full id or a unique prefix. `lookup` returns up to ten ids that start
  * with the prefix; none is not-found, several is a usage error listing them.
  */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { notPermitted, usage } from '../cli/errors.js';
 import { type AgentRow, getAgent, hasContact, lastHeartbeat, touchAgent } from '../db/agents.js';
 import { audit } from '../db/audit.js';
@@ -26,7 +25,7 @@ import { recentChannelMessages, searchChannelMessages } from '../db/channels.js'
 import { type Db, writeTx } from '../db/open.js';
 import { STALE_AFTER_SECONDS, requireAgent, requireOther } from './agents.js';
 import { validateBody } from './body.js';
-import { resolvePrefix } from './ids.js';
+import { newId, resolvePrefix } from './ids.js';
 import { detectInjection } from './injection.js';
 import { ADMIN } from './roles.js';
 import { type ChannelMessage, type DeadLetter, type Message, toChannelMessage, toDeadLetter, toMessage } from './views.js';
@@ -48,7 +47,7 @@ export function undeliverableReason(db: Db, to: AgentRow, nowSeconds = Math.floo
 function store(db: Db, me: AgentRow, to: AgentRow, content: string, replyTo: string | null, event: string): SendResult {
   const findings = detectInjection(content);
   const flags = findings.length ? findings.join(',') : null;
-  const id = randomUUID();
+  const id = newId();
   const reason = undeliverableReason(db, to);
   touchAgent(db, me.id);
   if (reason) {

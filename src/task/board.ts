@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { conflict, notFound, usage } from '../cli/errors.js';
 import { type AgentRow, getAgent, listAgents } from '../db/agents.js';
 import { audit } from '../db/audit.js';
@@ -7,7 +6,7 @@ import * as T from '../db/tasks.js';
 import type { TaskRow } from '../db/tasks.js';
 import { requireAgent, requireOther } from '../msg/agents.js';
 import { postSystem } from '../msg/channels.js';
-import { resolvePrefix } from '../msg/ids.js';
+import { newId, resolvePrefix } from '../msg/ids.js';
 import { notifyAgent, toFtsQuery } from '../msg/messages.js';
 import { type Action, can, isBoardAdmin, requirePermission, seesOnlyOwn } from './permissions.js';
 import { type Change, type Comment, PRIORITIES, STATES, type Task, toChange, toComment, toTask } from './views.js';
@@ -29,10 +28,10 @@ export function validateTitle(title: string): string {
   return t;
 }
 
-export function validateDescription(desc: string): string {
+export function validateDescription(desc: string, what = 'description'): string {
   const n = Buffer.byteLength(desc, 'utf8');
-  if (n > MAX_DESCRIPTION_BYTES) throw usage(`description is ${n} bytes, over the 64 KiB limit`, 'link to a file instead');
-  if (desc.includes('\0')) throw usage('description contains a NUL byte');
+  if (n > MAX_DESCRIPTION_BYTES) throw usage(`${what} is ${n} bytes, over the 64 KiB limit`, 'link to a file instead');
+  if (desc.includes('\0')) throw usage(`${what} contains a NUL byte`);
   return desc;
 }
 
@@ -137,8 +136,9 @@ export function returnRunLeases(db: Db, runId: string, why: string): string[] {
 }
 
 function returnTask(db: Db, l: T.LeaseRow, why: string, state: 'expired' | 'released'): string {
-  T.endLease(db, l.id, state);
   const t = T.getTask(db, l.task_id);
+  // Work handed in (review) or finished is not taken back, and its holder keeps its rights.
+  T.endLease(db, l.id, t && (t.status === 'done' || t.status === 'review') ? 'finished' : state);
   if (!t) return l.task_id;
   const system = getAgent(db, 'admin')!;
   if (t.status !== 'done' && t.status !== 'review') {
@@ -146,7 +146,7 @@ function returnTask(db: Db, l: T.LeaseRow, why: string, state: 'expired' | 'rele
     const changed = Object.entries(patch).filter(([k, v]) => t[k as keyof TaskRow] !== v);
     if (changed.length) T.updateTask(db, t.id, t.version, Object.fromEntries(changed));
     for (const [k, v] of changed) history(db, t.id, system.id, k, t[k as keyof TaskRow], v);
-    T.insertComment(db, { id: randomUUID(), task_id: t.id, agent_id: system.id, content: `${why} without the task being finished; returned to todo.` });
+    T.insertComment(db, { id: newId(), task_id: t.id, agent_id: system.id, content: `${why} without the task being finished; returned to todo.` });
   }
   history(db, t.id, system.id, 'lease', l.agent_id, null);
   audit(db, system.id, 'task_lease_expired', { id: t.id, agent: l.agent_id, run_id: l.run_id });
@@ -173,7 +173,7 @@ export function add(db: Db, meId: string | undefined, o: AddOptions): Task {
       requireOther(db, o.assign, 'assignee');
     }
     const parent = o.parent !== undefined ? resolveTask(db, o.parent).id : null;
-    const id = randomUUID();
+    const id = newId();
     T.insertTask(db, { id, title, description, priority, assigned_to: o.assign ?? null, created_by: me.id, group_id: me.group_id, parent_task_id: parent });
     history(db, id, me.id, 'created', null, title);
     audit(db, me.id, 'task_created', { id, title, priority, ...(o.assign ? { assigned_to: o.assign } : {}) });
@@ -224,12 +224,11 @@ export function setStatus(db: Db, meId: string | undefined, idOrPrefix: string, 
     if (decision && state !== 'done' && !o.comment) {
       throw usage(`sending task ${short(t.id)} back from review needs a comment`, `say what to change: bttask status ${short(t.id)} ${state} --comment "..."`);
     }
-    if (state === 'done' || state === 'todo') endActiveLease(db, me, t, state === 'done' ? 'finished' : 'released');
+    // Handing work in (review) or finishing it ends the lease; giving it up releases it.
+    if (state === 'done' || state === 'review') endActiveLease(db, me, t, 'finished');
+    else if (state === 'todo') endActiveLease(db, me, t, 'released');
     const u = update(db, me, t, { status: state }, o.expectVersion);
-    if (o.comment) {
-      T.insertComment(db, { id: randomUUID(), task_id: t.id, agent_id: me.id, content: o.comment });
-      audit(db, me.id, 'task_commented', { id: t.id });
-    }
+    if (o.comment) addComment(db, me, t, o.comment);
     if (u !== t && state === 'review') {
       const who = reviewers(db);
       postSystem(db, me, REVIEW_QUEUE, `review requested: ${short(t.id)} "${t.title}" by ${me.id}${t.assigned_to && t.assigned_to !== me.id ? ` (assignee ${t.assigned_to})` : ''}`, who);
@@ -245,17 +244,21 @@ export function setStatus(db: Db, meId: string | undefined, idOrPrefix: string, 
   });
 }
 
+function addComment(db: Db, me: AgentRow, t: TaskRow, text: string): T.CommentRow {
+  const c = T.insertComment(db, { id: newId(), task_id: t.id, agent_id: me.id, content: text });
+  history(db, t.id, me.id, 'comment', null, text.length > 80 ? text.slice(0, 79) + '…' : text);
+  audit(db, me.id, 'task_commented', { id: t.id, comment: c.id });
+  return c;
+}
+
 export function comment(db: Db, meId: string | undefined, idOrPrefix: string, text: string): Comment {
   if (text.trim() === '') throw usage('comment is empty');
-  validateDescription(text);
+  validateDescription(text, 'comment');
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const t = visibleTask(db, me, idOrPrefix, 'comment');
     refuseLapsedLease(db, me, t);
-    const c = T.insertComment(db, { id: randomUUID(), task_id: t.id, agent_id: me.id, content: text });
-    history(db, t.id, me.id, 'comment', null, text.length > 80 ? text.slice(0, 79) + '…' : text);
-    audit(db, me.id, 'task_commented', { id: t.id, comment: c.id });
-    return toComment(c);
+    return toComment(addComment(db, me, t, text));
   });
 }
 
@@ -422,7 +425,8 @@ export function renew(db: Db, meId: string | undefined, idOrPrefix: string, leas
     const me = requireAgent(db, meId);
     const t = resolveTask(db, idOrPrefix);
     const l = ownLease(db, me, t);
-    T.extendLease(db, l.id, nowSeconds() + (leaseSeconds ?? l.duration));
+    // A new length also becomes the one heartbeats renew to.
+    T.extendLease(db, l.id, nowSeconds() + (leaseSeconds ?? l.duration), leaseSeconds);
     audit(db, me.id, 'task_lease_renewed', { id: t.id });
     return withLease(db, t);
   });

@@ -66,7 +66,7 @@ const add: Verb<{ name: string; agent: string }> = {
 };
 
 export const channel: Verb<object> = {
-  command: 'channel <verb>',
+  command: 'channel',
   describe: 'Channels: create | list | send | history | add',
   builder: (y) => y.command([create, list, send, history, add] as never).demandCommand(1, 'channel needs a verb: create, list, send, history or add'),
   handler: () => {},

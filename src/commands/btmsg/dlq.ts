@@ -43,7 +43,7 @@ const purge: Verb<{ id?: string; 'older-than'?: string }> = {
 };
 
 export const dlq: Verb<object> = {
-  command: 'dlq <verb>',
+  command: 'dlq',
   describe: 'Dead letters: list | requeue <id> | purge',
   builder: (y) => y.command([list, requeue, purge] as never).demandCommand(1, 'dlq needs a verb: list, requeue or purge'),
   handler: () => {},

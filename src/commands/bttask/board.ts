@@ -12,11 +12,11 @@ export function renderBoard(cols: Record<string, Task[]>, width: number, rows = 
   const states = Object.keys(cols);
   const gap = 1;
   const w = Math.max(14, Math.floor((Math.max(80, width) - gap * (states.length - 1)) / states.length));
-  const header = states.map((s) => pad(stateLabel(`${s.toUpperCase()} (${cols[s]!.length})`), w)).join(' '.repeat(gap));
+  const header = states.map((s) => pad(stateLabel(s, `${s.toUpperCase()} (${cols[s]!.length})`), w)).join(' '.repeat(gap));
   const lines = [header, states.map(() => c.dim('─'.repeat(w))).join(' '.repeat(gap))];
   const cards = states.map((s) =>
     cols[s]!.slice(0, rows).flatMap((t) => [
-      pad(`${priorityLabel(t.priority, t.priority === 'critical' ? '!!' : t.priority === 'high' ? '! ' : '· ')}${oneLine(t.title, w - 2)}`, w),
+      pad(`${priorityLabel(t.priority, t.priority === 'critical' ? '!' : t.priority === 'high' ? '^' : t.priority === 'low' ? '.' : '·')} ${oneLine(t.title, w - 2)}`, w),
       pad(c.dim(oneLine(`${shortId(t.id)} ${t.assigned_to ? '@' + t.assigned_to : ''}`, w)), w),
     ]),
   );

@@ -27,7 +27,7 @@ const rm: Verb<{ task: string }> = {
 };
 
 export const dep: Verb<object> = {
-  command: 'dep <verb>',
+  command: 'dep',
   describe: 'Dependencies: add | rm <task> <depends-on>',
   builder: (y) => y.command([add, rm] as never).demandCommand(1, 'dep needs a verb: add or rm'),
   handler: () => {},

@@ -50,7 +50,7 @@ const STATE_COLOR: Record<string, (s: string) => string> = {
   done: (s) => color().green(s),
   blocked: (s) => color().red(s),
 };
-export const stateLabel = (s: string) => (STATE_COLOR[s] ?? ((x: string) => x))(s);
+export const stateLabel = (s: string, text = s) => (STATE_COLOR[s] ?? ((x: string) => x))(text);
 
 export function leaseText(t: Task): string {
   if (!t.lease) return '';

@@ -102,7 +102,7 @@ describe('bttask release', () => {
 });
 
 describe('bttask renew', () => {
-  it('extends the lease to the given length, or by default to its original length from now', () => {
+  it('extends the lease to the given length, which later renewals keep', () => {
     const [t] = insertTasks(b.db, [{ title: 't' }]);
     ok(b.alice(['claim', t!, '--lease', '1m', '--json']));
     const r = b.alice(['renew', short(t!), '--lease', '10m']);
@@ -111,9 +111,10 @@ describe('bttask renew', () => {
     expect(r.stdout).toBe(`renewed ${short(t!)} until ${lease.expires_at}\n`);
     expect(lease.seconds_left).toBeGreaterThan(590);
 
-    const back = ok<Task>(b.alice(['renew', t!, '--json']));
-    expect(back.lease!.seconds_left).toBeGreaterThan(50);
-    expect(back.lease!.seconds_left).toBeLessThanOrEqual(60);
+    // The new length sticks: a plain renew (or a heartbeat) renews to 10 minutes, not 1.
+    const again = ok<Task>(b.alice(['renew', t!, '--json']));
+    expect(again.lease!.seconds_left).toBeGreaterThan(590);
+    expect(again.lease!.seconds_left).toBeLessThanOrEqual(600);
   });
 
   it('refuses to renew a task nobody holds (exit 5)', () => {

@@ -36,6 +36,21 @@ describe.concurrent('bttask leases', () => {
     expect(ok<Task>(await alice(['status', t!, 'done', '--json']))).toMatchObject({ status: 'done', lease: null });
   });
 
+  it('ends the lease when the work is handed in for review, so it can neither lapse nor be released', async () => {
+    const b = team.fresh();
+    const alice = b.asAsync('alice');
+    const [t] = insertTasks(b.db, [{ title: 'Write the parser' }]);
+    const claimed = ok<Task>(await alice(['claim', t!, '--lease', '2s', '--json']));
+    expect(ok<Task>(await alice(['status', t!, 'review', '--json']))).toMatchObject({ status: 'review', lease: null });
+    refused(await alice(['release', t!]), EXIT.CONFLICT, /has no active lease/);
+
+    await sleepPast(claimed.lease!.expires_at);
+    const d = ok<TaskDetail>(await b.asAsync('boss')(['show', t!, '--json']));
+    expect(d.task).toMatchObject({ status: 'review', assigned_to: 'alice', lease: null });
+    // Still the assignee: the author can answer the reviewer.
+    ok(await alice(['comment', t!, 'tests are in the second commit', '--json']));
+  });
+
   it('keeps the lease past its original expiry when the holder sends btmsg heartbeat', async () => {
     const b = team.fresh();
     const [t] = insertTasks(b.db, [{ title: 'Long migration' }]);
