@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -98,4 +100,21 @@ export function seedTeam(db: string): void {
     const r = btmsg(['allow', a, b, '-b'], { db });
     if (r.code !== 0) throw new Error(`seed allow ${a} ${b} failed: ${r.stderr}`);
   }
+}
+
+/** Runs `fn` on a direct better-sqlite3 connection, as the earlier Python tool would write. */
+export function sql<T>(path: string, fn: (db: Database.Database) => T): T {
+  const db = new Database(path);
+  try {
+    db.pragma('busy_timeout = 5000');
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Expects a successful call and returns its stdout as JSON. */
+export function ok<T>(r: RunResult): T {
+  expect(r.code, `exit ${r.code}; stderr: ${r.stderr}`).toBe(0);
+  return json<T>(r);
 }

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { ROOT, type RunOptions, type RunResult, btmsg, json, seedTeam, tempDb } from '../../helpers/cli.js';
+import { ROOT, type RunOptions, type RunResult, btmsg, json, seedTeam, tempDb, ok, sql } from '../../helpers/cli.js';
 import type { DeadLetter, Message } from '../../../src/msg/views.js';
 
 export type { DeadLetter, Message };
@@ -100,22 +100,7 @@ export function useTeam() {
   };
 }
 
-/** Runs `fn` on a direct better-sqlite3 connection, as the earlier Python tool would write. */
-export function sql<T>(path: string, fn: (db: Database.Database) => T): T {
-  const db = new Database(path);
-  try {
-    db.pragma('busy_timeout = 5000');
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-/** Expects a successful call and returns its stdout as JSON. */
-export function ok<T>(r: RunResult): T {
-  expect(r.code, `exit ${r.code}; stderr: ${r.stderr}`).toBe(0);
-  return json<T>(r);
-}
+export { ok, sql };
 
 /** `from` sends `text` to `to` (--json) and returns the stored message. */
 export function send(call: Call, to: string, text: string): Message {

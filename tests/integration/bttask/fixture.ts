@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type RunOptions, type RunResult, btmsg, json, run, runAsync, tempDb } from '../../helpers/cli.js';
+import { type RunOptions, type RunResult, btmsg, json, run, runAsync, tempDb, ok, sql } from '../../helpers/cli.js';
 import type { TaskDetail } from '../../../src/task/board.js';
 import type { Change, Comment, Task } from '../../../src/task/views.js';
 
@@ -98,22 +98,7 @@ export function useTeam(agents: readonly (readonly [string, string])[] = TEAM) {
   };
 }
 
-/** Runs `fn` on a direct better-sqlite3 connection to the test's database. */
-export function sql<T>(path: string, fn: (db: Database.Database) => T): T {
-  const db = new Database(path);
-  try {
-    db.pragma('busy_timeout = 5000');
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-/** Expects a successful call and returns its stdout as JSON. */
-export function ok<T>(r: RunResult): T {
-  expect(r.code, `exit ${r.code}; stderr: ${r.stderr}`).toBe(0);
-  return json<T>(r);
-}
+export { ok, sql };
 
 /** Expects a refusal: the exit code, nothing on stdout, and `message` on stderr's first line. */
 export function refused(r: RunResult, code: number, message: RegExp): void {
