@@ -21,7 +21,8 @@ export function decodeBody(buf: Buffer): string {
   }
   if (buf.includes(0)) throw usage('message on stdin contains a NUL byte', 'send text, not binary data');
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    // Drop the one newline that ends what echo, a heredoc or an editor writes, as $(...) would.
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf).replace(/\r?\n$/, '');
   } catch {
     throw usage('message on stdin is not valid UTF-8', 'convert it first, e.g. iconv -t UTF-8');
   }

@@ -19,6 +19,20 @@ export function resolvePrefix(prefix: string, what: string, lookup: (prefix: str
   if (ids.includes(p)) return p;
   throw usage(
     `${what} id '${p}' is ambiguous`,
-    `it matches ${ids.length >= 10 ? 'at least 10' : ids.length}: ${ids.map((i) => i.slice(0, Math.max(8, p.length + 2))).join(', ')}; give more characters`,
+    `it matches ${ids.length >= 10 ? 'at least 10' : ids.length}: ${distinctPrefixes(ids).join(', ')}; give more characters`,
   );
+}
+
+/** The ids cut to the shortest length (at least 8) at which they all differ. */
+function distinctPrefixes(ids: string[]): string[] {
+  const sorted = [...ids].sort();
+  let k = 8;
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    let n = 0;
+    while (n < a.length && a[n] === b[n]) n++;
+    k = Math.max(k, n + 1);
+  }
+  return ids.map((id) => id.slice(0, k));
 }

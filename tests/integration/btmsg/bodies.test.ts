@@ -6,6 +6,12 @@ const MiB = 1024 * 1024;
 describe('btmsg message bodies', () => {
   const t = useTeam();
 
+  it('drops the single newline that ends piped input, and only that one', () => {
+    expect(ok<Message>(t.alice(['send', 'bob', '-', '--json'], { input: 'hi\n' })).content).toBe('hi');
+    expect(ok<Message>(t.alice(['send', 'bob', '-', '--json'], { input: 'two\r\n' })).content).toBe('two');
+    expect(ok<Message>(t.alice(['send', 'bob', '-', '--json'], { input: 'para\n\n' })).content).toBe('para\n');
+  });
+
   it('reads a multi-line UTF-8 message from stdin with "-" and stores it byte for byte', () => {
     const body = 'Build report\n\n  • tests: 412 passed ✅\n  • 日本語, العربية, Ελληνικά, emoji 🚀🧪\n\tcombining: é (e\u0301)\n\nlast line';
     const m = ok<Message>(t.alice(['send', 'bob', '-', '--json'], { input: body }));

@@ -103,7 +103,7 @@ describe('btmsg channel', () => {
     ch(['create', 'dev'], 'alice');
     const r = btmsg(['channel', 'send', 'dev', '-'], { db: t.db, as: 'alice', input: 'line one\nline two\n' });
     expect(r.code, r.stderr).toBe(0);
-    expect(history('dev').map((m) => m.content)).toEqual(['line one\nline two\n']);
+    expect(history('dev').map((m) => m.content)).toEqual(['line one\nline two']);
   });
 
   it('refuses a non-member posting to or reading a channel', () => {

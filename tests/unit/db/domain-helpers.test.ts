@@ -137,7 +137,7 @@ describe('validateBody', () => {
 
 describe('decodeBody', () => {
   it('decodes UTF-8, multibyte characters included', () => {
-    expect(decodeBody(Buffer.from('grüße 👋\n', 'utf8'))).toBe('grüße 👋\n');
+    expect(decodeBody(Buffer.from('grüße 👋\n', 'utf8'))).toBe('grüße 👋');
   });
 
   it('refuses bytes that are not valid UTF-8 instead of replacing them', () => {
@@ -175,6 +175,12 @@ describe('resolvePrefix', () => {
     expect(err.message).toBe("message id '3f2' is ambiguous");
     expect(err.hint).toContain('3f2a0000');
     expect(err.hint).toContain('3f2b0000');
+  });
+
+  it('lists candidates long enough to tell apart, however short the prefix typed', () => {
+    const twins = ['abcdef12-0000-4000', 'abcdef12-1111-4000'];
+    const err = userError(() => resolvePrefix('ab', 'task', (p) => twins.filter((i) => i.startsWith(p))));
+    expect(err.hint).toBe('it matches 2: abcdef12-0, abcdef12-1; give more characters');
   });
 
   it('refuses an empty id', () => {
