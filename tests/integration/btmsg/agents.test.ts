@@ -1,19 +1,9 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunResult, btmsg, json, seedTeam, tempDb } from '../../helpers/cli.js';
+import type { AgentView } from '../../../src/msg/agents.js';
 
-interface Agent {
-  id: string;
-  name: string;
-  role: string;
-  group: string;
-  tier: number;
-  model: string | null;
-  cwd: string | null;
-  heartbeat: number | null;
-  liveness: 'alive' | 'stale' | 'none';
-  unread?: number;
-}
+type Agent = AgentView;
 
 /** The only line of stderr a refusal prints besides its hint. */
 const errorLine = (r: RunResult) => r.stderr.split('\n')[0];

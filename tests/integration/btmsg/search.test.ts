@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { SearchResult } from '../../../src/msg/messages.js';
 import { jsonError, ok, send, useTeam } from './fixture.js';
 
-interface Hit {
-  kind: 'message' | 'channel';
-  id: string;
-  from: string;
-  to: string;
-  created_at: string;
-  snippet: string;
-  rank: number;
-}
+type Hit = SearchResult;
 
 describe('btmsg search', () => {
   const t = useTeam();
