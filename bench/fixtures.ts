@@ -14,6 +14,7 @@ export const DATA_DIR = join(REPO, 'bench', '.data');
 const CACHE_DIR = join(DATA_DIR, 'cache');
 /** The binary under test: a snapshot of dist/ once snapshotBinary() has run. */
 let btmsgPath = join(DIST, 'btmsg.cjs');
+let bttaskPath = join(DIST, 'bttask.cjs');
 
 /** Bump when the generated data changes shape, so cached files are rebuilt. */
 const DATA_VERSION = 1;
@@ -37,6 +38,11 @@ export function btmsgCmd(name: string, db: string, args: string[], agent?: strin
   };
 }
 
+/** `bttask <args>` on database `db`, as agent `agent`. */
+export function bttaskCmd(name: string, db: string, args: string[], agent: string): Command {
+  return { name, file: process.execPath, args: [bttaskPath, ...args], env: cleanEnv({ AGOR_DB: db, BTMSG_AGENT_ID: agent }) };
+}
+
 export const nodeBaseline = (): Command => ({ name: 'node -e 0', file: process.execPath, args: ['-e', '0'], env: cleanEnv() });
 
 /** Runs btmsg once for set-up; throws with its stderr when it fails. Returns stdout. */
@@ -58,7 +64,7 @@ async function btmsgAll(db: string, jobs: { args: string[]; agent?: string }[], 
   );
 }
 
-const BINARY_FILES = ['btmsg.cjs', 'btmsg.bundle.cjs', 'btmsg.v8cache'];
+const BINARY_FILES = ['btmsg', 'bttask'].flatMap((b) => [`${b}.cjs`, `${b}.bundle.cjs`, `${b}.v8cache`]);
 
 const alive = (pid: number): boolean => {
   try {
@@ -89,6 +95,7 @@ export function snapshotBinary(): { hash: string; remove: () => void } {
   mkdirSync(dir, { recursive: true });
   for (const f of BINARY_FILES) copyFileSync(join(DIST, f), join(dir, f));
   btmsgPath = join(dir, 'btmsg.cjs');
+  bttaskPath = join(dir, 'bttask.cjs');
   const hash = createHash('sha256').update(readFileSync(join(dir, 'btmsg.bundle.cjs'))).digest('hex').slice(0, 12);
   return { hash, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

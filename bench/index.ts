@@ -6,20 +6,21 @@
 //   npm run bench                   full run
 //   npm run bench -- --quick        fewer rounds, 3 messages per sender
 //   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
-//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,3  --rows N  --rebuild
+//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,6  --rows N  --rebuild
 import { cpus, loadavg } from 'node:os';
 import { schemaTag, snapshotBinary } from './fixtures.js';
+import { type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
 import { type CommandFigures, type Settings, type ThroughputSection, type TimingSection, scale, startup, throughput } from './sections.js';
 import { fmtInt, fmtMs, fmtRatio, table } from './harness.js';
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,2,3] [--rows N] [--rebuild]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,6] [--rows N] [--rebuild]
 
   --quick          10 rounds, 2 warm-up, 3 messages per sender
   --json           print the figures as JSON (progress goes to stderr)
   --rounds N       measured rounds per command (default 50)
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
-  --only LIST      sections to run, e.g. --only 1,3
+  --only LIST      sections to run (1-3 btmsg, 4-6 bttask), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 `;
@@ -31,7 +32,7 @@ interface Args extends Settings {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, quick: false, rounds: 50, warmup: 5, perSender: 10, bigRows: 1_000_000, rebuild: false, only: new Set([1, 2, 3]) };
+  const a: Args = { json: false, quick: false, rounds: 50, warmup: 5, perSender: 10, bigRows: 1_000_000, rebuild: false, only: new Set([1, 2, 3, 4, 5, 6]) };
   const explicit = new Set<string>();
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -50,7 +51,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--rows') a.bigRows = num(f, argv[++i], 1);
     else if (f === '--only') {
       const list = (argv[++i] ?? '').split(',').map(Number);
-      if (!list.length || list.some((n) => ![1, 2, 3].includes(n))) throw new Error('--only takes a list of 1, 2 and 3');
+      if (!list.length || list.some((n) => ![1, 2, 3, 4, 5, 6].includes(n))) throw new Error('--only takes a list of section numbers, 1 to 6');
       a.only = new Set(list);
     } else if (f === '--help' || f === '-h') {
       process.stdout.write(HELP);
@@ -108,6 +109,27 @@ function printThroughput(t: ThroughputSection, out: string[]): void {
   out.push('');
 }
 
+function printClaims(c: ClaimRaceSection, out: string[]): void {
+  out.push(
+    c.title,
+    table(
+      ['figure', 'value'],
+      [
+        ['tasks claimed', `${fmtInt(c.claimed)} of ${fmtInt(c.tasks)}`],
+        ['claimed twice', fmtInt(c.duplicates)],
+        ['failed claimers', fmtInt(c.failures)],
+        ['wall time', `${c.wallSeconds.toFixed(2)} s`],
+        ['throughput', `${c.claimsPerSecond.toFixed(1)} claims/s`],
+      ],
+    ),
+  );
+  if (!c.ok) {
+    out.push('', '!!! ERROR: the claim race went wrong: every task must be claimed exactly once, by a claimer that did not fail');
+    if (c.firstFailure) out.push(`!!! first failure: ${c.firstFailure}`);
+  }
+  out.push('');
+}
+
 function loudThroughputError(t: ThroughputSection): string[] {
   const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
   lines.push(`!!! ERROR: expected ${fmtInt(t.expected)} messages, ${fmtInt(t.arrived)} arrived`);
@@ -130,7 +152,7 @@ async function main(): Promise<void> {
   }
   const env = { node: process.version, cpus: cpus().length, btmsg_bundle_sha256: binary.hash, loadavg_start: loadavg().map((x) => +x.toFixed(2)) };
   log(`btmsg benchmark: ${args.rounds} rounds + ${args.warmup} warm-up per command, interleaved${args.quick ? ' (quick)' : ''}`);
-  const tag = args.only.has(2) || args.only.has(3) ? schemaTag() : '';
+  const tag = args.only.has(2) || args.only.has(3) || args.only.has(5) ? schemaTag() : '';
 
   // A section that cannot run (the binary fails during set-up) is reported, and the others still run.
   const errors: string[] = [];
@@ -148,10 +170,13 @@ async function main(): Promise<void> {
   const s1 = await attempt(1, () => startup(args, log));
   const s2 = await attempt(2, () => scale(args, log, tag));
   const s3 = await attempt(3, () => throughput(args, log, tag));
+  const s4 = await attempt(4, () => boardStartup(args, log));
+  const s5 = await attempt(5, () => boardScale(args, log, tag));
+  const s6 = await attempt(6, () => claimRace(args, log, args.quick));
   if (errors.length) process.exitCode = 1;
   const loadEnd = loadavg().map((x) => +x.toFixed(2));
 
-  const ratios = [...(s1?.ratios ?? []), ...(s2?.ratios ?? [])];
+  const ratios = [...(s1?.ratios ?? []), ...(s2?.ratios ?? []), ...(s4?.ratios ?? []), ...(s5?.ratios ?? [])];
   if (args.json) {
     const figures = (cmds: CommandFigures[]) =>
       Object.fromEntries(cmds.map((c) => [c.name, { wall_ms: c.ms, samples_ms: c.samples.map((x) => +x.toFixed(1)), ...(c.cpuMs !== undefined ? { cpu_ms_mean: c.cpuMs } : {}) }]));
@@ -165,9 +190,13 @@ async function main(): Promise<void> {
       ...(s1 ? { startup: { commands: figures(s1.commands), ratios: s1.ratios } } : {}),
       ...(s2 ? { inbox_scale: { commands: figures(s2.commands), ratios: s2.ratios, big_db: s2.bigDb } } : {}),
       ...(s3 ? { throughput: s3 } : {}),
+      ...(s4 ? { board_startup: { commands: figures(s4.commands), ratios: s4.ratios } } : {}),
+      ...(s5 ? { ready_scale: { commands: figures(s5.commands), ratios: s5.ratios } } : {}),
+      ...(s6 ? { claim_race: s6 } : {}),
       summary: {
         ratios: ratios.map((r) => ({ name: r.name, value: r.value, interval90: r.interval, cpu_ratio: r.cpu, target: r.target, pass: r.pass })),
         ...(s3 ? { messages_per_second: s3.messagesPerSecond, delivery_ok: s3.ok } : {}),
+        ...(s6 ? { claims_per_second: s6.claimsPerSecond, claims_ok: s6.ok } : {}),
       },
     };
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
@@ -178,7 +207,7 @@ async function main(): Promise<void> {
 
   const out: string[] = [
     '',
-    `btmsg benchmark — dist/btmsg.cjs (bundle ${env.btmsg_bundle_sha256}), node ${env.node}, ${env.cpus} cores, ` +
+    `btmsg/bttask benchmark — dist/btmsg.cjs (bundle ${env.btmsg_bundle_sha256}), node ${env.node}, ${env.cpus} cores, ` +
       `load ${env.loadavg_start.join(' ')} → ${loadEnd.join(' ')}`,
     `${args.rounds} rounds + ${args.warmup} warm-up per command, round-robin; wall time per process, ratios of medians`,
   ];
@@ -189,6 +218,9 @@ async function main(): Promise<void> {
   if (s1) printTiming(s1, out);
   if (s2) printTiming(s2, out);
   if (s3) printThroughput(s3, out);
+  if (s4) printTiming(s4, out);
+  if (s5) printTiming(s5, out);
+  if (s6) printClaims(s6, out);
   const rows = ratios.map((r) => [
     r.name,
     fmtRatio(r.value),
@@ -197,6 +229,7 @@ async function main(): Promise<void> {
     `≤ ${fmtRatio(r.target)}`,
     r.pass ? 'PASS' : 'MISS',
   ]);
+  if (s6) rows.push([`${s6.claimers} racing claimers`, `${s6.claimsPerSecond.toFixed(1)} claims/s`, '', '', 'no target', s6.ok ? 'each task once' : 'CLAIM ERRORS']);
   if (s3) rows.push([`${s3.senders} concurrent senders`, `${s3.messagesPerSecond.toFixed(1)} msg/s`, '', '', 'no target', s3.ok ? 'all delivered' : 'LOST MESSAGES']);
   out.push('Summary (ratios of medians; 90% bootstrap interval over rounds)', table(['figure', 'value', '90% interval', 'cpu ratio', 'target', ''], rows), '');
   process.stdout.write(out.join('\n'));

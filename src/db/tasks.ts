@@ -15,6 +15,7 @@ export interface TaskRow {
   created_at: string;
   updated_at: string;
   version: number;
+  open_deps: number;
 }
 
 export interface LeaseRow {
@@ -115,17 +116,16 @@ export const countByStatus = (db: Db, assignee: string | null) =>
   ).all({ assignee });
 
 /**
- * Todo tasks whose dependencies are all done and that nobody holds a lease on, in
- * priority order. With `forAgent`, only those unassigned or assigned to that agent.
- * Walks the ready index in order and stops at `limit`, so a large board costs little.
+ * Todo tasks whose dependencies are all done (open_deps = 0, kept by triggers) and that
+ * nobody holds a lease on, in priority order. With `forAgent`, only those unassigned or
+ * assigned to that agent. One range of the ready index, stopping at `limit`.
  */
 export const readyTasks = (db: Db, forAgent: string | null, limit: number) =>
   stmt<TaskRow>(
     db,
     `SELECT ${COLS} FROM tasks t INDEXED BY idx_tasks_ready
-     WHERE t.status = 'todo'
+     WHERE t.status = 'todo' AND t.open_deps = 0
        AND (@agent IS NULL OR t.assigned_to IS NULL OR t.assigned_to = @agent)
-       AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks x ON x.id = d.depends_on WHERE d.task_id = t.id AND x.status != 'done')
        AND NOT EXISTS (SELECT 1 FROM task_leases l WHERE l.task_id = t.id AND l.state = 'active')
      ORDER BY ${ORDER} LIMIT @limit`,
   ).all({ agent: forAgent, limit });
@@ -133,8 +133,7 @@ export const readyTasks = (db: Db, forAgent: string | null, limit: number) =>
 export const isReady = (db: Db, id: string) =>
   stmt(
     db,
-    `SELECT 1 FROM tasks t WHERE t.id = ? AND t.status = 'todo'
-       AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks x ON x.id = d.depends_on WHERE d.task_id = t.id AND x.status != 'done')`,
+    `SELECT 1 FROM tasks t WHERE t.id = ? AND t.status = 'todo' AND t.open_deps = 0`,
   ).get(id) !== undefined;
 
 export const reviewCount = (db: Db) => stmt<{ n: number }>(db, `SELECT count(*) AS n FROM tasks WHERE status = 'review'`).get()!.n;

@@ -2,6 +2,7 @@ import type { Db } from '../open.js';
 import { legacy } from './0001-legacy.js';
 import { messaging } from './0002-messaging.js';
 import { board } from './0003-board.js';
+import { ready } from './0004-ready.js';
 
 export interface Migration {
   version: number;
@@ -11,5 +12,5 @@ export interface Migration {
 }
 
 /** Ordered; each version exactly one more than the last. */
-export const migrations: Migration[] = [legacy, messaging, board];
+export const migrations: Migration[] = [legacy, messaging, board, ready];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -8,7 +8,7 @@ const agent = (id: string, role: string, tier = role === 'admin' ? 0 : role === 
 });
 const task = (assigned_to: string | null): TaskRow => ({
   rowid: 1, id: 't1', title: 't', description: '', status: 'todo', priority: 'medium', assigned_to, created_by: 'admin',
-  group_id: 'g', parent_task_id: null, sort_order: 0, created_at: '', updated_at: '', version: 1,
+  group_id: 'g', parent_task_id: null, sort_order: 0, created_at: '', updated_at: '', version: 1, open_deps: 0,
 });
 
 const ALL: Action[] = ['view', 'create', 'comment', 'update', 'assign', 'delete', 'review', 'claim', 'reorder', 'depend'];
