@@ -1,5 +1,6 @@
 // Databases for the benchmark: teams registered through the built binary, the
-// million-message file (built once, cached under bench/.data/), and helpers to run btmsg.
+// million-message file (built once, cached under bench/.data/), and helpers to run
+// btmsg and bttask.
 import Database from 'better-sqlite3';
 import { createHash, randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +54,16 @@ export function btmsg(db: string, args: string[], agent?: string): string {
   return r.stdout.toString('utf8');
 }
 
-async function btmsgAll(db: string, jobs: { args: string[]; agent?: string }[], concurrency: number): Promise<void> {
+/** Runs bttask once for set-up, as `agent`; throws with its stderr when it fails. Returns stdout. */
+export function bttask(db: string, args: string[], agent = 'admin'): string {
+  const cmd = bttaskCmd(`bttask ${args[0]}`, db, args, agent);
+  const r = timeOnce(cmd);
+  if (r.status !== 0) throw new Error(describeFailure(cmd, r));
+  return r.stdout.toString('utf8');
+}
+
+/** Runs btmsg jobs, `concurrency` at a time; throws on the first failure. */
+export async function btmsgAll(db: string, jobs: { args: string[]; agent?: string }[], concurrency: number): Promise<void> {
   await pool(
     jobs.map((j) => async () => {
       const cmd = btmsgCmd(`btmsg ${j.args.slice(0, 2).join(' ')}`, db, j.args, j.agent);
@@ -80,9 +90,9 @@ const alive = (pid: number): boolean => {
  * benchmarks that copy, so a rebuild of dist/ during the run neither breaks it nor
  * mixes two builds in one set of figures. Still inside the repository, so the shim
  * resolves better-sqlite3 from node_modules as it does from dist/. Returns a short
- * hash of the bundle and a function that removes the copy.
+ * hash of each bundle and a function that removes the copy.
  */
-export function snapshotBinary(): { hash: string; remove: () => void } {
+export function snapshotBinary(): { hash: string; bttaskHash: string; remove: () => void } {
   for (const f of BINARY_FILES) {
     if (!existsSync(join(DIST, f))) throw new Error(`dist/${f} is missing; run npm run build (npm run bench does it)`);
   }
@@ -96,8 +106,8 @@ export function snapshotBinary(): { hash: string; remove: () => void } {
   for (const f of BINARY_FILES) copyFileSync(join(DIST, f), join(dir, f));
   btmsgPath = join(dir, 'btmsg.cjs');
   bttaskPath = join(dir, 'bttask.cjs');
-  const hash = createHash('sha256').update(readFileSync(join(dir, 'btmsg.bundle.cjs'))).digest('hex').slice(0, 12);
-  return { hash, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const hashOf = (f: string) => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex').slice(0, 12);
+  return { hash: hashOf('btmsg.bundle.cjs'), bttaskHash: hashOf('bttask.bundle.cjs'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export const tempDir = (label: string): string => mkdtempSync(join(tmpdir(), `agor-bench-${label}-`));
@@ -211,7 +221,7 @@ export function schemaTag(): string {
   }
 }
 
-function cacheDir(tag: string, log: Log): string {
+export function cacheDir(tag: string, log: Log): string {
   const dir = join(CACHE_DIR, tag);
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true });
@@ -228,7 +238,7 @@ function cacheDir(tag: string, log: Log): string {
 const rebuilt = new Set<string>();
 
 /** Builds `final` with `make` under a temporary name and renames it into place. */
-async function buildCached(final: string, rebuild: boolean, make: (tmp: string) => Promise<void>): Promise<boolean> {
+export async function buildCached(final: string, rebuild: boolean, make: (tmp: string) => Promise<void>): Promise<boolean> {
   // --rebuild rebuilds each file once per run, not once per section that uses it.
   if (existsSync(final) && !(rebuild && !rebuilt.has(final))) return false;
   rebuilt.add(final);
@@ -265,7 +275,7 @@ export function copyTeam(team: string, dir: string, name: string): string {
 // ---- the million messages ----
 
 /** Small, fast, seedable PRNG (mulberry32), so every build has the same shape. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -297,7 +307,7 @@ function sentence(rnd: () => number): string {
   return s[0]!.toUpperCase() + s.slice(1) + (rnd() < 0.2 ? '?' : '.');
 }
 
-const sqlTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+export const sqlTime = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 /**
  * Inserts `rows` messages spread over a year among the team, in one transaction with

@@ -1,21 +1,21 @@
-// btmsg benchmark: start-up cost, inbox on a large file, concurrent senders.
+// btmsg and bttask benchmark: start-up cost, listings on large files, concurrent writers.
 // Figures are ratios of medians measured side by side in one run, since the machine is
 // shared and noisy. It reports; it never fails on the figures (exit 0; 1 only when a
 // section could not run at all).
 //
 //   npm run bench                   full run
-//   npm run bench -- --quick        fewer rounds, 3 messages per sender
+//   npm run bench -- --quick        fewer rounds, 3 messages per sender, 48 tasks to race for
 //   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
 //   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,6  --rows N  --rebuild
 import { cpus, loadavg } from 'node:os';
 import { schemaTag, snapshotBinary } from './fixtures.js';
-import { type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
+import { BOARD_TASKS, type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
 import { type CommandFigures, type Settings, type ThroughputSection, type TimingSection, scale, startup, throughput } from './sections.js';
 import { fmtInt, fmtMs, fmtRatio, table } from './harness.js';
 
 const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,6] [--rows N] [--rebuild]
 
-  --quick          10 rounds, 2 warm-up, 3 messages per sender
+  --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160)
   --json           print the figures as JSON (progress goes to stderr)
   --rounds N       measured rounds per command (default 50)
   --warmup N       unmeasured warm-up rounds (default 5)
@@ -23,6 +23,10 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   --only LIST      sections to run (1-3 btmsg, 4-6 bttask), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
+
+  sections: 1 btmsg send and inbox start-up, 2 inbox on a big database, 3 concurrent
+  senders, 4 bttask list and claim start-up, 5 bttask ready on ${BOARD_TASKS.toLocaleString('en-US')} tasks,
+  6 racing claimers
 `;
 
 interface Args extends Settings {
@@ -117,17 +121,34 @@ function printClaims(c: ClaimRaceSection, out: string[]): void {
       [
         ['tasks claimed', `${fmtInt(c.claimed)} of ${fmtInt(c.tasks)}`],
         ['claimed twice', fmtInt(c.duplicates)],
-        ['failed claimers', fmtInt(c.failures)],
+        ['in progress under its claimer\'s lease', `${fmtInt(c.onBoard)} of ${fmtInt(c.tasks)}`],
+        ['failed claims', fmtInt(c.failures)],
         ['wall time', `${c.wallSeconds.toFixed(2)} s`],
         ['throughput', `${c.claimsPerSecond.toFixed(1)} claims/s`],
+        ...(c.cpuMsPerClaim !== undefined
+          ? [
+              ['cpu per claim process (mean)', fmtMs(c.cpuMsPerClaim)],
+              [`cpu-bound ceiling, ${cpus().length} cores`, `${((cpus().length * 1000) / c.cpuMsPerClaim).toFixed(1)} claims/s`],
+            ]
+          : []),
+        ['claim latency median', fmtMs(c.latency.median)],
+        ['claim latency p90', fmtMs(c.latency.p90)],
+        ['claim latency max', fmtMs(c.latency.max)],
       ],
     ),
   );
-  if (!c.ok) {
-    out.push('', '!!! ERROR: the claim race went wrong: every task must be claimed exactly once, by a claimer that did not fail');
-    if (c.firstFailure) out.push(`!!! first failure: ${c.firstFailure}`);
-  }
+  if (!c.ok) out.push(...loudClaimError(c));
   out.push('');
+}
+
+function loudClaimError(c: ClaimRaceSection): string[] {
+  const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
+  lines.push(`!!! ERROR: every one of ${fmtInt(c.tasks)} tasks must be claimed exactly once, by a claimer that did not fail`);
+  lines.push(`!!! ${fmtInt(c.claims)} claims for ${fmtInt(c.claimed)} distinct tasks; ${fmtInt(c.duplicates)} claimed twice; ${fmtInt(c.left)} left todo`);
+  lines.push(`!!! the board shows ${fmtInt(c.onBoard)} tasks in progress under their claimer's lease`);
+  if (c.failures) lines.push(`!!! ${c.failures} claim(s) failed; first: ${c.firstFailure}`);
+  lines.push('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  return lines;
 }
 
 function loudThroughputError(t: ThroughputSection): string[] {
@@ -150,8 +171,8 @@ async function main(): Promise<void> {
       process.exit(sig === 'SIGINT' ? 130 : 143);
     });
   }
-  const env = { node: process.version, cpus: cpus().length, btmsg_bundle_sha256: binary.hash, loadavg_start: loadavg().map((x) => +x.toFixed(2)) };
-  log(`btmsg benchmark: ${args.rounds} rounds + ${args.warmup} warm-up per command, interleaved${args.quick ? ' (quick)' : ''}`);
+  const env = { node: process.version, cpus: cpus().length, btmsg_bundle_sha256: binary.hash, bttask_bundle_sha256: binary.bttaskHash, loadavg_start: loadavg().map((x) => +x.toFixed(2)) };
+  log(`btmsg/bttask benchmark: ${args.rounds} rounds + ${args.warmup} warm-up per command, interleaved${args.quick ? ' (quick)' : ''}`);
   const tag = args.only.has(2) || args.only.has(3) || args.only.has(5) ? schemaTag() : '';
 
   // A section that cannot run (the binary fails during set-up) is reported, and the others still run.
@@ -191,7 +212,7 @@ async function main(): Promise<void> {
       ...(s2 ? { inbox_scale: { commands: figures(s2.commands), ratios: s2.ratios, big_db: s2.bigDb } } : {}),
       ...(s3 ? { throughput: s3 } : {}),
       ...(s4 ? { board_startup: { commands: figures(s4.commands), ratios: s4.ratios } } : {}),
-      ...(s5 ? { ready_scale: { commands: figures(s5.commands), ratios: s5.ratios } } : {}),
+      ...(s5 ? { ready_scale: { commands: figures(s5.commands), ratios: s5.ratios, big_board: s5.bigBoard } } : {}),
       ...(s6 ? { claim_race: s6 } : {}),
       summary: {
         ratios: ratios.map((r) => ({ name: r.name, value: r.value, interval90: r.interval, cpu_ratio: r.cpu, target: r.target, pass: r.pass })),
@@ -202,12 +223,13 @@ async function main(): Promise<void> {
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
     process.stdout.write(JSON.stringify(out, tidy, 2) + '\n');
     if (s3 && !s3.ok) log(loudThroughputError(s3).join('\n'));
+    if (s6 && !s6.ok) log(loudClaimError(s6).join('\n'));
     return;
   }
 
   const out: string[] = [
     '',
-    `btmsg/bttask benchmark — dist/btmsg.cjs (bundle ${env.btmsg_bundle_sha256}), node ${env.node}, ${env.cpus} cores, ` +
+    `btmsg/bttask benchmark — dist/btmsg.cjs (bundle ${env.btmsg_bundle_sha256}), dist/bttask.cjs (bundle ${env.bttask_bundle_sha256}), node ${env.node}, ${env.cpus} cores, ` +
       `load ${env.loadavg_start.join(' ')} → ${loadEnd.join(' ')}`,
     `${args.rounds} rounds + ${args.warmup} warm-up per command, round-robin; wall time per process, ratios of medians`,
   ];
@@ -229,8 +251,8 @@ async function main(): Promise<void> {
     `≤ ${fmtRatio(r.target)}`,
     r.pass ? 'PASS' : 'MISS',
   ]);
-  if (s6) rows.push([`${s6.claimers} racing claimers`, `${s6.claimsPerSecond.toFixed(1)} claims/s`, '', '', 'no target', s6.ok ? 'each task once' : 'CLAIM ERRORS']);
   if (s3) rows.push([`${s3.senders} concurrent senders`, `${s3.messagesPerSecond.toFixed(1)} msg/s`, '', '', 'no target', s3.ok ? 'all delivered' : 'LOST MESSAGES']);
+  if (s6) rows.push([`${s6.claimers} racing claimers`, `${s6.claimsPerSecond.toFixed(1)} claims/s`, '', '', 'no target', s6.ok ? 'each task once' : 'CLAIM ERRORS']);
   out.push('Summary (ratios of medians; 90% bootstrap interval over rounds)', table(['figure', 'value', '90% interval', 'cpu ratio', 'target', ''], rows), '');
   process.stdout.write(out.join('\n'));
 }

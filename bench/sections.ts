@@ -60,13 +60,14 @@ export interface TimingSection {
   notes: string[];
 }
 
-const ratio = (name: string, num: CommandFigures, den: CommandFigures, target: number): Ratio => {
+export const ratio = (name: string, num: CommandFigures, den: CommandFigures, target: number): Ratio => {
   const value = num.ms.median / den.ms.median;
   const cpu = num.cpuMs !== undefined && den.cpuMs ? { cpu: num.cpuMs / den.cpuMs } : {};
   return { name, value, interval: ratioInterval(num.samples, den.samples), ...cpu, target, pass: value <= target };
 };
 
-function measure(cmds: Command[], s: Settings, log: Log, what: string): CommandFigures[] {
+/** Runs `cmds` round-robin (see interleave) and reduces each one's samples to figures. */
+export function measure(cmds: Command[], s: Settings, log: Log, what: string): CommandFigures[] {
   let last = -1;
   const samples = interleave(cmds, {
     rounds: s.rounds,
