@@ -4,17 +4,9 @@ import { MAX_BODY_BYTES, decodeBody, validateBody } from '../../../src/msg/body.
 import { resolvePrefix } from '../../../src/msg/ids.js';
 import { detectInjection, revealInvisible } from '../../../src/msg/injection.js';
 import { parseDuration, parseSince, sqliteTime } from '../../../src/msg/time.js';
+import { userError } from '../../helpers/errors.js';
 
 /** The UserError `fn` throws; fails the test when it throws nothing or something else. */
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return e as UserError;
-  }
-  throw new Error('expected a UserError, nothing was thrown');
-}
 
 describe('detectInjection', () => {
   it('finds nothing in ordinary work messages', () => {

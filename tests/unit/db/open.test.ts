@@ -6,6 +6,7 @@ import { Exit, UserError } from '../../../src/cli/errors.js';
 import { LATEST_VERSION, migrations } from '../../../src/db/migrations/index.js';
 import { type Db, openDb, schemaVersion, stmt, writeTx } from '../../../src/db/open.js';
 import { tempDb } from '../../helpers/cli.js';
+import { userError } from '../../helpers/errors.js';
 
 const LEGACY_TABLES = [
   'agents',
@@ -26,15 +27,6 @@ const tables = (db: Db) =>
   (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name);
 
 /** The UserError `fn` throws; fails the test when it throws nothing or something else. */
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return e as UserError;
-  }
-  throw new Error('expected a UserError, nothing was thrown');
-}
 
 describe('openDb', () => {
   let t: ReturnType<typeof tempDb>;
