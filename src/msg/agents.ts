@@ -1,3 +1,4 @@
+import { touchRunHeartbeat } from '../db/runs.js';
 import { notFound, notPermitted, usage } from '../cli/errors.js';
 import {
   type AgentRow,
@@ -180,6 +181,8 @@ export function heartbeat(db: Db, meId: string | undefined, runId: string | null
     const now = Math.floor(Date.now() / 1000);
     recordHeartbeat(db, me.id, now);
     touchAgent(db, me.id);
+    // The supervisor's stall detection counts the heartbeats of the run itself.
+    if (runId) touchRunHeartbeat(db, runId, Date.now());
     return { agent: me.id, timestamp: now, leases_renewed: renewAgentLeases(db, me.id, runId, now) };
   });
 }

@@ -2,7 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, type Node, type Pair, isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { UserError, usage } from '../cli/errors.js';
+import { Exit, UserError, usage } from '../cli/errors.js';
 import { type Role, ROLES } from '../msg/roles.js';
 
 /** The file `agor` reads when no -f is given. */
@@ -30,6 +30,8 @@ export interface AgentConfig {
   /** argv; "{prompt}" in any element is replaced by the wake prompt. */
   command: string[];
   promptVia: 'arg' | 'stdin' | 'env';
+  /** The agent's standing prompt: a persistent agent is resumed with it; wake prompts start with it. */
+  prompt: string | null;
   cwd: string;
   env: Record<string, string>;
   model: string | null;
@@ -37,7 +39,8 @@ export interface AgentConfig {
   restart: RestartPolicy;
   stallAfterMs: number;
   onStall: 'none' | 'restart' | 'kill';
-  timeoutMs: number;
+  /** Wall clock per run; null for a service agent without an explicit timeout (it runs until stopped). */
+  timeoutMs: number | null;
   stopGraceMs: number;
   schedules: Schedule[];
   wake: { strategy: 'persistent' | 'on-demand' | 'smart'; threshold: number };
@@ -64,7 +67,7 @@ export const DEFAULTS = {
 /** A configuration error that names the file, line, column and key. */
 export class ConfigError extends UserError {
   constructor(file: string, line: number | undefined, key: string, message: string, hint?: string) {
-    super(`${file}${line ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${message}`, hint);
+    super(`${file}${line ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${message}`, hint, Exit.USAGE);
   }
 }
 
@@ -87,8 +90,10 @@ function fail(ctx: Ctx, node: Node | null | undefined, key: string, message: str
 
 /** Reads one mapping's pairs, refusing keys not in `allowed`. */
 function entries(ctx: Ctx, node: Node | null | undefined, key: string, allowed: readonly string[]): Map<string, Pair<Node, Node>> {
-  if (!isMap(node)) fail(ctx, node, key, 'must be a mapping (key: value lines)');
   const out = new Map<string, Pair<Node, Node>>();
+  // A block whose every line is commented out is empty, not an error.
+  if (key && isScalar(node) && node.value === null) return out;
+  if (!isMap(node)) fail(ctx, node, key, 'must be a mapping (key: value lines)');
   for (const pair of node.items as Pair<Node, Node>[]) {
     const k = isScalar(pair.key) ? String(pair.key.value) : '';
     const full = key ? `${key}.${k}` : k;
@@ -155,7 +160,7 @@ export function validTimeZone(tz: string): boolean {
 }
 
 const AGENT_KEYS = [
-  'name', 'role', 'command', 'prompt_via', 'cwd', 'env', 'model', 'mode', 'restart', 'stall_after', 'on_stall', 'timeout',
+  'name', 'role', 'command', 'prompt', 'prompt_via', 'cwd', 'env', 'model', 'mode', 'restart', 'stall_after', 'on_stall', 'timeout',
   'stop_grace', 'schedules', 'wake', 'contacts', 'sandbox', 'limits', 'secrets',
 ] as const;
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -170,7 +175,6 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
   for (const later of ['sandbox', 'limits', 'secrets'] as const) {
     const p = e.get(later);
     if (p) {
-      if (!isMap(p.value)) fail(ctx, p.value, `${k}.${later}`, 'must be a mapping');
       fail(ctx, p.key as Node, `${k}.${later}`, 'not supported yet', `remove the ${later} key for now; this version of agor does not apply it`);
     }
   }
@@ -191,6 +195,8 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
   if (!commandExists(command[0]!, cwd)) fail(ctx, cmdNode, `${k}.command`, `'${command[0]}' is not an executable file or on PATH`);
   const hasPlaceholder = command.some((a) => a.includes('{prompt}'));
   const promptVia = get('prompt_via') ? oneOf(ctx, get('prompt_via'), `${k}.prompt_via`, ['arg', 'stdin', 'env'] as const) : hasPlaceholder ? 'arg' : 'env';
+  if (promptVia === 'arg' && !hasPlaceholder) fail(ctx, get('prompt_via'), `${k}.prompt_via`, 'is arg, but no argument of command holds {prompt}', 'put "{prompt}" where the prompt goes, or use prompt_via: stdin or env');
+  if (promptVia !== 'arg' && hasPlaceholder) fail(ctx, cmdNode, `${k}.command`, `holds {prompt}, but prompt_via is ${promptVia}`, 'use prompt_via: arg, or take {prompt} out of the command');
   const env: Record<string, string> = {};
   if (get('env')) {
     const envNode = get('env');
@@ -213,9 +219,11 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     if (restart.backoffCapMs < restart.backoffMs) fail(ctx, r.get('backoff_cap')?.value ?? get('restart'), `${k}.restart.backoff_cap`, 'must not be below backoff');
   }
   const timeoutNode = get('timeout');
-  const timeoutMs = timeoutNode ? duration(ctx, timeoutNode, `${k}.timeout`, 1000, 7 * 86_400_000) : DEFAULTS.timeoutMs;
+  const mode = get('mode') ? oneOf(ctx, get('mode'), `${k}.mode`, ['service', 'on-demand'] as const) : 'service';
+  const explicitTimeout = timeoutNode ? duration(ctx, timeoutNode, `${k}.timeout`, 1000, 7 * 86_400_000) : null;
+  const timeoutMs = explicitTimeout ?? (mode === 'service' ? null : DEFAULTS.timeoutMs);
   const schedules: Schedule[] = [];
-  if (get('schedules')) {
+  if (get('schedules') && !(isScalar(get('schedules')) && (get('schedules') as { value: unknown }).value === null)) {
     const sNode = get('schedules');
     if (!isSeq(sNode)) fail(ctx, sNode, `${k}.schedules`, 'must be a list of {cron, tz, prompt, timeout}');
     sNode.items.forEach((item, i) => {
@@ -224,6 +232,10 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
       const cronNode = s.get('cron')?.value;
       if (!cronNode) fail(ctx, item as Node, `${sk}.cron`, 'is required');
       const cron = str(ctx, cronNode, `${sk}.cron`);
+      const fields = cron.trim().split(/\s+/).length;
+      if (!cron.trim().startsWith('@') && fields !== 5 && fields !== 6) {
+        fail(ctx, cronNode, `${sk}.cron`, `has ${fields} field${fields === 1 ? '' : 's'}`, "five fields: minute hour day-of-month month day-of-week (e.g. '0 9 * * 1-5'), or six with seconds first");
+      }
       const tz = s.get('tz') ? str(ctx, s.get('tz')!.value, `${sk}.tz`) : Intl.DateTimeFormat().resolvedOptions().timeZone;
       if (!validTimeZone(tz)) fail(ctx, s.get('tz')?.value, `${sk}.tz`, `unknown time zone '${tz}'`, 'use an IANA name such as Europe/Berlin or UTC');
       try {
@@ -235,7 +247,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
         cron,
         tz,
         prompt: s.get('prompt') ? str(ctx, s.get('prompt')!.value, `${sk}.prompt`) : `Scheduled run (${cron} ${tz}).`,
-        timeoutMs: s.get('timeout') ? duration(ctx, s.get('timeout')!.value, `${sk}.timeout`, 1000, 7 * 86_400_000) : timeoutNode ? timeoutMs : DEFAULTS.scheduleTimeoutMs,
+        timeoutMs: s.get('timeout') ? duration(ctx, s.get('timeout')!.value, `${sk}.timeout`, 1000, 7 * 86_400_000) : explicitTimeout ?? DEFAULTS.scheduleTimeoutMs,
       });
     });
   }
@@ -245,7 +257,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     if (w.get('strategy')) wake.strategy = oneOf(ctx, w.get('strategy')!.value, `${k}.wake.strategy`, ['persistent', 'on-demand', 'smart'] as const);
     if (w.get('threshold')) {
       const t = isScalar(w.get('threshold')!.value) ? (w.get('threshold')!.value as { value: unknown }).value : undefined;
-      if (typeof t !== 'number' || t < 0 || t > 1) fail(ctx, w.get('threshold')!.value, `${k}.wake.threshold`, 'must be a number from 0 to 1');
+      if (typeof t !== 'number' || !(t >= 0 && t <= 1)) fail(ctx, w.get('threshold')!.value, `${k}.wake.threshold`, 'must be a number from 0 to 1');
       wake.threshold = t;
     }
   }
@@ -261,10 +273,11 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     role: get('role') ? oneOf(ctx, get('role'), `${k}.role`, WORKER_ROLES) : 'project',
     command,
     promptVia,
+    prompt: get('prompt') ? str(ctx, get('prompt'), `${k}.prompt`) : null,
     cwd,
     env,
     model: get('model') ? str(ctx, get('model'), `${k}.model`) : null,
-    mode: get('mode') ? oneOf(ctx, get('mode'), `${k}.mode`, ['service', 'on-demand'] as const) : 'service',
+    mode,
     restart,
     stallAfterMs: get('stall_after') ? duration(ctx, get('stall_after'), `${k}.stall_after`, 1000, 7 * 86_400_000) : DEFAULTS.stallAfterMs,
     onStall: get('on_stall') ? oneOf(ctx, get('on_stall'), `${k}.on_stall`, ['none', 'restart', 'kill'] as const) : 'none',

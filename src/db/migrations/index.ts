@@ -3,6 +3,7 @@ import { legacy } from './0001-legacy.js';
 import { messaging } from './0002-messaging.js';
 import { board } from './0003-board.js';
 import { ready } from './0004-ready.js';
+import { supervisor } from './0005-supervisor.js';
 
 export interface Migration {
   version: number;
@@ -12,5 +13,5 @@ export interface Migration {
 }
 
 /** Ordered; each version exactly one more than the last. */
-export const migrations: Migration[] = [legacy, messaging, board, ready];
+export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

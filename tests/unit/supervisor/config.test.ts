@@ -43,8 +43,11 @@ describe('agor.yaml', () => {
     const w = parseConfig('group: g\nagents:\n  a:\n    command: [sh]\n', '/tmp/agor.yaml').agents[0]!;
     expect(w.restart).toEqual({ maxRetries: 5, backoffMs: 1000, backoffCapMs: 30_000, stableAfterMs: 300_000 });
     expect(w.stallAfterMs).toBe(900_000);
-    expect(w.timeoutMs).toBe(1_800_000);
+    // A service runs until stopped unless it sets a timeout; an on-demand run gets 30 min.
+    expect(w.timeoutMs).toBeNull();
     expect(w.stopGraceMs).toBe(10_000);
+    const d = parseConfig('group: g\nagents:\n  a:\n    command: [sh]\n    mode: on-demand\n', '/tmp/agor.yaml').agents[0]!;
+    expect(d.timeoutMs).toBe(1_800_000);
   });
 
   it('resolves a schedule timeout from the schedule, then the agent, then 1500 s', () => {

@@ -1,0 +1,20 @@
+import type { AnyVerb } from '../../cli/run.js';
+import { audit } from '../btmsg/audit.js';
+import { restart, start, stop } from './control.js';
+import { down } from './down.js';
+import { init } from './init.js';
+import { logs } from './logs.js';
+import { ps } from './ps.js';
+import { report } from './report.js';
+import { runs } from './runs.js';
+import { schedule } from './schedule.js';
+import { up } from './up.js';
+import { wake } from './wake.js';
+
+/** Every agor verb, in the order --help lists them. */
+export const commands: AnyVerb[] = [init, up, down, ps, start, stop, restart, wake, logs, runs, report, schedule, audit];
+
+export const describe = 'Supervise a team of agents: spawn, restart, detect stalls, wake on messages and schedules';
+
+export const epilog =
+  'Exit codes: 0 ok, 1 failure, 2 usage (bad agor.yaml too), 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy (another supervisor holds the database). See man agor and man agor.yaml.';

@@ -1,0 +1,27 @@
+import { type Verb, openFor } from './shared.js';
+
+interface LogsArgs {
+  agent: string;
+  follow?: boolean;
+  run?: string;
+  lines: string;
+}
+
+export const logs: Verb<LogsArgs> = {
+  command: 'logs <agent>',
+  describe: "An agent's output: the last lines of its latest run (or --run ID); -f follows, into later runs too",
+  builder: (y) =>
+    y
+      .positional('agent', { type: 'string', demandOption: true, describe: 'The agent' })
+      .option('follow', { alias: 'f', type: 'boolean', describe: 'Keep printing new output until interrupted' })
+      .option('run', { type: 'string', requiresArg: true, describe: 'A run id or prefix (agor runs lists them)' })
+      .option('lines', { alias: 'n', type: 'string', requiresArg: true, default: '50', describe: 'How many lines to show first' }),
+  handler: async (argv) => {
+    const { usage } = await import('../../cli/errors.js');
+    const n = Number(argv.lines);
+    if (!Number.isInteger(n) || n < 0 || n > 100_000) throw usage(`invalid --lines '${argv.lines}'`, 'give a whole number from 0 to 100000');
+    const { showLogs } = await import('../../supervisor/logview.js');
+    const { db } = await openFor(argv);
+    await showLogs(db, { agent: argv.agent, run: argv.run, lines: n, follow: !!argv.follow, json: !!argv.json });
+  },
+};

@@ -1,0 +1,58 @@
+import { color } from '../../cli/color.js';
+import { emit, table } from '../../cli/output.js';
+import type { AgentView } from '../../supervisor/protocol.js';
+import { type Verb, viaSupervisor } from './shared.js';
+
+const STATE_COLOR: Record<string, (s: string) => string> = {
+  running: (s) => color().green(s),
+  idle: (s) => color().cyan(s),
+  stalled: (s) => color().yellow.bold(s),
+  failed: (s) => color().red.bold(s),
+  dormant: (s) => color().dim(s),
+  inactive: (s) => color().dim(s),
+};
+
+export function duration(s: number | null): string {
+  if (s === null) return '-';
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`;
+}
+
+const since = (iso: string | null, now: number) => (iso ? `${duration(Math.max(0, Math.round((now - Date.parse(iso)) / 1000)))} ago` : '-');
+
+export const ps: Verb<object> = {
+  command: 'ps',
+  describe: 'The agents: state, health, pid, uptime, last output, restarts, unread, claimed tasks',
+  handler: async (argv) => {
+    const agents = await viaSupervisor(
+      argv,
+      (c) => c.request<AgentView[]>('list'),
+      async (db) => (await import('../../supervisor/status.js')).offlineList(db),
+    );
+    emit(argv.json, agents, (as) => {
+      const c = color();
+      if (!as.length) return [c.dim('no agents: start a group with agor up')];
+      const now = Date.now();
+      const lines = table([
+        ['AGENT', 'MODE', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'OUTPUT', 'RESTARTS', 'UNREAD', 'TASKS', 'ATTN'].map((h) => c.bold(h)),
+        ...as.map((a) => [
+          a.id,
+          a.mode,
+          (STATE_COLOR[a.state] ?? ((x: string) => x))(a.state),
+          a.health === 'healthy' ? a.health : a.health === 'failed' ? c.red(a.health) : c.yellow(a.health),
+          a.pid === null ? '-' : String(a.pid),
+          duration(a.uptime_s),
+          since(a.last_output_at, now),
+          String(a.restarts),
+          String(a.unread),
+          String(a.claimed),
+          a.attention ? `${a.attention}${a.attention_reason ? ` ${a.attention_reason}` : ''}` : '-',
+        ]),
+      ]);
+      if (as.length && !as[0]!.supervised) lines.push(c.dim('no supervisor is running: states are as last recorded (agor up -d starts it)'));
+      return lines;
+    });
+  },
+};

@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { UserError, notFound } from '../../cli/errors.js';
+import type { GlobalArgs } from '../../cli/run.js';
+import type { Db } from '../../db/open.js';
+import type { ControlClient } from '../../supervisor/client.js';
+
+export type { Verb } from '../../cli/run.js';
+export { limitOption, withDb } from '../../cli/verb.js';
+
+export interface FileArgs {
+  file?: string;
+}
+
+/** -f FILE: the agor.yaml to read (default: ./agor.yaml). */
+export const fileOption = <T>(y: Argv<T>) =>
+  y.option('file', { alias: 'f', type: 'string', requiresArg: true, describe: 'The agor.yaml to use (default: ./agor.yaml)' });
+
+export const agentsPositional = <T>(y: Argv<T>) =>
+  y.positional('agents', { type: 'string', array: true, describe: 'Agent ids', demandOption: true });
+
+/** Opens the database, honouring --db and $AGOR_DB. */
+export async function openFor(argv: GlobalArgs): Promise<{ db: Db; path: string }> {
+  const [{ openDb }, { resolveDbPath }] = await Promise.all([import('../../db/open.js'), import('../../db/path.js')]);
+  // Absolute: agents run in other directories and get it as $AGOR_DB.
+  const path = resolve(resolveDbPath(argv.db).path);
+  return { db: openDb({ path }), path };
+}
+
+/**
+ * Runs `live` against the supervisor's control socket when one holds the database, else
+ * `offline` against the database itself (undefined: the verb needs a supervisor).
+ */
+export async function viaSupervisor<T>(
+  argv: GlobalArgs,
+  live: (c: ControlClient, db: Db) => Promise<T>,
+  offline?: (db: Db, path: string) => T | Promise<T>,
+): Promise<T> {
+  const { db, path } = await openFor(argv);
+  try {
+    const { liveSupervisor, ControlClient } = await import('../../supervisor/client.js');
+    const sup = liveSupervisor(db);
+    if (sup) {
+      const c = await ControlClient.connect(sup.socket);
+      try {
+        return await live(c, db);
+      } finally {
+        c.close();
+      }
+    }
+    if (!offline) throw new UserError(`no supervisor is running for ${path}`, 'start one with: agor up -d');
+    return await offline(db, path);
+  } finally {
+    db.close();
+  }
+}
+
+/** The agents agor knows in this database (those a supervisor registered). */
+export async function requireKnownAgents(db: Db, ids: string[]): Promise<void> {
+  const { getAgent } = await import('../../db/agents.js');
+  const unknown = ids.filter((id) => getAgent(db, id)?.managed !== 1);
+  if (unknown.length) throw notFound(`no agent ${unknown.map((u) => `'${u}'`).join(', ')} is managed by agor here`, 'agor ps lists the agents');
+}

@@ -1,0 +1,47 @@
+import { emit } from '../../cli/output.js';
+import { type Verb, openFor } from './shared.js';
+
+interface WakeArgs {
+  agent: string;
+  reason?: string;
+  prompt?: string;
+  timeout?: string;
+}
+
+export const wake: Verb<WakeArgs> = {
+  command: 'wake <agent>',
+  describe: 'Queue a wake for an agent (for cron, scripts, webhooks); kept until a supervisor delivers it',
+  builder: (y) =>
+    y
+      .positional('agent', { type: 'string', demandOption: true, describe: 'The agent to wake' })
+      .option('reason', { type: 'string', requiresArg: true, describe: 'Why (shown to the agent and in agor runs)' })
+      .option('prompt', { type: 'string', requiresArg: true, describe: 'Text for the run to start with' })
+      .option('timeout', { type: 'string', requiresArg: true, describe: "Wall clock for the run (e.g. 20m); default: the agent's timeout" }),
+  handler: async (argv) => {
+    const [{ parseDuration }, { insertWake }, { audit }, { writeTx }, { liveSupervisor }, { requireKnownAgents }] = await Promise.all([
+      import('../../msg/time.js'),
+      import('../../db/runs.js'),
+      import('../../db/audit.js'),
+      import('../../db/open.js'),
+      import('../../supervisor/client.js'),
+      import('./shared.js'),
+    ]);
+    const timeoutMs = argv.timeout !== undefined ? parseDuration(argv.timeout, 'timeout') * 1000 : null;
+    const { db, path } = await openFor(argv);
+    try {
+      await requireKnownAgents(db, [argv.agent]);
+      const w = writeTx(db, () => {
+        const w = insertWake(db, { agent: argv.agent, reason: 'manual', detail: argv.reason ?? null, prompt: argv.prompt ?? null, timeout_ms: timeoutMs });
+        audit(db, process.env.BTMSG_AGENT_ID || 'admin', 'agent_wake', { agent: argv.agent, wake: w.id, reason: argv.reason ?? null });
+        return w;
+      });
+      const live = liveSupervisor(db) !== null;
+      emit(argv.json, { ...w, supervisor_running: live }, (r) => [
+        `queued wake #${r.id} for ${r.agent}`,
+        live ? '  the supervisor delivers it now (or after the current run)' : `  no supervisor is running for ${path}: it waits for agor up`,
+      ]);
+    } finally {
+      db.close();
+    }
+  },
+};

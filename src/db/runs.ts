@@ -1,0 +1,227 @@
+import { type Db, stmt } from './open.js';
+
+export type Outcome = 'success' | 'partial' | 'cancelled' | 'timeout' | 'failed' | 'blocked';
+export const OUTCOMES: readonly Outcome[] = ['success', 'partial', 'cancelled', 'timeout', 'failed', 'blocked'];
+
+export interface RunRow {
+  id: string;
+  agent: string;
+  incarnation: number;
+  pid: number | null;
+  pid_start: number | null;
+  boot_id: string | null;
+  log_path: string | null;
+  started_at: number;
+  ended_at: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  outcome: Outcome | null;
+  wake_reason: string | null;
+  error_class: string | null;
+  note: string | null;
+  timeout_ms: number | null;
+  restart_delay_ms: number | null;
+  peak_rss_kb: number | null;
+  heartbeat_at: number | null;
+  reported_outcome: Outcome | null;
+  report_reason: string | null;
+  report_evidence: string | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  turns: number | null;
+  tool_calls: number | null;
+  cost_usd: number | null;
+  context_usage: number | null;
+}
+
+export interface WakeRow {
+  id: number;
+  agent: string;
+  reason: string;
+  detail: string | null;
+  prompt: string | null;
+  timeout_ms: number | null;
+  created_at: number;
+  run_id: string | null;
+  consumed_at: number | null;
+}
+
+export interface SupervisorRow {
+  pid: number;
+  pid_start: number;
+  boot_id: string | null;
+  host: string | null;
+  socket: string;
+  config: string | null;
+  group_id: string | null;
+  log: string | null;
+  started_at: number;
+  ready: number;
+}
+
+export interface AgentStateRow {
+  agent: string;
+  mode: string;
+  state: string;
+  health: string;
+  run_id: string | null;
+  pid: number | null;
+  restarts: number;
+  attempts: number;
+  last_output_at: number | null;
+  next_start_at: number | null;
+  attention: number;
+  attention_reason: string | null;
+  updated_at: number;
+}
+
+/** Runs kept per agent; older ones (and their logs) are pruned. */
+export const RUNS_KEPT = 100;
+
+// ---- runs
+
+export const getRun = (db: Db, id: string) => stmt<RunRow>(db, 'SELECT * FROM runs WHERE id = ?').get(id);
+
+export const runIdsByPrefix = (db: Db, prefix: string, limit = 10) =>
+  stmt<{ id: string }>(db, `SELECT id FROM runs WHERE id >= ? AND id < ? || char(1114111) ORDER BY id LIMIT ?`)
+    .all(prefix, prefix, limit)
+    .map((r) => r.id);
+
+export function insertRun(db: Db, r: Pick<RunRow, 'id' | 'agent' | 'log_path' | 'started_at' | 'wake_reason' | 'timeout_ms' | 'restart_delay_ms'>): RunRow {
+  const inc = stmt<{ n: number }>(db, 'SELECT coalesce(max(incarnation), 0) + 1 AS n FROM runs WHERE agent = ?').get(r.agent)!.n;
+  stmt(
+    db,
+    `INSERT INTO runs (id, agent, incarnation, log_path, started_at, wake_reason, timeout_ms, restart_delay_ms)
+     VALUES (@id, @agent, @inc, @log_path, @started_at, @wake_reason, @timeout_ms, @restart_delay_ms)`,
+  ).run({ ...r, inc });
+  return getRun(db, r.id)!;
+}
+
+export const setRunPid = (db: Db, id: string, pid: number, pidStart: number, bootId: string) =>
+  stmt(db, 'UPDATE runs SET pid = ?, pid_start = ?, boot_id = ? WHERE id = ?').run(pid, pidStart, bootId, id);
+
+export function endRun(db: Db, id: string, e: Pick<RunRow, 'ended_at' | 'exit_code' | 'signal' | 'outcome' | 'error_class' | 'note' | 'peak_rss_kb'>): void {
+  stmt(
+    db,
+    `UPDATE runs SET ended_at = @ended_at, exit_code = @exit_code, signal = @signal, outcome = @outcome,
+       error_class = @error_class, note = @note, peak_rss_kb = max(coalesce(peak_rss_kb, 0), coalesce(@peak_rss_kb, 0))
+     WHERE id = @id AND ended_at IS NULL`,
+  ).run({ ...e, id });
+}
+
+export const setPeakRss = (db: Db, id: string, kb: number) =>
+  stmt(db, 'UPDATE runs SET peak_rss_kb = max(coalesce(peak_rss_kb, 0), ?) WHERE id = ?').run(kb, id);
+
+/** Runs not yet ended, oldest first: what a starting supervisor may re-adopt. */
+export const openRuns = (db: Db) => stmt<RunRow>(db, 'SELECT * FROM runs WHERE ended_at IS NULL ORDER BY started_at').all();
+
+export const deleteRun = (db: Db, id: string) => stmt(db, 'DELETE FROM runs WHERE id = ?').run(id);
+
+export interface RunFilter {
+  agent?: string;
+  limit: number;
+}
+
+/** Newest first. */
+export function listRuns(db: Db, f: RunFilter): RunRow[] {
+  return f.agent
+    ? stmt<RunRow>(db, 'SELECT * FROM runs WHERE agent = ? ORDER BY started_at DESC, incarnation DESC LIMIT ?').all(f.agent, f.limit)
+    : stmt<RunRow>(db, 'SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(f.limit);
+}
+
+export const latestRun = (db: Db, agent: string) =>
+  stmt<RunRow>(db, 'SELECT * FROM runs WHERE agent = ? ORDER BY started_at DESC, incarnation DESC LIMIT 1').get(agent);
+
+/** Ended runs of `agent` beyond the newest RUNS_KEPT. */
+export const runsBeyondKept = (db: Db, agent: string) =>
+  stmt<Pick<RunRow, 'id' | 'log_path'>>(
+    db,
+    `SELECT id, log_path FROM runs WHERE agent = ? AND ended_at IS NOT NULL ORDER BY started_at DESC, incarnation DESC LIMIT -1 OFFSET ${RUNS_KEPT}`,
+  ).all(agent);
+
+export type RunReport = Partial<
+  Pick<RunRow, 'reported_outcome' | 'report_reason' | 'report_evidence' | 'tokens_in' | 'tokens_out' | 'turns' | 'tool_calls' | 'cost_usd' | 'context_usage'>
+>;
+
+/** Merges what an agent reports into its run; counters given again replace the old value. */
+export function reportRun(db: Db, id: string, r: RunReport): void {
+  const cols = Object.keys(r).filter((k) => r[k as keyof RunReport] !== undefined);
+  if (!cols.length) return;
+  stmt(db, `UPDATE runs SET ${cols.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run({ ...r, id });
+}
+
+export const touchRunHeartbeat = (db: Db, id: string, at: number) => stmt(db, 'UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(at, id);
+
+// ---- wakes
+
+export function insertWake(db: Db, w: Pick<WakeRow, 'agent' | 'reason' | 'detail' | 'prompt' | 'timeout_ms'>, at?: number): WakeRow {
+  const info =
+    at === undefined
+      ? stmt(db, 'INSERT INTO wakes (agent, reason, detail, prompt, timeout_ms) VALUES (@agent, @reason, @detail, @prompt, @timeout_ms)').run(w)
+      : stmt(db, 'INSERT INTO wakes (agent, reason, detail, prompt, timeout_ms, created_at) VALUES (@agent, @reason, @detail, @prompt, @timeout_ms, @at)').run({ ...w, at });
+  return stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE id = ?').get(info.lastInsertRowid)!;
+}
+
+/** Wakes not yet consumed, oldest first. */
+export const pendingWakes = (db: Db, agent: string) =>
+  stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE agent = ? AND run_id IS NULL ORDER BY id').all(agent);
+
+export const pendingWakeCounts = (db: Db) =>
+  stmt<{ agent: string; n: number; last: number }>(db, 'SELECT agent, count(*) AS n, max(id) AS last FROM wakes WHERE run_id IS NULL GROUP BY agent').all();
+
+export const maxWakeId = (db: Db) => stmt<{ n: number }>(db, 'SELECT coalesce(max(id), 0) AS n FROM wakes').get()!.n;
+
+/** Marks wakes as consumed by `runId`; only those still pending, so none is consumed twice. */
+export function consumeWakes(db: Db, ids: number[], runId: string, at: number): number {
+  let n = 0;
+  for (const id of ids) n += stmt(db, 'UPDATE wakes SET run_id = ?, consumed_at = ? WHERE id = ? AND run_id IS NULL').run(runId, at, id).changes;
+  return n;
+}
+
+export const wakesOfRun = (db: Db, runId: string) => stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE run_id = ? ORDER BY id').all(runId);
+
+/** Puts the wakes of a run that never started back in the queue. */
+export const releaseWakes = (db: Db, runId: string) => stmt(db, 'UPDATE wakes SET run_id = NULL, consumed_at = NULL WHERE run_id = ?').run(runId).changes;
+
+/** Consumed wakes older than `before`: the queue keeps a week of history. */
+export const pruneWakes = (db: Db, before: number) => stmt(db, 'DELETE FROM wakes WHERE run_id IS NOT NULL AND consumed_at < ?').run(before).changes;
+
+// ---- schedules
+
+export const scheduleLastFired = (db: Db, agent: string, key: string) =>
+  stmt<{ last_fired_at: number | null }>(db, 'SELECT last_fired_at FROM schedules WHERE agent = ? AND key = ?').get(agent, key)?.last_fired_at ?? null;
+
+export const setScheduleFired = (db: Db, agent: string, key: string, at: number) =>
+  stmt(db, 'INSERT INTO schedules (agent, key, last_fired_at) VALUES (?, ?, ?) ON CONFLICT(agent, key) DO UPDATE SET last_fired_at = excluded.last_fired_at').run(agent, key, at);
+
+// ---- the supervisor lock
+
+export const getSupervisor = (db: Db) => stmt<SupervisorRow>(db, 'SELECT * FROM supervisor WHERE id = 1').get();
+
+export function putSupervisor(db: Db, s: Omit<SupervisorRow, 'ready'>): void {
+  stmt(
+    db,
+    `INSERT OR REPLACE INTO supervisor (id, pid, pid_start, boot_id, host, socket, config, group_id, log, started_at, ready)
+     VALUES (1, @pid, @pid_start, @boot_id, @host, @socket, @config, @group_id, @log, @started_at, 0)`,
+  ).run(s);
+}
+
+export const setSupervisorReady = (db: Db, pid: number) => stmt(db, 'UPDATE supervisor SET ready = 1 WHERE pid = ?').run(pid);
+export const clearSupervisor = (db: Db, pid: number) => stmt(db, 'DELETE FROM supervisor WHERE pid = ?').run(pid);
+
+// ---- agent state
+
+export const listAgentState = (db: Db) => stmt<AgentStateRow>(db, 'SELECT * FROM agent_state ORDER BY agent').all();
+export const getAgentState = (db: Db, agent: string) => stmt<AgentStateRow>(db, 'SELECT * FROM agent_state WHERE agent = ?').get(agent);
+
+export function putAgentState(db: Db, s: AgentStateRow): void {
+  stmt(
+    db,
+    `INSERT OR REPLACE INTO agent_state (agent, mode, state, health, run_id, pid, restarts, attempts, last_output_at, next_start_at, attention, attention_reason, updated_at)
+     VALUES (@agent, @mode, @state, @health, @run_id, @pid, @restarts, @attempts, @last_output_at, @next_start_at, @attention, @attention_reason, @updated_at)`,
+  ).run(s);
+}
+
+export const deleteAgentState = (db: Db, agent: string) => stmt(db, 'DELETE FROM agent_state WHERE agent = ?').run(agent);
+
+export const setManaged = (db: Db, agent: string, managed: boolean) => stmt(db, 'UPDATE agents SET managed = ? WHERE id = ?').run(managed ? 1 : 0, agent);

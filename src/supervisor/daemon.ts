@@ -1,0 +1,1067 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Socket } from 'node:net';
+import { UserError, conflict, notFound, usage } from '../cli/errors.js';
+import { type Db, stmt, writeTx } from '../db/open.js';
+import { addContact, getAgent, recordHeartbeat, upsertAgent } from '../db/agents.js';
+import { audit } from '../db/audit.js';
+import { renewAgentLeases } from '../db/tasks.js';
+import * as R from '../db/runs.js';
+import { watchDb } from '../db/watch.js';
+import { newId } from '../msg/ids.js';
+import { ROLE_TIERS } from '../msg/roles.js';
+import { returnRunLeases } from '../task/board.js';
+import { classifyFailure, retryAdvice } from './classify.js';
+import type { Clock } from './clock.js';
+import type { AgentConfig, GroupConfig } from './config.js';
+import { LOG_MAX_BYTES, readFrom, readTail, removeRunLog, rotateIfLarge, runLogPath, openRunLog, tailLines } from './logs.js';
+import { bootId, groupMembers, isSameProcess, killGroup, peakRssKb, procStat } from './proc.js';
+import { composePrompt, wakeSummary } from './prompt.js';
+import type { AgentView, Event, Health, Request, State } from './protocol.js';
+import { scheduleDue, scheduleKey, nextSlot } from './schedule.js';
+import { attentionScore, backoffMs, wakeScore, type WakeSignal } from './scoring.js';
+import { type ControlServer, startControlServer } from './socket.js';
+import { type ExitStatus, spawnAgent } from './spawn.js';
+
+/** Why a run is being stopped, which decides its outcome and what follows. */
+type StopWhy = 'stop' | 'restart' | 'down' | 'timeout' | 'stalled' | 'removed';
+
+interface Run {
+  id: string;
+  pid: number | null;
+  pidStart: number | null;
+  startedAt: number;
+  logPath: string;
+  timeoutMs: number | null;
+  adopted: boolean;
+  wakeReason: string;
+  wakeCount: number;
+  stopping: StopWhy | null;
+  timers: NodeJS.Timeout[];
+  lastSize: number;
+  lastOutputAt: number;
+  stalled: boolean;
+  idle: boolean;
+  peakKb: number;
+  ended: boolean;
+  done: Promise<void>;
+  finish: () => void;
+}
+
+interface Slot {
+  cfg: AgentConfig;
+  state: State;
+  health: Health;
+  run: Run | null;
+  attempts: number;
+  restarts: number;
+  /** False after `agor stop`: nothing starts the agent until `agor start`. */
+  enabled: boolean;
+  /** A pending restart or retry. */
+  timer: NodeJS.Timeout | null;
+  nextStartAt: number | null;
+  nextDelayMs: number | null;
+  /** The prompt of a failed on-demand run, for its retry. */
+  retryOf: { runId: string; reason: string } | null;
+  lastOutcome: string | null;
+  lastScorerWake: number;
+  queued: boolean;
+  schedules: { key: string; next: number; s: AgentConfig['schedules'][number] }[];
+}
+
+export interface DaemonOptions {
+  db: Db;
+  dbPath: string;
+  dataDir: string;
+  socketPath: string;
+  logPath: string | null;
+  config: GroupConfig;
+  clock: Clock;
+  /** One line per event, for --headless and the supervisor's own log. */
+  log: (line: string) => void;
+  /** Every event as it happens (`agor up --json`). */
+  events?: (ev: Event) => void;
+}
+
+const TICK_MS = 1000;
+const HEARTBEAT_MS = 60_000;
+const CHECKPOINT_MS = 5 * 60_000;
+const SCORER_MS = 60_000;
+const SCORER_COOLDOWN_MS = 10 * 60_000;
+const FOLLOW_MS = 250;
+const OUTPUT_TAIL_BYTES = 8 * 1024;
+
+const iso = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(ms).toISOString());
+
+/** The supervisor: one per database, holding the lock row and the control socket. */
+export class Supervisor {
+  private readonly db: Db;
+  private readonly o: DaemonOptions;
+  private readonly slots = new Map<string, Slot>();
+  private server: ControlServer | null = null;
+  private intervals: NodeJS.Timeout[] = [];
+  private stopWatch: (() => void) | null = null;
+  private startQueue: string[] = [];
+  private followers = new Set<{ conn: Socket; agent: string; fixedRun: string | null; runId: string | null; path: string | null; offset: number }>();
+  private followTimer: NodeJS.Timeout | null = null;
+  private shuttingDown: Promise<void> | null = null;
+  private lastWakeId = 0;
+  private readonly pid = process.pid;
+  private exitResolve!: () => void;
+  /** Resolves once the supervisor has shut down. */
+  readonly exited = new Promise<void>((r) => (this.exitResolve = r));
+
+  constructor(o: DaemonOptions) {
+    this.o = o;
+    this.db = o.db;
+    for (const cfg of o.config.agents) {
+      this.slots.set(cfg.id, {
+        cfg,
+        state: cfg.mode === 'service' ? 'inactive' : 'dormant',
+        health: 'healthy',
+        run: null,
+        attempts: 0,
+        restarts: 0,
+        enabled: true,
+        timer: null,
+        nextStartAt: null,
+        nextDelayMs: null,
+        retryOf: null,
+        lastOutcome: null,
+        lastScorerWake: 0,
+        queued: false,
+        schedules: [],
+      });
+    }
+  }
+
+  private now(): number {
+    return this.o.clock.now();
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  /** Takes the lock, registers the group, re-adopts live runs, serves the socket. */
+  async start(): Promise<void> {
+    this.acquireLock();
+    try {
+      this.register();
+      this.server = await startControlServer(this.o.socketPath, {
+        request: (req, conn) => this.handle(req, conn),
+        closed: (conn) => this.dropFollower(conn),
+        log: (line) => this.o.log(line),
+      });
+      this.adopt();
+      this.initSchedules();
+      this.lastWakeId = R.maxWakeId(this.db);
+      for (const slot of this.slots.values()) {
+        if (slot.run) continue;
+        if (slot.cfg.mode === 'service') this.startRun(slot, 'start', 0);
+        else this.persist(slot);
+      }
+      this.checkWakes();
+      this.intervals.push(
+        setInterval(() => this.tick(), TICK_MS),
+        setInterval(() => this.heartbeats(), HEARTBEAT_MS),
+        setInterval(() => this.checkpoint(), CHECKPOINT_MS),
+        setInterval(() => this.runScorer(), SCORER_MS),
+      );
+      this.stopWatch = watchDb(this.o.dbPath, () => this.checkWakes(), { debounceMs: 20, safetyPollMs: 2000 });
+      this.heartbeats();
+      R.setSupervisorReady(this.db, this.pid);
+      this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'ready', pid: this.pid });
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+  }
+
+  private acquireLock(): void {
+    writeTx(this.db, () => {
+      const cur = R.getSupervisor(this.db);
+      if (cur && cur.pid !== this.pid && isSameProcess(cur.pid, cur.pid_start, cur.boot_id)) {
+        throw new UserError(
+          `another supervisor holds ${this.o.dbPath}: pid ${cur.pid} on ${cur.host ?? '?'}, since ${iso(cur.started_at)}${cur.config ? `, for ${cur.config}` : ''}`,
+          'stop it with: agor down (or use another --db)',
+          7,
+        );
+      }
+      R.putSupervisor(this.db, {
+        pid: this.pid,
+        pid_start: procStat(this.pid)?.starttime ?? 0,
+        boot_id: bootId(),
+        host: hostname(),
+        socket: this.o.socketPath,
+        config: this.o.config.file,
+        group_id: this.o.config.group,
+        log: this.o.logPath,
+        started_at: Date.now(),
+      });
+    });
+  }
+
+  private release(): void {
+    try {
+      R.clearSupervisor(this.db, this.pid);
+    } catch {
+      /* the database may be gone */
+    }
+  }
+
+  /** Registers the group's agents and their default contacts, as btmsg register/allow would. */
+  private register(): void {
+    const { group, agents } = this.o.config;
+    writeTx(this.db, () => {
+      const ids = new Set(agents.map((a) => a.id));
+      for (const a of agents) {
+        const created = upsertAgent(this.db, { id: a.id, name: a.name, role: a.role, group_id: group, tier: ROLE_TIERS[a.role], model: a.model, cwd: a.cwd });
+        R.setManaged(this.db, a.id, true);
+        if (created === 'created') audit(this.db, 'admin', 'agent_registered', { agent: a.id, role: a.role, group, by: 'agor' });
+      }
+      const managers = agents.filter((a) => a.role === 'manager').map((a) => a.id);
+      const tier1 = agents.filter((a) => ROLE_TIERS[a.role] === 1).map((a) => a.id);
+      for (const a of agents) {
+        const reach =
+          a.role === 'manager' ? agents.map((b) => b.id) : ROLE_TIERS[a.role] === 1 ? [...tier1, ...managers] : [...managers];
+        for (const to of [...reach, ...a.contacts]) if (to !== a.id && to !== 'admin') addContact(this.db, a.id, to);
+      }
+      // Agents of this group dropped from agor.yaml are no longer woken by messages.
+      for (const row of stmt<{ id: string }>(this.db, 'SELECT id FROM agents WHERE group_id = ? AND managed = 1').all(group)) {
+        if (!ids.has(row.id)) {
+          R.setManaged(this.db, row.id, false);
+          R.deleteAgentState(this.db, row.id);
+        }
+      }
+      audit(this.db, 'admin', 'supervisor_started', { pid: this.pid, group, config: this.o.config.file, agents: agents.length });
+    });
+  }
+
+  /** Runs left open by an earlier supervisor: re-adopt the live ones, close the rest. */
+  private adopt(): void {
+    for (const row of R.openRuns(this.db)) {
+      const slot = this.slots.get(row.agent);
+      let pid = row.pid;
+      let pidStart = row.pid_start;
+      if (pid === null) {
+        // The earlier supervisor died between recording the run and its pid.
+        const found = findByRunId(row.id);
+        if (!found) {
+          writeTx(this.db, () => {
+            R.releaseWakes(this.db, row.id);
+            R.deleteRun(this.db, row.id);
+          });
+          continue;
+        }
+        pid = found.pid;
+        pidStart = found.starttime;
+        R.setRunPid(this.db, row.id, pid, pidStart, bootId());
+      }
+      const alive = isSameProcess(pid, pidStart, row.boot_id);
+      if (!slot) {
+        if (alive) {
+          killGroup(pid, 'SIGTERM');
+          setTimeout(() => killGroup(pid!, 'SIGKILL'), 10_000).unref();
+        }
+        this.closeRun(row, { code: null, signal: null, spawnError: null }, 'cancelled', `${row.agent} is no longer in ${this.o.config.file}`);
+        continue;
+      }
+      if (!alive) {
+        const run = this.makeRun(row, true);
+        slot.run = run;
+        this.onExit(slot, run, { code: null, signal: null, spawnError: null }, true);
+        continue;
+      }
+      const run = this.makeRun({ ...row, pid, pid_start: pidStart }, true);
+      slot.run = run;
+      slot.state = 'running';
+      this.armRun(slot, run);
+      this.persist(slot);
+      this.emit({ event: 'run_start', at: iso(this.now())!, agent: slot.cfg.id, run: run.id, pid, incarnation: row.incarnation, wake_reason: row.wake_reason, adopted: true });
+      this.o.log(`${slot.cfg.id}: re-adopted run ${row.id.slice(0, 8)} (pid ${pid})`);
+    }
+  }
+
+  private makeRun(row: R.RunRow, adopted: boolean): Run {
+    let finish!: () => void;
+    const done = new Promise<void>((r) => (finish = r));
+    let size = 0;
+    try {
+      size = row.log_path ? statSync(row.log_path).size : 0;
+    } catch {
+      /* no log yet */
+    }
+    return {
+      id: row.id,
+      pid: row.pid,
+      pidStart: row.pid_start,
+      startedAt: row.started_at,
+      logPath: row.log_path ?? runLogPath(this.o.dataDir, row.agent, row.id),
+      timeoutMs: row.timeout_ms,
+      adopted,
+      wakeReason: row.wake_reason ?? 'start',
+      wakeCount: 0,
+      stopping: null,
+      timers: [],
+      lastSize: size,
+      lastOutputAt: this.now(),
+      stalled: false,
+      idle: false,
+      peakKb: row.peak_rss_kb ?? 0,
+      ended: false,
+      done,
+      finish,
+    };
+  }
+
+  private initSchedules(): void {
+    const now = this.now();
+    for (const slot of this.slots.values()) {
+      for (const s of slot.cfg.schedules) {
+        const key = scheduleKey(s);
+        const last = R.scheduleLastFired(this.db, slot.cfg.id, key);
+        const d = scheduleDue(s, last, now);
+        if (d.fire) this.fireSchedule(slot, s, key, d.slot, d.missed);
+        else if (d.record !== null) R.setScheduleFired(this.db, slot.cfg.id, key, d.record);
+        slot.schedules.push({ key, s, next: nextSlot(s, now) });
+      }
+    }
+  }
+
+  private fireSchedule(slot: Slot, s: AgentConfig['schedules'][number], key: string, at: number, missed: number): void {
+    const detail = `${s.cron} (${s.tz}) for ${iso(at)}${missed > 1 ? `, ${missed} slots missed while down` : ''}`;
+    writeTx(this.db, () => {
+      R.setScheduleFired(this.db, slot.cfg.id, key, at);
+      R.insertWake(this.db, { agent: slot.cfg.id, reason: 'schedule', detail, prompt: s.prompt, timeout_ms: s.timeoutMs });
+    });
+    this.o.log(`${slot.cfg.id}: schedule ${detail} fired`);
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  private running(): number {
+    let n = 0;
+    for (const s of this.slots.values()) if (s.run) n++;
+    return n;
+  }
+
+  /** Starts a run now, or queues it when max_concurrent runs are already going. */
+  private startRun(slot: Slot, why: string, delayMs: number | null): void {
+    if (this.shuttingDown || slot.run || !slot.enabled) return;
+    if (slot.timer) (clearTimeout(slot.timer), (slot.timer = null));
+    slot.nextStartAt = null;
+    if (this.running() >= this.o.config.maxConcurrent) {
+      if (!slot.queued) (slot.queued = true), this.startQueue.push(slot.cfg.id);
+      slot.nextDelayMs = delayMs;
+      return;
+    }
+    slot.queued = false;
+    const a = slot.cfg;
+    const now = this.now();
+    const runId = newId();
+    const logPath = runLogPath(this.o.dataDir, a.id, runId);
+    const { wakes, row, prompt } = writeTx(this.db, () => {
+      const wakes = R.pendingWakes(this.db, a.id);
+      const scheduled = wakes.find((w) => w.timeout_ms != null);
+      const timeout = scheduled?.timeout_ms ?? a.timeoutMs;
+      const reason = slot.retryOf ? `retry of ${slot.retryOf.runId.slice(0, 8)} (${slot.retryOf.reason})` : wakeSummary(wakes, why);
+      const row = R.insertRun(this.db, { id: runId, agent: a.id, log_path: logPath, started_at: now, wake_reason: reason, timeout_ms: timeout, restart_delay_ms: delayMs });
+      R.consumeWakes(this.db, wakes.map((w) => w.id), runId, now);
+      const prompt = composePrompt(a, wakes, this.wakeContext(a.id), slot.retryOf ? reason : why);
+      return { wakes, row, prompt };
+    });
+    slot.retryOf = null;
+    const run = this.makeRun(row, false);
+    run.wakeCount = wakes.length;
+    run.lastOutputAt = now;
+    slot.run = run;
+    slot.state = 'running';
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('AGOR_') && k !== 'BTMSG_AGENT_ID') env[k] = v;
+    Object.assign(env, a.env, {
+      AGOR_DB: this.o.dbPath,
+      BTMSG_AGENT_ID: a.id,
+      AGOR_AGENT: a.id,
+      AGOR_GROUP: this.o.config.group,
+      AGOR_RUN_ID: runId,
+      AGOR_WAKE_REASON: row.wake_reason ?? why,
+    });
+    if (a.promptVia === 'env') env.AGOR_PROMPT = prompt;
+    const argv = a.command.map((x) => (a.promptVia === 'arg' ? x.split('{prompt}').join(prompt) : x));
+    let spawned;
+    try {
+      spawned = spawnAgent({ file: argv[0]!, args: argv.slice(1), cwd: a.cwd, env, stdin: a.promptVia === 'stdin' ? prompt : null, logFd: openRunLog(logPath) });
+    } catch (err) {
+      spawned = { pid: null, exited: Promise.resolve<ExitStatus>({ code: null, signal: null, spawnError: (err as Error).message }) };
+    }
+    if (spawned.pid) {
+      run.pid = spawned.pid;
+      run.pidStart = procStat(spawned.pid)?.starttime ?? null;
+      R.setRunPid(this.db, runId, spawned.pid, run.pidStart ?? 0, bootId());
+    }
+    spawned.exited.then((st) => this.onExit(slot, run, st, false)).catch((err) => this.o.log(`${a.id}: ${String(err)}`));
+    this.armRun(slot, run);
+    this.persist(slot);
+    this.heartbeatOne(slot);
+    this.emit({ event: 'run_start', at: iso(now)!, agent: a.id, run: runId, pid: run.pid, incarnation: row.incarnation, wake_reason: row.wake_reason });
+  }
+
+  /** The timers of a live run: wall-clock timeout and the stability window. */
+  private armRun(slot: Slot, run: Run): void {
+    const elapsed = Math.max(0, this.now() - run.startedAt);
+    if (run.timeoutMs != null) run.timers.push(setTimeout(() => void this.stopRun(slot, 'timeout'), Math.max(0, run.timeoutMs - elapsed)));
+    if (slot.cfg.mode === 'service') {
+      run.timers.push(
+        setTimeout(() => {
+          if (slot.run === run && (slot.attempts > 0 || slot.health !== 'healthy')) {
+            slot.attempts = 0;
+            slot.health = 'healthy';
+            this.persist(slot);
+            this.emitState(slot, 'stable');
+          }
+        }, Math.max(0, slot.cfg.restart.stableAfterMs - elapsed)),
+      );
+    }
+  }
+
+  /** SIGTERM to the run's process group, SIGKILL after stop_grace; resolves when it has ended. */
+  private stopRun(slot: Slot, why: StopWhy): Promise<void> {
+    const run = slot.run;
+    if (!run) return Promise.resolve();
+    if (run.stopping === null || why === 'down') run.stopping = run.stopping === 'timeout' && why !== 'down' ? 'timeout' : why;
+    if (run.pid) {
+      killGroup(run.pid, 'SIGTERM');
+      run.timers.push(setTimeout(() => run.pid && killGroup(run.pid, 'SIGKILL'), slot.cfg.stopGraceMs));
+    }
+    return run.done;
+  }
+
+  /** Ends what remains of a run's process group (its children that outlived it). */
+  private reapGroup(pgid: number, graceMs: number): void {
+    if (!groupMembers(pgid).length) return;
+    killGroup(pgid, 'SIGTERM');
+    setTimeout(() => {
+      if (groupMembers(pgid).length) killGroup(pgid, 'SIGKILL');
+    }, graceMs).unref();
+  }
+
+  private onExit(slot: Slot, run: Run, st: ExitStatus, statusLost: boolean): void {
+    if (run.ended) return;
+    run.ended = true;
+    for (const t of run.timers) clearTimeout(t);
+    if (run.pid) {
+      const kb = peakRssKb(run.pid);
+      if (kb) run.peakKb = Math.max(run.peakKb, kb);
+      this.reapGroup(run.pid, slot.cfg.stopGraceMs);
+    }
+    const row = R.getRun(this.db, run.id);
+    const reported = row?.reported_outcome ?? null;
+    let outcome: R.Outcome;
+    let errorClass: string | null = null;
+    let note: string | null = null;
+    const why = run.stopping;
+    if (why === 'stop' || why === 'restart' || why === 'down' || why === 'removed') outcome = 'cancelled';
+    else if (why === 'timeout') (outcome = 'timeout'), (note = `wall-clock timeout of ${Math.round((run.timeoutMs ?? 0) / 1000)} s`);
+    else if (reported === 'blocked' || reported === 'partial') (outcome = reported), (note = row?.report_reason ?? null);
+    else if (st.spawnError) (outcome = 'failed'), (errorClass = 'unknown'), (note = `could not start: ${st.spawnError}`);
+    else if (statusLost) {
+      outcome = reported ?? 'failed';
+      if (outcome === 'failed') errorClass = 'unknown';
+      note = 'exit status not observable: the run ended while it was re-adopted or while no supervisor ran';
+    } else if (st.code === 0 && why !== 'stalled') outcome = 'success';
+    else {
+      outcome = 'failed';
+      errorClass = classifyFailure(readTail(run.logPath, OUTPUT_TAIL_BYTES), st.code, st.signal);
+      if (why === 'stalled') note = `killed after ${Math.round(slot.cfg.stallAfterMs / 1000)} s without output or heartbeat`;
+    }
+    const ended = this.now();
+    writeTx(this.db, () => {
+      R.endRun(this.db, run.id, { ended_at: ended, exit_code: st.code, signal: st.signal, outcome, error_class: errorClass, note, peak_rss_kb: run.peakKb || null });
+      returnRunLeases(this.db, run.id, outcome);
+      for (const old of R.runsBeyondKept(this.db, slot.cfg.id)) {
+        R.deleteRun(this.db, old.id);
+        if (old.log_path) removeRunLog(old.log_path);
+      }
+    });
+    slot.run = null;
+    slot.lastOutcome = outcome;
+    this.emit({ event: 'run_end', at: iso(ended)!, agent: slot.cfg.id, run: run.id, outcome, exit_code: st.code, signal: st.signal, error_class: errorClass, note });
+    try {
+      this.afterRun(slot, run, outcome, errorClass, statusLost, ended);
+      this.drainQueue();
+    } finally {
+      // After afterRun, so a restart's new run already shows when `agor restart` answers.
+      run.finish();
+    }
+  }
+
+  /** Closes a run row without a slot (its agent left the config). */
+  private closeRun(row: R.RunRow, st: ExitStatus, outcome: R.Outcome, note: string): void {
+    writeTx(this.db, () => {
+      R.endRun(this.db, row.id, { ended_at: this.now(), exit_code: st.code, signal: st.signal, outcome, error_class: null, note, peak_rss_kb: null });
+      returnRunLeases(this.db, row.id, outcome);
+    });
+  }
+
+  /** What follows a run: restart, retry, a follow-up for waiting wakes, or rest. */
+  private afterRun(slot: Slot, run: Run, outcome: R.Outcome, errorClass: string | null, statusLost: boolean, ended: number): void {
+    const a = slot.cfg;
+    const why = run.stopping;
+    if (this.shuttingDown || why === 'down' || why === 'removed') {
+      slot.state = a.mode === 'service' ? 'inactive' : 'dormant';
+      this.persist(slot);
+      this.emitState(slot, 'supervisor stopping');
+      return;
+    }
+    if (why === 'stop') {
+      slot.state = 'inactive';
+      this.persist(slot);
+      this.emitState(slot, 'stopped');
+      return;
+    }
+    if (why === 'restart') {
+      slot.attempts = 0;
+      slot.health = 'healthy';
+      slot.restarts++;
+      this.persist(slot);
+      if (a.mode === 'service') this.startRun(slot, 'restart', 0);
+      else this.deliverManual(slot, 'agor restart');
+      return;
+    }
+    const failed = outcome === 'failed';
+    const advice = errorClass ? retryAdvice(errorClass as Parameters<typeof retryAdvice>[0]) : { retry: true, backoffFactor: 1 };
+    if (a.mode === 'service') {
+      // A service is kept running: any exit is a restart, counted as an attempt unless the
+      // run had been stable; auth and quota failures wait for a human instead.
+      if (ended - run.startedAt >= a.restart.stableAfterMs) slot.attempts = 0;
+      if (failed && !advice.retry) return this.markFailed(slot, `${errorClass} failure: not retried`);
+      slot.attempts++;
+      if (slot.attempts > a.restart.maxRetries) return this.markFailed(slot, `${a.restart.maxRetries} restarts failed`);
+      this.scheduleStart(slot, backoffMs(slot.attempts, a.restart.backoffMs, a.restart.backoffCapMs, advice.backoffFactor), outcome);
+      return;
+    }
+    // On demand.
+    if (failed && !statusLost) {
+      if (!advice.retry) return this.markFailed(slot, `${errorClass} failure: not retried`);
+      slot.attempts++;
+      if (slot.attempts > a.restart.maxRetries) return this.markFailed(slot, `${a.restart.maxRetries} retries failed`);
+      slot.retryOf = { runId: run.id, reason: run.wakeReason };
+      // The retry is a wake of its own, so a crash during the backoff does not lose it.
+      R.insertWake(this.db, { agent: a.id, reason: 'retry', detail: `run ${run.id.slice(0, 8)} failed (${errorClass})`, prompt: null, timeout_ms: run.timeoutMs });
+      this.scheduleStart(slot, backoffMs(slot.attempts, a.restart.backoffMs, a.restart.backoffCapMs, advice.backoffFactor), outcome);
+      return;
+    }
+    slot.attempts = 0;
+    slot.health = 'healthy';
+    slot.state = 'dormant';
+    this.persist(slot);
+    this.emitState(slot, `run ${outcome}`);
+    // Wakes that came in during the run coalesce into one follow-up.
+    this.checkWakes();
+  }
+
+  private scheduleStart(slot: Slot, delay: number, outcome: string): void {
+    slot.health = 'degraded';
+    slot.state = slot.cfg.mode === 'service' ? 'inactive' : 'dormant';
+    slot.restarts++;
+    slot.nextStartAt = this.now() + delay;
+    slot.nextDelayMs = delay;
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      this.startRun(slot, slot.cfg.mode === 'service' ? 'restart' : 'retry', delay);
+    }, delay);
+    this.persist(slot);
+    this.emitState(slot, `run ${outcome}; attempt ${slot.attempts} of ${slot.cfg.restart.maxRetries} in ${delay} ms`);
+  }
+
+  private markFailed(slot: Slot, reason: string): void {
+    slot.state = 'failed';
+    slot.health = 'failed';
+    slot.nextStartAt = null;
+    this.persist(slot);
+    audit(this.db, 'admin', 'agent_failed', { agent: slot.cfg.id, reason });
+    this.emitState(slot, reason);
+  }
+
+  private drainQueue(): void {
+    while (this.startQueue.length && this.running() < this.o.config.maxConcurrent) {
+      const slot = this.slots.get(this.startQueue.shift()!)!;
+      slot.queued = false;
+      this.startRun(slot, slot.cfg.mode === 'service' ? 'start' : 'wake', slot.nextDelayMs);
+    }
+  }
+
+  // ---------------------------------------------------------------- wakes
+
+  private wakeContext(agent: string): { unread: number; ready: number; review: number } {
+    const unread = stmt<{ n: number }>(this.db, 'SELECT count(*) AS n FROM messages WHERE to_agent = ? AND read = 0').get(agent)!.n;
+    const ready = stmt<{ n: number }>(this.db, `SELECT count(*) AS n FROM tasks WHERE status = 'todo' AND open_deps = 0 AND (assigned_to IS NULL OR assigned_to = ?)`).get(agent)!.n;
+    const review = stmt<{ n: number }>(this.db, `SELECT count(*) AS n FROM tasks WHERE status = 'review'`).get()!.n;
+    return { unread, ready, review };
+  }
+
+  /** Starts runs for dormant agents with pending wakes; running agents get theirs after. */
+  private checkWakes(): void {
+    if (this.shuttingDown) return;
+    const pending = R.pendingWakeCounts(this.db);
+    for (const p of pending) {
+      const slot = this.slots.get(p.agent);
+      if (!slot) continue;
+      if (p.last > this.lastWakeId) {
+        for (const w of stmt<R.WakeRow>(this.db, 'SELECT * FROM wakes WHERE agent = ? AND id > ? AND run_id IS NULL ORDER BY id').all(p.agent, this.lastWakeId)) {
+          this.emit({ event: 'wake', at: iso(this.now())!, agent: p.agent, wake: w.id, reason: w.reason, detail: w.detail });
+        }
+      }
+      if (slot.run || slot.timer || slot.queued || !slot.enabled || slot.state === 'failed') continue;
+      if (slot.cfg.mode === 'service') {
+        // A service that is not running (stopped) gets its wakes when it next starts.
+        continue;
+      }
+      if (slot.cfg.wake.strategy === 'smart' && !this.smartAllows(slot)) continue;
+      this.startRun(slot, 'wake', null);
+    }
+    this.lastWakeId = Math.max(this.lastWakeId, ...pending.map((p) => p.last), 0);
+  }
+
+  /** Explicit wakes always pass; message and task wakes must reach the agent's threshold. */
+  private smartAllows(slot: Slot): boolean {
+    const wakes = R.pendingWakes(this.db, slot.cfg.id);
+    if (wakes.some((w) => ['manual', 'schedule', 'retry', 'scorer'].includes(w.reason))) return true;
+    const { score } = wakeScore(this.signals(slot, wakes));
+    return score >= slot.cfg.wake.threshold;
+  }
+
+  /** The wake signals active for one agent now (architecture: wakes and schedules). */
+  private signals(slot: Slot, wakes: R.WakeRow[]): WakeSignal[] {
+    const out: WakeSignal[] = [];
+    const id = slot.cfg.id;
+    const tier1 = ROLE_TIERS[slot.cfg.role] === 1;
+    const states = [...this.slots.values()].filter((s) => s !== slot);
+    if (tier1 && states.some((s) => s.state === 'stalled' || s.state === 'failed')) out.push('attention_spike');
+    const pressured = stmt<{ n: number }>(this.db, 'SELECT count(*) AS n FROM runs WHERE ended_at IS NULL AND context_usage > 0.75').get()!.n;
+    if (tier1 && pressured >= 2) out.push('context_pressure_cluster');
+    const now = this.now();
+    const cost = stmt<{ hour: number | null; day: number | null }>(
+      this.db,
+      'SELECT sum(CASE WHEN started_at >= @h THEN cost_usd END) AS hour, sum(cost_usd) AS day FROM runs WHERE started_at >= @d',
+    ).get({ h: now - 3_600_000, d: now - 86_400_000 })!;
+    if (tier1 && cost.hour && cost.day && cost.hour > (2 * cost.day) / 24 && cost.day > cost.hour) out.push('burn_rate_anomaly');
+    const ctx = this.wakeContext(id);
+    if (ctx.ready >= 3 || wakes.some((w) => w.reason === 'task')) out.push('task_queue_pressure');
+    if ((['reviewer', 'manager'].includes(slot.cfg.role) && ctx.review >= 3) || wakes.some((w) => w.reason === 'review')) out.push('review_backlog');
+    const last = R.latestRun(this.db, id);
+    if (wakes.length && (!last || (last.ended_at ?? now) < now - 3_600_000)) out.push('periodic_floor');
+    return out;
+  }
+
+  /** The wake scorer: wakes a dormant smart agent when its signals alone pass its threshold. */
+  private runScorer(): void {
+    if (this.shuttingDown) return;
+    const now = Date.now();
+    for (const slot of this.slots.values()) {
+      if (slot.cfg.wake.strategy !== 'smart' || slot.run || slot.timer || !slot.enabled || slot.state === 'failed') continue;
+      if (now - slot.lastScorerWake < SCORER_COOLDOWN_MS) continue;
+      const { score, signal } = wakeScore(this.signals(slot, []));
+      if (signal && score >= slot.cfg.wake.threshold) {
+        slot.lastScorerWake = now;
+        R.insertWake(this.db, { agent: slot.cfg.id, reason: 'scorer', detail: `${signal} (score ${score})`, prompt: null, timeout_ms: null });
+      }
+    }
+    this.checkWakes();
+  }
+
+  private deliverManual(slot: Slot, why: string): void {
+    R.insertWake(this.db, { agent: slot.cfg.id, reason: 'manual', detail: why, prompt: null, timeout_ms: null });
+    this.checkWakes();
+  }
+
+  // ---------------------------------------------------------------- the tick
+
+  private ticks = 0;
+
+  private tick(): void {
+    this.ticks++;
+    const now = this.now();
+    for (const slot of this.slots.values()) {
+      const run = slot.run;
+      if (run && !run.ended) this.watchRun(slot, run, now);
+      for (const sch of slot.schedules) {
+        if (now >= sch.next) {
+          const d = scheduleDue(sch.s, R.scheduleLastFired(this.db, slot.cfg.id, sch.key), now);
+          if (d.fire) this.fireSchedule(slot, sch.s, sch.key, d.slot, d.missed);
+          sch.next = nextSlot(sch.s, now);
+        }
+      }
+    }
+  }
+
+  private watchRun(slot: Slot, run: Run, now: number): void {
+    if (run.adopted && !isSameProcess(run.pid, run.pidStart)) {
+      this.onExit(slot, run, { code: null, signal: null, spawnError: null }, run.stopping === null);
+      return;
+    }
+    let size = run.lastSize;
+    try {
+      size = statSync(run.logPath).size;
+    } catch {
+      /* not there yet */
+    }
+    if (size !== run.lastSize) {
+      run.lastOutputAt = now;
+      run.lastSize = size;
+      if (size > LOG_MAX_BYTES && rotateIfLarge(run.logPath)) run.lastSize = 0;
+    }
+    if (run.pid && this.ticks % 5 === 0) {
+      const kb = peakRssKb(run.pid);
+      if (kb) run.peakKb = Math.max(run.peakKb, kb);
+    }
+    // Heartbeats are stamped with the wall clock; the run's times with the supervisor's.
+    const hbAt = R.getRun(this.db, run.id)?.heartbeat_at;
+    const hb = hbAt ? hbAt + (now - Date.now()) : 0;
+    const quietFor = now - Math.max(run.lastOutputAt, hb, run.startedAt);
+    const a = slot.cfg;
+    if (!run.stalled && quietFor >= a.stallAfterMs && run.stopping === null) {
+      run.stalled = true;
+      slot.state = 'stalled';
+      this.persist(slot);
+      this.emit({ event: 'stall', at: iso(now)!, agent: a.id, run: run.id, silent_s: Math.round(quietFor / 1000), action: a.onStall });
+      this.emitState(slot, `no output or heartbeat for ${Math.round(quietFor / 1000)} s`);
+      audit(this.db, 'admin', 'agent_stalled', { agent: a.id, run: run.id, silent_s: Math.round(quietFor / 1000), action: a.onStall });
+      if (a.onStall === 'kill') void this.stopRun(slot, 'stalled');
+      else if (a.onStall === 'restart') void this.stopRun(slot, 'stalled');
+      return;
+    }
+    if (run.stalled && quietFor < a.stallAfterMs) {
+      run.stalled = false;
+      run.idle = false;
+      slot.state = 'running';
+      this.persist(slot);
+      this.emitState(slot, 'output resumed');
+      return;
+    }
+    const idleAfter = Math.min(60_000, a.stallAfterMs / 2);
+    const idle = !run.stalled && quietFor >= idleAfter;
+    if (idle !== run.idle && !run.stalled) {
+      run.idle = idle;
+      slot.state = idle ? 'idle' : 'running';
+      this.persist(slot);
+      this.emitState(slot, idle ? 'no output for a while' : 'output resumed');
+    }
+  }
+
+  /** The supervisor's heartbeat for each live agent, and the renewal of their leases. */
+  private heartbeats(): void {
+    const live = [...this.slots.values()].filter((s) => s.run && !s.run.ended);
+    if (!live.length) return;
+    const sec = Math.floor(Date.now() / 1000);
+    writeTx(this.db, () => {
+      for (const s of live) {
+        recordHeartbeat(this.db, s.cfg.id, sec);
+        renewAgentLeases(this.db, s.cfg.id, s.run!.id, sec);
+      }
+    });
+  }
+
+  private heartbeatOne(slot: Slot): void {
+    recordHeartbeat(this.db, slot.cfg.id, Math.floor(Date.now() / 1000));
+  }
+
+  private checkpoint(): void {
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      R.pruneWakes(this.db, Date.now() - 7 * 86_400_000);
+    } catch (err) {
+      this.o.log(`checkpoint: ${(err as Error).message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- state and events
+
+  private attention(slot: Slot): { score: number; reason: string | null } {
+    const ctx = slot.run ? (R.getRun(this.db, slot.run.id)?.context_usage ?? null) : null;
+    const review = ['reviewer', 'manager'].includes(slot.cfg.role) ? this.wakeContext(slot.cfg.id).review : 0;
+    return attentionScore({ stalled: slot.state === 'stalled', error: slot.state === 'failed' || slot.health === 'failed', contextUsage: ctx, reviewQueue: review });
+  }
+
+  private persist(slot: Slot): void {
+    const att = this.attention(slot);
+    R.putAgentState(this.db, {
+      agent: slot.cfg.id,
+      mode: slot.cfg.mode,
+      state: slot.state,
+      health: slot.health,
+      run_id: slot.run?.id ?? null,
+      pid: slot.run?.pid ?? null,
+      restarts: slot.restarts,
+      attempts: slot.attempts,
+      last_output_at: slot.run?.lastOutputAt ?? null,
+      next_start_at: slot.nextStartAt,
+      attention: att.score,
+      attention_reason: att.reason,
+      updated_at: this.now(),
+    });
+  }
+
+  private emitState(slot: Slot, reason?: string): void {
+    this.emit({ event: 'state', at: iso(this.now())!, agent: slot.cfg.id, state: slot.state, health: slot.health, pid: slot.run?.pid ?? null, ...(reason ? { reason } : {}) });
+  }
+
+  private emit(ev: Event): void {
+    this.o.log(formatEvent(ev));
+    this.o.events?.(ev);
+    this.server?.broadcast(ev);
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /** The agents as `agor ps` shows them. */
+  list(): AgentView[] {
+    const unread = new Map(stmt<{ a: string; n: number }>(this.db, 'SELECT to_agent AS a, count(*) AS n FROM messages WHERE read = 0 GROUP BY to_agent').all().map((r) => [r.a, r.n]));
+    const claimed = new Map(stmt<{ a: string; n: number }>(this.db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n]));
+    const pending = new Map(R.pendingWakeCounts(this.db).map((p) => [p.agent, p.n]));
+    const now = this.now();
+    return [...this.slots.values()].map((s) => {
+      const att = this.attention(s);
+      return {
+        id: s.cfg.id,
+        name: s.cfg.name,
+        role: s.cfg.role,
+        mode: s.cfg.mode,
+        strategy: s.cfg.wake.strategy,
+        state: s.state,
+        health: s.health,
+        pid: s.run?.pid ?? null,
+        run_id: s.run?.id ?? null,
+        started_at: iso(s.run?.startedAt),
+        uptime_s: s.run ? Math.max(0, Math.round((now - s.run.startedAt) / 1000)) : null,
+        last_output_at: iso(s.run?.lastOutputAt),
+        restarts: s.restarts,
+        attempts: s.attempts,
+        next_start_at: iso(s.nextStartAt),
+        pending_wakes: pending.get(s.cfg.id) ?? 0,
+        unread: unread.get(s.cfg.id) ?? 0,
+        claimed: claimed.get(s.cfg.id) ?? 0,
+        attention: att.score,
+        attention_reason: att.reason,
+        supervised: true,
+      };
+    });
+  }
+
+  private slotsOf(req: Request): Slot[] {
+    const names = req.agents;
+    if (!Array.isArray(names) || !names.length || names.some((n) => typeof n !== 'string')) throw usage('give agent ids in "agents": ["id", ...]');
+    const unknown = (names as string[]).filter((n) => !this.slots.has(n));
+    if (unknown.length) throw notFound(`no agent ${unknown.map((u) => `'${u}'`).join(', ')} in ${this.o.config.file}`, `agents: ${[...this.slots.keys()].join(', ')}`);
+    return (names as string[]).map((n) => this.slots.get(n)!);
+  }
+
+  private async handle(req: Request, conn: Socket): Promise<unknown> {
+    if (this.shuttingDown && req.op !== 'list' && req.op !== 'hello') throw conflict('the supervisor is shutting down');
+    switch (req.op) {
+      case 'hello':
+        return { protocol: 1, pid: this.pid, group: this.o.config.group, config: this.o.config.file, db: this.o.dbPath };
+      case 'list':
+        return this.list();
+      case 'start': {
+        const slots = this.slotsOf(req);
+        for (const s of slots) {
+          s.enabled = true;
+          if (s.state === 'failed') (s.state = s.cfg.mode === 'service' ? 'inactive' : 'dormant'), (s.health = 'healthy'), (s.attempts = 0);
+          if (s.run || s.timer) continue;
+          audit(this.db, 'admin', 'agent_start', { agent: s.cfg.id });
+          if (s.cfg.mode === 'service') this.startRun(s, 'start', null);
+          else this.deliverManual(s, 'agor start');
+        }
+        return this.list().filter((v) => slots.some((s) => s.cfg.id === v.id));
+      }
+      case 'stop': {
+        const slots = this.slotsOf(req);
+        await Promise.all(
+          slots.map((s) => {
+            s.enabled = false;
+            if (s.timer) (clearTimeout(s.timer), (s.timer = null), (s.nextStartAt = null));
+            this.startQueue = this.startQueue.filter((q) => q !== s.cfg.id);
+            s.queued = false;
+            audit(this.db, 'admin', 'agent_stop', { agent: s.cfg.id });
+            if (!s.run) {
+              if (s.state !== 'failed') s.state = 'inactive';
+              this.persist(s);
+              this.emitState(s, 'stopped');
+              return Promise.resolve();
+            }
+            return this.stopRun(s, 'stop');
+          }),
+        );
+        return this.list().filter((v) => slots.some((s) => s.cfg.id === v.id));
+      }
+      case 'restart': {
+        const slots = this.slotsOf(req);
+        await Promise.all(
+          slots.map(async (s) => {
+            s.enabled = true;
+            audit(this.db, 'admin', 'agent_restart', { agent: s.cfg.id });
+            if (s.timer) (clearTimeout(s.timer), (s.timer = null), (s.nextStartAt = null));
+            if (s.run) return this.stopRun(s, 'restart');
+            s.attempts = 0;
+            s.health = 'healthy';
+            s.state = s.cfg.mode === 'service' ? 'inactive' : 'dormant';
+            if (s.cfg.mode === 'service') this.startRun(s, 'restart', null);
+            else this.deliverManual(s, 'agor restart');
+          }),
+        );
+        return this.list().filter((v) => slots.some((s) => s.cfg.id === v.id));
+      }
+      case 'wake': {
+        const agent = typeof req.agent === 'string' ? req.agent : '';
+        if (!this.slots.has(agent)) throw notFound(`no agent '${agent}' in ${this.o.config.file}`);
+        const w = R.insertWake(this.db, {
+          agent,
+          reason: 'manual',
+          detail: typeof req.reason === 'string' ? req.reason : null,
+          prompt: typeof req.prompt === 'string' ? req.prompt : null,
+          timeout_ms: typeof req.timeout_ms === 'number' ? req.timeout_ms : null,
+        });
+        audit(this.db, 'admin', 'agent_wake', { agent, wake: w.id, reason: w.detail });
+        this.checkWakes();
+        return w;
+      }
+      case 'logs':
+        return this.logs(req, conn);
+      case 'subscribe':
+        this.server?.subscribe(conn);
+        return { subscribed: true };
+      case 'unsubscribe':
+        this.server?.unsubscribe(conn);
+        this.dropFollower(conn);
+        return { subscribed: false };
+      case 'shutdown':
+        await this.shutdown('agor down');
+        return { stopped: true };
+      default:
+        throw usage(`unknown op '${String((req as { op?: unknown }).op)}'`);
+    }
+  }
+
+  private logs(req: Request, conn: Socket): unknown {
+    const agent = typeof req.agent === 'string' ? req.agent : '';
+    const slot = this.slots.get(agent);
+    if (!slot && !getAgent(this.db, agent)) throw notFound(`no agent '${agent}'`);
+    const n = typeof req.lines === 'number' && req.lines >= 0 ? Math.min(req.lines, 100_000) : 50;
+    let run: R.RunRow | undefined;
+    if (typeof req.run === 'string' && req.run) {
+      const ids = R.runIdsByPrefix(this.db, req.run).filter((id) => R.getRun(this.db, id)?.agent === agent);
+      if (ids.length !== 1) throw ids.length ? usage(`run prefix '${req.run}' is ambiguous`) : notFound(`no run '${req.run}' of ${agent}`);
+      run = R.getRun(this.db, ids[0]!);
+    } else run = R.latestRun(this.db, agent);
+    const path = run?.log_path ?? null;
+    const lines = path ? tailLines(path, n) : [];
+    if (req.follow === true) {
+      let offset = 0;
+      try {
+        offset = path ? statSync(path).size : 0;
+      } catch {
+        /* none yet */
+      }
+      this.followers.add({ conn, agent, fixedRun: typeof req.run === 'string' && req.run ? run?.id ?? null : null, runId: run?.id ?? null, path, offset });
+      this.followTimer ??= setInterval(() => this.pumpFollowers(), FOLLOW_MS);
+    }
+    return { agent, run: run?.id ?? null, path, lines };
+  }
+
+  private pumpFollowers(): void {
+    for (const f of this.followers) {
+      if (f.conn.destroyed) {
+        this.followers.delete(f);
+        continue;
+      }
+      const slot = this.slots.get(f.agent);
+      if (!f.fixedRun && slot?.run && slot.run.id !== f.runId) {
+        if (f.path) this.pushLog(f, readFrom(f.path, f.offset).text);
+        f.runId = slot.run.id;
+        f.path = slot.run.logPath;
+        f.offset = 0;
+      }
+      if (!f.path) continue;
+      const r = readFrom(f.path, f.offset);
+      f.offset = r.offset;
+      this.pushLog(f, r.text);
+    }
+    if (!this.followers.size && this.followTimer) (clearInterval(this.followTimer), (this.followTimer = null));
+  }
+
+  private pushLog(f: { conn: Socket; agent: string; runId: string | null }, text: string): void {
+    if (!text || !f.runId) return;
+    this.server?.send(f.conn, { event: 'log', at: iso(this.now())!, agent: f.agent, run: f.runId, text });
+  }
+
+  private dropFollower(conn: Socket): void {
+    for (const f of this.followers) if (f.conn === conn) this.followers.delete(f);
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /** Stops every agent (SIGTERM, SIGKILL after each one's grace), then exits. */
+  shutdown(why: string): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      this.o.log(`stopping (${why})`);
+      this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'stopping', pid: this.pid });
+      for (const i of this.intervals) clearInterval(i);
+      this.stopWatch?.();
+      for (const s of this.slots.values()) if (s.timer) (clearTimeout(s.timer), (s.timer = null));
+      this.startQueue = [];
+      await Promise.all([...this.slots.values()].map((s) => this.stopRun(s, 'down')));
+      for (const s of this.slots.values()) {
+        s.nextStartAt = null;
+        if (s.state !== 'failed') s.state = s.cfg.mode === 'service' ? 'inactive' : 'dormant';
+        this.persist(s);
+      }
+      audit(this.db, 'admin', 'supervisor_stopped', { pid: this.pid, why });
+      this.checkpoint();
+      this.release();
+      if (this.followTimer) clearInterval(this.followTimer);
+      // Answer the request that asked for this before the socket goes.
+      setTimeout(() => {
+        void this.server?.close().then(() => this.exitResolve());
+      }, 50);
+    })();
+    return this.shuttingDown;
+  }
+}
+
+/** A process whose environment names `runId`: the run a crashed supervisor spawned but never recorded. */
+function findByRunId(runId: string): { pid: number; starttime: number } | null {
+  const needle = `AGOR_RUN_ID=${runId}\0`;
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) {
+        const s = procStat(pid);
+        if (s && s.pgrp === pid) return { pid, starttime: s.starttime };
+      }
+    } catch {
+      /* gone, or not ours */
+    }
+  }
+  return null;
+}
+
+/** One line of the supervisor's log for an event. */
+export function formatEvent(ev: Event): string {
+  switch (ev.event) {
+    case 'state':
+      return `${ev.agent}: ${ev.state} (${ev.health})${ev.reason ? ` — ${ev.reason}` : ''}`;
+    case 'run_start':
+      return `${ev.agent}: run ${ev.run.slice(0, 8)} ${ev.adopted ? 're-adopted' : 'started'} (pid ${ev.pid ?? '-'}, #${ev.incarnation}, ${ev.wake_reason ?? 'start'})`;
+    case 'run_end':
+      return `${ev.agent}: run ${ev.run.slice(0, 8)} ended: ${ev.outcome}${ev.exit_code !== null ? `, exit ${ev.exit_code}` : ''}${ev.signal ? `, ${ev.signal}` : ''}${ev.error_class ? `, ${ev.error_class}` : ''}${ev.note ? ` (${ev.note})` : ''}`;
+    case 'stall':
+      return `${ev.agent}: stalled, silent for ${ev.silent_s} s (on_stall: ${ev.action})`;
+    case 'wake':
+      return `${ev.agent}: wake #${ev.wake} (${ev.reason}${ev.detail ? `: ${ev.detail}` : ''})`;
+    case 'log':
+      return `${ev.agent}: ${ev.text}`;
+    case 'supervisor':
+      return `supervisor ${ev.status} (pid ${ev.pid})`;
+  }
+}

@@ -1,0 +1,40 @@
+import type { Db } from '../db/open.js';
+import { writeTx } from '../db/open.js';
+import { endRun, getSupervisor, openRuns } from '../db/runs.js';
+import { returnRunLeases } from '../task/board.js';
+import type { ControlClient } from './client.js';
+import { groupMembers, isSameProcess, killGroup } from './proc.js';
+import type { AgentView } from './protocol.js';
+
+export interface DownResult {
+  supervisor: number | null;
+  stopped: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks the supervisor to stop everything and waits until its process is gone. */
+export async function stopSupervisor(c: ControlClient, db: Db): Promise<DownResult> {
+  const sup = getSupervisor(db)!;
+  const running = (await c.request<AgentView[]>('list')).filter((a) => a.pid !== null).length;
+  await c.request('shutdown');
+  await c.closed;
+  while (isSameProcess(sup.pid, sup.pid_start, sup.boot_id)) await sleep(20);
+  return { supervisor: sup.pid, stopped: running };
+}
+
+/** With no supervisor: stops the runs a crashed one left behind (SIGTERM, SIGKILL after 10 s). */
+export async function stopUnsupervised(db: Db, graceMs = 10_000): Promise<DownResult> {
+  const live = openRuns(db).filter((r) => isSameProcess(r.pid, r.pid_start, r.boot_id));
+  for (const r of live) killGroup(r.pid!, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (live.some((r) => groupMembers(r.pid!).length) && Date.now() < deadline) await sleep(50);
+  for (const r of live) if (groupMembers(r.pid!).length) killGroup(r.pid!, 'SIGKILL');
+  writeTx(db, () => {
+    for (const r of live) {
+      endRun(db, r.id, { ended_at: Date.now(), exit_code: null, signal: 'SIGTERM', outcome: 'cancelled', error_class: null, note: 'stopped by agor down with no supervisor running', peak_rss_kb: null });
+      returnRunLeases(db, r.id, 'cancelled');
+    }
+  });
+  return { supervisor: null, stopped: live.length };
+}

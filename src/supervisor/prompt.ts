@@ -1,0 +1,56 @@
+import type { AgentConfig } from './config.js';
+import type { WakeRow } from '../db/runs.js';
+
+export interface WakeContext {
+  unread: number;
+  ready: number;
+  review: number;
+}
+
+function describeWake(w: WakeRow): string {
+  switch (w.reason) {
+    case 'message':
+      return `a new message (btmsg show ${(w.detail ?? '').slice(0, 8)})`;
+    case 'task':
+      return `a task was assigned to you (message ${(w.detail ?? '').slice(0, 8)})`;
+    case 'review':
+      return `a review was requested (message ${(w.detail ?? '').slice(0, 8)})`;
+    case 'schedule':
+      return `schedule ${w.detail ?? ''}${w.prompt ? `: ${w.prompt}` : ''}`;
+    case 'retry':
+      return `retry of a failed run (${w.detail ?? ''})`;
+    default:
+      return `${w.reason}${w.detail ? `: ${w.detail}` : ''}${w.prompt ? ` — ${w.prompt}` : ''}`;
+  }
+}
+
+/** The wake reasons of a run, in one line (runs.wake_reason, $AGOR_WAKE_REASON). */
+export function wakeSummary(wakes: WakeRow[], fallback: string): string {
+  if (!wakes.length) return fallback;
+  const counts = new Map<string, number>();
+  for (const w of wakes) counts.set(w.reason, (counts.get(w.reason) ?? 0) + 1);
+  return [...counts].map(([r, n]) => (n > 1 ? `${r}×${n}` : r)).join(', ');
+}
+
+/**
+ * The prompt a run starts with. A persistent agent is resumed with its standing prompt
+ * as it is; any other gets its standing prompt followed by why it was woken and what
+ * waits for it, so a fresh run knows where to start.
+ */
+export function composePrompt(agent: Pick<AgentConfig, 'id' | 'prompt' | 'wake'>, wakes: WakeRow[], ctx: WakeContext, why: string): string {
+  const standing = agent.prompt ?? '';
+  if (agent.wake.strategy === 'persistent') return standing || 'Continue.';
+  const lines: string[] = [];
+  if (standing) lines.push(standing, '');
+  if (wakes.length === 1 && ['manual', 'schedule'].includes(wakes[0]!.reason) && wakes[0]!.prompt && !standing) lines.push(wakes[0]!.prompt, '');
+  lines.push(`You are ${agent.id}, started by agor (${why}).`);
+  if (wakes.length) {
+    lines.push('You were woken because of:');
+    for (const w of wakes.slice(0, 20)) lines.push(`- ${describeWake(w)}`);
+    if (wakes.length > 20) lines.push(`- and ${wakes.length - 20} more`);
+  }
+  lines.push(
+    `Waiting for you: ${ctx.unread} unread message${ctx.unread === 1 ? '' : 's'} (btmsg inbox), ${ctx.ready} ready task${ctx.ready === 1 ? '' : 's'} (bttask ready), ${ctx.review} task${ctx.review === 1 ? '' : 's'} in review.`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,67 @@
+/**
+ * The control socket's protocol: JSON lines over a Unix socket (docs/protocol.md).
+ * Shared by the supervisor, the agor verbs, the dashboard and the relay.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** A line longer than this is refused (and skipped), never buffered whole. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+export const OPS = ['hello', 'list', 'start', 'stop', 'restart', 'wake', 'logs', 'subscribe', 'unsubscribe', 'shutdown'] as const;
+export type Op = (typeof OPS)[number];
+
+export interface Request {
+  id?: string | number | null;
+  op: Op;
+  [key: string]: unknown;
+}
+
+export interface ErrorBody {
+  /** not_found, usage, not_permitted, conflict, busy, bad_request, too_large, failure */
+  code: string;
+  message: string;
+  hint?: string;
+  /** The exit code a CLI verb uses for this error. */
+  exit: number;
+}
+
+export type Response = { id: Request['id']; ok: true; result: unknown } | { id: Request['id']; ok: false; error: ErrorBody };
+
+export type State = 'running' | 'idle' | 'stalled' | 'dormant' | 'inactive' | 'failed';
+export type Health = 'healthy' | 'degraded' | 'failed';
+
+/** One agent as `list` and `agor ps --json` show it. */
+export interface AgentView {
+  id: string;
+  name: string;
+  role: string;
+  mode: 'service' | 'on-demand';
+  strategy: string;
+  state: State;
+  health: Health;
+  pid: number | null;
+  run_id: string | null;
+  /** ISO time the current run started, null when not running. */
+  started_at: string | null;
+  uptime_s: number | null;
+  last_output_at: string | null;
+  restarts: number;
+  attempts: number;
+  next_start_at: string | null;
+  pending_wakes: number;
+  unread: number;
+  claimed: number;
+  attention: number;
+  attention_reason: string | null;
+  /** False when the process runs but no supervisor watches it. */
+  supervised: boolean;
+}
+
+export type Event =
+  | { event: 'state'; at: string; agent: string; state: State; health: Health; pid: number | null; reason?: string }
+  | { event: 'run_start'; at: string; agent: string; run: string; pid: number | null; incarnation: number; wake_reason: string | null; adopted?: boolean }
+  | { event: 'run_end'; at: string; agent: string; run: string; outcome: string; exit_code: number | null; signal: string | null; error_class: string | null; note: string | null }
+  | { event: 'stall'; at: string; agent: string; run: string; silent_s: number; action: string }
+  | { event: 'wake'; at: string; agent: string; wake: number; reason: string; detail: string | null }
+  | { event: 'log'; at: string; agent: string; run: string; text: string }
+  | { event: 'supervisor'; at: string; status: 'ready' | 'stopping'; pid: number };

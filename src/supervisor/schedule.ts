@@ -1,0 +1,35 @@
+import { CronExpressionParser } from 'cron-parser';
+import type { Schedule } from './config.js';
+
+/** How a schedule is known in the database: its cron expression and time zone. */
+export const scheduleKey = (s: Pick<Schedule, 'cron' | 'tz'>): string => `${s.cron}@${s.tz}`;
+
+/** The first slot strictly after `now` (Unix ms). */
+export function nextSlot(s: Pick<Schedule, 'cron' | 'tz'>, now: number): number {
+  return CronExpressionParser.parse(s.cron, { tz: s.tz, currentDate: new Date(now) }).next().getTime();
+}
+
+/** The last slot at or before `now` (Unix ms). */
+export function lastSlot(s: Pick<Schedule, 'cron' | 'tz'>, now: number): number {
+  return CronExpressionParser.parse(s.cron, { tz: s.tz, currentDate: new Date(now + 1) }).prev().getTime();
+}
+
+export type ScheduleDecision =
+  | { fire: false; record: number | null }
+  | { fire: true; slot: number; missed: number };
+
+/**
+ * Whether a schedule fires now, given the slot it last fired for. A schedule never seen
+ * before starts counting from now (it does not replay its history). After downtime the
+ * slots missed since the last firing fire once, as the newest of them; `missed` says how
+ * many there were.
+ */
+export function scheduleDue(s: Pick<Schedule, 'cron' | 'tz'>, lastFired: number | null, now: number): ScheduleDecision {
+  if (lastFired === null) return { fire: false, record: now };
+  const slot = lastSlot(s, now);
+  if (slot <= lastFired) return { fire: false, record: null };
+  let missed = 0;
+  const it = CronExpressionParser.parse(s.cron, { tz: s.tz, currentDate: new Date(lastFired) });
+  while (missed < 10_000 && it.next().getTime() <= slot) missed++;
+  return { fire: true, slot, missed };
+}

@@ -1,0 +1,49 @@
+import { type Db, stmt } from '../db/open.js';
+import * as R from '../db/runs.js';
+import { isSameProcess } from './proc.js';
+import type { AgentView, Health, State } from './protocol.js';
+
+const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
+
+/**
+ * The agents as the database last saw them, for when no supervisor runs: a process that
+ * outlived its supervisor still shows as running (unsupervised), with its pid.
+ */
+export function offlineList(db: Db, now = Date.now()): AgentView[] {
+  const agents = stmt<{ id: string; name: string; role: string }>(db, 'SELECT id, name, role FROM agents WHERE managed = 1 ORDER BY id').all();
+  const state = new Map(R.listAgentState(db).map((s) => [s.agent, s]));
+  const open = new Map(R.openRuns(db).map((r) => [r.agent, r]));
+  const unread = new Map(stmt<{ a: string; n: number }>(db, 'SELECT to_agent AS a, count(*) AS n FROM messages WHERE read = 0 GROUP BY to_agent').all().map((r) => [r.a, r.n]));
+  const claimed = new Map(stmt<{ a: string; n: number }>(db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n]));
+  const pending = new Map(R.pendingWakeCounts(db).map((p) => [p.agent, p.n]));
+  return agents.map((a) => {
+    const s = state.get(a.id);
+    const run = open.get(a.id);
+    const alive = run ? isSameProcess(run.pid, run.pid_start, run.boot_id) : false;
+    const mode = (s?.mode ?? 'service') as AgentView['mode'];
+    const st: State = alive ? 'running' : s?.state === 'failed' ? 'failed' : 'inactive';
+    return {
+      id: a.id,
+      name: a.name,
+      role: a.role,
+      mode,
+      strategy: '',
+      state: st,
+      health: (s?.health ?? 'healthy') as Health,
+      pid: alive ? run!.pid : null,
+      run_id: alive ? run!.id : null,
+      started_at: alive ? iso(run!.started_at) : null,
+      uptime_s: alive ? Math.max(0, Math.round((now - run!.started_at) / 1000)) : null,
+      last_output_at: alive ? iso(s?.last_output_at) : null,
+      restarts: s?.restarts ?? 0,
+      attempts: s?.attempts ?? 0,
+      next_start_at: null,
+      pending_wakes: pending.get(a.id) ?? 0,
+      unread: unread.get(a.id) ?? 0,
+      claimed: claimed.get(a.id) ?? 0,
+      attention: s?.attention ?? 0,
+      attention_reason: s?.attention_reason ?? null,
+      supervised: false,
+    };
+  });
+}

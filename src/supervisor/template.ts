@@ -1,0 +1,131 @@
+/**
+ * The commented agor.yaml that `agor init` writes. It must parse as it stands, with
+ * nothing but sh, echo and sleep, so `agor up` works on any Linux box before the user
+ * has edited a line; tests/unit/supervisor/template.test.ts holds its comments to what
+ * parseConfig does. Keep it free of backslashes and `${`: this is a template literal.
+ */
+export const EXAMPLE_CONFIG = `# agor.yaml: the agents of one team, run by the agor supervisor ("agor up").
+# Every key is described in "man 5 agor.yaml". A bad file is refused with its
+# file:line, the key, and what is allowed there.
+#
+# Durations are a number and a unit (500ms, 30s, 15m, 2h, 1d) or a plain number
+# of seconds.
+#
+# Each agent runs in its own process group, its output in a log file per run. It
+# inherits agor's environment, plus its env (below), plus these variables:
+#   AGOR_DB           the SQLite file of the team; btmsg and bttask use it
+#   BTMSG_AGENT_ID    the agent's id, so btmsg and bttask know who is calling
+#   AGOR_RUN_ID       the id of this run
+#   AGOR_WAKE_REASON  why this run started (a message, a task, a schedule, agor wake)
+#   AGOR_PROMPT       the prompt, when prompt_via is env
+
+# The team: its agents are registered in this btmsg group. Required; 1-64 letters,
+# digits, dots, dashes or underscores.
+group: demo
+
+# At most this many agents run at once; further wakes wait (default 8; 1 to 10000).
+max_concurrent: 8
+
+# One entry per agent, keyed by its id (1-64 letters, digits, dots, dashes or
+# underscores; "admin" is the built-in operator and cannot be declared).
+agents:
+  manager:
+    # Display name (default: the id).
+    name: Manager
+    # manager, architect, tester, reviewer or project (default project).
+    # Contacts follow the role: a manager reaches everyone; the tier-1 roles
+    # (manager, architect, tester, reviewer) reach each other; project agents
+    # reach the manager. Everyone reaches admin.
+    role: manager
+    # Required. The program and its arguments as a list (argv; no shell unless
+    # you run one): an executable path or a name on PATH, then its arguments.
+    # "{prompt}" in any argument is replaced by the prompt. Real agents:
+    # command: ["claude", "-p", "{prompt}"]
+    # command: ["codex", "exec", "{prompt}"]
+    # command: ["aider", "--yes-always", "--message", "{prompt}"]
+    command:
+      - sh
+      - -c
+      - 'echo "woken: $AGOR_WAKE_REASON"; echo "$AGOR_PROMPT"; btmsg inbox || true'
+    # How the prompt reaches the program: arg (it replaces "{prompt}"), stdin
+    # (written to its standard input, then closed) or env (in $AGOR_PROMPT).
+    # Default: arg when the command contains "{prompt}", else env.
+    prompt_via: env
+    # The standing prompt: a persistent agent is resumed with it, and every wake
+    # prompt starts with it, then says why the agent was woken (default none).
+    prompt: >-
+      You manage the demo team. Read your messages with btmsg inbox, keep the
+      board with bttask, and ask admin when you are stuck.
+    # service: kept running, and restarted when it exits. on-demand: dormant
+    # until woken, one run per wake (default service).
+    mode: on-demand
+    # Wall clock per run; a run still going then is stopped, outcome timeout.
+    # 1s to 7d; default 30m for on-demand agents, none for service agents.
+    # timeout: 30m
+    # Cron schedules that wake the agent. A missed schedule fires once after
+    # downtime, not once per missed slot.
+    schedules:
+      # Five fields (minute hour day-of-month month day-of-week), or six with
+      # seconds first. Here: 09:00 Monday to Friday.
+      - cron: "0 9 * * 1-5"
+        # An IANA time zone (default the machine's zone).
+        tz: UTC
+        # The wake prompt (default "Scheduled run (<cron> <tz>).").
+        prompt: Morning round. Check the board and plan the day.
+        # Wall clock of this run (default the agent's timeout when set, else 25m).
+        timeout: 20m
+    wake:
+      # persistent: resumed with the same standing prompt. on-demand: a fresh
+      # run per wake, whose prompt says why. smart: on-demand, but only when the
+      # wake score reaches the threshold (default on-demand).
+      strategy: on-demand
+      # For smart, 0 to 1 (default 0.5). The score is the weight of the strongest
+      # signal: attention spike 1.0, context pressure cluster 0.9, burn-rate
+      # anomaly 0.8, task queue pressure 0.7, review backlog 0.6, periodic floor 0.1.
+      # threshold: 0.5
+
+  worker:
+    role: project
+    # A stand-in for a real agent: says it is up, then sends a heartbeat every
+    # minute until it is stopped.
+    command:
+      - sh
+      - -c
+      - "echo up; while :; do btmsg heartbeat >/dev/null 2>&1 || true; sleep 60; done"
+    mode: service
+    # Working directory, relative to this file's directory (default that directory).
+    # cwd: .
+    # Extra environment variables, NAME: value (default none).
+    # env: { LOG_LEVEL: debug }
+    # The model the agent uses, recorded with the agent; agor does not add it to
+    # the command (default none).
+    # model: claude-sonnet-4-5
+    # Agents this one may message besides its role's contacts: ids of this file,
+    # or admin (default none).
+    # contacts: [manager]
+    # When a service agent exits, it is started again after a pause.
+    restart:
+      # Failed restarts in a row before the agent is failed, until agor restart
+      # (default 5; 0 to 1000).
+      max_retries: 5
+      # The first pause, doubled each time: 1s 2s 4s 8s 16s (default 1s; 0 to 1h).
+      backoff: 1s
+      # The longest pause (default 30s; up to 1d, not below backoff).
+      backoff_cap: 30s
+      # Running this long resets the count (default 5m; 1s to 1d).
+      stable_after: 5m
+    # No output and no heartbeat for this long: stalled (default 15m; 1s to 7d).
+    stall_after: 15m
+    # What happens to a stalled agent: none (it is shown), restart or kill
+    # (default none).
+    on_stall: none
+    # A service agent runs until it is stopped unless a timeout is set.
+    # timeout: 8h
+    # Stopping is SIGTERM to the process group, then SIGKILL after this long
+    # (default 10s; 0 to 10m).
+    # stop_grace: 10s
+    # Reserved for a later version of agor, refused for now ("not supported yet"):
+    # sandbox: { network: false }
+    # limits: { memory: 2g, open_files: 1024 }
+    # secrets: { tool: [GITHUB_TOKEN] }
+`;

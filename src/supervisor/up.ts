@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UserError } from '../cli/errors.js';
+import { openDb } from '../db/open.js';
+import { resolveDbPath } from '../db/path.js';
+import { getSupervisor } from '../db/runs.js';
+import { liveSupervisor } from './client.js';
+import { clockFromEnv } from './clock.js';
+import { loadConfig } from './config.js';
+import { Supervisor } from './daemon.js';
+import { readTail } from './logs.js';
+
+/** Unix socket paths are limited to 107 bytes; a longer one moves to the runtime dir. */
+export function socketPathFor(dbPath: string, env = process.env): string {
+  const beside = `${dbPath}.sock`;
+  if (Buffer.byteLength(beside) <= 100) return beside;
+  const dir = env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR.startsWith('/') ? env.XDG_RUNTIME_DIR : tmpdir();
+  return join(dir, `agor-${createHash('sha256').update(dbPath).digest('hex').slice(0, 16)}.sock`);
+}
+
+/** The supervisor's own log when detached: beside the database. */
+export const supervisorLogPath = (dbPath: string): string => join(dirname(dbPath), `${basename(dbPath)}.supervisor.log`);
+
+export interface UpOptions {
+  file?: string;
+  db?: string;
+  json?: boolean;
+}
+
+/** Runs the supervisor in this process until `agor down`, SIGTERM or SIGINT. */
+export async function startSupervisor(o: UpOptions): Promise<void> {
+  const config = loadConfig(o.file);
+  const dbPath = resolve(resolveDbPath(o.db).path);
+  const db = openDb({ path: dbPath });
+  const out = (line: string) => {
+    if (o.json) process.stdout.write(line + '\n');
+    else process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  // A closed terminal must not take the supervisor down with it.
+  process.stdout.on('error', () => undefined);
+  const sup = new Supervisor({
+    db,
+    dbPath,
+    dataDir: dirname(dbPath),
+    socketPath: socketPathFor(dbPath),
+    logPath: process.env.AGOR_SUPERVISOR_LOG ?? null,
+    config,
+    clock: clockFromEnv(),
+    log: o.json ? () => undefined : out,
+    events: o.json ? (ev) => out(JSON.stringify(ev)) : undefined,
+  });
+  await sup.start();
+  const stop = (sig: string) => void sup.shutdown(sig);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  await sup.exited;
+  db.close();
+}
+
+export interface Detached {
+  pid: number;
+  group: string;
+  config: string;
+  socket: string;
+  log: string;
+}
+
+/** Starts `agor up --headless` in the background and returns once it is ready. */
+export async function detachSupervisor(o: UpOptions): Promise<Detached> {
+  const config = loadConfig(o.file);
+  const dbPath = resolve(resolveDbPath(o.db).path);
+  const db = openDb({ path: dbPath });
+  try {
+    const held = liveSupervisor(db);
+    if (held) throw new UserError(`another supervisor holds ${dbPath}: pid ${held.pid} on ${held.host ?? '?'}${held.config ? `, for ${held.config}` : ''}`, 'stop it with: agor down', 7);
+    const log = supervisorLogPath(dbPath);
+    mkdirSync(dirname(log), { recursive: true });
+    const fd = openSync(log, 'a', 0o600);
+    const script = process.argv[1]!;
+    const child = spawn(process.execPath, [...process.execArgv, script, 'up', '--headless', '-f', config.file, '--db', dbPath], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, AGOR_SUPERVISOR_LOG: log },
+    });
+    closeSync(fd);
+    let exited: number | null | undefined;
+    child.once('exit', (code) => (exited = code));
+    child.unref();
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      const row = getSupervisor(db);
+      if (row && row.pid === child.pid && row.ready === 1) return { pid: row.pid, group: config.group, config: config.file, socket: row.socket, log };
+      if (exited !== undefined) {
+        const tail = readTail(log, 4096).trim().split('\n').slice(-5).join('\n');
+        throw new UserError(`the supervisor exited during start-up (exit ${exited})${tail ? `:\n${tail}` : ''}`, `see ${log}`);
+      }
+    }
+    throw new UserError(`the supervisor did not become ready within 30 s`, `see ${log}`);
+  } finally {
+    db.close();
+  }
+}
