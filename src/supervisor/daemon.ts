@@ -37,6 +37,8 @@ interface Run {
   wakeReason: string;
   wakeCount: number;
   stopping: StopWhy | null;
+  /** When a stop escalates to SIGKILL (wall clock). */
+  killAt: number | null;
   timers: NodeJS.Timeout[];
   lastSize: number;
   lastOutputAt: number;
@@ -301,6 +303,7 @@ export class Supervisor {
       wakeReason: row.wake_reason ?? 'start',
       wakeCount: 0,
       stopping: null,
+      killAt: null,
       timers: [],
       lastSize: size,
       lastOutputAt: this.now(),
@@ -428,30 +431,40 @@ export class Supervisor {
     const run = slot.run;
     if (!run) return Promise.resolve();
     if (run.stopping === null || why === 'down') run.stopping = run.stopping === 'timeout' && why !== 'down' ? 'timeout' : why;
-    if (run.pid) {
+    if (run.pid && run.killAt === null) {
       killGroup(run.pid, 'SIGTERM');
+      run.killAt = Date.now() + slot.cfg.stopGraceMs;
       run.timers.push(setTimeout(() => run.pid && killGroup(run.pid, 'SIGKILL'), slot.cfg.stopGraceMs));
     }
     return run.done;
   }
 
-  /** Ends what remains of a run's process group (its children that outlived it). */
-  private reapGroup(pgid: number, graceMs: number): void {
+  /**
+   * Ends what remains of a run's process group once its leader has exited (children it
+   * left behind): SIGTERM, then SIGKILL at the stop's deadline or after stop_grace.
+   * Resolves when the group is empty, so a stop is over only when nothing is left.
+   */
+  private async reapGroup(pgid: number, killAt: number | null, graceMs: number): Promise<void> {
     if (!groupMembers(pgid).length) return;
     killGroup(pgid, 'SIGTERM');
-    setTimeout(() => {
-      if (groupMembers(pgid).length) killGroup(pgid, 'SIGKILL');
-    }, graceMs).unref();
+    const deadline = killAt ?? Date.now() + graceMs;
+    let killed = false;
+    while (groupMembers(pgid).length) {
+      if (!killed && Date.now() >= deadline) (killed = true), killGroup(pgid, 'SIGKILL');
+      if (killed && Date.now() > deadline + 5000) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   private onExit(slot: Slot, run: Run, st: ExitStatus, statusLost: boolean): void {
     if (run.ended) return;
     run.ended = true;
     for (const t of run.timers) clearTimeout(t);
+    let reaped: Promise<void> = Promise.resolve();
     if (run.pid) {
       const kb = peakRssKb(run.pid);
       if (kb) run.peakKb = Math.max(run.peakKb, kb);
-      this.reapGroup(run.pid, slot.cfg.stopGraceMs);
+      reaped = this.reapGroup(run.pid, run.killAt, slot.cfg.stopGraceMs);
     }
     const row = R.getRun(this.db, run.id);
     const reported = row?.reported_outcome ?? null;
@@ -489,8 +502,9 @@ export class Supervisor {
       this.afterRun(slot, run, outcome, errorClass, statusLost, ended);
       this.drainQueue();
     } finally {
-      // After afterRun, so a restart's new run already shows when `agor restart` answers.
-      run.finish();
+      // After afterRun, so a restart's new run already shows when `agor restart` answers,
+      // and after the group is gone, so a stop leaves nothing behind when it answers.
+      void reaped.then(run.finish, run.finish);
     }
   }
 
@@ -527,6 +541,7 @@ export class Supervisor {
       else this.deliverManual(slot, 'agor restart');
       return;
     }
+    if (why === 'stalled' && a.onStall === 'kill') return this.markFailed(slot, 'killed after a stall (on_stall: kill)');
     const failed = outcome === 'failed';
     const advice = errorClass ? retryAdvice(errorClass as Parameters<typeof retryAdvice>[0]) : { retry: true, backoffFactor: 1 };
     if (a.mode === 'service') {
