@@ -209,6 +209,9 @@ export function putSupervisor(db: Db, s: Omit<SupervisorRow, 'ready'>): void {
 export const setSupervisorReady = (db: Db, pid: number) => stmt(db, 'UPDATE supervisor SET ready = 1 WHERE pid = ?').run(pid);
 export const clearSupervisor = (db: Db, pid: number) => stmt(db, 'DELETE FROM supervisor WHERE pid = ?').run(pid);
 
+/** Unread messages of one agent: an index range, however big the message table. */
+export const unreadCount = (db: Db, agent: string) => stmt<{ n: number }>(db, 'SELECT count(*) AS n FROM messages WHERE to_agent = ? AND read = 0').get(agent)!.n;
+
 // ---- agent state
 
 export const listAgentState = (db: Db) => stmt<AgentStateRow>(db, 'SELECT * FROM agent_state ORDER BY agent').all();

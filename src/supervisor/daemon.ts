@@ -608,9 +608,13 @@ export class Supervisor {
   // ---------------------------------------------------------------- wakes
 
   private wakeContext(agent: string): { unread: number; ready: number; review: number } {
-    const unread = stmt<{ n: number }>(this.db, 'SELECT count(*) AS n FROM messages WHERE to_agent = ? AND read = 0').get(agent)!.n;
-    const ready = stmt<{ n: number }>(this.db, `SELECT count(*) AS n FROM tasks WHERE status = 'todo' AND open_deps = 0 AND (assigned_to IS NULL OR assigned_to = ?)`).get(agent)!.n;
-    const review = stmt<{ n: number }>(this.db, `SELECT count(*) AS n FROM tasks WHERE status = 'review'`).get()!.n;
+    // Counted up to 1000: a prompt says "1000 ready tasks" as well as any larger number.
+    const unread = R.unreadCount(this.db, agent);
+    const ready = stmt<{ n: number }>(
+      this.db,
+      `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE status = 'todo' AND open_deps = 0 AND (assigned_to IS NULL OR assigned_to = ?) LIMIT 1000)`,
+    ).get(agent)!.n;
+    const review = stmt<{ n: number }>(this.db, `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE status = 'review' LIMIT 1000)`).get()!.n;
     return { unread, ready, review };
   }
 
@@ -830,7 +834,7 @@ export class Supervisor {
 
   /** The agents as `agor ps` shows them. */
   list(): AgentView[] {
-    const unread = new Map(stmt<{ a: string; n: number }>(this.db, 'SELECT to_agent AS a, count(*) AS n FROM messages WHERE read = 0 GROUP BY to_agent').all().map((r) => [r.a, r.n]));
+    const unread = new Map([...this.slots.keys()].map((id) => [id, R.unreadCount(this.db, id)]));
     const claimed = new Map(stmt<{ a: string; n: number }>(this.db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n]));
     const pending = new Map(R.pendingWakeCounts(this.db).map((p) => [p.agent, p.n]));
     const now = this.now();

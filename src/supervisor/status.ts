@@ -13,7 +13,6 @@ export function offlineList(db: Db, now = Date.now()): AgentView[] {
   const agents = stmt<{ id: string; name: string; role: string }>(db, 'SELECT id, name, role FROM agents WHERE managed = 1 ORDER BY id').all();
   const state = new Map(R.listAgentState(db).map((s) => [s.agent, s]));
   const open = new Map(R.openRuns(db).map((r) => [r.agent, r]));
-  const unread = new Map(stmt<{ a: string; n: number }>(db, 'SELECT to_agent AS a, count(*) AS n FROM messages WHERE read = 0 GROUP BY to_agent').all().map((r) => [r.a, r.n]));
   const claimed = new Map(stmt<{ a: string; n: number }>(db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n]));
   const pending = new Map(R.pendingWakeCounts(db).map((p) => [p.agent, p.n]));
   return agents.map((a) => {
@@ -39,7 +38,7 @@ export function offlineList(db: Db, now = Date.now()): AgentView[] {
       attempts: s?.attempts ?? 0,
       next_start_at: null,
       pending_wakes: pending.get(a.id) ?? 0,
-      unread: unread.get(a.id) ?? 0,
+      unread: R.unreadCount(db, a.id),
       claimed: claimed.get(a.id) ?? 0,
       attention: s?.attention ?? 0,
       attention_reason: s?.attention_reason ?? null,
