@@ -115,6 +115,9 @@ export const setPeakRss = (db: Db, id: string, kb: number) =>
 /** Runs not yet ended, oldest first: what a starting supervisor may re-adopt. */
 export const openRuns = (db: Db) => stmt<RunRow>(db, 'SELECT * FROM runs WHERE ended_at IS NULL ORDER BY started_at').all();
 
+export const openRunHeartbeats = (db: Db) =>
+  stmt<{ id: string; heartbeat_at: number | null }>(db, 'SELECT id, heartbeat_at FROM runs WHERE ended_at IS NULL').all();
+
 export const deleteRun = (db: Db, id: string) => stmt(db, 'DELETE FROM runs WHERE id = ?').run(id);
 
 export interface RunFilter {
@@ -188,11 +191,24 @@ export const pruneWakes = (db: Db, before: number) => stmt(db, 'DELETE FROM wake
 
 // ---- schedules
 
-export const scheduleLastFired = (db: Db, agent: string, key: string) =>
-  stmt<{ last_fired_at: number | null }>(db, 'SELECT last_fired_at FROM schedules WHERE agent = ? AND key = ?').get(agent, key)?.last_fired_at ?? null;
+export interface ScheduleRow {
+  /** The slot it last fired for, or when it was first seen: what missed slots count from. */
+  last_fired_at: number | null;
+  fired: number;
+}
 
-export const setScheduleFired = (db: Db, agent: string, key: string, at: number) =>
-  stmt(db, 'INSERT INTO schedules (agent, key, last_fired_at) VALUES (?, ?, ?) ON CONFLICT(agent, key) DO UPDATE SET last_fired_at = excluded.last_fired_at').run(agent, key, at);
+export const scheduleState = (db: Db, agent: string, key: string) =>
+  stmt<ScheduleRow>(db, 'SELECT last_fired_at, fired FROM schedules WHERE agent = ? AND key = ?').get(agent, key);
+
+export const scheduleLastFired = (db: Db, agent: string, key: string) => scheduleState(db, agent, key)?.last_fired_at ?? null;
+
+/** Records a firing for slot `at`, or (fired false) the moment a schedule was first seen. */
+export const setScheduleFired = (db: Db, agent: string, key: string, at: number, fired = true) =>
+  stmt(
+    db,
+    `INSERT INTO schedules (agent, key, last_fired_at, fired) VALUES (?, ?, ?, ?)
+     ON CONFLICT(agent, key) DO UPDATE SET last_fired_at = excluded.last_fired_at, fired = fired + excluded.fired`,
+  ).run(agent, key, at, fired ? 1 : 0);
 
 // ---- the supervisor lock
 
@@ -208,9 +224,6 @@ export function putSupervisor(db: Db, s: Omit<SupervisorRow, 'ready'>): void {
 
 export const setSupervisorReady = (db: Db, pid: number) => stmt(db, 'UPDATE supervisor SET ready = 1 WHERE pid = ?').run(pid);
 export const clearSupervisor = (db: Db, pid: number) => stmt(db, 'DELETE FROM supervisor WHERE pid = ?').run(pid);
-
-/** Unread messages of one agent: an index range, however big the message table. */
-export const unreadCount = (db: Db, agent: string) => stmt<{ n: number }>(db, 'SELECT count(*) AS n FROM messages WHERE to_agent = ? AND read = 0').get(agent)!.n;
 
 // ---- agent state
 

@@ -5,6 +5,7 @@ import { UserError, conflict, notFound, usage } from '../cli/errors.js';
 import { type Db, stmt, writeTx } from '../db/open.js';
 import { addContact, getAgent, recordHeartbeat, upsertAgent } from '../db/agents.js';
 import { audit } from '../db/audit.js';
+import { markDelivered, unreadCount } from '../db/messages.js';
 import { renewAgentLeases } from '../db/tasks.js';
 import * as R from '../db/runs.js';
 import { watchDb } from '../db/watch.js';
@@ -324,7 +325,7 @@ export class Supervisor {
         const last = R.scheduleLastFired(this.db, slot.cfg.id, key);
         const d = scheduleDue(s, last, now);
         if (d.fire) this.fireSchedule(slot, s, key, d.slot, d.missed);
-        else if (d.record !== null) R.setScheduleFired(this.db, slot.cfg.id, key, d.record);
+        else if (d.record !== null) R.setScheduleFired(this.db, slot.cfg.id, key, d.record, false);
         slot.schedules.push({ key, s, next: nextSlot(s, now) });
       }
     }
@@ -369,6 +370,8 @@ export class Supervisor {
       const reason = slot.retryOf ? `retry of ${slot.retryOf.runId.slice(0, 8)} (${slot.retryOf.reason})` : wakeSummary(wakes, why);
       const row = R.insertRun(this.db, { id: runId, agent: a.id, log_path: logPath, started_at: now, wake_reason: reason, timeout_ms: timeout, restart_delay_ms: delayMs });
       R.consumeWakes(this.db, wakes.map((w) => w.id), runId, now);
+      // The messages that woke the run are in the agent's hands now.
+      markDelivered(this.db, wakes.filter((w) => ['message', 'task', 'review'].includes(w.reason) && w.detail).map((w) => w.detail!));
       const prompt = composePrompt(a, wakes, this.wakeContext(a.id), slot.retryOf ? reason : why);
       return { wakes, row, prompt };
     });
@@ -435,6 +438,15 @@ export class Supervisor {
       killGroup(run.pid, 'SIGTERM');
       run.killAt = Date.now() + slot.cfg.stopGraceMs;
       run.timers.push(setTimeout(() => run.pid && killGroup(run.pid, 'SIGKILL'), slot.cfg.stopGraceMs));
+      // A re-adopted run is not our child: no exit event comes, so watch /proc for its end
+      // (the tick does too, but a shutdown has stopped the tick).
+      if (run.adopted) {
+        run.timers.push(
+          setInterval(() => {
+            if (!isSameProcess(run.pid, run.pidStart)) this.onExit(slot, run, { code: null, signal: null, spawnError: null }, false);
+          }, 50),
+        );
+      }
     }
     return run.done;
   }
@@ -609,7 +621,7 @@ export class Supervisor {
 
   private wakeContext(agent: string): { unread: number; ready: number; review: number } {
     // Counted up to 1000: a prompt says "1000 ready tasks" as well as any larger number.
-    const unread = R.unreadCount(this.db, agent);
+    const unread = unreadCount(this.db, agent);
     const ready = stmt<{ n: number }>(
       this.db,
       `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE status = 'todo' AND open_deps = 0 AND (assigned_to IS NULL OR assigned_to = ?) LIMIT 1000)`,
@@ -700,9 +712,11 @@ export class Supervisor {
   private tick(): void {
     this.ticks++;
     const now = this.now();
+    // One query for every live run's heartbeat, however many agents there are.
+    const beats = new Map(R.openRunHeartbeats(this.db).map((r) => [r.id, r.heartbeat_at]));
     for (const slot of this.slots.values()) {
       const run = slot.run;
-      if (run && !run.ended) this.watchRun(slot, run, now);
+      if (run && !run.ended) this.watchRun(slot, run, now, beats.get(run.id) ?? null);
       for (const sch of slot.schedules) {
         if (now >= sch.next) {
           const d = scheduleDue(sch.s, R.scheduleLastFired(this.db, slot.cfg.id, sch.key), now);
@@ -713,7 +727,7 @@ export class Supervisor {
     }
   }
 
-  private watchRun(slot: Slot, run: Run, now: number): void {
+  private watchRun(slot: Slot, run: Run, now: number, hbAt: number | null): void {
     if (run.adopted && !isSameProcess(run.pid, run.pidStart)) {
       this.onExit(slot, run, { code: null, signal: null, spawnError: null }, run.stopping === null);
       return;
@@ -734,7 +748,6 @@ export class Supervisor {
       if (kb) run.peakKb = Math.max(run.peakKb, kb);
     }
     // Heartbeats are stamped with the wall clock; the run's times with the supervisor's.
-    const hbAt = R.getRun(this.db, run.id)?.heartbeat_at;
     const hb = hbAt ? hbAt + (now - Date.now()) : 0;
     const quietFor = now - Math.max(run.lastOutputAt, hb, run.startedAt);
     const a = slot.cfg;
@@ -834,7 +847,7 @@ export class Supervisor {
 
   /** The agents as `agor ps` shows them. */
   list(): AgentView[] {
-    const unread = new Map([...this.slots.keys()].map((id) => [id, R.unreadCount(this.db, id)]));
+    const unread = new Map([...this.slots.keys()].map((id) => [id, unreadCount(this.db, id)]));
     const claimed = new Map(stmt<{ a: string; n: number }>(this.db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n]));
     const pending = new Map(R.pendingWakeCounts(this.db).map((p) => [p.agent, p.n]));
     const now = this.now();
@@ -938,7 +951,7 @@ export class Supervisor {
           reason: 'manual',
           detail: typeof req.reason === 'string' ? req.reason : null,
           prompt: typeof req.prompt === 'string' ? req.prompt : null,
-          timeout_ms: typeof req.timeout_ms === 'number' ? req.timeout_ms : null,
+          timeout_ms: wakeTimeout(req.timeout_ms),
         });
         audit(this.db, 'admin', 'agent_wake', { agent, wake: w.id, reason: w.detail });
         this.checkWakes();
@@ -1045,6 +1058,13 @@ export class Supervisor {
     })();
     return this.shuttingDown;
   }
+}
+
+/** A wake's own wall-clock limit: absent, or from 1 s to 7 days. */
+function wakeTimeout(v: unknown): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1000 || v > 7 * 86_400_000) throw usage('timeout_ms must be a whole number of milliseconds from 1000 (1 s) to 604800000 (7 days)');
+  return v;
 }
 
 /** A process whose environment names `runId`: the run a crashed supervisor spawned but never recorded. */

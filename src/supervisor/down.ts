@@ -25,7 +25,9 @@ export async function stopSupervisor(c: ControlClient, db: Db): Promise<DownResu
 
 /** With no supervisor: stops the runs a crashed one left behind (SIGTERM, SIGKILL after 10 s). */
 export async function stopUnsupervised(db: Db, graceMs = 10_000): Promise<DownResult> {
-  const live = openRuns(db).filter((r) => isSameProcess(r.pid, r.pid_start, r.boot_id));
+  const open = openRuns(db);
+  const live = open.filter((r) => isSameProcess(r.pid, r.pid_start, r.boot_id));
+  const dead = open.filter((r) => !live.includes(r));
   for (const r of live) killGroup(r.pid!, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (live.some((r) => groupMembers(r.pid!).length) && Date.now() < deadline) await sleep(50);
@@ -34,6 +36,10 @@ export async function stopUnsupervised(db: Db, graceMs = 10_000): Promise<DownRe
     for (const r of live) {
       endRun(db, r.id, { ended_at: Date.now(), exit_code: null, signal: 'SIGTERM', outcome: 'cancelled', error_class: null, note: 'stopped by agor down with no supervisor running', peak_rss_kb: null });
       returnRunLeases(db, r.id, 'cancelled');
+    }
+    for (const r of dead) {
+      endRun(db, r.id, { ended_at: Date.now(), exit_code: null, signal: null, outcome: r.reported_outcome ?? 'failed', error_class: r.reported_outcome ? null : 'unknown', note: 'ended while no supervisor was running: exit status not observable', peak_rss_kb: null });
+      returnRunLeases(db, r.id, 'ended unsupervised');
     }
   });
   return { supervisor: null, stopped: live.length };

@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Size at which a run's log is rotated (AGOR_LOG_MAX_BYTES overrides, for tests). */
@@ -31,7 +31,9 @@ export function rotateIfLarge(path: string, max = LOG_MAX_BYTES): boolean {
   }
   if (size <= max) return false;
   for (let i = LOG_KEEP; i > 1; i--) if (existsSync(`${path}.${i - 1}`)) renameSync(`${path}.${i - 1}`, `${path}.${i}`);
-  copyFileSync(path, `${path}.1`);
+  // Only the newest `max` bytes are kept: a flood between two checks must not fill the disk.
+  if (size <= 2 * max) copyFileSync(path, `${path}.1`);
+  else writeFileSync(`${path}.1`, Buffer.concat([Buffer.from(`[agor: ${size - max} earlier bytes of a flood dropped]\n`), readTailBytes(path, max)]), { mode: 0o600 });
   truncateSync(path, 0);
   return true;
 }
@@ -40,24 +42,26 @@ export function removeRunLog(path: string): void {
   for (const p of [path, ...Array.from({ length: LOG_KEEP }, (_, i) => `${path}.${i + 1}`)]) rmSync(p, { force: true });
 }
 
-/** The last `bytes` of a file as text (empty when it does not exist). */
-export function readTail(path: string, bytes: number): string {
+function readTailBytes(path: string, bytes: number): Buffer {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
-    return '';
+    return Buffer.alloc(0);
   }
   try {
     const size = fstatSync(fd).size;
     const len = Math.min(size, bytes);
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
-    return buf.toString('utf8');
+    return buf;
   } finally {
     closeSync(fd);
   }
 }
+
+/** The last `bytes` of a file as text (empty when it does not exist). */
+export const readTail = (path: string, bytes: number): string => readTailBytes(path, bytes).toString('utf8');
 
 /** The last `n` lines of a log file; the first line is dropped when it was cut. */
 export function tailLines(path: string, n: number): string[] {

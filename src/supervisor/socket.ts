@@ -53,10 +53,17 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
     conn.write(JSON.stringify(msg) + '\n');
   };
 
-  const server: Server = createServer((conn) => {
+  // Half-open: a client that sends its requests and closes its side (printf ... | socat)
+  // still gets every answer; we end our side once nothing is pending.
+  const server: Server = createServer({ allowHalfOpen: true }, (conn) => {
     conns.add(conn);
     let buf: Buffer = Buffer.alloc(0);
     let skipping = false;
+    let pending = 0;
+    let ended = false;
+    const endIfDone = () => {
+      if (ended && pending === 0 && !subscribers.has(conn)) conn.end();
+    };
     const answer = (id: Request['id'], body: { result: unknown } | { error: ErrorBody }) =>
       write(conn, { id: id ?? null, ...('error' in body ? { ok: false, error: body.error } : { ok: true, result: body.result }) } as Response);
 
@@ -77,10 +84,16 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
         answer(req.id, { error: { code: 'bad_request', message: `unknown op ${JSON.stringify(req.op)}`, hint: `ops: ${OPS.join(', ')}`, exit: 2 } });
         return;
       }
-      h.request(req, conn).then(
-        (result) => answer(req.id, { result }),
-        (err) => answer(req.id, { error: errorBody(err, h.log) }),
-      );
+      pending++;
+      h.request(req, conn)
+        .then(
+          (result) => answer(req.id, { result }),
+          (err) => answer(req.id, { error: errorBody(err, h.log) }),
+        )
+        .finally(() => {
+          pending--;
+          endIfDone();
+        });
     };
 
     conn.on('data', (chunk: Buffer) => {
@@ -107,6 +120,12 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
         }
         onLine(line.toString('utf8'));
       }
+    });
+    conn.on('end', () => {
+      ended = true;
+      // A follower or subscriber that closed its side wants no more.
+      subscribers.delete(conn);
+      endIfDone();
     });
     conn.on('error', () => undefined);
     conn.on('close', () => {

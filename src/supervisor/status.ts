@@ -1,4 +1,5 @@
 import { type Db, stmt } from '../db/open.js';
+import { unreadCount } from '../db/messages.js';
 import * as R from '../db/runs.js';
 import { isSameProcess } from './proc.js';
 import type { AgentView, Health, State } from './protocol.js';
@@ -38,7 +39,7 @@ export function offlineList(db: Db, now = Date.now()): AgentView[] {
       attempts: s?.attempts ?? 0,
       next_start_at: null,
       pending_wakes: pending.get(a.id) ?? 0,
-      unread: R.unreadCount(db, a.id),
+      unread: unreadCount(db, a.id),
       claimed: claimed.get(a.id) ?? 0,
       attention: s?.attention ?? 0,
       attention_reason: s?.attention_reason ?? null,

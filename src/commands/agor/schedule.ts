@@ -8,7 +8,7 @@ export const schedule: Verb<FileArgs & { action: string }> = {
   describe: 'schedule list: the cron schedules of agor.yaml with their last and next runs',
   builder: (y) => fileOption(y.positional('action', { type: 'string', choices: ['list'], demandOption: true, describe: 'list' })),
   handler: async (argv) => {
-    const [{ loadConfig }, { scheduleKey, nextSlot }, { scheduleLastFired, getSupervisor }, { clockFromEnv }] = await Promise.all([
+    const [{ loadConfig }, { scheduleKey, nextSlot }, { scheduleState, getSupervisor }, { clockFromEnv }] = await Promise.all([
       import('../../supervisor/config.js'),
       import('../../supervisor/schedule.js'),
       import('../../db/runs.js'),
@@ -22,7 +22,8 @@ export const schedule: Verb<FileArgs & { action: string }> = {
       const now = clockFromEnv().now();
       const rows = cfg.agents.flatMap((a) =>
         a.schedules.map((s) => {
-          const last = scheduleLastFired(db, a.id, scheduleKey(s));
+          const st = scheduleState(db, a.id, scheduleKey(s));
+          const last = st && st.fired > 0 ? st.last_fired_at : null;
           return {
             agent: a.id,
             cron: s.cron,
@@ -30,6 +31,7 @@ export const schedule: Verb<FileArgs & { action: string }> = {
             prompt: s.prompt,
             timeout_s: Math.round(s.timeoutMs / 1000),
             last_fired_at: last === null ? null : new Date(last).toISOString(),
+            fired: st?.fired ?? 0,
             next_at: new Date(nextSlot(s, now)).toISOString(),
           };
         }),

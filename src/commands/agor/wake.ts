@@ -27,6 +27,10 @@ export const wake: Verb<WakeArgs> = {
       import('./shared.js'),
     ]);
     const timeoutMs = argv.timeout !== undefined ? parseDuration(argv.timeout, 'timeout') * 1000 : null;
+    if (timeoutMs !== null && (timeoutMs < 1000 || timeoutMs > 7 * 86_400_000)) {
+      const { usage } = await import('../../cli/errors.js');
+      throw usage(`invalid timeout '${argv.timeout}'`, 'give from 1s to 7d');
+    }
     const { db, path } = await openFor(argv);
     try {
       await requireKnownAgents(db, [argv.agent]);

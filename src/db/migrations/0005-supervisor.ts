@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS schedules (
   agent TEXT NOT NULL,
   key TEXT NOT NULL,
   last_fired_at INTEGER,
+  fired INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (agent, key)
 );
 
