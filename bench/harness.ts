@@ -181,7 +181,7 @@ export const fmtInt = (n: number): string => n.toLocaleString('en-US');
 /** A plain text table; numeric-looking cells are right-aligned. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const right = (s: string) => /^[\d.,≤≥<>×%+\-–\s]+(ms|s|×|msg\/s|claims\/s|B)?$/.test(s.trim()) && s.trim() !== '';
+  const right = (s: string) => /^[\d.,≤≥<>×%+\-–\s]+(ms|s|×|msg\/s|claims\/s|B|MiB)?$/.test(s.trim()) && s.trim() !== '';
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i > 0 && right(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))

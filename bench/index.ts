@@ -1,4 +1,5 @@
-// btmsg and bttask benchmark: start-up cost, listings on large files, concurrent writers.
+// btmsg, bttask and agor benchmark: start-up cost, listings on large files, concurrent
+// writers, and the supervisor's idle cost (against pm2) and crash-to-restart latency.
 // Figures are ratios of medians measured side by side in one run, since the machine is
 // shared and noisy. It reports; it never fails on the figures (exit 0; 1 only when a
 // section could not run at all).
@@ -6,27 +7,32 @@
 //   npm run bench                   full run
 //   npm run bench -- --quick        fewer rounds, 3 messages per sender, 48 tasks to race for
 //   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
-//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,6  --rows N  --rebuild
+//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,8  --rows N  --rebuild
 import { cpus, loadavg } from 'node:os';
 import { schemaTag, snapshotBinary } from './fixtures.js';
 import { BOARD_TASKS, type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
 import { type CommandFigures, type Settings, type ThroughputSection, type TimingSection, scale, startup, throughput } from './sections.js';
 import { fmtInt, fmtMs, fmtRatio, table } from './harness.js';
+import { IDLE_AGENTS, agorBundleHash, type IdleRun, type IdleSection, type LatencyRun, type RestartSection, idleSupervision, restartLatency, stopSupervisors } from './supervisor.js';
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,6] [--rows N] [--rebuild]
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8];
 
-  --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160)
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,8] [--rows N] [--rebuild]
+
+  --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160),
+                   a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12)
   --json           print the figures as JSON (progress goes to stderr)
   --rounds N       measured rounds per command (default 50)
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
-  --only LIST      sections to run (1-3 btmsg, 4-6 bttask), e.g. --only 1,4
+  --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
   sections: 1 btmsg send and inbox start-up, 2 inbox on a big database, 3 concurrent
   senders, 4 bttask list and claim start-up, 5 bttask ready on ${BOARD_TASKS.toLocaleString('en-US')} tasks,
-  6 racing claimers
+  6 racing claimers, 7 supervisor RSS and CPU with ${IDLE_AGENTS} idle agents, agor vs pm2,
+  8 crash-to-restart latency (agor, and pm2 for context)
 `;
 
 interface Args extends Settings {
@@ -36,7 +42,7 @@ interface Args extends Settings {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, quick: false, rounds: 50, warmup: 5, perSender: 10, bigRows: 1_000_000, rebuild: false, only: new Set([1, 2, 3, 4, 5, 6]) };
+  const a: Args = { json: false, quick: false, rounds: 50, warmup: 5, perSender: 10, bigRows: 1_000_000, rebuild: false, only: new Set(SECTIONS) };
   const explicit = new Set<string>();
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -55,7 +61,7 @@ function parseArgs(argv: string[]): Args {
     else if (f === '--rows') a.bigRows = num(f, argv[++i], 1);
     else if (f === '--only') {
       const list = (argv[++i] ?? '').split(',').map(Number);
-      if (!list.length || list.some((n) => ![1, 2, 3, 4, 5, 6].includes(n))) throw new Error('--only takes a list of section numbers, 1 to 6');
+      if (!list.length || list.some((n) => !SECTIONS.includes(n))) throw new Error(`--only takes a list of section numbers, 1 to ${SECTIONS.length}`);
       a.only = new Set(list);
     } else if (f === '--help' || f === '-h') {
       process.stdout.write(HELP);
@@ -141,6 +147,74 @@ function printClaims(c: ClaimRaceSection, out: string[]): void {
   out.push('');
 }
 
+const mib = (kb: number): string => `${(kb / 1024).toFixed(1)} MiB`;
+const pct = (p: number): string => `${p.toFixed(2)}%`;
+
+function printIdle(s: IdleSection, out: string[]): void {
+  const row = (r: IdleRun) => [
+    r.supervisor === 'agor' ? 'agor (supervisor)' : 'pm2 (God daemon)',
+    r.figures ? String(r.figures.pid) : '-',
+    r.figures ? `${r.runningBefore} / ${r.runningAfter ?? '?'}` : `${r.runningBefore}`,
+    r.startSeconds === undefined ? '-' : `${r.startSeconds.toFixed(2)} s`,
+    r.figures ? mib(r.figures.rssKb.median) : '-',
+    r.figures ? mib(r.figures.rssKb.max) : '-',
+    r.figures ? pct(r.figures.cpuPercent) : '-',
+    r.figures ? fmtMs(r.figures.cpuMs) : '-',
+    String(r.leftovers),
+  ];
+  out.push(
+    s.title,
+    table(['supervisor', 'pid', 'running before / after', 'start-up', 'RSS median', 'RSS max', 'CPU', 'CPU time', 'leftovers'], [row(s.agor), row(s.pm2)]),
+  );
+  if (s.rssRatio !== undefined) out.push(`  agor / pm2 RSS: ${fmtRatio(s.rssRatio)} of the medians, ${fmtRatio(s.rssRatioMax!)} of the maxima`);
+  for (const n of s.notes) out.push(`  ${n}`);
+  if (!s.ok) out.push(...loudIdleError(s));
+  out.push('');
+}
+
+function loudIdleError(s: IdleSection): string[] {
+  const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
+  lines.push(`!!! ERROR: each supervisor must keep all ${s.agents} agents running and leave nothing behind`);
+  for (const r of [s.agor, s.pm2]) {
+    if (r.error) lines.push(`!!! ${r.supervisor}: ${r.error}`);
+    if (r.runningAfter !== undefined && r.runningAfter !== s.agents) lines.push(`!!! ${r.supervisor}: ${r.runningAfter} of ${s.agents} agents running after the window`);
+    if (r.leftovers) lines.push(`!!! ${r.supervisor}: ${r.leftovers} sleep 100000 process(es) of this run left after the tear-down (killed by the benchmark)`);
+    if (!r.supervisorGone) lines.push(`!!! ${r.supervisor}: the supervisor process was still alive 10 s after the tear-down (killed by the benchmark)`);
+  }
+  lines.push('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  return lines;
+}
+
+function printRestarts(s: RestartSection, out: string[]): void {
+  const row = (r: LatencyRun) => [
+    r.supervisor,
+    `${r.restarts} of ${s.wanted}`,
+    r.latency ? fmtMs(r.latency.median) : '-',
+    r.latency ? fmtMs(r.latency.p90) : '-',
+    r.latency ? fmtMs(r.latency.max) : '-',
+    r.latency ? fmtMs(r.latency.min) : '-',
+    r.delaysMs.length ? [...new Set(r.delaysMs)].map((d) => fmtMs(d)).join(', ') : '-',
+  ];
+  const rows = [row(s.agor), row(s.pm2)];
+  const spawned = s.pm2.spawned;
+  if (spawned) rows.push(['pm2, to online', `${s.pm2.spawnedSamples!.length} of ${s.wanted}`, fmtMs(spawned.median), fmtMs(spawned.p90), fmtMs(spawned.max), fmtMs(spawned.min), '']);
+  out.push(s.title, table(['supervisor', 'restarts', 'median', 'p90', 'max', 'min', 'backoff waited'], rows));
+  for (const n of s.notes) out.push(`  ${n}`);
+  if (!s.ok) out.push(...loudRestartError(s));
+  out.push('');
+}
+
+function loudRestartError(s: RestartSection): string[] {
+  const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
+  lines.push(`!!! ERROR: each supervisor must restart the crashing agent ${s.wanted} times and stop cleanly`);
+  for (const r of [s.agor, s.pm2]) {
+    if (r.error) lines.push(`!!! ${r.supervisor}: ${r.error}`);
+    if (!r.supervisorGone) lines.push(`!!! ${r.supervisor}: the supervisor process was still alive 10 s after the tear-down`);
+  }
+  lines.push('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  return lines;
+}
+
 function loudClaimError(c: ClaimRaceSection): string[] {
   const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
   lines.push(`!!! ERROR: every one of ${fmtInt(c.tasks)} tasks must be claimed exactly once, by a claimer that did not fail`);
@@ -167,12 +241,22 @@ async function main(): Promise<void> {
   process.on('exit', binary.remove);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
+      stopSupervisors();
       binary.remove();
       process.exit(sig === 'SIGINT' ? 130 : 143);
     });
   }
-  const env = { node: process.version, cpus: cpus().length, btmsg_bundle_sha256: binary.hash, bttask_bundle_sha256: binary.bttaskHash, loadavg_start: loadavg().map((x) => +x.toFixed(2)) };
-  log(`btmsg/bttask benchmark: ${args.rounds} rounds + ${args.warmup} warm-up per command, interleaved${args.quick ? ' (quick)' : ''}`);
+  const agorHash = args.only.has(7) || args.only.has(8) ? agorBundleHash() : undefined;
+  const env = {
+    node: process.version,
+    cpus: cpus().length,
+    btmsg_bundle_sha256: binary.hash,
+    bttask_bundle_sha256: binary.bttaskHash,
+    ...(agorHash ? { agor_bundle_sha256: agorHash } : {}),
+    loadavg_start: loadavg().map((x) => +x.toFixed(2)),
+  };
+  const timed = [1, 2, 4, 5].some((n) => args.only.has(n));
+  log(`btmsg/bttask/agor benchmark${timed ? `: ${args.rounds} rounds + ${args.warmup} warm-up per command, interleaved` : ''}${args.quick ? ' (quick)' : ''}`);
   const tag = args.only.has(2) || args.only.has(3) || args.only.has(5) ? schemaTag() : '';
 
   // A section that cannot run (the binary fails during set-up) is reported, and the others still run.
@@ -194,6 +278,12 @@ async function main(): Promise<void> {
   const s4 = await attempt(4, () => boardStartup(args, log));
   const s5 = await attempt(5, () => boardScale(args, log, tag));
   const s6 = await attempt(6, () => claimRace(args, log, args.quick));
+  const s7 = await attempt(7, () => idleSupervision(args.quick, log));
+  const s8 = await attempt(8, () => restartLatency(args.quick, log));
+  // A supervisor that could not be started or measured is a section that did not run.
+  for (const [n, s] of [[7, s7], [8, s8]] as const) {
+    for (const r of s ? [s.agor, s.pm2] : []) if (r.error) errors.push(`section ${n} (${r.supervisor}): ${r.error}`);
+  }
   if (errors.length) process.exitCode = 1;
   const loadEnd = loadavg().map((x) => +x.toFixed(2));
 
@@ -214,25 +304,47 @@ async function main(): Promise<void> {
       ...(s4 ? { board_startup: { commands: figures(s4.commands), ratios: s4.ratios } } : {}),
       ...(s5 ? { ready_scale: { commands: figures(s5.commands), ratios: s5.ratios, big_board: s5.bigBoard } } : {}),
       ...(s6 ? { claim_race: s6 } : {}),
+      ...(s7 ? { idle_supervision: s7 } : {}),
+      ...(s8 ? { restart_latency: s8 } : {}),
       summary: {
         ratios: ratios.map((r) => ({ name: r.name, value: r.value, interval90: r.interval, cpu_ratio: r.cpu, target: r.target, pass: r.pass })),
         ...(s3 ? { messages_per_second: s3.messagesPerSecond, delivery_ok: s3.ok } : {}),
         ...(s6 ? { claims_per_second: s6.claimsPerSecond, claims_ok: s6.ok } : {}),
+        ...(s7
+          ? {
+              supervisor_rss_ratio: { value: s7.rssRatio ?? null, target: s7.rssTarget, pass: s7.rssPass ?? null },
+              agor_idle_cpu_percent: { value: s7.agor.figures?.cpuPercent ?? null, target: s7.cpuTarget, pass: s7.cpuPass ?? null },
+              pm2_idle_cpu_percent: s7.pm2.figures?.cpuPercent ?? null,
+              idle_supervision_ok: s7.ok,
+            }
+          : {}),
+        ...(s8
+          ? {
+              restart_latency_ms: { median: s8.agor.latency?.median ?? null, p90: s8.agor.latency?.p90 ?? null, max: s8.agor.latency?.max ?? null, target: s8.target, pass: s8.pass ?? null },
+              pm2_restart_latency_ms: s8.pm2.latency ? { median: s8.pm2.latency.median, p90: s8.pm2.latency.p90, max: s8.pm2.latency.max } : null,
+              pm2_restart_to_online_ms: s8.pm2.spawned ? { median: s8.pm2.spawned.median, p90: s8.pm2.spawned.p90, max: s8.pm2.spawned.max } : null,
+              restart_latency_ok: s8.ok,
+            }
+          : {}),
       },
     };
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
     process.stdout.write(JSON.stringify(out, tidy, 2) + '\n');
     if (s3 && !s3.ok) log(loudThroughputError(s3).join('\n'));
     if (s6 && !s6.ok) log(loudClaimError(s6).join('\n'));
+    if (s7 && !s7.ok) log(loudIdleError(s7).join('\n'));
+    if (s8 && !s8.ok) log(loudRestartError(s8).join('\n'));
     return;
   }
 
   const out: string[] = [
     '',
-    `btmsg/bttask benchmark — dist/btmsg.cjs (bundle ${env.btmsg_bundle_sha256}), dist/bttask.cjs (bundle ${env.bttask_bundle_sha256}), node ${env.node}, ${env.cpus} cores, ` +
+    `btmsg/bttask/agor benchmark — dist/btmsg.cjs (bundle ${env.btmsg_bundle_sha256}), dist/bttask.cjs (bundle ${env.bttask_bundle_sha256}), ` +
+      (agorHash ? `dist/agor.cjs (bundle ${agorHash}), ` : '') +
+      `node ${env.node}, ${env.cpus} cores, ` +
       `load ${env.loadavg_start.join(' ')} → ${loadEnd.join(' ')}`,
-    `${args.rounds} rounds + ${args.warmup} warm-up per command, round-robin; wall time per process, ratios of medians`,
   ];
+  if (timed) out.push(`${args.rounds} rounds + ${args.warmup} warm-up per command, round-robin; wall time per process, ratios of medians`);
   const busiest = Math.max(env.loadavg_start[0]!, loadEnd[0]!);
   if (busiest > env.cpus) out.push(`note: the machine is busy (1-min load up to ${busiest} on ${env.cpus} cores): absolute times are inflated; read the ratios`);
   out.push('');
@@ -243,6 +355,8 @@ async function main(): Promise<void> {
   if (s4) printTiming(s4, out);
   if (s5) printTiming(s5, out);
   if (s6) printClaims(s6, out);
+  if (s7) printIdle(s7, out);
+  if (s8) printRestarts(s8, out);
   const rows = ratios.map((r) => [
     r.name,
     fmtRatio(r.value),
@@ -253,7 +367,22 @@ async function main(): Promise<void> {
   ]);
   if (s3) rows.push([`${s3.senders} concurrent senders`, `${s3.messagesPerSecond.toFixed(1)} msg/s`, '', '', 'no target', s3.ok ? 'all delivered' : 'LOST MESSAGES']);
   if (s6) rows.push([`${s6.claimers} racing claimers`, `${s6.claimsPerSecond.toFixed(1)} claims/s`, '', '', 'no target', s6.ok ? 'each task once' : 'CLAIM ERRORS']);
-  out.push('Summary (ratios of medians; 90% bootstrap interval over rounds)', table(['figure', 'value', '90% interval', 'cpu ratio', 'target', ''], rows), '');
+  if (s7) {
+    const a = s7.agor.figures;
+    const p = s7.pm2.figures;
+    const clean = s7.ok ? '' : ' (RUN ERRORS)';
+    if (s7.rssRatio !== undefined) {
+      rows.push([`agor / pm2 supervisor RSS, ${s7.agents} idle agents`, fmtRatio(s7.rssRatio), '', a && p && p.cpuMs > 0 ? fmtRatio(a.cpuMs / p.cpuMs) : '-', `≤ ${fmtRatio(s7.rssTarget)}`, (s7.rssPass ? 'PASS' : 'MISS') + clean]);
+    }
+    if (a) rows.push(['agor supervisor idle CPU', pct(a.cpuPercent), '', '', `< ${s7.cpuTarget}%`, (s7.cpuPass ? 'PASS' : 'MISS') + clean]);
+    if (p) rows.push(['pm2 God daemon idle CPU', pct(p.cpuPercent), '', '', 'no target', '']);
+  }
+  if (s8) {
+    const clean = s8.ok ? '' : ' (RUN ERRORS)';
+    if (s8.agor.latency) rows.push(['agor crash to restart beyond backoff (median)', fmtMs(s8.agor.latency.median), '', '', `< ${s8.target} ms`, (s8.pass ? 'PASS' : 'MISS') + clean]);
+    if (s8.pm2.latency) rows.push(['pm2 crash to restart beyond restart_delay (median)', fmtMs(s8.pm2.latency.median), '', '', 'no target', '']);
+  }
+  out.push(`Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`, table(['figure', 'value', '90% interval', 'cpu ratio', 'target', ''], rows), '');
   process.stdout.write(out.join('\n'));
 }
 
