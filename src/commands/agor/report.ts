@@ -1,20 +1,10 @@
 import { emit } from '../../cli/output.js';
+import type { ReportInput } from '../../supervisor/report.js';
 import { type Verb, openFor } from './shared.js';
 
 export const BLOCK_REASONS = ['captcha', 'login_wall', 'rate_limit', 'fraud_check', 'other'] as const;
 
-interface ReportArgs {
-  run?: string;
-  outcome?: 'success' | 'partial' | 'blocked';
-  reason?: string;
-  evidence?: string;
-  tokensIn?: string;
-  tokensOut?: string;
-  cost?: string;
-  turns?: string;
-  toolCalls?: string;
-  context?: string;
-}
+type ReportArgs = ReportInput & { run?: string };
 
 export const report: Verb<ReportArgs> = {
   command: 'report',
@@ -35,17 +25,7 @@ export const report: Verb<ReportArgs> = {
     const { reportForRun } = await import('../../supervisor/report.js');
     const { db } = await openFor(argv);
     try {
-      const r = reportForRun(db, argv.run ?? process.env.AGOR_RUN_ID, {
-        outcome: argv.outcome,
-        reason: argv.reason,
-        evidence: argv.evidence,
-        tokensIn: argv.tokensIn,
-        tokensOut: argv.tokensOut,
-        cost: argv.cost,
-        turns: argv.turns,
-        toolCalls: argv.toolCalls,
-        context: argv.context,
-      });
+      const r = reportForRun(db, argv.run ?? process.env.AGOR_RUN_ID, argv);
       emit(argv.json, r, (x) => [`reported for run ${x.id.slice(0, 8)} of ${x.agent}${x.reported_outcome ? `: ${x.reported_outcome}` : ''}`]);
     } finally {
       db.close();
