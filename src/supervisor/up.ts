@@ -21,6 +21,14 @@ export function socketPathFor(dbPath: string, env = process.env): string {
   return join(dir, `agor-${createHash('sha256').update(dbPath).digest('hex').slice(0, 16)}.sock`);
 }
 
+/**
+ * V8 flags for a detached supervisor, measured with 100 idle agents: lite mode (no
+ * optimizing compilers: the supervisor is idle nearly always, and its CPU did not move)
+ * saves ~9 MB of RSS, a 1 MiB young generation ~2 MB more (it allocates little and lives
+ * long). Together they take it from above pm2's memory to well below.
+ */
+export const SUPERVISOR_FLAGS = ['--lite-mode', '--max-semi-space-size=1'];
+
 /** The supervisor's own log when detached: beside the database. */
 export const supervisorLogPath = (dbPath: string): string => join(dirname(dbPath), `${basename(dbPath)}.supervisor.log`);
 
@@ -81,9 +89,7 @@ export async function detachSupervisor(o: UpOptions): Promise<Detached> {
     mkdirSync(dirname(log), { recursive: true });
     const fd = openSync(log, 'a', 0o600);
     const script = process.argv[1]!;
-    // A small young generation: the supervisor allocates little and lives long, and the
-    // default 16 MiB semi-spaces would only hold garbage (about 4 MB of RSS).
-    const flags = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : ['--max-semi-space-size=1'];
+    const flags = SUPERVISOR_FLAGS.filter((f) => !process.execArgv.some((a) => a.split('=')[0] === f.split('=')[0]));
     const child = spawn(process.execPath, [...flags, ...process.execArgv, script, 'up', '--headless', '-f', config.file, '--db', dbPath], {
       detached: true,
       stdio: ['ignore', fd, fd],
