@@ -102,7 +102,16 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
       .scriptName(spec.name)
       .usage(`$0 <verb> [options]\n\n${spec.describe}`)
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
-      .option('db', { type: 'string', describe: 'SQLite file (default: $AGOR_DB, else ~/.local/share/agor/agor.db)', global: true, requiresArg: true })
+      .option('db', {
+        type: 'string',
+        describe: 'SQLite file (default: $AGOR_DB, else ~/.local/share/agor/agor.db)',
+        global: true,
+        requiresArg: true,
+        coerce: (v: unknown): string => {
+          if (Array.isArray(v)) throw usage('--db is given more than once', 'give one database');
+          return v as string;
+        },
+      })
       .option('json', { type: 'boolean', describe: 'Print one JSON document on stdout', global: true })
       .command(spec.commands as unknown as CommandModule<GlobalArgs, GlobalArgs>[])
       .demandCommand(1, 'no verb given')

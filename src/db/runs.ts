@@ -104,7 +104,7 @@ export function endRun(db: Db, id: string, e: Pick<RunRow, 'ended_at' | 'exit_co
   stmt(
     db,
     `UPDATE runs SET ended_at = @ended_at, exit_code = @exit_code, signal = @signal, outcome = @outcome,
-       error_class = @error_class, note = @note, peak_rss_kb = max(coalesce(peak_rss_kb, 0), coalesce(@peak_rss_kb, 0))
+       error_class = @error_class, note = @note, peak_rss_kb = CASE WHEN @peak_rss_kb IS NULL THEN peak_rss_kb ELSE max(coalesce(peak_rss_kb, 0), @peak_rss_kb) END
      WHERE id = @id AND ended_at IS NULL`,
   ).run({ ...e, id });
 }

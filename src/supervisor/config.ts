@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, type Node, type Pair, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, type Node, type Pair, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { Exit, UserError, usage } from '../cli/errors.js';
 import { type Role, ROLES } from '../msg/roles.js';
 
@@ -135,7 +135,7 @@ function duration(ctx: Ctx, node: Node | null | undefined, key: string, minMs: n
   return ms;
 }
 
-const fmt = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+const fmt = (ms: number) => (ms === 0 ? '0s' : ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
 
 /** True when `cmd` names an executable: a path, or a name found on PATH. */
 export function commandExists(cmd: string, cwd: string, path = process.env.PATH ?? ''): boolean {
@@ -166,7 +166,7 @@ const AGENT_KEYS = [
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const WORKER_ROLES = ROLES.filter((r) => r !== 'admin') as Exclude<Role, 'admin'>[];
 
-function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string): AgentConfig {
+function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>): AgentConfig {
   const k = `agents.${id}`;
   if (!AGENT_ID.test(id)) fail(ctx, idNode, k, 'agent ids are 1-64 letters, digits, dot, dash or underscore');
   if (id === 'admin') fail(ctx, idNode, k, "'admin' is the built-in operator");
@@ -265,7 +265,11 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
   if (get('contacts')) {
     const c = get('contacts');
     if (!isSeq(c)) fail(ctx, c, `${k}.contacts`, 'must be a list of agent ids');
-    c.items.forEach((n, i) => contacts.push(str(ctx, n as Node, `${k}.contacts[${i}]`)));
+    c.items.forEach((n, i) => {
+      const to = str(ctx, n as Node, `${k}.contacts[${i}]`);
+      if (!ids.has(to) && to !== 'admin') fail(ctx, n as Node, `${k}.contacts[${i}]`, `'${to}' is not an agent of this group`, `agents: ${[...ids].join(', ')}`);
+      contacts.push(to);
+    });
   }
   return {
     id,
@@ -299,6 +303,14 @@ export function parseConfig(text: string, file: string): GroupConfig {
     throw new ConfigError(file, e.linePos?.[0]?.line, '', `not valid YAML: ${e.message.split('\n')[0]}`);
   }
   if (doc.contents === null) fail(ctx, null, '', 'is empty', 'agor init writes a commented example');
+  // Anchors and aliases (&cmd / *cmd): validate each alias as a copy of what it names.
+  visit(doc, {
+    Alias(_, node) {
+      const target = node.resolve(doc);
+      if (!target) throw new ConfigError(file, lineOf(ctx, node as unknown as Node), '', `alias *${node.source} names no anchor`);
+      return target.clone() as Node;
+    },
+  });
   const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents']);
   const groupNode = top.get('group')?.value;
   if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
@@ -309,18 +321,14 @@ export function parseConfig(text: string, file: string): GroupConfig {
   if (!agentsNode) fail(ctx, doc.contents as Node, 'agents', 'is required', 'declare at least one agent under agents:');
   if (!isMap(agentsNode) || !agentsNode.items.length) fail(ctx, agentsNode, 'agents', 'must map agent ids to their settings');
   const baseDir = dirname(resolve(file));
+  const ids = new Set((agentsNode.items as Pair<Node, Node>[]).map((p) => (isScalar(p.key) ? String(p.key.value) : '')));
   const seen = new Set<string>();
   const agents: AgentConfig[] = [];
   for (const pair of agentsNode.items as Pair<Node, Node>[]) {
     const id = isScalar(pair.key) ? String(pair.key.value) : '';
     if (seen.has(id)) fail(ctx, pair.key, `agents.${id}`, 'is declared twice');
     seen.add(id);
-    agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir));
-  }
-  for (const a of agents) {
-    for (const c of a.contacts) {
-      if (!seen.has(c) && c !== 'admin') throw new ConfigError(file, undefined, `agents.${a.id}.contacts`, `'${c}' is not an agent of this group`);
-    }
+    agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir, ids));
   }
   return { file: resolve(file), group, maxConcurrent, agents };
 }

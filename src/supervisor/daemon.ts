@@ -408,6 +408,7 @@ export class Supervisor {
     this.armRun(slot, run);
     this.persist(slot);
     this.heartbeatOne(slot);
+    this.switchFollowers(a.id, run);
     this.emit({ event: 'run_start', at: iso(now)!, agent: a.id, run: runId, pid: run.pid, incarnation: row.incarnation, wake_reason: row.wake_reason });
   }
 
@@ -472,6 +473,9 @@ export class Supervisor {
     if (run.ended) return;
     run.ended = true;
     for (const t of run.timers) clearTimeout(t);
+    // A flood after the last tick must not leave the log unbounded.
+    rotateIfLarge(run.logPath);
+    this.flushFollowers(run);
     let reaped: Promise<void> = Promise.resolve();
     if (run.pid) {
       const kb = peakRssKb(run.pid);
@@ -743,7 +747,7 @@ export class Supervisor {
       run.lastSize = size;
       if (size > LOG_MAX_BYTES && rotateIfLarge(run.logPath)) run.lastSize = 0;
     }
-    if (run.pid && this.ticks % 5 === 0) {
+    if (run.pid && (this.ticks % 5 === 0 || run.peakKb === 0)) {
       const kb = peakRssKb(run.pid);
       if (kb) run.peakKb = Math.max(run.peakKb, kb);
     }
@@ -1019,6 +1023,27 @@ export class Supervisor {
       this.pushLog(f, r.text);
     }
     if (!this.followers.size && this.followTimer) (clearInterval(this.followTimer), (this.followTimer = null));
+  }
+
+  /** Followers of an agent (not of one run) move to its new run as it starts. */
+  private switchFollowers(agent: string, run: Run): void {
+    for (const f of this.followers) {
+      if (f.agent !== agent || f.fixedRun) continue;
+      if (f.path && f.runId !== run.id) this.pushLog(f, readFrom(f.path, f.offset).text);
+      f.runId = run.id;
+      f.path = run.logPath;
+      f.offset = 0;
+    }
+  }
+
+  /** Sends followers of a run what it wrote before it ended, short runs included. */
+  private flushFollowers(run: Run): void {
+    for (const f of this.followers) {
+      if (f.runId !== run.id || !f.path) continue;
+      const r = readFrom(f.path, f.offset, 1024 * 1024, true);
+      f.offset = r.offset;
+      this.pushLog(f, r.text);
+    }
   }
 
   private pushLog(f: { conn: Socket; agent: string; runId: string | null }, text: string): void {

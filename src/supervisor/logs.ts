@@ -85,7 +85,7 @@ export function tailLines(path: string, n: number): string[] {
 }
 
 /** Reads what was appended to `path` since `offset`; a shrunk file (rotated) restarts at 0. */
-export function readFrom(path: string, offset: number, max = 1024 * 1024): { text: string; offset: number } {
+export function readFrom(path: string, offset: number, max = 1024 * 1024, final = false): { text: string; offset: number } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -100,7 +100,12 @@ export function readFrom(path: string, offset: number, max = 1024 * 1024): { tex
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, offset);
     // Stop at the last whole line so a line is never split across two reads.
-    const cut = len === size - offset && buf[len - 1] === 10 ? len : buf.lastIndexOf(10) + 1 || (len === max ? len : 0);
+    // (With `final`, the run has ended: its last line comes even without a newline.)
+    let cut = len;
+    if (!final && buf[len - 1] !== 10) {
+      const nl = buf.lastIndexOf(10);
+      cut = nl >= 0 ? nl + 1 : len === max ? len : 0;
+    }
     return { text: buf.subarray(0, cut).toString('utf8'), offset: offset + cut };
   } finally {
     closeSync(fd);

@@ -26,10 +26,19 @@ export type ScheduleDecision =
  */
 export function scheduleDue(s: Pick<Schedule, 'cron' | 'tz'>, lastFired: number | null, now: number): ScheduleDecision {
   if (lastFired === null) return { fire: false, record: now };
-  const slot = lastSlot(s, now);
-  if (slot <= lastFired) return { fire: false, record: null };
-  let missed = 0;
+  // Walk forward from the last firing, the way the tick does: prev() can name a slot that
+  // next() never yields (the repeated hour when clocks go back), which would fire twice.
   const it = CronExpressionParser.parse(s.cron, { tz: s.tz, currentDate: new Date(lastFired) });
-  while (missed < 10_000 && it.next().getTime() <= slot) missed++;
-  return { fire: true, slot, missed };
+  let slot: number | null = null;
+  let missed = 0;
+  for (;;) {
+    const t = it.next().getTime();
+    if (t > now) break;
+    slot = t;
+    if (++missed >= 10_000) {
+      slot = lastSlot(s, now);
+      break;
+    }
+  }
+  return slot === null ? { fire: false, record: null } : { fire: true, slot, missed };
 }

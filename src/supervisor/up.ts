@@ -60,11 +60,20 @@ export async function startSupervisor(o: UpOptions): Promise<void> {
     log: o.json ? () => undefined : out,
     events: o.json ? (ev) => out(JSON.stringify(ev)) : undefined,
   });
-  await sup.start();
-  const stop = (sig: string) => void sup.shutdown(sig);
+  // Before start(): a signal sent the moment it says it is ready must stop it cleanly,
+  // not kill it with its agents orphaned.
+  let started = false;
+  let pending: string | null = null;
+  const stop = (sig: string) => {
+    if (started) void sup.shutdown(sig);
+    else pending ??= sig;
+  };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => stop('SIGHUP'));
+  await sup.start();
+  started = true;
+  if (pending) void sup.shutdown(pending);
   await sup.exited;
   db.close();
 }
@@ -105,6 +114,10 @@ export async function detachSupervisor(o: UpOptions): Promise<Detached> {
       const row = getSupervisor(db);
       if (row && row.pid === child.pid && row.ready === 1) return { pid: row.pid, group: config.group, config: config.file, socket: row.socket, log };
       if (exited !== undefined) {
+        const winner = liveSupervisor(db);
+        if (winner && winner.pid !== child.pid) {
+          throw new UserError(`another supervisor holds ${dbPath}: pid ${winner.pid} on ${winner.host ?? '?'}${winner.config ? `, for ${winner.config}` : ''}`, 'stop it with: agor down', 7);
+        }
         const tail = readTail(log, 4096).trim().split('\n').slice(-5).join('\n');
         throw new UserError(`the supervisor exited during start-up (exit ${exited})${tail ? `:\n${tail}` : ''}`, `see ${log}`);
       }
