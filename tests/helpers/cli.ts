@@ -19,6 +19,10 @@ export interface RunOptions {
   input?: string | Buffer;
   env?: Record<string, string | undefined>;
   db?: string;
+  /** Working directory of the call (default: the test's). */
+  cwd?: string;
+  /** Milliseconds before the call is killed with SIGKILL (default 60 s). */
+  timeout?: number;
 }
 
 /** A fresh directory and database path for one test; `cleanup` removes both. */
@@ -45,9 +49,10 @@ function envFor(o: RunOptions): NodeJS.ProcessEnv {
 export function run(bin: string, args: string[], o: RunOptions = {}): RunResult {
   const r = spawnSync(process.execPath, [join(ROOT, 'dist', `${bin}.cjs`), ...args], {
     env: envFor(o),
+    cwd: o.cwd,
     input: o.input,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: o.timeout ?? 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -55,13 +60,17 @@ export function run(bin: string, args: string[], o: RunOptions = {}): RunResult 
 /** The same, without blocking the test: for concurrency tests and `wait`. */
 export function runAsync(bin: string, args: string[], o: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', `${bin}.cjs`), ...args], { env: envFor(o) });
+    const child = spawn(process.execPath, [join(ROOT, 'dist', `${bin}.cjs`), ...args], { env: envFor(o), cwd: o.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeout ?? 60_000);
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
     if (o.input !== undefined) child.stdin.end(o.input);
     else child.stdin.end();
   });
