@@ -224,8 +224,10 @@ export function setStatus(db: Db, meId: string | undefined, idOrPrefix: string, 
     if (decision && state !== 'done' && !o.comment) {
       throw usage(`sending task ${short(t.id)} back from review needs a comment`, `say what to change: bttask status ${short(t.id)} ${state} --comment "..."`);
     }
-    // Handing work in (review) or finishing it ends the lease; giving it up releases it.
-    if (state === 'done' || state === 'review') endActiveLease(db, me, t, 'finished');
+    // Handing work in (review), finishing it or marking it blocked (waiting on something
+    // outside the board) ends the lease, so a lapse never quietly un-blocks it; giving it
+    // up releases it.
+    if (state === 'done' || state === 'review' || state === 'blocked') endActiveLease(db, me, t, 'finished');
     else if (state === 'todo') endActiveLease(db, me, t, 'released');
     const u = update(db, me, t, { status: state }, o.expectVersion);
     if (o.comment) addComment(db, me, t, o.comment);

@@ -51,6 +51,18 @@ describe.concurrent('bttask leases', () => {
     ok(await alice(['comment', t!, 'tests are in the second commit', '--json']));
   });
 
+  it('ends the lease when the holder marks the task blocked, so a lapse does not put it back to todo', async () => {
+    const b = team.fresh();
+    const alice = b.asAsync('alice');
+    const [t] = insertTasks(b.db, [{ title: 'Deploy to staging' }]);
+    const claimed = ok<Task>(await alice(['claim', t!, '--lease', '2s', '--json']));
+    expect(ok<Task>(await alice(['status', t!, 'blocked', '--comment', 'need the staging credentials', '--json']))).toMatchObject({ status: 'blocked', lease: null });
+
+    await sleepPast(claimed.lease!.expires_at);
+    const d = ok<TaskDetail>(await b.asAsync('boss')(['show', t!, '--json']));
+    expect(d.task).toMatchObject({ status: 'blocked', assigned_to: 'alice', lease: null });
+  });
+
   it('keeps the lease past its original expiry when the holder sends btmsg heartbeat', async () => {
     const b = team.fresh();
     const [t] = insertTasks(b.db, [{ title: 'Long migration' }]);
