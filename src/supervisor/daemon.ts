@@ -367,7 +367,12 @@ export class Supervisor {
       const wakes = R.pendingWakes(this.db, a.id);
       const scheduled = wakes.find((w) => w.timeout_ms != null);
       const timeout = scheduled?.timeout_ms ?? a.timeoutMs;
-      const reason = slot.retryOf ? `retry of ${slot.retryOf.runId.slice(0, 8)} (${slot.retryOf.reason})` : wakeSummary(wakes, why);
+      // A service's start or restart says so, with the wakes it picks up behind it.
+      const reason = slot.retryOf
+        ? `retry of ${slot.retryOf.runId.slice(0, 8)} (${slot.retryOf.reason})`
+        : wakes.length && why !== 'wake'
+          ? `${why}, ${wakeSummary(wakes, why)}`
+          : wakeSummary(wakes, why);
       const row = R.insertRun(this.db, { id: runId, agent: a.id, log_path: logPath, started_at: now, wake_reason: reason, timeout_ms: timeout, restart_delay_ms: delayMs });
       R.consumeWakes(this.db, wakes.map((w) => w.id), runId, now);
       // The messages that woke the run are in the agent's hands now.
@@ -879,6 +884,7 @@ export class Supervisor {
         attention: att.score,
         attention_reason: att.reason,
         supervised: true,
+        stall_after_s: Math.round(s.cfg.stallAfterMs / 1000),
       };
     });
   }
