@@ -1,0 +1,109 @@
+// The demo team's agor.yaml and the example configs for real agent tools parse, with the
+// shape the examples promise; the standing prompts in them match examples/PROMPT.md.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { ROOT, tempDb } from '../../helpers/cli.js';
+import { type GroupConfig, commandExists, loadConfig } from '../../../src/supervisor/config.js';
+import { EXAMPLES, promptPart, stubTools } from './helpers.js';
+
+const words = (s: string) => s.replace(/\s+/g, ' ').trim();
+const agent = (c: GroupConfig, id: string) => {
+  const a = c.agents.find((x) => x.id === id);
+  if (!a) throw new Error(`${c.file} has no agent ${id}`);
+  return a;
+};
+
+let t: ReturnType<typeof tempDb>;
+beforeEach(() => {
+  t = tempDb();
+  vi.stubEnv('PATH', `${stubTools(t.dir)}:${process.env.PATH ?? ''}`);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+  t.cleanup();
+});
+
+describe('examples/demo/agor.yaml', () => {
+  test('parses: an on-demand manager with a schedule, an on-demand reviewer, three service workers', () => {
+    const c = loadConfig(join(EXAMPLES, 'demo', 'agor.yaml'));
+    expect(c.group).toBe('demo');
+    expect(c.agents.map((a) => [a.id, a.role, a.mode])).toEqual([
+      ['manager', 'manager', 'on-demand'],
+      ['reviewer', 'reviewer', 'on-demand'],
+      ['alice', 'project', 'service'],
+      ['bob', 'project', 'service'],
+      ['carol', 'project', 'service'],
+    ]);
+    expect(agent(c, 'manager').schedules).toHaveLength(1);
+    for (const a of c.agents) {
+      expect(a.command[0]).toBe('sh');
+      expect(a.cwd).toBe(join(EXAMPLES, 'demo'));
+      expect(readFileSync(join(a.cwd, a.command[1]!), 'utf8')).toMatch(/^#!\/bin\/sh\n/);
+      expect(a.promptVia).toBe('env');
+    }
+    expect(agent(c, 'bob').env).toEqual({ DEMO_STALLS: 'yes' });
+    expect(agent(c, 'bob').stallAfterMs).toBe(20_000);
+    expect(agent(c, 'carol').env).toEqual({ DEMO_CRASHES: 'yes' });
+    expect(agent(c, 'carol').restart.maxRetries).toBeGreaterThanOrEqual(10);
+  });
+
+  test('parses with nothing but sh on PATH (no agent tool, no npm link needed)', () => {
+    vi.stubEnv('PATH', '/usr/bin:/bin');
+    expect(loadConfig(join(EXAMPLES, 'demo', 'agor.yaml')).agents).toHaveLength(5);
+  });
+});
+
+describe('the example configs for real agent tools', () => {
+  test.each([
+    ['claude-code', 'claude-team'],
+    ['codex', 'codex-team'],
+  ])('%s/agor.yaml: a lead, two developers and a reviewer, each taught btmsg and bttask', (dir, group) => {
+    const c = loadConfig(join(EXAMPLES, dir, 'agor.yaml'));
+    expect(c.group).toBe(group);
+    expect(c.agents.map((a) => [a.id, a.role, a.mode])).toEqual([
+      ['lead', 'manager', 'on-demand'],
+      ['dev1', 'project', 'on-demand'],
+      ['dev2', 'project', 'on-demand'],
+      ['reviewer', 'reviewer', 'on-demand'],
+    ]);
+    for (const a of c.agents) {
+      expect(a.promptVia).toBe('arg');
+      expect(a.command).toContain('{prompt}');
+      expect(words(a.prompt ?? '')).toContain(words(promptPart('prompt')));
+      expect(words(a.prompt ?? '').includes(words(promptPart('manager')))).toBe(a.role === 'manager');
+      expect(words(a.prompt ?? '').includes(words(promptPart('reviewer')))).toBe(a.role === 'reviewer');
+      if (dir === 'claude-code') {
+        expect(a.command.slice(0, 3)).toEqual(['claude', '-p', '{prompt}']);
+        expect(a.command.join(' ')).toContain('Bash(btmsg:*),Bash(bttask:*),Bash(agor report:*)');
+      } else {
+        expect(a.command[0]).toBe('sh');
+        expect(a.command[2]).toContain('codex exec --sandbox workspace-write --add-dir "$(dirname "$AGOR_DB")" "$1"');
+      }
+    }
+  });
+
+  test.each([
+    ['aider', 'aider-team', 'dev', 'aider-agent.sh'],
+    ['ollama', 'ollama-team', 'writer', 'ollama-agent.sh'],
+  ])('%s/agor.yaml: two on-demand workers run through %s', (dir, group, prefix, script) => {
+    const c = loadConfig(join(EXAMPLES, dir, 'agor.yaml'));
+    expect(c.group).toBe(group);
+    expect(c.agents.map((a) => [a.id, a.role, a.mode])).toEqual([
+      [`${prefix}1`, 'project', 'on-demand'],
+      [`${prefix}2`, 'project', 'on-demand'],
+    ]);
+    for (const a of c.agents) {
+      expect(a.command).toEqual(['sh', `./${script}`]);
+      expect(a.promptVia).toBe('env');
+      expect(a.prompt).toBeTruthy();
+    }
+    expect(readFileSync(join(EXAMPLES, dir, script), 'utf8')).toContain(dir === 'aider' ? 'aider --yes-always --message "$message"' : 'ollama run "$model" <"$work/prompt.txt"');
+  });
+
+  test('claude-code/agor.yaml is refused without claude on PATH, naming the file, line and key', () => {
+    vi.stubEnv('PATH', '/usr/bin:/bin');
+    if (commandExists('claude', ROOT)) return; // this machine has Claude Code installed
+    expect(() => loadConfig(join(EXAMPLES, 'claude-code', 'agor.yaml'))).toThrow(/claude-code\/agor\.yaml:\d+: agents\.lead\.command: 'claude' is not an executable file or on PATH/);
+  });
+});
