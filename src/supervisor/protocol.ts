@@ -55,6 +55,8 @@ export interface AgentView {
   attention_reason: string | null;
   /** False when the process runs but no supervisor watches it. */
   supervised: boolean;
+  /** Seconds without output or heartbeat after which it counts as stalled (null: unknown). */
+  stall_after_s: number | null;
 }
 
 export type Event =

@@ -44,6 +44,7 @@ export function offlineList(db: Db, now = Date.now()): AgentView[] {
       attention: s?.attention ?? 0,
       attention_reason: s?.attention_reason ?? null,
       supervised: false,
+      stall_after_s: null,
     };
   });
 }
