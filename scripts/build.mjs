@@ -16,6 +16,29 @@ const wordWrappingCliui = {
   },
 };
 
+// The dashboard is an ES module of its own (Ink's layout engine loads with a top-level
+// await, which a CommonJS bundle cannot hold): agor imports dist/tui.mjs only when it
+// shows the dashboard, so no other verb loads Ink or React. The import goes through a
+// small real CommonJS module, because import() inside a script run from V8's code cache
+// finds no module loader (Node 20).
+const dashboardApart = {
+  name: 'dashboard-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/tui\/index\.js$/ }, () => ({ path: 'tui', namespace: 'dashboard-apart' }));
+    b.onLoad({ filter: /.*/, namespace: 'dashboard-apart' }, () => ({
+      contents: "export const runDashboard = async (o) => (await require('./esm-import.cjs')('./tui.mjs')).runDashboard(o);",
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.\/esm-import\.cjs$/ }, () => ({ path: './esm-import.cjs', external: true }));
+  },
+};
+const ESM_IMPORT = `'use strict';
+// import() from a real CommonJS module, for bundles run through the code cache.
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+module.exports = (spec) => import(pathToFileURL(join(__dirname, spec)).href);
+`;
+
 const names = process.argv.slice(2).length
   ? process.argv.slice(2)
   : readdirSync('bin').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
@@ -41,7 +64,7 @@ for (const name of names) {
     logLevel: 'warning',
     banner: { js: '' },
     define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
-    plugins: [wordWrappingCliui],
+    plugins: [wordWrappingCliui, dashboardApart],
   });
   // The bundle runs inside the shim's wrapper; drop the entry's shebang line.
   const bundlePath = `${out}/${name}.bundle.cjs`;
@@ -49,6 +72,25 @@ for (const name of names) {
   writeFileSync(`${out}/${name}.cjs`, shim.replaceAll('__NAME__', name));
   chmodSync(`${out}/${name}.cjs`, 0o755);
 }
+
+writeFileSync(`${out}/esm-import.cjs`, ESM_IMPORT);
+await build({
+  entryPoints: ['src/tui/index.tsx'],
+  outfile: `${out}/tui.mjs`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  jsx: 'automatic',
+  external: ['better-sqlite3', 'ink', 'react', 'react/jsx-runtime'],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // CommonJS dependencies bundled into an ES module still call require().
+  banner: { js: "import { createRequire as __agorRequire } from 'node:module'; const require = __agorRequire(import.meta.url);" },
+  define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
+});
 
 // Warm each binary once on a scratch database so the cache holds the common path.
 const scratch = mkdtempSync(join(tmpdir(), 'agor-build-'));

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { emit } from '../../cli/output.js';
 import { type FileArgs, type Verb, fileOption } from './shared.js';
 
@@ -8,13 +9,25 @@ interface UpArgs extends FileArgs {
 
 export const up: Verb<UpArgs> = {
   command: 'up',
-  describe: 'Start the supervisor for the group in agor.yaml (foreground; -d detaches)',
+  describe: 'Start the supervisor for the group in agor.yaml: on a terminal with the dashboard, else in the foreground; -d detaches',
   builder: (y) =>
     fileOption(y)
-      .option('headless', { type: 'boolean', describe: 'Print a log of events instead of the dashboard (for systemd)' })
+      .option('headless', { type: 'boolean', describe: 'Stay in the foreground printing a log of events, no dashboard (for systemd)' })
       .option('detach', { alias: 'd', type: 'boolean', describe: 'Run in the background; return once the supervisor is ready' }),
   handler: async (argv) => {
     const { startSupervisor, detachSupervisor } = await import('../../supervisor/up.js');
+    // On a terminal: the supervisor goes to the background and the dashboard attaches to
+    // it, so that leaving the dashboard (q) leaves the agents running.
+    const dashboard = !argv.detach && !argv.headless && !argv.json && process.stdout.isTTY && process.stdin.isTTY;
+    if (dashboard) {
+      const r = await detachSupervisor({ file: argv.file, db: argv.db });
+      const { runDashboard } = await import('../../tui/index.js');
+      const { resolveDbPath } = await import('../../db/path.js');
+      await runDashboard({ dbPath: resolve(resolveDbPath(argv.db).path) });
+      const where = argv.db ? ` --db ${argv.db}` : '';
+      process.stdout.write(`agor: left the dashboard; the supervisor keeps running (pid ${r.pid}). agor dash${where} comes back, agor down${where} stops it.\n`);
+      return;
+    }
     if (argv.detach) {
       const r = await detachSupervisor({ file: argv.file, db: argv.db });
       emit(argv.json, r, (x) => [`agor: supervisor started (pid ${x.pid}) for ${x.group}; log: ${x.log}`]);

@@ -1,0 +1,17 @@
+import { cellWidth } from '../format.js';
+import { Line, type Seg } from './Line.js';
+
+export interface Tab {
+  key: string;
+  name: string;
+}
+
+/** The bottom line: the views with their keys (the current one marked), help and quit. */
+export function HelpLine({ tabs, current, width }: { tabs: readonly Tab[]; current: number; width: number }) {
+  const segs: Seg[] = tabs.map((tab, i) =>
+    i === current ? { text: `[${tab.key} ${tab.name}]`, tone: 'accent', bold: true } : { text: ` ${tab.key} ${tab.name} ` },
+  );
+  const used = segs.reduce((n, s) => n + cellWidth(s.text), 0);
+  const tail = width - used >= 30 ? '  tab next  ? help  q quit' : '  ? help  q quit';
+  return <Line segs={[...segs, { text: tail, tone: 'muted' }]} />;
+}

@@ -1,0 +1,229 @@
+import Database from 'better-sqlite3';
+import { UserError } from '../cli/errors.js';
+import { listAudit } from '../db/audit.js';
+import { type Db, openDb, stmt, writeTx } from '../db/open.js';
+import { insertWake, latestRun, listRuns } from '../db/runs.js';
+import { feed, send } from '../msg/messages.js';
+import { list as listDeadLetters } from '../msg/deadletters.js';
+import { ControlClient, liveSupervisor } from '../supervisor/client.js';
+import { tailLines } from '../supervisor/logs.js';
+import type { AgentView } from '../supervisor/protocol.js';
+import { offlineList } from '../supervisor/status.js';
+import { runView } from '../supervisor/views.js';
+import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
+import type { Change } from '../task/views.js';
+import type { AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+
+const ADMIN = 'admin';
+/** How often another process's writes are looked for (PRAGMA data_version: one page read). */
+const POLL_MS = 500;
+const REATTACH_MS = 2000;
+
+/**
+ * The dashboard's local data source: a read-only SQLite connection for what the database
+ * holds, the control socket for the live fleet and its events, and a writable connection
+ * (opened on first use) for the actions that are plain database writes.
+ */
+export class LocalSource implements DataSource {
+  readonly label: string;
+  private readonly ro: Db;
+  private rw: Db | null = null;
+  private client: ControlClient | null = null;
+  private status: SupervisorStatus = { state: 'none', pid: null, group: null };
+  private live: AgentView[] | null = null;
+  private listeners = new Set<() => void>();
+  private timers: NodeJS.Timeout[] = [];
+  private dataVersion = -1;
+  private attaching = false;
+  private closed = false;
+
+  constructor(private readonly dbPath: string) {
+    this.label = dbPath;
+    // Create or migrate the file once, then read through a connection that cannot write.
+    openDb({ path: dbPath }).close();
+    this.ro = new Database(dbPath, { readonly: true, fileMustExist: true });
+    this.ro.pragma('busy_timeout = 5000');
+    this.timers.push(setInterval(() => this.poll(), POLL_MS), setInterval(() => void this.attach(), REATTACH_MS));
+    void this.attach();
+  }
+
+  /** Attaches to the supervisor when one runs (again, after one went away). */
+  private async attach(): Promise<void> {
+    if (this.client || this.attaching || this.closed) return;
+    const sup = liveSupervisor(this.ro);
+    if (!sup) return;
+    this.attaching = true;
+    try {
+      const c = await ControlClient.connect(sup.socket);
+      if (this.closed) return c.close();
+      this.client = c;
+      this.status = { state: 'attached', pid: sup.pid, group: sup.group_id };
+      c.onEvent = () => void this.refreshFleet();
+      void c.closed.then(() => {
+        if (this.client !== c) return;
+        this.client = null;
+        this.live = null;
+        this.status = { ...this.status, state: 'lost' };
+        this.notify();
+      });
+      await c.request('subscribe');
+      await this.refreshFleet();
+    } catch {
+      this.client = null;
+    } finally {
+      this.attaching = false;
+    }
+  }
+
+  private async refreshFleet(): Promise<void> {
+    const c = this.client;
+    if (!c) return this.notify();
+    try {
+      this.live = await c.request<AgentView[]>('list');
+    } catch {
+      this.live = null;
+    }
+    this.notify();
+  }
+
+  private poll(): void {
+    let v: number;
+    try {
+      v = this.ro.pragma('data_version', { simple: true }) as number;
+    } catch {
+      return;
+    }
+    if (v === this.dataVersion) return;
+    this.dataVersion = v;
+    if (this.client) void this.refreshFleet();
+    else this.notify();
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
+
+  subscribe(onChange: () => void): () => void {
+    this.listeners.add(onChange);
+    return () => this.listeners.delete(onChange);
+  }
+
+  supervisor(): SupervisorStatus {
+    if (this.status.group === null) {
+      const g = stmt<{ group_id: string }>(this.ro, 'SELECT group_id FROM agents WHERE managed = 1 ORDER BY id LIMIT 1').get();
+      return { ...this.status, group: g?.group_id ?? null };
+    }
+    return this.status;
+  }
+
+  fleet(): FleetAgent[] {
+    const agents = this.live ?? offlineList(this.ro);
+    return agents.map((a) => {
+      const task = stmt<{ id: string; title: string }>(
+        this.ro,
+        `SELECT t.id, t.title FROM task_leases l JOIN tasks t ON t.id = l.task_id WHERE l.agent_id = ? AND l.state = 'active' ORDER BY l.id LIMIT 1`,
+      ).get(a.id);
+      const last = stmt<{ outcome: string | null }>(this.ro, 'SELECT outcome FROM runs WHERE agent = ? AND ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1').get(a.id);
+      return { ...a, claimed_task: task ?? null, last_outcome: last?.outcome ?? null };
+    });
+  }
+
+  board(): Board {
+    return board(this.ro, ADMIN);
+  }
+
+  task(id: string) {
+    try {
+      return show(this.ro, ADMIN, id);
+    } catch (err) {
+      if (err instanceof UserError) return null;
+      throw err;
+    }
+  }
+
+  taskHistory(id: string): Change[] | null {
+    try {
+      return taskHistory(this.ro, ADMIN, id).changes;
+    } catch (err) {
+      if (err instanceof UserError) return null;
+      throw err;
+    }
+  }
+
+  feed(limit: number) {
+    return feed(this.ro, ADMIN, limit);
+  }
+
+  deadLetters(limit: number) {
+    return listDeadLetters(this.ro, ADMIN, limit);
+  }
+
+  runs(agent: string | null, limit: number) {
+    return listRuns(this.ro, { agent: agent ?? undefined, limit }).map(runView);
+  }
+
+  audit(f: AuditFilter) {
+    return listAudit(this.ro, { agent: f.agent || undefined, type: f.type || undefined, limit: f.limit }).map((r) => ({
+      id: r.id,
+      agent: r.agent_id,
+      type: r.event_type,
+      detail: r.detail ?? '',
+      created_at: r.created_at ?? '',
+    }));
+  }
+
+  logTail(agent: string, lines: number): LogTail {
+    const run = latestRun(this.ro, agent);
+    return { agent, run: run?.id ?? null, lines: run?.log_path ? tailLines(run.log_path, lines) : [] };
+  }
+
+  private writable(): Db {
+    this.rw ??= openDb({ path: this.dbPath });
+    return this.rw;
+  }
+
+  private supervised(): ControlClient {
+    if (!this.client) throw new UserError('no supervisor is running', 'start one with: agor up -d');
+    return this.client;
+  }
+
+  async start(agents: string[]) {
+    await this.supervised().request('start', { agents });
+  }
+
+  async stop(agents: string[]) {
+    await this.supervised().request('stop', { agents });
+  }
+
+  async restart(agents: string[]) {
+    await this.supervised().request('restart', { agents });
+  }
+
+  async wake(agent: string, reason: string) {
+    if (this.client) await this.client.request('wake', { agent, reason });
+    else {
+      const db = this.writable();
+      writeTx(db, () => insertWake(db, { agent, reason: 'manual', detail: reason, prompt: null, timeout_ms: null }));
+    }
+  }
+
+  async send(to: string, text: string) {
+    send(this.writable(), ADMIN, to, text);
+  }
+
+  async moveTask(id: string, state: string, comment?: string) {
+    setStatus(this.writable(), ADMIN, id, state, { comment });
+  }
+
+  async comment(id: string, text: string) {
+    comment(this.writable(), ADMIN, id, text);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    this.client?.close();
+    this.ro.close();
+    this.rw?.close();
+  }
+}

@@ -1,0 +1,79 @@
+import type { FeedItem } from '../msg/messages.js';
+import type { DeadLetter } from '../msg/views.js';
+import type { AgentView } from '../supervisor/protocol.js';
+import type { RunView } from '../supervisor/views.js';
+import type { Board, TaskDetail } from '../task/board.js';
+import type { Change } from '../task/views.js';
+
+/** One agent as the fleet view shows it: the supervisor's view plus what the database adds. */
+export interface FleetAgent extends AgentView {
+  /** Seconds without output after which the agent counts as stalled. */
+  stall_after_s: number | null;
+  /** The task it holds a lease on, if any (the first). */
+  claimed_task: { id: string; title: string } | null;
+  last_outcome: string | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  agent: string;
+  type: string;
+  detail: string;
+  created_at: string;
+}
+
+export interface AuditFilter {
+  agent?: string;
+  /** A trailing * matches a prefix. */
+  type?: string;
+  limit: number;
+}
+
+export interface LogTail {
+  agent: string;
+  run: string | null;
+  lines: string[];
+}
+
+/** What the dashboard knows of the supervisor: none running, attached, or lost while attached. */
+export interface SupervisorStatus {
+  state: 'none' | 'attached' | 'lost';
+  pid: number | null;
+  group: string | null;
+}
+
+/**
+ * Everything the dashboard reads and does, behind one interface: the local source reads
+ * the SQLite file (read-only) and talks to the control socket; the relay's source will do
+ * the same over WebSocket. Reads are synchronous snapshots of what the source last
+ * fetched; `subscribe` says when to read again.
+ */
+export interface DataSource {
+  /** Where the data comes from, for the title bar (a database path or a relay URL). */
+  readonly label: string;
+  supervisor(): SupervisorStatus;
+  fleet(): FleetAgent[];
+  board(): Board;
+  task(id: string): TaskDetail | null;
+  /**
+   * A task's change history (bttask history), oldest first; null when the task is gone.
+   * Optional: the task view shows a history section only when the source has it.
+   */
+  taskHistory?(id: string): Change[] | null;
+  feed(limit: number): FeedItem[];
+  deadLetters(limit: number): DeadLetter[];
+  runs(agent: string | null, limit: number): RunView[];
+  audit(filter: AuditFilter): AuditEntry[];
+  logTail(agent: string, lines: number): LogTail;
+  /** Calls `onChange` when something may have changed (an event, or another process's write). */
+  subscribe(onChange: () => void): () => void;
+  /** Actions: each the same domain call the CLI makes; they reject with a UserError. */
+  start(agents: string[]): Promise<void>;
+  stop(agents: string[]): Promise<void>;
+  restart(agents: string[]): Promise<void>;
+  wake(agent: string, reason: string): Promise<void>;
+  send(to: string, text: string): Promise<void>;
+  moveTask(id: string, state: string, comment?: string): Promise<void>;
+  comment(id: string, text: string): Promise<void>;
+  close(): void;
+}
