@@ -36,7 +36,11 @@ const ESM_IMPORT = `'use strict';
 // import() from a real CommonJS module, for bundles run through the code cache.
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
-module.exports = (spec) => import(pathToFileURL(join(__dirname, spec)).href);
+module.exports = (spec) => {
+  // React's production build: the development one costs an idle dashboard ~20% more CPU.
+  process.env.NODE_ENV ??= 'production';
+  return import(pathToFileURL(join(__dirname, spec)).href);
+};
 `;
 
 const names = process.argv.slice(2).length

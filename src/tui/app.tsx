@@ -8,7 +8,7 @@ import { StatusLine } from './components/StatusLine.js';
 import { TitleBar } from './components/TitleBar.js';
 import { TooSmall } from './components/TooSmall.js';
 import { type PromptSpec, type Status, usePrompt } from './hooks/usePrompt.js';
-import { useSource } from './hooks/useSource.js';
+import { SourceVersion, useSource } from './hooks/useSource.js';
 import { StickyContext } from './hooks/useSticky.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { useTheme } from './hooks/useTheme.js';
@@ -125,7 +125,9 @@ export function App({ source, onExit, env = process.env }: AppProps) {
     <ThemeContext.Provider value={theme}>
       <StickyContext.Provider value={sticky}>
         <ViewSlotContext.Provider value={slot}>
-          <Dashboard source={source} onExit={onExit} slot={slot} />
+          <SourceVersion source={source}>
+            <Dashboard source={source} onExit={onExit} slot={slot} />
+          </SourceVersion>
         </ViewSlotContext.Provider>
       </StickyContext.Provider>
     </ThemeContext.Provider>
@@ -184,9 +186,13 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
   slot.current = {};
 
   const onKey = (input: string, key: Key): void => {
+    // A window too small to show a question must not answer it either: only q works.
+    if (small) {
+      if (input === 'q' || (key.ctrl && input === 'c')) quit();
+      return;
+    }
     if (prompt.handleKey(input, key)) return;
     if (input === 'q' || (key.ctrl && input === 'c')) return quit();
-    if (small) return;
     if (status) setStatus(null);
     if (help) {
       if (input === '?' || key.escape) setHelp(false);

@@ -25,7 +25,13 @@ export const up: Verb<UpArgs> = {
       const { resolveDbPath } = await import('../../db/path.js');
       await runDashboard({ dbPath: resolve(resolveDbPath(argv.db).path) });
       const where = argv.db ? ` --db ${argv.db}` : '';
-      process.stdout.write(`agor: left the dashboard; the supervisor keeps running (pid ${r.pid}). agor dash${where} comes back, agor down${where} stops it.\n`);
+      const { isSameProcess, procStat } = await import('../../supervisor/proc.js');
+      const alive = isSameProcess(r.pid, procStat(r.pid)?.starttime ?? null);
+      process.stdout.write(
+        alive
+          ? `agor: left the dashboard; the supervisor keeps running (pid ${r.pid}). agor dash${where} comes back, agor down${where} stops it.\n`
+          : `agor: left the dashboard; the supervisor (pid ${r.pid}) is no longer running. agor ps${where} shows what is left, agor down${where} stops it.\n`,
+      );
       return;
     }
     if (argv.detach) {

@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useReducer, useRef } from 'react';
+import { createContext, createElement, useContext, useEffect, useMemo, useReducer, useRef } from 'react';
+import type { ReactNode } from 'react';
 import type { DataSource } from '../source.js';
 
 /** Notifications closer together than this are merged into one read. */
@@ -12,14 +13,15 @@ export interface UseSourceOptions<T> {
 }
 
 /**
- * Reads `read(source)` on mount, whenever `deps` change, and after every `subscribe`
- * notification (bursts merged, at most one read per 100 ms). Reads are cheap synchronous
- * snapshots, so there is no loading state; a read that throws keeps the last good value.
+ * The source's version, counted by one subscription at the top of the tree: a change
+ * re-renders the dashboard once, not once per component that reads the source.
  */
-export function useSource<T>(source: DataSource, read: (s: DataSource) => T, deps: readonly unknown[] = [], opts: UseSourceOptions<T> = {}): T {
-  const [version, bump] = useReducer((n: number) => n + 1, 0);
+const VersionContext = createContext<number | null>(null);
 
+function useVersion(source: DataSource, enabled: boolean): number {
+  const [version, bump] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
+    if (!enabled) return;
     let timer: ReturnType<typeof setTimeout> | null = null;
     let last = 0;
     const fire = () => {
@@ -37,7 +39,26 @@ export function useSource<T>(source: DataSource, read: (s: DataSource) => T, dep
       off();
       if (timer) clearTimeout(timer);
     };
-  }, [source]);
+  }, [source, enabled]);
+  return version;
+}
+
+/** Provides one version of `source` to every useSource below it. */
+export function SourceVersion({ source, children }: { source: DataSource; children: ReactNode }) {
+  return createElement(VersionContext.Provider, { value: useVersion(source, true) }, children);
+}
+
+/**
+ * Reads `read(source)` on mount, whenever `deps` change, and after every `subscribe`
+ * notification (bursts merged, at most one read per 100 ms). Reads are cheap synchronous
+ * snapshots, so there is no loading state; a read that throws keeps the last good value.
+ */
+export function useSource<T>(source: DataSource, read: (s: DataSource) => T, deps: readonly unknown[] = [], opts: UseSourceOptions<T> = {}): T {
+  const shared = useContext(VersionContext);
+  // Without a SourceVersion above (a component rendered alone), subscribe here.
+  const own = useVersion(source, shared === null);
+  const [polled, bump] = useReducer((n: number) => n + 1, 0);
+  const version = (shared ?? own) * 1_000_000 + polled;
 
   const { pollMs } = opts;
   useEffect(() => {

@@ -22,7 +22,8 @@ export interface FleetViewProps {
 /** One row per agent with its timers, the selected agent's details, and the attention queue. */
 export function FleetView({ source, width, height, agent, setAgent }: FleetViewProps) {
   const fleet = useSource(source, (s) => s.fleet(), [], { fallback: [] });
-  const now = useClock(1000);
+  // Every 2 s: the timers stay live, and an idle dashboard costs a frame every 2 s, not every second.
+  const now = useClock(2000);
   const queue = useMemo(() => attentionQueue(fleet), [fleet]);
   const bottom = (queue.length ? queue.length + 1 : 1) + 2;
   const rows = Math.max(1, height - bottom - 1);
