@@ -1,5 +1,6 @@
 // btmsg, bttask and agor benchmark: start-up cost, listings on large files, concurrent
-// writers, and the supervisor's idle cost (against pm2) and crash-to-restart latency.
+// writers, the supervisor's idle cost (against pm2) and crash-to-restart latency, and the
+// dashboard's frame time and idle CPU.
 // Figures are ratios of medians measured side by side in one run, since the machine is
 // shared and noisy. It reports; it never fails on the figures (exit 0; 1 only when a
 // section could not run at all).
@@ -7,32 +8,36 @@
 //   npm run bench                   full run
 //   npm run bench -- --quick        fewer rounds, 3 messages per sender, 48 tasks to race for
 //   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
-//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,8  --rows N  --rebuild
+//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,9  --rows N  --rebuild
 import { cpus, loadavg } from 'node:os';
 import { schemaTag, snapshotBinary } from './fixtures.js';
 import { BOARD_TASKS, type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
 import { type CommandFigures, type Settings, type ThroughputSection, type TimingSection, scale, startup, throughput } from './sections.js';
 import { fmtInt, fmtMs, fmtRatio, table } from './harness.js';
+import { DASH_AGENTS, DASH_MESSAGES, DASH_TASKS, type DashboardSection, dashboard } from './dashboard.js';
 import { IDLE_AGENTS, agorBundleHash, type IdleRun, type IdleSection, type LatencyRun, type RestartSection, idleSupervision, restartLatency, stopSupervisors } from './supervisor.js';
 
-const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,8] [--rows N] [--rebuild]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,9] [--rows N] [--rebuild]
 
   --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160),
-                   a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12)
+                   a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12),
+                   a 10 s window in section 9 (else 30 s)
   --json           print the figures as JSON (progress goes to stderr)
   --rounds N       measured rounds per command (default 50)
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
-  --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor), e.g. --only 1,4
+  --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
   sections: 1 btmsg send and inbox start-up, 2 inbox on a big database, 3 concurrent
   senders, 4 bttask list and claim start-up, 5 bttask ready on ${BOARD_TASKS.toLocaleString('en-US')} tasks,
   6 racing claimers, 7 supervisor RSS and CPU with ${IDLE_AGENTS} idle agents, agor vs pm2,
-  8 crash-to-restart latency (agor, and pm2 for context)
+  8 crash-to-restart latency (agor, and pm2 for context), 9 the dashboard over ${DASH_AGENTS} agents,
+  ${DASH_TASKS.toLocaleString('en-US')} tasks and ${DASH_MESSAGES.toLocaleString('en-US')} messages: frame time per view (rounds as above) and the idle
+  CPU of agor dash attached to ${DASH_AGENTS} idle agents (needs tmux)
 `;
 
 interface Args extends Settings {
@@ -204,6 +209,65 @@ function printRestarts(s: RestartSection, out: string[]): void {
   out.push('');
 }
 
+function printDashboard(s: DashboardSection, out: string[]): void {
+  const f = s.frames;
+  out.push(s.title);
+  if (f.views.length) {
+    out.push(
+      table(
+        ['view', 'frames', 'change → frame median', 'p90', 'max', 'renders', 'open median', 'open p90', 'shows'],
+        f.views.map((v) => [
+          `${v.key} ${v.view}`,
+          String(v.change.n),
+          fmtMs(v.change.median),
+          fmtMs(v.change.p90),
+          fmtMs(v.change.max),
+          v.rendersPerChange.toFixed(1),
+          fmtMs(v.open.median),
+          fmtMs(v.open.p90),
+          v.shows.length > 40 ? `${v.shows.slice(0, 39)}…` : v.shows,
+        ]),
+      ),
+    );
+  }
+  const i = s.idle;
+  const fig = i.figures;
+  out.push(
+    '',
+    table(
+      ['process', 'pid', 'agents running before / after', 'first frame', 'window', 'CPU', 'CPU time', 'RSS median', 'RSS max', 'leftovers'],
+      [
+        [
+          'agor dash (attached)',
+          fig ? String(fig.pid) : '-',
+          `${i.runningBefore} / ${i.runningAfter ?? '?'}`,
+          i.firstFrameSeconds === undefined ? '-' : `${i.firstFrameSeconds.toFixed(2)} s`,
+          fig ? `${fig.wallSeconds.toFixed(1)} s` : '-',
+          fig ? pct(fig.cpuPercent) : '-',
+          fig ? fmtMs(fig.cpuMs) : '-',
+          fig ? mib(fig.rssKb.median) : '-',
+          fig ? mib(fig.rssKb.max) : '-',
+          String(i.leftovers),
+        ],
+      ],
+    ),
+  );
+  for (const n of s.notes) out.push(`  ${n}`);
+  if (!s.ok) out.push(...loudDashboardError(s));
+  out.push('');
+}
+
+function loudDashboardError(s: DashboardSection): string[] {
+  const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
+  lines.push('!!! ERROR: section 9 did not run cleanly');
+  if (s.frames.error) lines.push(`!!! frames: ${s.frames.error}`);
+  if (s.idle.error) lines.push(`!!! idle dash: ${s.idle.error}`);
+  if (s.idle.runningAfter !== undefined && s.idle.runningAfter !== DASH_AGENTS) lines.push(`!!! idle dash: ${s.idle.runningAfter} of ${DASH_AGENTS} agents running after the window`);
+  if (s.idle.leftovers) lines.push(`!!! idle dash: ${s.idle.leftovers} sleep 100000 process(es) left after the tear-down (killed by the benchmark)`);
+  lines.push('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  return lines;
+}
+
 function loudRestartError(s: RestartSection): string[] {
   const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
   lines.push(`!!! ERROR: each supervisor must restart the crashing agent ${s.wanted} times and stop cleanly`);
@@ -246,7 +310,7 @@ async function main(): Promise<void> {
       process.exit(sig === 'SIGINT' ? 130 : 143);
     });
   }
-  const agorHash = args.only.has(7) || args.only.has(8) ? agorBundleHash() : undefined;
+  const agorHash = args.only.has(7) || args.only.has(8) || args.only.has(9) ? agorBundleHash() : undefined;
   const env = {
     node: process.version,
     cpus: cpus().length,
@@ -257,7 +321,7 @@ async function main(): Promise<void> {
   };
   const timed = [1, 2, 4, 5].some((n) => args.only.has(n));
   log(`btmsg/bttask/agor benchmark${timed ? `: ${args.rounds} rounds + ${args.warmup} warm-up per command, interleaved` : ''}${args.quick ? ' (quick)' : ''}`);
-  const tag = args.only.has(2) || args.only.has(3) || args.only.has(5) ? schemaTag() : '';
+  const tag = args.only.has(2) || args.only.has(3) || args.only.has(5) || args.only.has(9) ? schemaTag() : '';
 
   // A section that cannot run (the binary fails during set-up) is reported, and the others still run.
   const errors: string[] = [];
@@ -280,10 +344,13 @@ async function main(): Promise<void> {
   const s6 = await attempt(6, () => claimRace(args, log, args.quick));
   const s7 = await attempt(7, () => idleSupervision(args.quick, log));
   const s8 = await attempt(8, () => restartLatency(args.quick, log));
+  const s9 = await attempt(9, () => dashboard(args, args.quick, tag, log));
   // A supervisor that could not be started or measured is a section that did not run.
   for (const [n, s] of [[7, s7], [8, s8]] as const) {
     for (const r of s ? [s.agor, s.pm2] : []) if (r.error) errors.push(`section ${n} (${r.supervisor}): ${r.error}`);
   }
+  if (s9?.frames.error) errors.push(`section 9 (frames): ${s9.frames.error}`);
+  if (s9?.idle.error) errors.push(`section 9 (idle agor dash): ${s9.idle.error}`);
   if (errors.length) process.exitCode = 1;
   const loadEnd = loadavg().map((x) => +x.toFixed(2));
 
@@ -306,6 +373,7 @@ async function main(): Promise<void> {
       ...(s6 ? { claim_race: s6 } : {}),
       ...(s7 ? { idle_supervision: s7 } : {}),
       ...(s8 ? { restart_latency: s8 } : {}),
+      ...(s9 ? { dashboard: s9 } : {}),
       summary: {
         ratios: ratios.map((r) => ({ name: r.name, value: r.value, interval90: r.interval, cpu_ratio: r.cpu, target: r.target, pass: r.pass })),
         ...(s3 ? { messages_per_second: s3.messagesPerSecond, delivery_ok: s3.ok } : {}),
@@ -326,6 +394,15 @@ async function main(): Promise<void> {
               restart_latency_ok: s8.ok,
             }
           : {}),
+        ...(s9
+          ? {
+              dashboard_frame_ms: Object.fromEntries(
+                s9.frames.views.map((v) => [v.view.toLowerCase(), { median: v.change.median, p90: v.change.p90, max: v.change.max, target: s9.frameTarget, pass: s9.framePass?.[v.view] ?? null }]),
+              ),
+              dashboard_idle_cpu_percent: { value: s9.idle.figures?.cpuPercent ?? null, target: s9.cpuTarget, pass: s9.cpuPass ?? null },
+              dashboard_ok: s9.ok,
+            }
+          : {}),
       },
     };
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
@@ -334,6 +411,7 @@ async function main(): Promise<void> {
     if (s6 && !s6.ok) log(loudClaimError(s6).join('\n'));
     if (s7 && !s7.ok) log(loudIdleError(s7).join('\n'));
     if (s8 && !s8.ok) log(loudRestartError(s8).join('\n'));
+    if (s9 && !s9.ok) log(loudDashboardError(s9).join('\n'));
     return;
   }
 
@@ -357,6 +435,7 @@ async function main(): Promise<void> {
   if (s6) printClaims(s6, out);
   if (s7) printIdle(s7, out);
   if (s8) printRestarts(s8, out);
+  if (s9) printDashboard(s9, out);
   const rows = ratios.map((r) => [
     r.name,
     fmtRatio(r.value),
@@ -381,6 +460,14 @@ async function main(): Promise<void> {
     const clean = s8.ok ? '' : ' (RUN ERRORS)';
     if (s8.agor.latency) rows.push(['agor crash to restart beyond backoff (median)', fmtMs(s8.agor.latency.median), '', '', `< ${s8.target} ms`, (s8.pass ? 'PASS' : 'MISS') + clean]);
     if (s8.pm2.latency) rows.push(['pm2 crash to restart beyond restart_delay (median)', fmtMs(s8.pm2.latency.median), '', '', 'no target', '']);
+  }
+  if (s9) {
+    const clean = s9.ok ? '' : ' (RUN ERRORS)';
+    for (const v of s9.frames.views) {
+      rows.push([`dashboard frame after a change, ${v.view} (median, p90)`, `${fmtMs(v.change.median)}, ${fmtMs(v.change.p90)}`, '', '', `p90 < ${s9.frameTarget} ms`, (s9.framePass?.[v.view] ? 'PASS' : 'MISS') + clean]);
+    }
+    const f = s9.idle.figures;
+    if (f) rows.push([`agor dash idle CPU, attached to ${DASH_AGENTS} agents`, pct(f.cpuPercent), '', '', `< ${s9.cpuTarget}%`, (s9.cpuPass ? 'PASS' : 'MISS') + clean]);
   }
   out.push(`Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`, table(['figure', 'value', '90% interval', 'cpu ratio', 'target', ''], rows), '');
   process.stdout.write(out.join('\n'));

@@ -13,7 +13,7 @@ import { type Stats, stats } from './harness.js';
 
 /** Idle service agents of section 7. */
 export const IDLE_AGENTS = 100;
-const SLEEP_ARGV = ['sleep', '100000'];
+export const SLEEP_ARGV = ['sleep', '100000'];
 /** Unmeasured seconds between "all agents run" and the window, so start-up is not counted. */
 const SETTLE_SECONDS = 5;
 /** Backoff of the crashing agent of section 8, in both supervisors. */
@@ -63,7 +63,7 @@ function procStat(pid: number): ProcStat | undefined {
 }
 
 /** A process that exists and is not a zombie. */
-const running = (pid: number): boolean => {
+export const running = (pid: number): boolean => {
   const s = procStat(pid);
   return s !== undefined && s.state !== 'Z' && s.state !== 'X';
 };
@@ -116,7 +116,7 @@ export interface ProcessFigures {
 }
 
 /** Samples `pid` every second for `seconds`; throws when it dies during the window. */
-async function sampleProcess(pid: number, seconds: number): Promise<ProcessFigures> {
+export async function sampleProcess(pid: number, seconds: number): Promise<ProcessFigures> {
   const first = procStat(pid);
   if (!first || !running(pid)) throw new Error(`process ${pid} is not running`);
   const t0 = process.hrtime.bigint();
@@ -172,7 +172,7 @@ function parseJson<T>(what: string, text: string): T {
 }
 
 /** Tear-downs still owed, run synchronously when the benchmark is interrupted. */
-const pending = new Map<string, () => void>();
+export const pending = new Map<string, () => void>();
 
 /** Stops any supervisor a section started and has not stopped yet (for SIGINT/SIGTERM). */
 export function stopSupervisors(): void {
@@ -200,7 +200,7 @@ interface Supervisor {
 
 const token = () => randomBytes(8).toString('hex');
 
-function agorSupervisor(dir: string, agentsYaml: string): Supervisor & { db: string; env: NodeJS.ProcessEnv } {
+export function agorSupervisor(dir: string, agentsYaml: string): Supervisor & { db: string; env: NodeJS.ProcessEnv } {
   if (!existsSync(AGOR)) throw new Error('dist/agor.cjs is missing; run npm run build (npm run bench does it)');
   const db = join(dir, 'agor.db');
   const yamlPath = join(dir, 'agor.yaml');
@@ -292,7 +292,7 @@ function pm2Supervisor(dir: string, apps: Pm2App[]): Supervisor & { home: string
   };
 }
 
-interface Agents {
+export interface Agents {
   /** Agents running with a pid, as the supervisor itself reports them. */
   running: number;
   pids: number[];
@@ -310,7 +310,7 @@ const tally = (states: string[]): Record<string, number> => {
  * Agents with a pid in state `running` (or, with `quietToo`, `idle`: agor's name for a
  * running agent that has printed nothing for a minute, as a sleep does), per agor ps.
  */
-function agorAgents(s: ReturnType<typeof agorSupervisor>, quietToo: boolean): Agents {
+export function agorAgents(s: ReturnType<typeof agorSupervisor>, quietToo: boolean): Agents {
   const list = parseJson<{ id: string; state: string; pid: number | null }[]>('agor ps --json', check('agor ps', run('agor ps', [AGOR, 'ps', '--db', s.db, '--json'], s.env, 60_000)));
   if (!Array.isArray(list)) throw new Error('agor ps --json printed no array');
   const up = list.filter((a) => (a.state === 'running' || (quietToo && a.state === 'idle')) && typeof a.pid === 'number' && a.pid > 0);
@@ -336,7 +336,7 @@ function pm2Agents(s: ReturnType<typeof pm2Supervisor>): Agents {
 }
 
 /** Polls `look` until `want` agents run (each pid a live `sleep 100000`), or throws after `timeoutMs`. */
-async function waitForAgents(what: string, look: () => Agents, want: number, timeoutMs: number): Promise<Agents> {
+export async function waitForAgents(what: string, look: () => Agents, want: number, timeoutMs: number): Promise<Agents> {
   const t0 = Date.now();
   let last: Agents = { running: 0, pids: [], states: {} };
   for (;;) {
@@ -351,7 +351,7 @@ async function waitForAgents(what: string, look: () => Agents, want: number, tim
 }
 
 /** Waits for `pid` to be gone (up to `ms`); true when it is. */
-async function gone(pid: number, ms: number): Promise<boolean> {
+export async function gone(pid: number, ms: number): Promise<boolean> {
   const t0 = Date.now();
   while (running(pid)) {
     if (Date.now() - t0 > ms) return false;
@@ -365,7 +365,7 @@ async function gone(pid: number, ms: number): Promise<boolean> {
  * environment marks or among the pids the supervisor reported (when still a sleep).
  * Leftovers are killed; their number is returned.
  */
-async function sweepLeftovers(marks: string[], known: number[]): Promise<number> {
+export async function sweepLeftovers(marks: string[], known: number[]): Promise<number> {
   const find = () => [...new Set([...sleepsMarked(marks), ...known.filter((p) => running(p) && isIdleSleep(p))])];
   // SIGKILL is delivered asynchronously; give the tear-down a moment to finish.
   let left = find();

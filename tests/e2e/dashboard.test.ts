@@ -1,0 +1,478 @@
+// The dashboard end to end, in a real terminal: tmux runs `agor up` (through the demo
+// launcher, scripts/demo.mjs, and directly) and `agor dash` on a pseudo-terminal of a
+// given size; the test reads the screen with capture-pane and types with send-keys, and
+// checks what the dashboard did from the CLI (`agor ps --json`, `agor down`) and /proc.
+//
+// Every step's screen is printed (console.log, a heading per step) so the test output
+// shows what the operator would have seen. Screens are polled with deadlines, never
+// waited for with fixed sleeps (one short pause checks that a key does nothing).
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { expect, test } from 'vitest';
+import { ROOT, runAsync } from '../helpers/cli.js';
+import { alive, processesMentioning } from '../helpers/proc.js';
+import { sleep } from '../helpers/wait.js';
+import { type AgentView, type Group, group } from '../integration/agor/fixture.js';
+
+const AGOR = join(ROOT, 'dist', 'agor.cjs');
+const DEMO = join(ROOT, 'scripts', 'demo.mjs');
+const DEMO_YAML = join(ROOT, 'examples', 'demo', 'agor.yaml');
+
+/** Deterministic demo: carol crashes in every task, bob stalls after every hand-in, the reviewer approves all. */
+const DEMO_KNOBS = { DEMO_CRASH_EVERY: '1', DEMO_STALL_EVERY: '1', DEMO_REJECT_EVERY: '0' };
+
+/** What runs inside the terminal gets this, and nothing of the test runner's environment. */
+const TERMINAL_ENV = { TERM: 'xterm-256color', LANG: 'C.UTF-8' };
+
+/** The environment of the tmux client (and so of its server): a fresh login's, node on PATH. */
+function tmuxEnv(): NodeJS.ProcessEnv {
+  const path = process.env.PATH ?? '/usr/bin:/bin';
+  const nodeDir = dirname(process.execPath);
+  return {
+    PATH: path.split(':').includes(nodeDir) ? path : `${nodeDir}:${path}`,
+    HOME: process.env.HOME ?? '/',
+    ...TERMINAL_ENV,
+  };
+}
+
+let terminals = 0;
+
+/** What the terminal's sh prints when the command exits. */
+const EXIT_STATUS = /^\[exit status (\d+)\]$/m;
+
+/**
+ * One terminal: a tmux server on a private socket (-L, unique per test) holding one
+ * session of `columns` x `rows`. The pane stays after its command exits
+ * (remain-on-exit), so the last screen and the exit status can still be read.
+ */
+class Terminal {
+  readonly socket = `agor-e2e-${process.pid}-${++terminals}`;
+  private readonly t0 = Date.now();
+
+  constructor(
+    readonly label: string,
+    public columns: number,
+    public rows: number,
+  ) {}
+
+  private tmux(args: string[], check = true): string {
+    const r = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8', env: tmuxEnv(), timeout: 10_000 });
+    if (check && r.status !== 0) throw new Error(`tmux ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /**
+   * Starts `argv` in the terminal, with `env` added. A small sh runs it and then prints
+   * its exit status on the screen: tmux can take seconds to reap a pane's process, and
+   * until then it does not know the status.
+   */
+  start(argv: string[], env: Record<string, string> = {}): void {
+    const pairs = Object.entries({ ...TERMINAL_ENV, ...env }).map(([k, v]) => `${k}=${v}`);
+    // One tmux call: start the server without a config file, keep dead panes, open the session.
+    this.tmux([
+      '-f', '/dev/null', 'start-server', ';',
+      'set-option', '-g', 'remain-on-exit', 'on', ';',
+      'new-session', '-d', '-s', 'e2e', '-x', String(this.columns), '-y', String(this.rows),
+      'sh', '-c', 'env "$@"; echo "[exit status $?]"', 'sh', ...pairs, ...argv,
+    ]);
+  }
+
+  /** The screen as text, one string per row (tmux trims trailing blanks). */
+  screen(): string {
+    return this.tmux(['capture-pane', '-p', '-t', 'e2e']).replace(/\n+$/, '');
+  }
+
+  lines(): string[] {
+    return this.screen().split('\n');
+  }
+
+  /** Sends one key by its tmux name (Down, Tab, BTab, Escape) or as a literal character. */
+  key(k: string): void {
+    this.tmux(['send-keys', '-t', 'e2e', k]);
+  }
+
+  resize(columns: number, rows: number): void {
+    this.columns = columns;
+    this.rows = rows;
+    this.tmux(['resize-window', '-t', 'e2e', '-x', String(columns), '-y', String(rows)]);
+  }
+
+  /** The tmux server's pid. */
+  serverPid(): number {
+    return Number(this.tmux(['display-message', '-p', '-t', 'e2e', '#{pid}']).trim());
+  }
+
+  /** Whether the command has exited (its status is on the screen). */
+  hasExited(): boolean {
+    return EXIT_STATUS.test(this.screen());
+  }
+
+  /** Waits for the command to exit and returns its exit status. */
+  async exited(what: string, timeout = 10_000): Promise<number> {
+    const s = await this.waitFor(what, (x) => EXIT_STATUS.test(x), timeout);
+    return Number(EXIT_STATUS.exec(s)![1]);
+  }
+
+  /** Polls the screen until `ok` holds; on time-out fails with the last screen. */
+  async waitFor(what: string, ok: (screen: string) => boolean, timeout = 10_000): Promise<string> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const s = this.screen();
+      if (ok(s)) return s;
+      if (Date.now() > deadline) {
+        this.show(`TIMED OUT waiting for ${what}`, s);
+        throw new Error(`[${this.label}] timed out after ${timeout} ms waiting for ${what}; the screen:\n${s}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /** Presses `k`, then waits until the screen shows what it should. */
+  async press(k: string, what: string, ok: (screen: string) => boolean, timeout = 5000): Promise<string> {
+    this.key(k);
+    return this.waitFor(`${what} (after ${k})`, ok, timeout);
+  }
+
+  /** Prints the screen under a heading: the record of what the operator saw at this step. */
+  show(step: string, screen = this.screen()): string {
+    const secs = ((Date.now() - this.t0) / 1000).toFixed(1);
+    const rule = '─'.repeat(Math.max(10, this.columns));
+    console.log(`\n┌─ [${this.label} ${this.columns}x${this.rows}, +${secs} s] ${step}\n${rule}\n${screen}\n${rule}`);
+    return screen;
+  }
+
+  /** Stops the server and removes its socket file (tmux leaves it behind). */
+  kill(): void {
+    this.tmux(['kill-server'], false);
+    rmSync(join('/tmp', `tmux-${process.getuid!()}`, this.socket), { force: true });
+  }
+}
+
+// ---- reading the screen ----
+
+const VIEW_KEYS: Record<string, string> = { Fleet: '1', Board: '2', Comms: '3', Runs: '4', Audit: '5', Logs: '6' };
+
+/**
+ * A whole frame of `view`: its name in the title bar and, on the help line (the last
+ * row), the view's tab marked current, so a frame caught half drawn does not count.
+ */
+const titleIs = (view: string) => (s: string) => {
+  const lines = s.split('\n');
+  const help = lines[lines.length - 1] ?? '';
+  return lines[0]!.startsWith(`agor ${view} `) && /q quit/.test(help) && (view === 'Help' || help.includes(`[${VIEW_KEYS[view]} ${view}]`));
+};
+
+/** The state column of an agent's row in the Fleet table, or null when it has no row. */
+function rowState(screen: string, id: string): string | null {
+  const m = new RegExp(`^[› ] \\S\\s+${id}\\s+(\\w+)\\s`, 'm').exec(screen);
+  return m ? m[1]! : null;
+}
+
+/** The agent on the selected row of the Fleet table (the row with the cursor). */
+const selectedAgent = (screen: string): string | null => /^› \S\s+(\S+)/m.exec(screen)?.[1] ?? null;
+
+const supervisorPid = (screen: string): number | null => {
+  const m = /supervisor pid (\d+)/.exec(screen.split('\n')[0] ?? '');
+  return m ? Number(m[1]) : null;
+};
+
+/** The count in a board column's header ("│ DONE   3│"). */
+const columnCount = (screen: string, state: string): number => Number(new RegExp(`${state}\\s+(\\d+)`).exec(screen)?.[1] ?? -1);
+
+/** The frame fits the terminal: the title on the first row, the help line on the last but one. */
+function expectFits(term: Terminal, screen: string): void {
+  const lines = screen.split('\n');
+  expect(lines.length, screen).toBeLessThanOrEqual(term.rows);
+  expect(lines[0], screen).toMatch(/^agor \w+ /);
+  expect(lines[term.rows - 2], screen).toMatch(/1 Fleet.*6 Logs.*q quit/);
+  for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(term.columns);
+}
+
+// ---- the CLI side ----
+
+const RUNNING = ['running', 'idle', 'stalled'];
+
+async function ps(g: Group): Promise<Record<string, AgentView>> {
+  return Object.fromEntries((await g.ps()).map((a) => [a.id, a]));
+}
+
+async function waitPs(g: Group, what: string, ok: (agents: Record<string, AgentView>) => boolean, timeout = 10_000): Promise<Record<string, AgentView>> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const agents = await ps(g);
+    if (ok(agents)) return agents;
+    if (Date.now() > deadline) {
+      const seen = Object.values(agents).map((a) => `${a.id} ${a.state} pid ${a.pid} restarts ${a.restarts}`);
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}; agor ps --json:\n${seen.join('\n')}`);
+    }
+    await sleep(200);
+  }
+}
+
+/** Live processes of the test other than the tmux server. */
+const leftovers = (g: Group, term: Terminal): number[] => {
+  const server = term.serverPid();
+  return processesMentioning(g.dir).filter((p) => p !== server && alive(p));
+};
+
+async function expectNothingLeft(g: Group, term: Terminal): Promise<void> {
+  const deadline = Date.now() + 5000;
+  let left = leftovers(g, term);
+  while (left.length && Date.now() < deadline) {
+    await sleep(100);
+    left = leftovers(g, term);
+  }
+  const what = left.map((p) => {
+    try {
+      return `${p}: ${spawnSync('cat', [`/proc/${p}/cmdline`], { encoding: 'utf8' }).stdout.replaceAll('\0', ' ')}`;
+    } catch {
+      return String(p);
+    }
+  });
+  expect(what, 'processes of the test still running after agor down').toEqual([]);
+}
+
+function terminal(onTestFinished: (fn: () => void) => void, label: string, columns: number, rows: number): Terminal {
+  const term = new Terminal(label, columns, rows);
+  onTestFinished(() => term.kill());
+  return term;
+}
+
+test('agor up on a 100x30 terminal: the demo team at work, every view, stop/start/restart from the dashboard, q leaves the team running, agor down leaves nothing', async ({ onTestFinished }) => {
+  const g = group(onTestFinished);
+  const term = terminal(onTestFinished, 'demo', 100, 30);
+  term.start([process.execPath, DEMO, '--db', g.db], DEMO_KNOBS);
+
+  // The supervisor went to the background and the dashboard attached to it.
+  let s = await term.waitFor(
+    'the demo team up: five agents, the workers running',
+    (x) => supervisorPid(x) !== null && ['alice', 'bob', 'carol'].every((id) => RUNNING.includes(rowState(x, id) ?? '')) && rowState(x, 'manager') !== null && rowState(x, 'reviewer') !== null,
+    30_000,
+  );
+  term.show('Fleet: the demo team is up, the dashboard attached to the supervisor', s);
+  const supPid = supervisorPid(s)!;
+  expect(alive(supPid)).toBe(true);
+  expect(s).toMatch(/group demo/);
+  expect(s).toMatch(/5 agents/);
+  expectFits(term, s);
+
+  // Progress: the board shows a task approved into DONE.
+  s = await term.press('2', 'the Board view', titleIs('Board'));
+  term.show('Board, as soon as it opened', s);
+  s = await term.waitFor('a task in DONE on the board', (x) => titleIs('Board')(x) && columnCount(x, 'DONE') >= 1, 50_000);
+  term.show('Board: a task went through review into DONE', s);
+  for (const col of ['TODO', 'PROGRESS', 'REVIEW', 'DONE', 'BLOCKED']) expect(s).toContain(col);
+  expect(s).toMatch(/job 1: /);
+  expect(s).toMatch(/\[2 Board\]/);
+
+  // Every view, by number, then tab / shift-tab, then help.
+  const views: [string, string, RegExp][] = [
+    ['3', 'Comms', /FEED/],
+    ['4', 'Runs', /RUNS OF \w+/],
+    ['5', 'Audit', /AUDIT\s+agent: any\s+type: any/],
+    ['6', 'Logs', /LOG OF \w+/],
+  ];
+  for (const [k, name, body] of views) {
+    s = await term.press(k, `the ${name} view`, (x) => titleIs(name)(x) && body.test(x));
+    term.show(`key ${k}: ${name}`, s);
+    expect(s).toContain(`[${k} ${name}]`);
+    expectFits(term, s);
+  }
+  expect(s).toMatch(/LOG OF manager/);
+  s = await term.press('Tab', 'tab from Logs wraps to Fleet', titleIs('Fleet'));
+  term.show('tab: from Logs round to Fleet', s);
+  s = await term.press('Tab', 'tab to Board', titleIs('Board'));
+  s = await term.press('BTab', 'shift-tab back to Fleet', titleIs('Fleet'));
+  s = await term.press('BTab', 'shift-tab from Fleet wraps to Logs', titleIs('Logs'));
+  term.show('tab, shift-tab, shift-tab: Logs', s);
+  s = await term.press('?', 'the help screen', (x) => titleIs('Help')(x) && /Prompts \(every action asks\)/.test(x) && /start, stop, restart it/.test(x));
+  term.show('?: help', s);
+  s = await term.press('Escape', 'esc closes the help', titleIs('Logs'));
+  s = await term.press('1', 'back to Fleet', (x) => titleIs('Fleet')(x) && rowState(x, 'alice') !== null);
+
+  // Select alice: down until the cursor is on her row.
+  for (let i = 0; selectedAgent(s) !== 'alice'; i++) {
+    if (i > 6) throw new Error(`could not select alice; the screen:\n${s}`);
+    const before = selectedAgent(s);
+    s = await term.press('Down', 'the cursor to move down', (x) => selectedAgent(x) !== before);
+  }
+  term.show('Fleet: alice selected', s);
+  const before = await ps(g);
+  const firstPid = before.alice!.pid!;
+  expect(firstPid).toBeGreaterThan(0);
+
+  // x: stop her, after a y/n question.
+  s = await term.press('x', 'the stop question', (x) => /stop alice\? \[y\/n\]/.test(x));
+  term.show('x: the dashboard asks before it stops alice', s);
+  s = await term.press('y', 'alice stopped', (x) => /stopped alice/.test(x) && rowState(x, 'alice') === 'inactive', 15_000);
+  term.show('y: alice stopped', s);
+  let agents = await waitPs(g, 'agor ps to show alice inactive', (a) => a.alice?.state === 'inactive' && a.alice.pid === null);
+  expect(alive(firstPid), `alice's process ${firstPid} still runs after the stop`).toBe(false);
+  // Nobody else was touched.
+  expect(agents.bob!.pid).toBe(before.bob!.pid);
+
+  // s: start her again.
+  s = await term.press('s', 'the start question', (x) => /start alice\? \[y\/n\]/.test(x));
+  term.show('s: the dashboard asks before it starts alice', s);
+  s = await term.press('y', 'alice started', (x) => /started alice/.test(x) && RUNNING.includes(rowState(x, 'alice') ?? ''), 15_000);
+  term.show('y: alice running again', s);
+  agents = await waitPs(g, 'agor ps to show alice running', (a) => RUNNING.includes(a.alice?.state ?? '') && a.alice!.pid !== null);
+  const secondPid = agents.alice!.pid!;
+  expect(secondPid).not.toBe(firstPid);
+  expect(alive(secondPid)).toBe(true);
+
+  // r: restart her: a new process.
+  s = await term.press('r', 'the restart question', (x) => /restart alice\? \[y\/n\]/.test(x));
+  term.show('r: the dashboard asks before it restarts alice', s);
+  // n first: nothing happens.
+  s = await term.press('n', 'the question cancelled', (x) => /cancelled/.test(x));
+  expect((await ps(g)).alice!.pid).toBe(secondPid);
+  s = await term.press('r', 'the restart question again', (x) => /restart alice\? \[y\/n\]/.test(x));
+  s = await term.press('y', 'alice restarted', (x) => /restarted alice/.test(x), 15_000);
+  agents = await waitPs(g, 'agor ps to show alice running in a new process', (a) => RUNNING.includes(a.alice?.state ?? '') && a.alice!.pid !== null && a.alice!.pid !== secondPid);
+  const thirdPid = agents.alice!.pid!;
+  s = await term.waitFor('the new pid on alice\'s row', (x) => new RegExp(`alice\\s+\\w+\\s+\\w+\\s+${thirdPid}\\s`).test(x));
+  term.show('y: alice restarted (new pid)', s);
+  expect(alive(secondPid)).toBe(false);
+
+  // q: the dashboard leaves; the supervisor and its agents stay.
+  const running = await ps(g);
+  term.key('q');
+  const status = await term.exited('the dashboard to exit');
+  s = term.show('q: left the dashboard');
+  expect(status, s).toBe(0);
+  // agor up says where the supervisor is and how to come back to it.
+  expect(s).toMatch(new RegExp(`supervisor[^\\n]*\\b${supPid}\\b`));
+
+  expect(alive(supPid), 'the supervisor died with the dashboard').toBe(true);
+  const after = await waitPs(g, 'agor ps --json through the supervisor', (a) => Object.keys(a).length === 5);
+  expect(Object.values(after).every((a) => a.supervised)).toBe(true);
+  // alice and bob run in the same processes as before q (carol crashes in every task, so hers may change).
+  for (const id of ['alice', 'bob']) {
+    expect(RUNNING, `${id} after q`).toContain(after[id]!.state);
+    expect(after[id]!.pid, `${id} after q`).toBe(running[id]!.pid);
+    expect(alive(after[id]!.pid!)).toBe(true);
+  }
+  expect(after.alice!.pid).toBe(thirdPid);
+
+  // agor down: everything stops.
+  const down = await runAsync('agor', ['down', '--db', g.db], { timeout: 30_000 });
+  expect(down.code, down.stderr).toBe(0);
+  await expectNothingLeft(g, term);
+  expect(alive(supPid)).toBe(false);
+}, 90_000);
+
+test('agor up on an 80x24 terminal: every view fits; 70x20 asks to enlarge; the supervisor killed while attached: the dashboard says so and keeps showing the database', async ({ onTestFinished }) => {
+  const g = group(onTestFinished);
+  const term = terminal(onTestFinished, 'small', 80, 24);
+  term.start([process.execPath, AGOR, 'up', '-f', DEMO_YAML, '--db', g.db], DEMO_KNOBS);
+
+  let s = await term.waitFor(
+    'the demo team up',
+    (x) => supervisorPid(x) !== null && ['alice', 'bob', 'carol'].every((id) => RUNNING.includes(rowState(x, id) ?? '')),
+    30_000,
+  );
+  term.show('Fleet at 80x24', s);
+  expectFits(term, s);
+  const supPid = supervisorPid(s)!;
+
+  for (const [k, name] of [['2', 'Board'], ['3', 'Comms'], ['4', 'Runs'], ['5', 'Audit'], ['6', 'Logs']] as const) {
+    s = await term.press(k, `the ${name} view`, titleIs(name));
+    term.show(`key ${k}: ${name} at 80x24`, s);
+    expectFits(term, s);
+  }
+  s = await term.press('?', 'help', titleIs('Help'));
+  term.show('?: help at 80x24', s);
+  expectFits(term, s);
+  s = await term.press('Escape', 'back from help', titleIs('Logs'));
+  s = await term.press('1', 'Fleet', titleIs('Fleet'));
+
+  // Too small: a message instead of the views, and no crash; back to normal when enlarged.
+  term.resize(70, 20);
+  s = await term.waitFor('the enlarge message', (x) => /enlarge the window to at least 80x24 \(now 70x20\)/.test(x));
+  term.show('resized to 70x20', s);
+  expect(s).toMatch(/q quits; the agents keep running/);
+  term.key('2'); // ignored while too small
+  term.resize(80, 24);
+  s = await term.waitFor('the views again', (x) => titleIs('Fleet')(x) && rowState(x, 'alice') !== null);
+  term.show('back at 80x24', s);
+  expectFits(term, s);
+  expect(term.hasExited()).toBe(false);
+
+  // The supervisor dies (kill -9) while the dashboard is attached.
+  process.kill(supPid, 'SIGKILL');
+  s = await term.waitFor('the dashboard to say the supervisor went away', (x) => /supervisor went away/.test(x.split('\n')[0] ?? ''));
+  term.show('the supervisor was killed (SIGKILL)', s);
+  expect(s.split('\n')[0]).toMatch(/supervisor went away: showing the database/);
+  // Still the whole fleet, now read from the database.
+  s = await term.waitFor('the fleet from the database', (x) => ['manager', 'reviewer', 'alice', 'bob', 'carol'].every((id) => rowState(x, id) !== null));
+  term.show('Fleet, from the database', s);
+  s = await term.press('2', 'the board from the database', (x) => titleIs('Board')(x) && /TODO/.test(x) && /job 1: /.test(x));
+  term.show('Board, from the database', s);
+  s = await term.press('3', 'the feed from the database', (x) => titleIs('Comms')(x) && /FEED/.test(x));
+  term.show('Comms, from the database', s);
+  expect(s.split('\n')[0]).toMatch(/supervisor went away/);
+  // An action that needs the supervisor says so instead of crashing.
+  s = await term.press('1', 'Fleet', titleIs('Fleet'));
+  s = await term.press('x', 'the stop question', (x) => /stop \w+\? \[y\/n\]/.test(x));
+  s = await term.press('y', 'the refusal', (x) => /error: no supervisor is running/.test(x), 10_000);
+  term.show('x y without a supervisor: refused on the status line', s);
+  expect(term.hasExited()).toBe(false);
+
+  term.key('q');
+  const status = await term.exited('the dashboard to exit');
+  // Not checked: what agor up prints on leaving. It says "the supervisor keeps running (pid …)"
+  // even though that supervisor was killed (reported, not fixed here).
+  s = term.show('q: left the dashboard (the supervisor is gone)');
+  expect(status, s).toBe(0);
+  expect(alive(supPid)).toBe(false);
+
+  // The agents outlived the supervisor; agor down stops what it left.
+  const agents = await ps(g);
+  expect(Object.keys(agents).sort()).toEqual(['alice', 'bob', 'carol', 'manager', 'reviewer']);
+  const down = await runAsync('agor', ['down', '--db', g.db], { timeout: 30_000 });
+  expect(down.code, down.stderr).toBe(0);
+  expect(down.stdout + down.stderr).toMatch(/no supervisor was running/);
+  await expectNothingLeft(g, term);
+}, 60_000);
+
+test('agor dash on a database with no agents, at 70x20 then 80x24: the enlarge message, then the empty views', async ({ onTestFinished }) => {
+  const g = group(onTestFinished);
+  const term = terminal(onTestFinished, 'empty', 70, 20);
+  term.start([process.execPath, AGOR, 'dash', '--db', g.db]);
+
+  let s = await term.waitFor('the enlarge message', (x) => /enlarge the window to at least 80x24 \(now 70x20\)/.test(x), 15_000);
+  term.show('agor dash at 70x20', s);
+  term.resize(80, 24);
+  s = await term.waitFor('the empty fleet', (x) => titleIs('Fleet')(x) && /no agents: start a group with agor up/.test(x));
+  term.show('resized to 80x24: the empty Fleet', s);
+  expectFits(term, s);
+  expect(s.split('\n')[0]).toMatch(/no supervisor: showing the database · group -/);
+
+  const empty: [string, string, RegExp][] = [
+    ['2', 'Board', /no tasks: add one with bttask add/],
+    ['3', 'Comms', /no messages yet/],
+    ['4', 'Runs', /no agents: start a group/],
+    ['5', 'Audit', /no audit entries yet/],
+    ['6', 'Logs', /no agents: start a group/],
+  ];
+  for (const [k, name, text] of empty) {
+    s = await term.press(k, `the empty ${name} view`, (x) => titleIs(name)(x) && text.test(x));
+    term.show(`key ${k}: empty ${name}`, s);
+    expectFits(term, s);
+  }
+  // An agent action with no agent selected does nothing.
+  s = await term.press('1', 'Fleet', titleIs('Fleet'));
+  term.key('x');
+  await sleep(300);
+  expect(term.screen()).not.toMatch(/\[y\/n\]/);
+
+  term.resize(70, 20);
+  s = await term.waitFor('the enlarge message again', (x) => /now 70x20/.test(x));
+  term.key('q');
+  const status = await term.exited('agor dash to exit');
+  s = term.show('q at 70x20: agor dash exited');
+  expect(status, s).toBe(0);
+  await expectNothingLeft(g, term);
+}, 40_000);
