@@ -53,6 +53,8 @@ describe.concurrent('the control socket', () => {
     expect((await g.agor(['wake', 'job'])).code).toBe(0);
     const end = await sub.next('run_end', (l) => l.event === 'run_end');
     expect(end).toMatchObject({ agent: 'job', outcome: 'success' });
+    // The state change that follows the run's end may arrive in a later chunk.
+    await sub.next('state', (l) => l.event === 'state');
     expect(sub.lines.filter((l) => 'event' in l).map((l) => l.event)).toEqual(['wake', 'run_start', 'run_end', 'state']);
     expect(other.lines).toEqual([]);
 
