@@ -4,21 +4,23 @@ import { AGOR_SH, BTMSG_SH, group, ms, sh, sleep } from './fixture.js';
 describe.concurrent('agor stall detection', () => {
   it('shows a silent agent as idle, then stalled with a stall event, and running again when output resumes', async ({ onTestFinished }) => {
     const g = group(onTestFinished, {
-      agents: { quiet: { command: sh('echo hello; sleep 4; while :; do echo again; sleep 0.3; done'), stall_after: '2s', stop_grace: '1s' } },
+      agents: { quiet: { command: sh('echo hello; sleep 7; while :; do echo again; sleep 0.3; done'), stall_after: '4s', stop_grace: '1s' } },
     });
     await g.up();
     const c = await g.connect();
     expect((await c.request('subscribe')).ok).toBe(true);
 
-    const stall = await c.next('a stall event', (l) => l.event === 'stall', 6000);
+    // Idle after 2 s of quiet (half of stall_after), stalled after 4 s: time enough to subscribe
+    // first, even on a busy machine.
+    const stall = await c.next('a stall event', (l) => l.event === 'stall', 10_000);
     const a = await g.agent('quiet');
     expect(stall).toMatchObject({ agent: 'quiet', run: a.run_id, action: 'none' });
-    expect(stall.silent_s).toBeGreaterThanOrEqual(2);
+    expect(stall.silent_s).toBeGreaterThanOrEqual(4);
     expect(a).toMatchObject({ state: 'stalled', attention: 100, attention_reason: 'stalled' });
     expect(a.pid).not.toBeNull();
 
     // Stalled is not an end: the run goes on, and new output makes it running again.
-    await c.next('running again', (l) => l.event === 'state' && l.agent === 'quiet' && l.state === 'running', 5000);
+    await c.next('running again', (l) => l.event === 'state' && l.agent === 'quiet' && l.state === 'running', 8000);
     expect(await g.agent('quiet')).toMatchObject({ state: 'running', pid: a.pid, run_id: a.run_id, attention: 0 });
     const states = c.lines.filter((l) => l.event === 'state' && l.agent === 'quiet').map((l) => l.state);
     expect(states).toEqual(['idle', 'stalled', 'running']);
