@@ -810,6 +810,8 @@ export class Supervisor {
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       R.pruneWakes(this.db, Date.now() - 7 * 86_400_000);
+      // Our own log (agor up -d): stdout is O_APPEND, so truncation in place is safe.
+      if (this.o.logPath) rotateIfLarge(this.o.logPath);
     } catch (err) {
       this.o.log(`checkpoint: ${(err as Error).message}`);
     }

@@ -11,7 +11,7 @@ import { liveSupervisor } from './client.js';
 import { clockFromEnv } from './clock.js';
 import { loadConfig } from './config.js';
 import { Supervisor } from './daemon.js';
-import { readTail } from './logs.js';
+import { readTail, rotateIfLarge } from './logs.js';
 
 /** Unix socket paths are limited to 107 bytes; a longer one moves to the runtime dir. */
 export function socketPathFor(dbPath: string, env = process.env): string {
@@ -96,6 +96,7 @@ export async function detachSupervisor(o: UpOptions): Promise<Detached> {
     if (held) throw new UserError(`another supervisor holds ${dbPath}: pid ${held.pid} on ${held.host ?? '?'}${held.config ? `, for ${held.config}` : ''}`, 'stop it with: agor down', 7);
     const log = supervisorLogPath(dbPath);
     mkdirSync(dirname(log), { recursive: true });
+    rotateIfLarge(log);
     const fd = openSync(log, 'a', 0o600);
     const script = process.argv[1]!;
     const flags = SUPERVISOR_FLAGS.filter((f) => !process.execArgv.some((a) => a.split('=')[0] === f.split('=')[0]));

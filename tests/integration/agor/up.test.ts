@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAsync } from '../../helpers/cli.js';
@@ -30,6 +30,19 @@ describe.concurrent('agor up and down', () => {
       ['b', 'inactive', false],
     ]);
     expect((await g.down()).stdout).toBe('agor: no supervisor is running\n');
+  });
+
+  it('up -d rotates its log when it has grown past the limit, keeping the old one as .1', async ({ onTestFinished }) => {
+    const g = group(onTestFinished, { agents: { a: SLEEPER } });
+    const log = `${g.db}.supervisor.log`;
+    const old = 'an old line\n'.repeat(125); // 1500 bytes: past the limit, not a flood
+    writeFileSync(log, old);
+    const d = await g.up({ AGOR_LOG_MAX_BYTES: '1000' });
+    expect(d.log).toBe(log);
+    expect(readFileSync(`${log}.1`, 'utf8')).toBe(old);
+    const now = readFileSync(log, 'utf8');
+    expect(now).toMatch(new RegExp(`supervisor ready \\(pid ${d.pid}\\)`));
+    expect(now).not.toContain('an old line');
   });
 
   it('in the foreground with --json prints its events as JSON lines, and SIGTERM stops everything with exit 0', async ({ onTestFinished }) => {
