@@ -51,6 +51,7 @@ export function helpSections(t: Theme): HelpSection[] {
       title: 'Agents (Fleet, Runs, Logs)',
       keys: [
         { keys: `${t.g.upDown} PgUp PgDn`, what: 'select an agent' },
+        { keys: 'PgUp PgDn', what: 'in Runs: page the runs' },
         { keys: 's x r', what: 'start, stop, restart it' },
         { keys: 'w', what: 'wake it (asks a reason)' },
         { keys: 'm', what: 'message it as admin' },
@@ -94,7 +95,7 @@ function hintsFor(view: ViewId, t: Theme): string {
     case 'comms':
       return `${ud} PgUp/PgDn scroll  m message`;
     case 'runs':
-      return `${ud} agent  s start  x stop  r restart  w wake  m message`;
+      return `${ud} agent  PgUp/PgDn runs  s start  x stop  r restart  w wake  m message`;
     case 'audit':
       return `${ud} PgUp/PgDn scroll  a agent filter  t type filter  m message`;
     case 'logs':

@@ -85,6 +85,35 @@ describe('the runs view', () => {
   });
 });
 
+describe('the runs view, paging', () => {
+  const shownRuns = (f: string) => [...f.matchAll(/reason-(\d\d)/g)].map((m) => Number(m[1]));
+  test('PgDn and PgUp page through the runs of the selected agent; another agent starts at its newest', async () => {
+    const s = fixture();
+    s.runsOf.set('worker-1', Array.from({ length: 40 }, (_, i) => run({ id: `run-${i}`, agent: 'worker-1', outcome: 'success', wake_reason: `reason-${String(i).padStart(2, '0')}` })));
+    const r = await renderApp(s, { columns: 100, rows: 30 });
+    await r.press('4');
+    let f = await r.waitFor('RUNS OF worker-1');
+    const first = shownRuns(f);
+    const n = first.length;
+    expect(n).toBeGreaterThan(5);
+    expect(first).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(f).toContain(`1-${n} of 40, PgUp/PgDn`);
+    await r.press(KEY.pageDown);
+    f = await r.waitFor(`${n + 1}-${2 * n} of 40`);
+    expect(shownRuns(f)).toEqual(Array.from({ length: n }, (_, i) => n + i));
+    await r.press(KEY.pageDown, KEY.pageDown, KEY.pageDown);
+    f = await r.waitFor(`${40 - n + 1}-40 of 40`);
+    expect(shownRuns(f).at(-1)).toBe(39);
+    await r.press(KEY.pageUp);
+    await r.waitFor(`${40 - 2 * n + 1}-${40 - n} of 40`);
+    await r.press(KEY.down);
+    await r.waitFor('RUNS OF worker-2');
+    await r.press(KEY.up);
+    f = await r.waitFor(`1-${n} of 40`);
+    expect(shownRuns(f)[0]).toBe(0);
+  });
+});
+
 describe('the audit view', () => {
   test('shows the audit log, newest at the bottom', async () => {
     const r = await renderApp(fixture());
