@@ -32,15 +32,34 @@ const dashboardApart = {
     b.onResolve({ filter: /^\.\/esm-import\.cjs$/ }, () => ({ path: './esm-import.cjs', external: true }));
   },
 };
+// Ink measures every text node of every frame with string-width, which runs each string
+// through Intl.Segmenter: a third of an idle dashboard's CPU. Ink is bundled into
+// dist/tui.mjs, and every string-width it imports answers printable ASCII itself
+// (src/tui/ascii-width.ts), handing anything else to the real one.
+const asciiWidth = {
+  name: 'ascii-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.namespace === 'ascii-width') return undefined;
+      const real = await b.resolve('string-width', { resolveDir: args.resolveDir, kind: args.kind, namespace: 'ascii-width' });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: 'ascii-width' };
+    });
+    // Ink imports its React DevTools hook (and react-devtools-core, not installed) only when
+    // DEV=true; left out of the bundle, that import fails the way Ink expects and reports.
+    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) => (args.importer.includes('/node_modules/ink/') ? { path: './devtools.js', external: true } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'ascii-width' }, (args) => ({
+      contents: `import real from ${JSON.stringify(args.path)};\nimport { withAsciiFastPath } from ${JSON.stringify(join(process.cwd(), 'src/tui/ascii-width.ts'))};\nexport default withAsciiFastPath(real);\n`,
+      loader: 'js',
+      resolveDir: process.cwd(),
+    }));
+  },
+};
 const ESM_IMPORT = `'use strict';
 // import() from a real CommonJS module, for bundles run through the code cache.
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
-module.exports = (spec) => {
-  // React's production build: the development one costs an idle dashboard ~20% more CPU.
-  process.env.NODE_ENV ??= 'production';
-  return import(pathToFileURL(join(__dirname, spec)).href);
-};
+module.exports = (spec) => import(pathToFileURL(join(__dirname, spec)).href);
 `;
 
 const names = process.argv.slice(2).length
@@ -86,14 +105,17 @@ await build({
   format: 'esm',
   target: 'node20',
   jsx: 'automatic',
-  external: ['better-sqlite3', 'ink', 'react', 'react/jsx-runtime'],
+  external: ['better-sqlite3'],
+  plugins: [asciiWidth],
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
   // CommonJS dependencies bundled into an ES module still call require().
   banner: { js: "import { createRequire as __agorRequire } from 'node:module'; const require = __agorRequire(import.meta.url);" },
-  define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
+  // React's production build, chosen when bundling: the development one costs an idle
+  // dashboard ~20% more CPU, and the bundle holds only the one it runs.
+  define: { 'process.env.AGOR_VERSION': JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
 });
 
 // Warm each binary once on a scratch database so the cache holds the common path.
