@@ -33,6 +33,22 @@ export function uptimeSeconds(a: FleetAgent, now: number): number | null {
   return a.uptime_s;
 }
 
+/** What the table's timers (uptime, silence and its colour) show at `now`: a tick that changes none of it needs no frame. */
+export function fleetTimers(agents: FleetAgent[], now: number): string {
+  let s = '';
+  for (const a of agents) {
+    const silent = silentSeconds(a, now);
+    s += `${duration(uptimeSeconds(a, now))} ${duration(silent)} ${stallTone(silent, a.stall_after_s) ?? ''}|`;
+  }
+  return s;
+}
+
+/** The time the detail line shows at `now` (the next start of a backing-off agent). */
+export function detailTimers(agent: FleetAgent, now: number): string {
+  const nextStart = parseTime(agent.next_start_at);
+  return nextStart !== null && nextStart > now ? duration((nextStart - now) / 1000) : '';
+}
+
 export interface FleetTableProps {
   agents: FleetAgent[];
   selected: string | null;
@@ -95,7 +111,6 @@ export function FleetTable({ agents, selected, now, width, total, offset }: Flee
 /** A line about the selected agent: what the narrow table leaves out. */
 export function AgentDetail({ agent, width, now }: { agent: FleetAgent; width: number; now: number }) {
   const t = useTheme();
-  const nextStart = parseTime(agent.next_start_at);
   const parts = [
     t.text(agent.id),
     `role ${t.text(agent.role)}`,
@@ -103,7 +118,7 @@ export function AgentDetail({ agent, width, now }: { agent: FleetAgent; width: n
     agent.claimed_task ? `task ${shortId(agent.claimed_task.id)} ${t.text(agent.claimed_task.title)}` : 'no task',
     `last ${agent.last_outcome ?? '-'}`,
     agent.pending_wakes ? `${agent.pending_wakes} wakes pending` : null,
-    nextStart !== null && nextStart > now ? `next start in ${duration((nextStart - now) / 1000)}` : null,
+    detailTimers(agent, now) ? `next start in ${detailTimers(agent, now)}` : null,
     agent.supervised ? null : 'unsupervised',
   ].filter(Boolean);
   return <Line segs={[cell(parts.join(` ${t.g.sep} `), width, t.g.ellipsis, { tone: 'muted' })]} />;

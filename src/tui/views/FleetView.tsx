@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import type { DataSource } from '../source.js';
 import { windowStart } from '../format.js';
 import { Empty } from '../components/Empty.js';
-import { AgentDetail, AttentionPanel, FleetTable, attentionQueue } from '../components/FleetTable.js';
+import { AgentDetail, AttentionPanel, FleetTable, attentionQueue, detailTimers, fleetTimers } from '../components/FleetTable.js';
 import { agentSelection } from '../hooks/agentSelection.js';
 import { useClock } from '../hooks/useClock.js';
 import { useSource } from '../hooks/useSource.js';
@@ -22,19 +22,20 @@ export interface FleetViewProps {
 /** One row per agent with its timers, the selected agent's details, and the attention queue. */
 export function FleetView({ source, width, height, agent, setAgent }: FleetViewProps) {
   const fleet = useSource(source, (s) => s.fleet(), [], { fallback: [] });
-  // Every 2 s: the timers stay live, and an idle dashboard costs a frame every 2 s, not every second.
-  const now = useClock(2000);
   const queue = useMemo(() => attentionQueue(fleet), [fleet]);
   const bottom = (queue.length ? queue.length + 1 : 1) + 2;
   const rows = Math.max(1, height - bottom - 1);
   const { idx, onKey } = agentSelection(fleet, agent, setAgent, rows);
   useViewSlot({ keys: onKey, agent: fleet[idx]?.id ?? null });
-  if (!fleet.length) return <Empty what={NO_AGENTS} todo="the dashboard shows them as soon as the supervisor registers them" />;
   const start = windowStart(idx, fleet.length, rows);
-  const selected = fleet[idx]!;
+  const visible = fleet.slice(start, start + rows);
+  const selected = fleet[idx];
+  // Checked every 2 s; a frame only when a timer on screen reads differently.
+  const now = useClock(2000, fleet.length > 0, (t) => fleetTimers(visible, t) + (selected ? detailTimers(selected, t) : ''));
+  if (!fleet.length || !selected) return <Empty what={NO_AGENTS} todo="the dashboard shows them as soon as the supervisor registers them" />;
   return (
     <Box flexDirection="column" height={height}>
-      <FleetTable agents={fleet.slice(start, start + rows)} selected={selected.id} now={now} width={width} total={fleet.length} offset={start} />
+      <FleetTable agents={visible} selected={selected.id} now={now} width={width} total={fleet.length} offset={start} />
       <Spacer />
       <AgentDetail agent={selected} width={width} now={now} />
       <Box height={1} />

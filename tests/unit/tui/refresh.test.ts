@@ -19,6 +19,25 @@ describe('refreshing', () => {
     expect(s.readsOf('fleet').length).toBe(before + 1);
   });
 
+  test('the clock draws a frame only when a timer on screen reads differently', async () => {
+    const days = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+    const s = new FakeSource();
+    // Up and silent for days: the timers read 2d00h and 3d00h for the next hour.
+    s.agents = [fleetAgent({ id: 'old-1', state: 'idle', pid: 101, started_at: days(2), last_output_at: days(2) }), fleetAgent({ id: 'old-2', state: 'running', pid: 102, started_at: days(3), last_output_at: days(3) })];
+    const r = await renderApp(s);
+    await r.waitFor('old-2');
+    const quiet = r.frames.length;
+    await sleep(4500);
+    expect(r.frames.length).toBe(quiet);
+    // An agent whose uptime reads in seconds makes the next tick draw.
+    s.agents = [...s.agents, fleetAgent({ id: 'young', state: 'running', pid: 103, started_at: new Date().toISOString(), last_output_at: new Date().toISOString() })];
+    s.emit();
+    await r.waitFor('young');
+    const fresh = r.frames.length;
+    await sleep(2300);
+    expect(r.frames.length).toBeGreaterThan(fresh);
+  });
+
   test('merges a burst of notifications into a few reads', async () => {
     const s = fixture();
     const r = await renderApp(s);
