@@ -175,6 +175,8 @@ export const dependsTransitively = (db: Db, from: string, to: string) =>
 // Leases
 export const activeLease = (db: Db, taskId: string) =>
   stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE task_id = ? AND state = 'active'`).get(taskId);
+/** Every active lease (one per task at most: the partial unique index holds them). */
+export const activeLeases = (db: Db) => stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE state = 'active'`).all();
 export const lastLeaseOf = (db: Db, taskId: string, agent: string) =>
   stmt<LeaseRow>(db, 'SELECT * FROM task_leases WHERE task_id = ? AND agent_id = ? ORDER BY id DESC LIMIT 1').get(taskId, agent);
 export function insertLease(db: Db, l: Pick<LeaseRow, 'task_id' | 'agent_id' | 'run_id' | 'duration' | 'expires_at' | 'assigned_before'>): LeaseRow {

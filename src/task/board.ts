@@ -307,7 +307,9 @@ export function board(db: Db, meId: string | undefined, perColumn = 200): Board 
   const me = requireAgent(db, meId);
   const assignee = seesOnlyOwn(me) ? me.id : undefined;
   const out = {} as Board;
-  for (const s of STATES) out[s] = T.listTasks(db, { status: s, assignee, limit: perColumn }).map((t) => withLease(db, t));
+  // One read of the active leases for the whole board, not one per task.
+  const leases = new Map(T.activeLeases(db).map((l) => [l.task_id, l]));
+  for (const s of STATES) out[s] = T.listTasks(db, { status: s, assignee, limit: perColumn }).map((t) => toTask(t, leases.get(t.id) ?? null));
   return out;
 }
 
