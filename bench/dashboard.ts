@@ -1,8 +1,8 @@
 // The dashboard's measurements (section 9), on a database of 100 agents (managed by agor,
 // with agent_state rows and runs), 1000 tasks over the five columns and 100 000 messages:
 //
-//  (a) frame time: the real App (src/tui/app.tsx) over the real LocalSource, rendered by
-//      Ink in this process into a fake 120x40 terminal; per view, the time from a change
+//  (a) frame time: the real App over the real LocalSource, as built into dist/tui.mjs (its
+//      Ink and React), rendered in this process into a fake 120x40 terminal; per view, the time from a change
 //      notification of the source to the frame written, over the bench's rounds.
 //  (b) idle CPU: the real `agor dash` (dist/agor.cjs) in a 120x40 tmux terminal, attached
 //      to a supervisor keeping 100 idle agents (sleep 100000) on a copy of that database;
@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { copyFileSync, cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Log, REPO, TEAM, buildCached, cacheDir, cachedBigDb, cachedTeamDb, checkpoint, prng, sqlTime, tempDir } from './fixtures.js';
 import { type Stats, stats } from './harness.js';
 import { type ProcessFigures, SLEEP_ARGV, agorAgents, agorSupervisor, gone, pending, running, sampleProcess, sweepLeftovers, waitForAgents } from './supervisor.js';
@@ -36,6 +37,7 @@ const GAP_MS = 120;
 const SETTLE_SECONDS = 3;
 
 const AGOR = join(REPO, 'dist', 'agor.cjs');
+const TUI = join(REPO, 'dist', 'tui.mjs');
 const STATES = ['todo', 'progress', 'review', 'done', 'blocked'] as const;
 const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
 
@@ -319,10 +321,9 @@ export async function frameTimes(dbPath: string, rounds: number, warmup: number,
   // (chalk decides once, when Ink loads it).
   const savedForce = process.env.FORCE_COLOR;
   process.env.FORCE_COLOR = '2';
-  const React = await import('react');
-  const { render } = await import('ink');
-  const { App } = await import('../src/tui/app.js');
-  const { LocalSource } = await import('../src/tui/local.js');
+  // The dashboard as it ships: dist/tui.mjs, with the Ink, React (production build) and
+  // width measurement it is bundled with.
+  const { App, LocalSource, createElement, render } = (await import(pathToFileURL(TUI).href)) as typeof import('../src/tui/index.js');
   if (savedForce === undefined) delete process.env.FORCE_COLOR;
   else process.env.FORCE_COLOR = savedForce;
 
@@ -345,7 +346,7 @@ export async function frameTimes(dbPath: string, rounds: number, warmup: number,
   const source = new BenchSource(dbPath);
   const stdout = new FakeStdout();
   const stdin = new FakeStdin();
-  const app = render(React.createElement(App, { source, env: { TERM: 'xterm-256color', LANG: 'C.UTF-8' } }), {
+  const app = render(createElement(App, { source, env: { TERM: 'xterm-256color', LANG: 'C.UTF-8' } }), {
     stdout: stdout as unknown as NodeJS.WriteStream,
     stderr: new FakeStdout() as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
@@ -587,7 +588,7 @@ export async function dashboard(s: { rounds: number; warmup: number; rebuild: bo
   const framePass = frames.views.length ? Object.fromEntries(frames.views.map((v) => [v.view, v.change.p90 < FRAME_TARGET_MS])) : undefined;
   const notes = [
     `database: ${db.agents} managed agents with agent_state, ${db.runs} runs with their logs, ${db.tasks} tasks (${DASH_TASKS / 5} per column), ${db.messages.toLocaleString('en-US')} messages; cached in bench/.data/cache/`,
-    `frames: the App of src/tui/app.tsx over the LocalSource of src/tui/local.ts (no supervisor: the fleet comes from the database), Ink in this process, ` +
+    `frames: the App over the LocalSource as built in dist/tui.mjs, with its bundled Ink and React's production build (no supervisor: the fleet comes from the database), Ink in this process, ` +
       `a fake ${COLUMNS}x${ROWS} TTY, colour on; for each view and round, the time from a change notification (what the 500 ms data_version poll or a ` +
       'supervisor event sends) to the frame written: the reads of every subscribed component, React, the Yoga layout and the frame string, all synchronous',
     'frames: Ink in debug mode writes one frame per component that re-reads (the renders column); the dashboard itself throttles frames to one per 32 ms, ' +
