@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Log, REPO, TEAM, buildCached, cacheDir, cachedBigDb, cachedTeamDb, checkpoint, prng, sqlTime, tempDir } from './fixtures.js';
 import { type Stats, stats } from './harness.js';
-import { type ProcessFigures, SLEEP_ARGV, agorAgents, agorSupervisor, gone, pending, running, sampleProcess, sweepLeftovers, waitForAgents } from './supervisor.js';
+import { type ProcessFigures, SLEEP_ARGV, agorAgents, agorSupervisor, gone, pending, running, sampleProcess, sweepLeftovers, tearDown, waitForAgents } from './supervisor.js';
 
 /** The size of the database (agents: the bench's 100-agent team). */
 export const DASH_AGENTS = TEAM.length;
@@ -521,12 +521,7 @@ export async function idleDash(dbPath: string, seconds: number, log: Log): Promi
     log(`!!! dash: ${r.error}`);
   } finally {
     tmux.kill();
-    try {
-      s.stop();
-    } catch (e) {
-      const msg = `tear-down failed: ${e instanceof Error ? e.message : String(e)}`;
-      r.error = r.error ? `${r.error}; ${msg}` : msg;
-    }
+    tearDown(() => s.stop(), r, 'dash', log);
     pending.delete('dash-idle');
     if (r.supervisorPid !== undefined && !(await gone(r.supervisorPid, 10_000))) {
       r.error = `${r.error ? `${r.error}; ` : ''}the supervisor was still alive 10 s after agor down (killed)`;

@@ -437,6 +437,20 @@ const idleApps = (n: number): Pm2App[] =>
   agentIds(n).map((name) => ({ name, script: SLEEP_ARGV[0]!, args: SLEEP_ARGV.slice(1), interpreter: 'none', autorestart: true, env: {} }));
 
 /**
+ * Stops what a measurement started; a failure is added to `r.error` and logged, never
+ * thrown, so the figures already taken are still reported.
+ */
+export function tearDown(stop: () => void, r: { error?: string }, label: string, log: Log): void {
+  try {
+    stop();
+  } catch (e) {
+    const msg = `tear-down failed: ${e instanceof Error ? e.message : String(e)}`;
+    r.error = r.error ? `${r.error}; ${msg}` : msg;
+    log(`!!! ${label}: ${msg}`);
+  }
+}
+
+/**
  * Starts `sup` on the idle agents, checks that all run, lets it settle, samples the
  * supervisor process for `seconds`, and tears it down (always), sweeping leftovers.
  */
@@ -467,14 +481,8 @@ async function idleRun(sup: Supervisor, look: (after: boolean) => Agents, second
     r.error = e instanceof Error ? e.message : String(e);
     log(`!!! ${sup.name}: ${r.error}`);
   } finally {
-    try {
-      log(`  ${sup.name}: tearing down …`);
-      sup.stop();
-    } catch (e) {
-      const msg = `tear-down failed: ${e instanceof Error ? e.message : String(e)}`;
-      r.error = r.error ? `${r.error}; ${msg}` : msg;
-      log(`!!! ${sup.name}: ${msg}`);
-    }
+    log(`  ${sup.name}: tearing down …`);
+    tearDown(() => sup.stop(), r, sup.name, log);
     pending.delete(sup.name);
     r.supervisorGone = pid === undefined || (await gone(pid, 10_000));
     if (!r.supervisorGone && pid !== undefined) {
@@ -652,13 +660,7 @@ async function agorRestarts(wanted: number, log: Log): Promise<LatencyRun> {
       const bad = runs.filter((x) => x.ended_at && x.exit_code !== 1);
       if (bad.length) throw new Error(`${bad.length} run(s) ended otherwise than with exit code 1: ${JSON.stringify(bad[0])}`);
     } finally {
-      try {
-        s.stop();
-      } catch (e) {
-        const msg = `tear-down failed: ${e instanceof Error ? e.message : String(e)}`;
-        r.error = msg;
-        log(`!!! agor: ${msg}`);
-      }
+      tearDown(() => s.stop(), r, 'agor', log);
       pending.delete('agor-restart');
       r.supervisorGone = pid === undefined || (await gone(pid, 10_000));
     }
@@ -735,13 +737,7 @@ async function pm2Restarts(wanted: number, log: Log): Promise<LatencyRun> {
       const listed = pm2List(s).find((x) => x.name === app.name);
       if (!listed || listed.pm2_env.restart_time < wanted) throw new Error(`pm2 jlist shows ${listed?.pm2_env.restart_time ?? 'no'} restarts, the log ${wanted}`);
     } finally {
-      try {
-        s.stop();
-      } catch (e) {
-        const msg = `tear-down failed: ${e instanceof Error ? e.message : String(e)}`;
-        r.error = msg;
-        log(`!!! pm2: ${msg}`);
-      }
+      tearDown(() => s.stop(), r, 'pm2', log);
       pending.delete('pm2-restart');
       r.supervisorGone = pid === undefined || (await gone(pid, 10_000));
     }
