@@ -1,19 +1,44 @@
+import { safeJson, showControls, showControlsDeep } from '../core/text.js';
 import { color } from './color.js';
 
-/** Writes one JSON document (pretty only on a TTY, so pipes get one compact line). */
+/**
+ * Writes one JSON document (pretty only on a TTY, so pipes get one compact line). The
+ * text is exact; C1 and invisible characters are \u-escaped so the bytes stay inert.
+ */
 export function printJson(data: unknown): void {
   const pretty = process.stdout.isTTY === true;
-  process.stdout.write(JSON.stringify(data, null, pretty ? 2 : undefined) + '\n');
+  process.stdout.write(safeJson(data, pretty ? 2 : undefined) + '\n');
 }
 
+// The colours and weights chalk writes for us; 8 (concealed) and everything else is not ours.
+// eslint-disable-next-line no-control-regex
+const OUR_SGR = /(\x1b\[(?:(?:[0-79]|2[0-9]|3[0-9]|4[0-9]|9[0-7]|10[0-7])(?:;(?:[0-79]|2[0-9]|3[0-9]|4[0-9]|9[0-7]|10[0-7]))*)?m)/;
+
+/**
+ * Human text made safe for a terminal: every control character shown (see showControls),
+ * except, when `colour` is on, the colour sequences the formatters added.
+ */
+export function safeText(text: string, colour: boolean): string {
+  if (!colour) return showControls(text);
+  return text
+    .split(OUR_SGR)
+    .map((part, i) => (i % 2 === 1 ? part : showControls(part)))
+    .join('');
+}
+
+/** Prints human lines; whatever a formatter let through, no control character reaches the terminal. */
 export function printLines(lines: string[]): void {
-  if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+  if (lines.length) process.stdout.write(safeText(lines.join('\n'), color().level > 0) + '\n');
 }
 
-/** Prints `data` as JSON when asked, else the human lines `human` builds from it. */
+/**
+ * Prints `data` as JSON when asked, else the human lines `human` builds from it. The
+ * human formatter gets a copy of `data` with every string already through
+ * showControls, so stored text is shown, never obeyed, whatever colours it gets.
+ */
 export function emit<T>(json: boolean | undefined, data: T, human: (data: T) => string[]): void {
   if (json) printJson(data);
-  else printLines(human(data));
+  else printLines(human(showControlsDeep(data)));
 }
 
 /** First 8 characters of a uuid: what humans read and type. */

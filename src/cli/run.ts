@@ -2,6 +2,7 @@ import yargs, { type ArgumentsCamelCase, type Argv, type CommandModule } from 'y
 import { errColor } from './color.js';
 import { Exit, UserError, exitCodeName, usage } from './errors.js';
 import { translateDbError } from '../db/errors.js';
+import { safeJson, showControls } from '../core/text.js';
 
 /** Options every verb of every binary accepts. */
 export interface GlobalArgs {
@@ -68,12 +69,15 @@ function verbName(c: AnyVerb): string {
 export function reportError(name: string, err: UserError, json: boolean): void {
   if (json) {
     process.stderr.write(
-      JSON.stringify({ error: { code: exitCodeName(err.code), exit: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }) + '\n',
+      safeJson({ error: { code: exitCodeName(err.code), exit: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }) + '\n',
     );
     return;
   }
   const c = errColor();
-  process.stderr.write(`${c.red(`${name}: ${err.message}`)}\n${err.hint ? c.dim(`  hint: ${err.hint}`) + '\n' : ''}`);
+  // Messages echo what was typed or stored ("no agent '…'"): shown, never obeyed.
+  const message = showControls(err.message);
+  const hint = err.hint ? showControls(err.hint) : undefined;
+  process.stderr.write(`${c.red(`${name}: ${message}`)}\n${hint ? c.dim(`  hint: ${hint}`) + '\n' : ''}`);
 }
 
 /**
@@ -135,7 +139,7 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
       reportError(spec.name, err, json);
       return err.code;
     }
-    process.stderr.write(`${spec.name}: internal error (a bug; please report it)\n${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`${spec.name}: internal error (a bug; please report it)\n${showControls((e as Error)?.stack ?? String(e))}\n`);
     return Exit.FAILURE;
   }
 }

@@ -5,6 +5,7 @@ import { getAgent } from '../db/agents.js';
 import { type RunRow, getRun, latestRun, runIdsByPrefix } from '../db/runs.js';
 import { ControlClient, liveSupervisor } from './client.js';
 import { readFrom, tailLines } from './logs.js';
+import { safeJson, showControls } from '../core/text.js';
 
 export interface LogsOptions {
   agent: string;
@@ -12,12 +13,18 @@ export interface LogsOptions {
   lines: number;
   follow: boolean;
   json: boolean;
+  /** Print the log as it is, escape sequences and all (else they are shown, as cat -v does). */
+  raw?: boolean;
 }
 
-const write = (json: boolean, agent: string, run: string | null, text: string) => {
+const write = (o: LogsOptions, agent: string, run: string | null, text: string) => {
   if (!text) return;
-  if (json) for (const line of text.replace(/\n$/, '').split('\n')) process.stdout.write(JSON.stringify({ agent, run, line }) + '\n');
-  else process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  if (o.json) for (const line of text.replace(/\n$/, '').split('\n')) process.stdout.write(safeJson({ agent, run, line }) + '\n');
+  else {
+    // An agent's log holds whatever its tools printed: shown, never obeyed, unless --raw.
+    const shown = o.raw ? text : showControls(text);
+    process.stdout.write(shown.endsWith('\n') ? shown : shown + '\n');
+  }
 };
 
 function findRun(db: Db, agent: string, prefix?: string): RunRow | undefined {
@@ -43,16 +50,16 @@ export async function showLogs(db: Db, o: LogsOptions): Promise<void> {
     db.close();
     const c = await ControlClient.connect(sup.socket);
     c.onEvent = (ev) => {
-      if (ev.event === 'log') write(o.json, ev.agent, ev.run, ev.text);
+      if (ev.event === 'log') write(o, ev.agent, ev.run, ev.text);
     };
     const r = await c.request<{ run: string | null; lines: string[] }>('logs', { agent: o.agent, run: o.run, lines: o.lines, follow: o.follow });
-    write(o.json, o.agent, r.run, r.lines.length ? r.lines.join('\n') + '\n' : '');
+    write(o, o.agent, r.run, r.lines.length ? r.lines.join('\n') + '\n' : '');
     if (!o.follow) return c.close();
     await c.closed;
     return;
   }
   let run = findRun(db, o.agent, o.run);
-  if (run?.log_path) write(o.json, o.agent, run.id, tailLines(run.log_path, o.lines).join('\n'));
+  if (run?.log_path) write(o, o.agent, run.id, tailLines(run.log_path, o.lines).join('\n'));
   if (!o.follow) {
     db.close();
     return;
@@ -68,7 +75,7 @@ export async function showLogs(db: Db, o: LogsOptions): Promise<void> {
     if (run?.log_path) {
       const r = readFrom(run.log_path, offset);
       offset = r.offset;
-      write(o.json, o.agent, run.id, r.text);
+      write(o, o.agent, run.id, r.text);
     }
     if (!o.run) {
       const latest = latestRun(db, o.agent);

@@ -4,6 +4,8 @@
  * that a row never wraps and the ASCII mode never gets Ink's '…'.
  */
 
+import { stripControls } from '../core/text.js';
+
 // Rough East Asian Wide / emoji ranges: enough to keep columns aligned for common text.
 const WIDE: [number, number][] = [
   [0x1100, 0x115f],
@@ -82,20 +84,14 @@ export function fit(s: string, width: number, ellipsis: string, right = false): 
   return right ? pad + t : t + pad;
 }
 
-// eslint-disable-next-line no-control-regex
-const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
-
 /**
  * One line of display text from untrusted data (agent output, message bodies): escape
- * sequences and control characters removed, tabs and newlines turned into spaces, and
- * in ASCII mode every non-ASCII character replaced, since the terminal cannot show it.
+ * sequences, control, bidi and zero-width characters removed (core/text.ts decides which,
+ * for the CLIs too), tabs and newlines turned into spaces, and in ASCII mode every
+ * non-ASCII character replaced, since the terminal cannot show it.
  */
 export function clean(s: string, ascii: boolean): string {
-  let t = s.replace(ESCAPES, '').replace(/\r?\n|\t/g, ' ').replace(CONTROLS, '');
-  // Zero-width and bidi controls would make the width computation lie.
-  t = t.replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '');
+  let t = stripControls(s.replace(/\r?\n|\t/g, ' '));
   if (ascii) t = t.replace(/[^\x20-\x7e]/gu, '?');
   return t;
 }

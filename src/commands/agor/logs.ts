@@ -5,6 +5,7 @@ interface LogsArgs {
   follow?: boolean;
   run?: string;
   lines: string;
+  raw?: boolean;
 }
 
 export const logs: Verb<LogsArgs> = {
@@ -15,13 +16,14 @@ export const logs: Verb<LogsArgs> = {
       .positional('agent', { type: 'string', demandOption: true, describe: 'The agent' })
       .option('follow', { alias: 'f', type: 'boolean', describe: 'Keep printing new output until interrupted' })
       .option('run', { type: 'string', requiresArg: true, describe: 'A run id or prefix (agor runs lists them)' })
-      .option('lines', { alias: 'n', type: 'string', requiresArg: true, default: '50', describe: 'How many lines to show first' }),
+      .option('lines', { alias: 'n', type: 'string', requiresArg: true, default: '50', describe: 'How many lines to show first' })
+      .option('raw', { type: 'boolean', describe: 'Print the output as it is, escape sequences included (else they are shown as ^[ and <U+XXXX>)' }),
   handler: async (argv) => {
     const { usage } = await import('../../cli/errors.js');
     const n = Number(argv.lines);
     if (!Number.isInteger(n) || n < 0 || n > 100_000) throw usage(`invalid --lines '${argv.lines}'`, 'give a whole number from 0 to 100000');
     const { showLogs } = await import('../../supervisor/logview.js');
     const { db } = await openFor(argv);
-    await showLogs(db, { agent: argv.agent, run: argv.run, lines: n, follow: !!argv.follow, json: !!argv.json });
+    await showLogs(db, { agent: argv.agent, run: argv.run, lines: n, follow: !!argv.follow, json: !!argv.json, raw: !!argv.raw });
   },
 };

@@ -14,18 +14,18 @@ export const search: Verb<{ query: string[]; limit: number; raw?: boolean }> = {
   handler: async (argv) => {
     const { search: find } = await import('../../msg/messages.js');
     const hits = await withDb(argv, (db) => find(db, myId(), argv.query.map(String).join(' '), { limit: argv.limit, raw: argv.raw }));
-    emit(
-      argv.json,
-      hits.map((h) => ({ ...h, snippet: h.snippet.replace(/[\x01\x02]/g, '') })),
-      () => {
-        if (!hits.length) return [color().dim('no matches')];
-        const c = color();
-        return hits.map(
-          (h) =>
-            `${c.bold(h.kind === 'channel' ? h.id.slice(0, 8) : shortId(h.id))}  ${c.dim(h.created_at.slice(5, 16))}  ${h.from} → ${h.to}  ` +
-            h.snippet.replace(/\s+/g, ' ').replace(/\x01/g, c.level ? '\x1b[1;33m' : '[').replace(/\x02/g, c.level ? '\x1b[22;39m' : ']'),
-        );
-      },
-    );
+    if (argv.json) return emit(true, hits.map((h) => ({ ...h, snippet: h.snippet.replace(/[\x01\x02]/g, '') })), () => []);
+    // FTS5 marks each match with \x01 ... \x02: split there, so the parts are shown safely and the matches get the colour.
+    const parts = hits.map((h) => ({ ...h, snippet: h.snippet.replace(/\s+/g, ' ').split(/\x01([^\x02]*)\x02/) }));
+    emit(false, parts, (hs) => {
+      if (!hs.length) return [color().dim('no matches')];
+      const c = color();
+      const mark = (s: string) => (c.level ? c.bold.yellow(s) : `[${s}]`);
+      return hs.map(
+        (h) =>
+          `${c.bold(h.kind === 'channel' ? h.id.slice(0, 8) : shortId(h.id))}  ${c.dim(h.created_at.slice(5, 16))}  ${h.from} → ${h.to}  ` +
+          h.snippet.map((p, i) => (i % 2 ? mark(p) : p)).join(''),
+      );
+    });
   },
 };

@@ -1,6 +1,5 @@
 import { color } from '../../cli/color.js';
 import { oneLine, shortId, termWidth } from '../../cli/output.js';
-import { revealInvisible } from '../../msg/injection.js';
 import type { ChannelMessage, DeadLetter, Message } from '../../msg/views.js';
 
 export type { Verb } from '../../cli/run.js';
@@ -10,7 +9,7 @@ export { actorId, limitOption, myId, withDb } from '../../cli/verb.js';
 const FLAG_TEXT: Record<string, string> = {
   ignore_instructions: 'tells the reader to ignore its instructions',
   fake_header: 'contains a fake system/tool header',
-  invisible_unicode: 'contains invisible Unicode (tag or bidi characters)',
+  invisible_unicode: 'contains invisible or control characters (shown as <U+XXXX> or ^X)',
 };
 
 /** The warning shown above a flagged message body. */
@@ -36,7 +35,7 @@ export function messageLine(m: Message, me?: string): string {
   const flag = m.flags.length ? c.yellow.bold(' ⚠') : '';
   const head = `${c.bold(shortId(m.id))}  ${c.dim(m.created_at.slice(5, 16))}  ${who.padEnd(14)} ${stateLabel(m.state).padEnd(9)}${flag} `;
   const room = Math.max(20, termWidth() - 50);
-  return head + oneLine(revealInvisible(m.content), room);
+  return head + oneLine(m.content, room);
 }
 
 /** A message in full, with headers and any injection warning. */
@@ -52,17 +51,17 @@ export function messageBlock(m: Message): string[] {
   if (m.reply_to) lines.push(`${c.bold('reply to')} ${m.reply_to}`);
   const warn = flagWarning(m.flags);
   if (warn) lines.push(warn);
-  lines.push('', revealInvisible(m.content));
+  lines.push('', m.content);
   return lines;
 }
 
 export function channelLine(m: ChannelMessage): string {
   const c = color();
   const flag = m.flags.length ? c.yellow.bold(' ⚠') : '';
-  return `${c.dim(m.created_at.slice(5, 16))}  ${c.magenta('#' + m.channel)}  ${c.bold(m.from)}${flag}: ${revealInvisible(m.content)}`;
+  return `${c.dim(m.created_at.slice(5, 16))}  ${c.magenta('#' + m.channel)}  ${c.bold(m.from)}${flag}: ${m.content}`;
 }
 
 export function deadLetterLine(d: DeadLetter): string {
   const c = color();
-  return `${c.bold('#' + d.id)}  ${c.dim(d.created_at.slice(5, 16))}  ${d.from} → ${d.to}  ${oneLine(revealInvisible(d.content), 40)}\n     ${c.red(d.reason)}`;
+  return `${c.bold('#' + d.id)}  ${c.dim(d.created_at.slice(5, 16))}  ${d.from} → ${d.to}  ${oneLine(d.content, 40)}\n     ${c.red(d.reason)}`;
 }
