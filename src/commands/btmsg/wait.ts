@@ -1,5 +1,6 @@
 import { Exit, UserError } from '../../cli/errors.js';
 import { emit } from '../../cli/output.js';
+import { longTimeout } from '../../core/timer.js';
 import { parseDuration } from '../../msg/time.js';
 import { type Verb, channelLine, messageBlock, myId } from './shared.js';
 
@@ -24,6 +25,7 @@ export const wait: Verb<{ timeout?: string; from?: string; channel?: string }> =
     ]);
     const db = openDb({ path: argv.db });
     let stop = () => {};
+    let cancel = () => {};
     try {
       const me = agents.requireAgent(db, myId());
       const from = argv.from !== undefined ? agents.requireOther(db, argv.from).id : null;
@@ -49,7 +51,8 @@ export const wait: Verb<{ timeout?: string; from?: string; channel?: string }> =
         };
         // Watch first, then look: nothing that lands in between is missed.
         stop = watchDb(resolveDbPath(argv.db).path, attempt);
-        if (timeoutS !== undefined) setTimeout(() => resolvePromise(undefined), timeoutS * 1000).unref();
+        // Chained timers: one setTimeout above ~24.8 days would fire at once.
+        if (timeoutS !== undefined) cancel = longTimeout(() => resolvePromise(undefined), timeoutS * 1000);
         attempt();
       });
       if (!found) {
@@ -58,6 +61,7 @@ export const wait: Verb<{ timeout?: string; from?: string; channel?: string }> =
       }
       emit(argv.json, found, (m) => (m.kind === 'channel' ? [channelLine(m)] : messageBlock(m)));
     } finally {
+      cancel();
       stop();
       db.close();
     }

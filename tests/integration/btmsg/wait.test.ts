@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { btmsgAsync, json } from '../../helpers/cli.js';
+import { ROOT, btmsgAsync, json } from '../../helpers/cli.js';
 import { type Message, jsonError, ok, send, useTeam } from './fixture.js';
 
 // Long enough for a spawned `wait` to have opened the database and started watching it.
@@ -106,5 +108,27 @@ describe('btmsg wait', () => {
   it('refuses to wait on a channel the agent is not a member of', () => {
     expect(t.alice(['channel', 'create', 'secret']).code).toBe(0);
     expect(t.carol(['wait', '--channel', 'secret', '--timeout', '1']).code).toBe(4);
+  });
+
+  it('keeps waiting with a timeout longer than one timer can hold (25d), and still wakes for a message', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', AGOR_DB: t.db, BTMSG_AGENT_ID: 'bob' };
+    delete env.FORCE_COLOR;
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'btmsg.cjs'), 'wait', '--timeout', '25d', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    try {
+      // setTimeout with more than 2^31-1 ms fires after 1 ms: a broken wait is gone by now.
+      await sleep(1500);
+      expect(child.exitCode, `wait ended early: ${stderr}`).toBeNull();
+      const sent = send(t.alice, 'bob', 'after a long wait');
+      const code = await exited;
+      expect(code, stderr).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ id: sent.id, content: 'after a long wait' });
+    } finally {
+      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    }
   });
 });
