@@ -16,6 +16,7 @@ import { audit } from '../db/audit.js';
 import { unreadCount } from '../db/messages.js';
 import { renewAgentLeases } from '../db/tasks.js';
 import { type Db, writeTx } from '../db/open.js';
+import { nameProblem } from '../core/text.js';
 import { ADMIN, ROLES, ROLE_TIERS, isRole } from './roles.js';
 
 /** Seconds without a heartbeat after which an agent that used to send them counts as stale. */
@@ -73,6 +74,10 @@ export function register(db: Db, actorId: string, o: RegisterOptions): { agent: 
   if (o.role === 'admin') throw usage("role 'admin' is reserved for the built-in operator");
   if (o.name.trim() === '') throw usage('name is empty');
   if (o.group.trim() === '') throw usage('group is empty');
+  for (const [value, what] of [[o.name, 'name'], [o.group, 'group'], [o.model, 'model'], [o.cwd, 'cwd']] as const) {
+    const problem = value === undefined ? undefined : nameProblem(value, what);
+    if (problem) throw usage(problem, 'give it again without them');
+  }
   const tier = o.tier ?? ROLE_TIERS[o.role];
   if (!Number.isInteger(tier) || tier < 1 || tier > 9) throw usage(`invalid tier ${o.tier}`, 'tiers run from 1 to 9 (0 is the operator)');
   return writeTx(db, () => {
