@@ -9,7 +9,7 @@ export { actorId, limitOption, myId, withDb } from '../../cli/verb.js';
 const FLAG_TEXT: Record<string, string> = {
   ignore_instructions: 'tells the reader to ignore its instructions',
   fake_header: 'contains a fake system/tool header',
-  invisible_unicode: 'contains invisible or control characters (shown as <U+XXXX> or ^X)',
+  invisible_unicode: 'contains invisible Unicode or control characters (shown as <U+XXXX> or ^X)',
 };
 
 /** The warning shown above a flagged message body. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Exit, UserError } from '../../../src/cli/errors.js';
 import { MAX_BODY_BYTES, decodeBody, validateBody } from '../../../src/msg/body.js';
 import { resolvePrefix } from '../../../src/msg/ids.js';
-import { detectInjection, revealInvisible } from '../../../src/msg/injection.js';
+import { showControls } from '../../../src/core/text.js';
+import { detectInjection } from '../../../src/msg/injection.js';
 import { parseDuration, parseSince, sqliteTime } from '../../../src/msg/time.js';
 import { userError } from '../../helpers/errors.js';
 
@@ -46,7 +47,7 @@ describe('detectInjection', () => {
   });
 
   it('shows invisible characters as code points for display', () => {
-    expect(revealInvisible('a\u202Eb\u{E0041}')).toBe('a<U+202E>b<U+E0041>');
+    expect(showControls('a\u202Eb\u{E0041}')).toBe('a<U+202E>b<U+E0041>');
   });
 });
 
