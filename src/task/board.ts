@@ -9,7 +9,8 @@ import { postSystem } from '../msg/channels.js';
 import { newId, resolvePrefix } from '../msg/ids.js';
 import { notifyAgent, toFtsQuery } from '../msg/messages.js';
 import { type Action, can, isBoardAdmin, requirePermission, seesOnlyOwn } from './permissions.js';
-import { type Change, type Comment, PRIORITIES, STATES, type Task, toChange, toComment, toTask } from './views.js';
+import { detectInjection } from '../msg/injection.js';
+import { type Change, type Comment, PRIORITIES, STATES, type Task, taskFlags, toChange, toComment, toTask } from './views.js';
 
 export const MAX_TITLE = 500;
 export const MAX_DESCRIPTION_BYTES = 64 * 1024;
@@ -177,6 +178,8 @@ export function add(db: Db, meId: string | undefined, o: AddOptions): Task {
     T.insertTask(db, { id, title, description, priority, assigned_to: o.assign ?? null, created_by: me.id, group_id: me.group_id, parent_task_id: parent });
     history(db, id, me.id, 'created', null, title);
     audit(db, me.id, 'task_created', { id, title, priority, ...(o.assign ? { assigned_to: o.assign } : {}) });
+    const findings = taskFlags(title, description);
+    if (findings.length) audit(db, me.id, 'prompt_injection_detected', { task: id, findings });
     if (o.assign) notifyAgent(db, me, o.assign, `Task assigned to you: ${short(id)} "${title}" (${priority}). See: bttask show ${short(id)}`);
     return withLease(db, T.getTask(db, id)!);
   });
@@ -250,6 +253,8 @@ function addComment(db: Db, me: AgentRow, t: TaskRow, text: string): T.CommentRo
   const c = T.insertComment(db, { id: newId(), task_id: t.id, agent_id: me.id, content: text });
   history(db, t.id, me.id, 'comment', null, text.length > 80 ? text.slice(0, 79) + '…' : text);
   audit(db, me.id, 'task_commented', { id: t.id, comment: c.id });
+  const findings = detectInjection(text);
+  if (findings.length) audit(db, me.id, 'prompt_injection_detected', { task: t.id, comment: c.id, findings });
   return c;
 }
 

@@ -1,4 +1,5 @@
 import type { CommentRow, HistoryRow, LeaseRow, TaskRow } from '../db/tasks.js';
+import { type InjectionFinding, detectInjection } from '../msg/injection.js';
 
 export const STATES = ['todo', 'progress', 'review', 'done', 'blocked'] as const;
 export type State = (typeof STATES)[number];
@@ -30,6 +31,8 @@ export interface Task {
   updated_at: string;
   version: number;
   lease: Lease | null;
+  /** Possible prompt injection found in the title or description (computed when read, never stored). */
+  flags: InjectionFinding[];
 }
 
 export const toLease = (l: LeaseRow, now = Math.floor(Date.now() / 1000)): Lease => ({
@@ -55,7 +58,11 @@ export const toTask = (t: TaskRow, lease?: LeaseRow | null): Task => ({
   updated_at: t.updated_at,
   version: t.version,
   lease: lease ? toLease(lease) : null,
+  flags: taskFlags(t.title, t.description ?? ''),
 });
+
+/** The findings of a title and description together, each once. */
+export const taskFlags = (title: string, description: string): InjectionFinding[] => [...new Set([...detectInjection(title), ...detectInjection(description)])];
 
 export interface Comment {
   id: string;
@@ -63,8 +70,17 @@ export interface Comment {
   agent: string;
   content: string;
   created_at: string;
+  /** Possible prompt injection found in the comment (computed when read). */
+  flags: InjectionFinding[];
 }
-export const toComment = (c: CommentRow): Comment => ({ id: c.id, task_id: c.task_id, agent: c.agent_id, content: c.content, created_at: c.created_at });
+export const toComment = (c: CommentRow): Comment => ({
+  id: c.id,
+  task_id: c.task_id,
+  agent: c.agent_id,
+  content: c.content,
+  created_at: c.created_at,
+  flags: detectInjection(c.content),
+});
 
 export interface Change {
   agent: string;

@@ -2,7 +2,7 @@ import { color } from '../../cli/color.js';
 import { usage } from '../../cli/errors.js';
 import { emit, oneLine, shortId, visibleLength } from '../../cli/output.js';
 import type { Task } from '../../task/views.js';
-import { type Verb, myId, priorityLabel, stateLabel, withBoard } from './shared.js';
+import { type Verb, flagMark, myId, priorityLabel, stateLabel, withBoard } from './shared.js';
 
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - visibleLength(s)));
 
@@ -16,7 +16,7 @@ export function renderBoard(cols: Record<string, Task[]>, width: number, rows = 
   const lines = [header, states.map(() => c.dim('─'.repeat(w))).join(' '.repeat(gap))];
   const cards = states.map((s) =>
     cols[s]!.slice(0, rows).flatMap((t) => [
-      pad(`${priorityLabel(t.priority, t.priority === 'critical' ? '!' : t.priority === 'high' ? '^' : t.priority === 'low' ? '.' : '·')} ${oneLine(t.title, w - 2)}`, w),
+      pad(`${priorityLabel(t.priority, t.priority === 'critical' ? '!' : t.priority === 'high' ? '^' : t.priority === 'low' ? '.' : '·')} ${t.flags.length ? flagMark(t.flags) + oneLine(t.title, w - 4) : oneLine(t.title, w - 2)}`, w),
       pad(c.dim(oneLine(`${shortId(t.id)} ${t.assigned_to ? '@' + t.assigned_to : ''}`, w)), w),
     ]),
   );

@@ -1,6 +1,6 @@
 import { color } from '../../cli/color.js';
 import { emit, shortId } from '../../cli/output.js';
-import { type Verb, myId, stateLabel, taskHeader, withBoard } from './shared.js';
+import { type Verb, flagMark, flagWarning, myId, stateLabel, taskHeader, withBoard } from './shared.js';
 
 export const show: Verb<{ id: string }> = {
   command: 'show <id>',
@@ -19,7 +19,9 @@ export const show: Verb<{ id: string }> = {
       if (x.task.description) lines.push('', x.task.description);
       if (x.comments.length) {
         lines.push('', c.dim(`comments (${x.comments.length})`));
-        for (const k of x.comments) lines.push(`${c.dim(k.created_at.slice(5, 16))} ${c.bold(k.agent)}: ${k.content}`);
+        for (const k of x.comments) lines.push(`${c.dim(k.created_at.slice(5, 16))} ${c.bold(k.agent)}${k.flags.length ? ' ' + flagMark(k.flags).trimEnd() : ''}: ${k.content}`);
+        const warn = flagWarning([...new Set(x.comments.flatMap((k) => k.flags))], 'the comments marked ⚠');
+        if (warn) lines.push(warn);
       }
       return lines;
     });

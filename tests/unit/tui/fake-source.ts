@@ -52,6 +52,7 @@ export function task(o: Partial<Task> & { id: string; title: string }): Task {
     updated_at: sqlAgo(60),
     version: 1,
     lease: null,
+    flags: [],
     ...o,
   };
 }
@@ -271,7 +272,7 @@ export function fixture(): FakeSource {
     depends_on: [{ id: 'task0005eeee', title: 'Set up CI', status: 'done' }],
     dependents: [],
     children: [],
-    comments: [{ id: 'c1', task_id: release.id, agent: 'reviewer', content: 'Mention the new dashboard.', created_at: sqlAgo(300) }],
+    comments: [{ id: 'c1', task_id: release.id, agent: 'reviewer', content: 'Mention the new dashboard.', created_at: sqlAgo(300), flags: [] }],
     ready: true,
   });
   s.histories.set(release.id, [
