@@ -101,5 +101,8 @@ const jsonEscape = (ch: string): string =>
  * exactly the same values: --json keeps the stored text, and its bytes stay inert.
  */
 export function safeJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(JSON_UNSAFE, jsonEscape);
+  return inertJson(JSON.stringify(value, null, indent));
 }
+
+/** The same escapes applied to JSON text made elsewhere (one document or JSON lines). */
+export const inertJson = (json: string): string => json.replace(JSON_UNSAFE, jsonEscape);

@@ -12,7 +12,7 @@ import { clockFromEnv } from './clock.js';
 import { loadConfig } from './config.js';
 import { Supervisor } from './daemon.js';
 import { readTail, rotateIfLarge } from './logs.js';
-import { showControls } from '../core/text.js';
+import { inertJson, showControls } from '../core/text.js';
 
 /** Unix socket paths are limited to 107 bytes; a longer one moves to the runtime dir. */
 export function socketPathFor(dbPath: string, env = process.env): string {
@@ -45,7 +45,7 @@ export async function startSupervisor(o: UpOptions): Promise<void> {
   const dbPath = resolve(resolveDbPath(o.db).path);
   const db = openDb({ path: dbPath });
   const out = (line: string) => {
-    if (o.json) process.stdout.write(line + '\n');
+    if (o.json) process.stdout.write(inertJson(line) + '\n');
     else process.stdout.write(`${new Date().toISOString()} ${showControls(line)}\n`);
   };
   // A closed terminal must not take the supervisor down with it.
