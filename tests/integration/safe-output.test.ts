@@ -140,6 +140,16 @@ describe('output of stored text', () => {
     expect(logs.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { line: string }).line)).toEqual([EVIL, `second line ${EVIL}`]);
   });
 
+  it('shows a body stored as invalid UTF-8 (a lone 0x9B byte included) without any control', () => {
+    const id = json<{ id: string }>(run('btmsg', ['send', 'bob', 'placeholder', '--json'], { db: t.db, as: 'alice' })).id;
+    sql(t.db, (db) => db.prepare('UPDATE messages SET content = CAST(? AS TEXT) WHERE id = ?').run(Buffer.from([0x68, 0xc3, 0x28, 0x1b, 0xff, 0x9b, 0x32, 0x4a]), id));
+    const r = btmsg('bob', ['read', id]);
+    expect(r.code, r.stderr).toBe(0);
+    expectInert('btmsg read of invalid UTF-8', r);
+    expect(r.stdout).toContain('h\uFFFD(^[\uFFFD\uFFFD2J');
+    expectInert('btmsg read --json of invalid UTF-8', btmsg('bob', ['read', id, '--json']));
+  });
+
   it('prints an agent log as it is with agor logs --raw', () => {
     const r = agor(['logs', 'alice', '--raw']);
     expect(r.code, r.stderr).toBe(0);
