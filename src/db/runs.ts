@@ -165,6 +165,14 @@ export function insertWake(db: Db, w: Pick<WakeRow, 'agent' | 'reason' | 'detail
   return stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE id = ?').get(info.lastInsertRowid)!;
 }
 
+/**
+ * Gives the wake that storing message `messageId` enqueued its real reason. The trigger
+ * marks every message wake 'message' (a body can say anything); only the tools that
+ * send the notice know it is a task or a review. Call in the transaction that stored it.
+ */
+export const setMessageWakeReason = (db: Db, messageId: string, reason: 'task' | 'review') =>
+  stmt(db, "UPDATE wakes SET reason = ? WHERE detail = ? AND reason = 'message' AND run_id IS NULL").run(reason, messageId).changes;
+
 /** Wakes not yet consumed, oldest first. */
 export const pendingWakes = (db: Db, agent: string) =>
   stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE agent = ? AND run_id IS NULL ORDER BY id').all(agent);

@@ -1,0 +1,19 @@
+import type { Migration } from './index.js';
+
+/**
+ * A message's wake is always reason 'message'. Version 5 read the reason from the text
+ * ("Task assigned to you:", "Review requested:"), so any agent could forge a task or
+ * review wake by how it began a message; bttask now sets those reasons itself, in the
+ * transaction that stores its notice (setMessageWakeReason).
+ */
+export const wakeReasons: Migration = {
+  version: 7,
+  name: 'wake-reasons',
+  up: `
+DROP TRIGGER IF EXISTS messages_wake_ai;
+CREATE TRIGGER messages_wake_ai AFTER INSERT ON messages
+WHEN new.from_agent != new.to_agent AND (SELECT managed FROM agents WHERE id = new.to_agent) = 1 BEGIN
+  INSERT INTO wakes(agent, reason, detail) VALUES (new.to_agent, 'message', new.id);
+END;
+`,
+};
