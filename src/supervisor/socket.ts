@@ -135,13 +135,20 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
     });
   });
 
+  const refuse = (err: unknown) =>
+    new UserError(`cannot serve the control socket at ${path}: ${(err as Error).message}`, 'see who made that file (ls -l), remove it, and run agor up again');
   return new Promise((resolve, reject) => {
     // We hold the database's supervisor lock, so a socket file left here is stale.
-    rmSync(path, { force: true });
+    try {
+      rmSync(path, { force: true });
+    } catch (err) {
+      reject(refuse(err));
+      return;
+    }
     const old = process.umask(0o177);
     server.once('error', (err) => {
       process.umask(old);
-      reject(err);
+      reject(refuse(err));
     });
     server.listen(path, () => {
       process.umask(old);
