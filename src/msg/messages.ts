@@ -73,7 +73,7 @@ function store(db: Db, me: AgentRow, to: AgentRow, content: string, replyTo: str
 }
 
 /** May `me` open a conversation with `to`? The operator may reach anyone, and anyone may reach the operator. */
-function checkContact(db: Db, me: AgentRow, to: AgentRow): void {
+export function checkContact(db: Db, me: AgentRow, to: AgentRow): void {
   if (me.tier === 0 || to.tier === 0 || to.id === ADMIN) return;
   if (!hasContact(db, me.id, to.id)) {
     throw notPermitted(`${me.id} may not message ${to.id}: not a contact`, `ask the operator: btmsg allow ${me.id} ${to.id}`);

@@ -23,6 +23,7 @@ import { scheduleDue, scheduleKey, nextSlot } from './schedule.js';
 import { attentionScore, backoffMs, wakeScore, type WakeSignal } from './scoring.js';
 import { type ControlServer, startControlServer } from './socket.js';
 import { type ExitStatus, spawnAgent } from './spawn.js';
+import { requestWake } from './wake.js';
 
 /** Why a run is being stopped, which decides its outcome and what follows. */
 type StopWhy = 'stop' | 'restart' | 'down' | 'timeout' | 'stalled' | 'removed';
@@ -958,14 +959,13 @@ export class Supervisor {
       case 'wake': {
         const agent = typeof req.agent === 'string' ? req.agent : '';
         if (!this.slots.has(agent)) throw notFound(`no agent '${agent}' in ${this.o.config.file}`);
-        const w = R.insertWake(this.db, {
+        // The socket is 0600: whoever is on it is the operator.
+        const w = requestWake(this.db, 'admin', {
           agent,
-          reason: 'manual',
-          detail: typeof req.reason === 'string' ? req.reason : null,
+          reason: typeof req.reason === 'string' ? req.reason : null,
           prompt: typeof req.prompt === 'string' ? req.prompt : null,
-          timeout_ms: wakeTimeout(req.timeout_ms),
+          timeoutMs: wakeTimeout(req.timeout_ms),
         });
-        audit(this.db, 'admin', 'agent_wake', { agent, wake: w.id, reason: w.detail });
         this.checkWakes();
         return w;
       }
