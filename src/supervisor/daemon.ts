@@ -15,13 +15,13 @@ import { returnRunLeases } from '../task/board.js';
 import { classifyFailure, retryAdvice } from './classify.js';
 import type { Clock } from './clock.js';
 import type { AgentConfig, GroupConfig } from './config.js';
-import { LOG_MAX_BYTES, readFrom, readTail, removeRunLog, rotateIfLarge, runLogPath, openRunLog, tailLines } from './logs.js';
+import { LOG_MAX_BYTES, readFrom, readTail, removeRunLog, rotateIfLarge, runLogPath, openRunLog } from './logs.js';
 import { bootId, groupMembers, isSameProcess, killGroup, peakRssKb, procStat } from './proc.js';
 import { composePrompt, wakeSummary } from './prompt.js';
 import type { AgentView, Event, Health, Request, State } from './protocol.js';
 import { scheduleDue, scheduleKey, nextSlot } from './schedule.js';
 import { attentionScore, backoffMs, wakeScore, type WakeSignal } from './scoring.js';
-import { type ControlServer, startControlServer } from './socket.js';
+import { type ControlServer, FileLines, startControlServer } from './socket.js';
 import { type ExitStatus, spawnAgent } from './spawn.js';
 import { requestWake } from './wake.js';
 
@@ -998,18 +998,18 @@ export class Supervisor {
       run = R.getRun(this.db, ids[0]!);
     } else run = R.latestRun(this.db, agent);
     const path = run?.log_path ?? null;
-    const lines = path ? tailLines(path, n) : [];
-    if (req.follow === true) {
-      let offset = 0;
-      try {
-        offset = path ? statSync(path).size : 0;
-      } catch {
-        /* none yet */
-      }
-      this.followers.add({ conn, agent, fixedRun: typeof req.run === 'string' && req.run ? run?.id ?? null : null, runId: run?.id ?? null, path, offset });
+    let end = 0;
+    try {
+      end = path ? statSync(path).size : 0;
+    } catch {
+      /* none yet */
+    }
+    if (req.follow === true && !conn.destroyed) {
+      this.followers.add({ conn, agent, fixedRun: typeof req.run === 'string' && req.run ? run?.id ?? null : null, runId: run?.id ?? null, path, offset: end });
       this.followTimer ??= setInterval(() => this.pumpFollowers(), FOLLOW_MS);
     }
-    return { agent, run: run?.id ?? null, path, lines };
+    // The lines up to `end`, read from the file by the socket as the client reads them.
+    return new FileLines({ agent, run: run?.id ?? null, path }, path, n, end);
   }
 
   private pumpFollowers(): void {
