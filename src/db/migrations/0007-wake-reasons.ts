@@ -1,3 +1,4 @@
+import type { Db } from '../open.js';
 import type { Migration } from './index.js';
 
 /**
@@ -12,13 +13,16 @@ import type { Migration } from './index.js';
 export const wakeReasons: Migration = {
   version: 7,
   name: 'wake-reasons',
-  up: `
-ALTER TABLE wakes ADD COLUMN requested_by TEXT;
-ALTER TABLE wakes ADD COLUMN flags TEXT;
+  up: (db: Db) => {
+    // Only what is missing: a file may have been given the columns already.
+    const have = new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all('wakes') as { name: string }[]).map((c) => c.name));
+    for (const col of ['requested_by', 'flags']) if (!have.has(col)) db.exec(`ALTER TABLE wakes ADD COLUMN ${col} TEXT`);
+    db.exec(`
 DROP TRIGGER IF EXISTS messages_wake_ai;
 CREATE TRIGGER messages_wake_ai AFTER INSERT ON messages
 WHEN new.from_agent != new.to_agent AND (SELECT managed FROM agents WHERE id = new.to_agent) = 1 BEGIN
   INSERT INTO wakes(agent, reason, detail) VALUES (new.to_agent, 'message', new.id);
 END;
-`,
+`);
+  },
 };
