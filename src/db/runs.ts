@@ -44,6 +44,10 @@ export interface WakeRow {
   created_at: number;
   run_id: string | null;
   consumed_at: number | null;
+  /** Who asked for it (agor wake: BTMSG_AGENT_ID, else admin); null for the supervisor's own. */
+  requested_by: string | null;
+  /** Injection findings in its detail or prompt, comma-separated; null when none. */
+  flags: string | null;
 }
 
 export interface SupervisorRow {
@@ -157,13 +161,26 @@ export const touchRunHeartbeat = (db: Db, id: string, at: number) => stmt(db, 'U
 
 // ---- wakes
 
-export function insertWake(db: Db, w: Pick<WakeRow, 'agent' | 'reason' | 'detail' | 'prompt' | 'timeout_ms'>, at?: number): WakeRow {
-  const info =
-    at === undefined
-      ? stmt(db, 'INSERT INTO wakes (agent, reason, detail, prompt, timeout_ms) VALUES (@agent, @reason, @detail, @prompt, @timeout_ms)').run(w)
-      : stmt(db, 'INSERT INTO wakes (agent, reason, detail, prompt, timeout_ms, created_at) VALUES (@agent, @reason, @detail, @prompt, @timeout_ms, @at)').run({ ...w, at });
+export function insertWake(
+  db: Db,
+  w: Pick<WakeRow, 'agent' | 'reason' | 'detail' | 'prompt' | 'timeout_ms'> & Partial<Pick<WakeRow, 'requested_by' | 'flags'>>,
+  at?: number,
+): WakeRow {
+  const row = { requested_by: null, flags: null, ...w, at: at ?? Date.now() };
+  const info = stmt(
+    db,
+    'INSERT INTO wakes (agent, reason, detail, prompt, timeout_ms, created_at, requested_by, flags) VALUES (@agent, @reason, @detail, @prompt, @timeout_ms, @at, @requested_by, @flags)',
+  ).run(row);
   return stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE id = ?').get(info.lastInsertRowid)!;
 }
+
+/**
+ * Gives the wake that storing message `messageId` enqueued its real reason. The trigger
+ * marks every message wake 'message' (a body can say anything); only the tools that
+ * send the notice know it is a task or a review. Call in the transaction that stored it.
+ */
+export const setMessageWakeReason = (db: Db, messageId: string, reason: 'task' | 'review') =>
+  stmt(db, "UPDATE wakes SET reason = ? WHERE detail = ? AND reason = 'message' AND run_id IS NULL").run(reason, messageId).changes;
 
 /** Wakes not yet consumed, oldest first. */
 export const pendingWakes = (db: Db, agent: string) =>

@@ -23,6 +23,7 @@ import {
 } from '../db/messages.js';
 import { recentChannelMessages, searchChannelMessages } from '../db/channels.js';
 import { type Db, writeTx } from '../db/open.js';
+import { setMessageWakeReason } from '../db/runs.js';
 import { STALE_AFTER_SECONDS, requireAgent, requireOther } from './agents.js';
 import { validateBody } from './body.js';
 import { newId, resolvePrefix } from './ids.js';
@@ -72,7 +73,7 @@ function store(db: Db, me: AgentRow, to: AgentRow, content: string, replyTo: str
 }
 
 /** May `me` open a conversation with `to`? The operator may reach anyone, and anyone may reach the operator. */
-function checkContact(db: Db, me: AgentRow, to: AgentRow): void {
+export function checkContact(db: Db, me: AgentRow, to: AgentRow): void {
   if (me.tier === 0 || to.tier === 0 || to.id === ADMIN) return;
   if (!hasContact(db, me.id, to.id)) {
     throw notPermitted(`${me.id} may not message ${to.id}: not a contact`, `ask the operator: btmsg allow ${me.id} ${to.id}`);
@@ -270,10 +271,14 @@ export function takeNext(db: Db, me: AgentRow, from: string | null): Message | u
 /**
  * A message the tools send on an agent's behalf (task assigned, review requested):
  * no contact check, but the same delivery rules, audit and dead letters as `send`.
+ * `wake` is the reason of the wake it causes for an agor-managed agent (default
+ * 'message'), set here because the text of a message never decides it.
  * Call inside a write transaction.
  */
-export function notifyAgent(db: Db, from: AgentRow, toId: string, content: string): SendResult | undefined {
+export function notifyAgent(db: Db, from: AgentRow, toId: string, content: string, wake?: 'task' | 'review'): SendResult | undefined {
   const to = getAgent(db, toId);
   if (!to || to.id === from.id) return undefined;
-  return store(db, from, to, content, null, 'message_sent');
+  const r = store(db, from, to, content, null, 'message_sent');
+  if (wake && r.stored) setMessageWakeReason(db, r.message.id, wake);
+  return r;
 }

@@ -15,20 +15,23 @@ export function liveSupervisor(db: Db): SupervisorRow | null {
 export class ControlClient {
   private next = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private buf = '';
+  /** The start of a line still arriving: a large answer comes in many pieces. */
+  private parts: string[] = [];
   onEvent: (ev: Event) => void = () => undefined;
   readonly closed: Promise<void>;
 
   private constructor(private readonly sock: Socket) {
     sock.setEncoding('utf8');
+    // Each piece is searched once for newlines, so a line of many MB costs linear time.
     sock.on('data', (chunk: string) => {
-      this.buf += chunk;
-      let nl;
-      while ((nl = this.buf.indexOf('\n')) !== -1) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
+      let from = 0;
+      for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', from)) {
+        const tail = chunk.slice(from, nl);
+        const line = this.parts.length ? (this.parts.push(tail), this.parts.splice(0).join('')) : tail;
+        from = nl + 1;
         if (line) this.dispatch(JSON.parse(line) as Response | Event);
       }
+      if (from < chunk.length) this.parts.push(chunk.slice(from));
     });
     this.closed = new Promise((r) =>
       sock.on('close', () => {

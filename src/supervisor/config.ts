@@ -1,9 +1,10 @@
 import { CronExpressionParser } from 'cron-parser';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, type Node, type Pair, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import { type Document, LineCounter, type Node, type Pair, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { Exit, UserError, usage } from '../cli/errors.js';
 import { type Role, ROLES } from '../msg/roles.js';
+import { nameProblem } from '../core/text.js';
 
 /** The file `agor` reads when no -f is given. */
 export const CONFIG_FILE = 'agor.yaml';
@@ -71,6 +72,9 @@ export class ConfigError extends UserError {
   }
 }
 
+/** What aliases may add to agor.yaml, in YAML nodes: far above any real file, far below harm. */
+export const MAX_ALIAS_NODES = 10_000;
+
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -107,6 +111,14 @@ function entries(ctx: Ctx, node: Node | null | undefined, key: string, allowed: 
 function str(ctx: Ctx, node: Node | null | undefined, key: string): string {
   if (!isScalar(node) || typeof node.value !== 'string' || node.value.trim() === '') fail(ctx, node, key, 'must be a non-empty string');
   return node.value;
+}
+
+/** A string shown to people (a name, a model): no control or invisible characters. */
+function label(ctx: Ctx, node: Node | null | undefined, key: string): string {
+  const v = str(ctx, node, key);
+  const problem = nameProblem(v, 'the value');
+  if (problem) fail(ctx, node, key, problem);
+  return v;
 }
 
 function oneOf<T extends string>(ctx: Ctx, node: Node | null | undefined, key: string, values: readonly T[]): T {
@@ -150,6 +162,18 @@ export function commandExists(cmd: string, cwd: string, path = process.env.PATH 
   });
 }
 
+/** Refuses a working directory that is missing or not a directory, before anything runs in it. */
+function checkDir(ctx: Ctx, node: Node, key: string, dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    fail(ctx, node, key, code === 'ENOENT' ? `${dir} does not exist` : `cannot use ${dir}: ${(e as Error).message}`, 'create the directory, or correct the path (relative paths start at the directory of agor.yaml)');
+  }
+  if (!st.isDirectory()) fail(ctx, node, key, `${dir} is not a directory`);
+}
+
 export function validTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -180,6 +204,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
   }
   const cwdNode = get('cwd');
   const cwd = cwdNode ? resolve(baseDir, str(ctx, cwdNode, `${k}.cwd`)) : baseDir;
+  if (cwdNode) checkDir(ctx, cwdNode, `${k}.cwd`, cwd);
   const cmdNode = get('command');
   if (!cmdNode) fail(ctx, node, `${k}.command`, 'is required', 'e.g. command: ["claude", "-p", "{prompt}"]');
   let command: string[];
@@ -273,14 +298,14 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
   }
   return {
     id,
-    name: get('name') ? str(ctx, get('name'), `${k}.name`) : id,
+    name: get('name') ? label(ctx, get('name'), `${k}.name`) : id,
     role: get('role') ? oneOf(ctx, get('role'), `${k}.role`, WORKER_ROLES) : 'project',
     command,
     promptVia,
     prompt: get('prompt') ? str(ctx, get('prompt'), `${k}.prompt`) : null,
     cwd,
     env,
-    model: get('model') ? str(ctx, get('model'), `${k}.model`) : null,
+    model: get('model') ? label(ctx, get('model'), `${k}.model`) : null,
     mode,
     restart,
     stallAfterMs: get('stall_after') ? duration(ctx, get('stall_after'), `${k}.stall_after`, 1000, 7 * 86_400_000) : DEFAULTS.stallAfterMs,
@@ -293,6 +318,48 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
   };
 }
 
+/**
+ * Refuses an alias that names no anchor, names the node it sits in, or brings the
+ * document's expanded size over MAX_ALIAS_NODES; sizes are counted, never expanded.
+ */
+function checkAliasSize(ctx: Ctx, doc: Document): void {
+  const sizes = new Map<Node, number>();
+  const open = new Set<Node>();
+  const sizeOf = (n: unknown): number => {
+    if (isAlias(n)) {
+      const target = n.resolve(doc) as Node | undefined;
+      if (!target) throw new ConfigError(ctx.file, lineOf(ctx, n as unknown as Node), '', `alias *${n.source} names no anchor`);
+      if (open.has(target)) throw new ConfigError(ctx.file, lineOf(ctx, n as unknown as Node), '', `alias *${n.source} is inside the node it names`);
+      let size = sizes.get(target);
+      if (size === undefined) {
+        open.add(target);
+        size = sizeOf(target);
+        open.delete(target);
+        sizes.set(target, size);
+      }
+      return size;
+    }
+    if (isPair(n)) return sizeOf(n.key) + sizeOf(n.value);
+    if (isCollection(n)) {
+      open.add(n as Node);
+      let sum = 1;
+      for (const item of n.items) sum = Math.min(sum + sizeOf(item), Number.MAX_SAFE_INTEGER);
+      open.delete(n as Node);
+      return sum;
+    }
+    return 1;
+  };
+  let total = 0;
+  visit(doc, {
+    Alias(_, node) {
+      total += sizeOf(node);
+      if (total > MAX_ALIAS_NODES) {
+        throw new ConfigError(ctx.file, lineOf(ctx, node as unknown as Node), '', `aliases expand to more than ${MAX_ALIAS_NODES} nodes (at *${node.source})`, 'nested aliases multiply: write the values out, or use fewer levels of anchors');
+      }
+    },
+  });
+}
+
 /** Parses and validates agor.yaml text; every error names the file, line and key. */
 export function parseConfig(text: string, file: string): GroupConfig {
   const lines = new LineCounter();
@@ -303,12 +370,13 @@ export function parseConfig(text: string, file: string): GroupConfig {
     throw new ConfigError(file, e.linePos?.[0]?.line, '', `not valid YAML: ${e.message.split('\n')[0]}`);
   }
   if (doc.contents === null) fail(ctx, null, '', 'is empty', 'agor init writes a commented example');
-  // Anchors and aliases (&cmd / *cmd): validate each alias as a copy of what it names.
+  // Anchors and aliases (&cmd / *cmd): validate each alias as a copy of what it names,
+  // once we know the copies stay small: nested aliases ("billion laughs") multiply, and
+  // a 428-byte file would otherwise take gigabytes.
+  checkAliasSize(ctx, doc);
   visit(doc, {
     Alias(_, node) {
-      const target = node.resolve(doc);
-      if (!target) throw new ConfigError(file, lineOf(ctx, node as unknown as Node), '', `alias *${node.source} names no anchor`);
-      return target.clone() as Node;
+      return node.resolve(doc)!.clone() as Node;
     },
   });
   const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents']);

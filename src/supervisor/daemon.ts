@@ -15,14 +15,15 @@ import { returnRunLeases } from '../task/board.js';
 import { classifyFailure, retryAdvice } from './classify.js';
 import type { Clock } from './clock.js';
 import type { AgentConfig, GroupConfig } from './config.js';
-import { LOG_MAX_BYTES, readFrom, readTail, removeRunLog, rotateIfLarge, runLogPath, openRunLog, tailLines } from './logs.js';
+import { LOG_MAX_BYTES, readFrom, readTail, removeRunLog, rotateIfLarge, runLogPath, openRunLog } from './logs.js';
 import { bootId, groupMembers, isSameProcess, killGroup, peakRssKb, procStat } from './proc.js';
 import { composePrompt, wakeSummary } from './prompt.js';
 import type { AgentView, Event, Health, Request, State } from './protocol.js';
 import { scheduleDue, scheduleKey, nextSlot } from './schedule.js';
 import { attentionScore, backoffMs, wakeScore, type WakeSignal } from './scoring.js';
-import { type ControlServer, startControlServer } from './socket.js';
+import { type ControlServer, FileLines, startControlServer } from './socket.js';
 import { type ExitStatus, spawnAgent } from './spawn.js';
+import { requestWake } from './wake.js';
 
 /** Why a run is being stopped, which decides its outcome and what follows. */
 type StopWhy = 'stop' | 'restart' | 'down' | 'timeout' | 'stalled' | 'removed';
@@ -958,14 +959,13 @@ export class Supervisor {
       case 'wake': {
         const agent = typeof req.agent === 'string' ? req.agent : '';
         if (!this.slots.has(agent)) throw notFound(`no agent '${agent}' in ${this.o.config.file}`);
-        const w = R.insertWake(this.db, {
+        // The socket is 0600: whoever is on it is the operator.
+        const w = requestWake(this.db, 'admin', {
           agent,
-          reason: 'manual',
-          detail: typeof req.reason === 'string' ? req.reason : null,
+          reason: typeof req.reason === 'string' ? req.reason : null,
           prompt: typeof req.prompt === 'string' ? req.prompt : null,
-          timeout_ms: wakeTimeout(req.timeout_ms),
+          timeoutMs: wakeTimeout(req.timeout_ms),
         });
-        audit(this.db, 'admin', 'agent_wake', { agent, wake: w.id, reason: w.detail });
         this.checkWakes();
         return w;
       }
@@ -998,18 +998,18 @@ export class Supervisor {
       run = R.getRun(this.db, ids[0]!);
     } else run = R.latestRun(this.db, agent);
     const path = run?.log_path ?? null;
-    const lines = path ? tailLines(path, n) : [];
-    if (req.follow === true) {
-      let offset = 0;
-      try {
-        offset = path ? statSync(path).size : 0;
-      } catch {
-        /* none yet */
-      }
-      this.followers.add({ conn, agent, fixedRun: typeof req.run === 'string' && req.run ? run?.id ?? null : null, runId: run?.id ?? null, path, offset });
+    let end = 0;
+    try {
+      end = path ? statSync(path).size : 0;
+    } catch {
+      /* none yet */
+    }
+    if (req.follow === true && !conn.destroyed) {
+      this.followers.add({ conn, agent, fixedRun: typeof req.run === 'string' && req.run ? run?.id ?? null : null, runId: run?.id ?? null, path, offset: end });
       this.followTimer ??= setInterval(() => this.pumpFollowers(), FOLLOW_MS);
     }
-    return { agent, run: run?.id ?? null, path, lines };
+    // The lines up to `end`, read from the file by the socket as the client reads them.
+    return new FileLines({ agent, run: run?.id ?? null, path }, path, n, end);
   }
 
   private pumpFollowers(): void {

@@ -1,6 +1,7 @@
+import { Exit, UserError } from '../cli/errors.js';
 import type { Db } from '../db/open.js';
 import { writeTx } from '../db/open.js';
-import { endRun, getSupervisor, openRuns } from '../db/runs.js';
+import { type SupervisorRow, endRun, getSupervisor, openRuns } from '../db/runs.js';
 import { returnRunLeases } from '../task/board.js';
 import type { ControlClient } from './client.js';
 import { groupMembers, isSameProcess, killGroup } from './proc.js';
@@ -20,6 +21,30 @@ export async function stopSupervisor(c: ControlClient, db: Db): Promise<DownResu
   await c.request('shutdown');
   await c.closed;
   while (isSameProcess(sup.pid, sup.pid_start, sup.boot_id)) await sleep(20);
+  return { supervisor: sup.pid, stopped: running };
+}
+
+/**
+ * When the control socket cannot be reached (its file was removed, say): SIGTERM to the
+ * supervisor of the lock row, which stops its agents as `agor down` would, then waits
+ * for it to end. The pid is signalled only while it is the same process (start time and
+ * boot id), so a reused pid is never hit.
+ */
+export async function signalSupervisor(db: Db, sup: SupervisorRow, timeoutMs = 120_000): Promise<DownResult> {
+  const running = openRuns(db).filter((r) => isSameProcess(r.pid, r.pid_start, r.boot_id)).length;
+  const same = () => isSameProcess(sup.pid, sup.pid_start, sup.boot_id);
+  if (same()) {
+    try {
+      process.kill(sup.pid, 'SIGTERM');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw new UserError(`cannot signal the supervisor (pid ${sup.pid}): ${(e as Error).message}`);
+    }
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (same()) {
+    if (Date.now() > deadline) throw new UserError(`the supervisor (pid ${sup.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s of SIGTERM`, `kill -9 ${sup.pid} ends it; agor down then stops what it left`, Exit.TIMEOUT);
+    await sleep(50);
+  }
   return { supervisor: sup.pid, stopped: running };
 }
 

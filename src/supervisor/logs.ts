@@ -84,6 +84,91 @@ export function tailLines(path: string, n: number): string[] {
   }
 }
 
+/**
+ * Where the last `n` lines of a log start, and where it ends (now, or at `upTo`): a
+ * backward scan in 64 KiB blocks, so finding 100,000 lines holds one block, never the
+ * lines.
+ */
+export function tailRange(path: string, n: number, upTo?: number): { start: number; end: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return { start: 0, end: 0 };
+  }
+  try {
+    const end = Math.min(upTo ?? Infinity, fstatSync(fd).size);
+    if (n <= 0 || end === 0) return { start: end, end };
+    const block = Buffer.alloc(64 * 1024);
+    let pos = end;
+    // A last line without its newline counts as a line; the newline that ends the file does not start one.
+    let seen = 0;
+    let last = end - 1;
+    while (pos > 0) {
+      const len = Math.min(block.length, pos);
+      pos -= len;
+      readSync(fd, block, 0, len, pos);
+      const limit = last - pos; // newlines at or after it are the file's final one
+      // Counted natively, block by block: the supervisor runs without V8's optimizing compilers.
+      let count = block.toString('latin1', 0, len).split('\n').length - 1;
+      if (limit < len && block[limit] === 10) count--;
+      if (seen + count < n) {
+        seen += count;
+        last = -1;
+        continue;
+      }
+      for (let i = block.lastIndexOf(10, len - 1); i !== -1; i = i > 0 ? block.lastIndexOf(10, i - 1) : -1) {
+        if (i === limit) continue;
+        if (++seen === n) return { start: pos + i + 1, end };
+      }
+    }
+    return { start: 0, end };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The lines of `path` between byte offsets `start` and `end`, in batches of about
+ * `batchBytes`, without their newlines. A line longer than `maxLine` comes in pieces, so
+ * no more than that is ever held; a file truncated meanwhile (rotated) ends the lines.
+ */
+export function* linesBetween(path: string, start: number, end: number, batchBytes = 64 * 1024, maxLine = 1024 * 1024): Generator<string[]> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    let pos = start;
+    let carry: Buffer = Buffer.alloc(0);
+    const buf = Buffer.alloc(batchBytes);
+    while (pos < end) {
+      const got = readSync(fd, buf, 0, Math.min(batchBytes, end - pos), pos);
+      if (got <= 0) break;
+      pos += got;
+      let data = carry.length ? Buffer.concat([carry, buf.subarray(0, got)]) : buf.subarray(0, got);
+      const lines: string[] = [];
+      let from = 0;
+      for (let nl = data.indexOf(10, from); nl !== -1; nl = data.indexOf(10, from)) {
+        lines.push(data.toString('utf8', from, nl));
+        from = nl + 1;
+      }
+      data = data.subarray(from);
+      while (data.length > maxLine) {
+        lines.push(data.toString('utf8', 0, maxLine));
+        data = data.subarray(maxLine);
+      }
+      carry = Buffer.from(data);
+      if (lines.length) yield lines;
+    }
+    if (carry.length) yield [carry.toString('utf8')];
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads what was appended to `path` since `offset`; a shrunk file (rotated) restarts at 0. */
 export function readFrom(path: string, offset: number, max = 1024 * 1024, final = false): { text: string; offset: number } {
   let fd: number;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -14,12 +14,38 @@ import { Supervisor } from './daemon.js';
 import { readTail, rotateIfLarge } from './logs.js';
 import { inertJson, showControls } from '../core/text.js';
 
-/** Unix socket paths are limited to 107 bytes; a longer one moves to the runtime dir. */
-export function socketPathFor(dbPath: string, env = process.env): string {
+/**
+ * Where the control socket goes: beside the database, else (Unix socket paths are
+ * limited to 107 bytes) in $XDG_RUNTIME_DIR, else in a directory of our own under the
+ * temporary directory, /tmp/agor-UID, which prepareSocketDir checks: a name right in
+ * /tmp could be taken first by another user.
+ */
+export function socketPathFor(dbPath: string, env = process.env, uid = process.getuid?.() ?? 0): string {
   const beside = `${dbPath}.sock`;
   if (Buffer.byteLength(beside) <= 100) return beside;
-  const dir = env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR.startsWith('/') ? env.XDG_RUNTIME_DIR : tmpdir();
-  return join(dir, `agor-${createHash('sha256').update(dbPath).digest('hex').slice(0, 16)}.sock`);
+  const hash = createHash('sha256').update(dbPath).digest('hex').slice(0, 16);
+  if (env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR.startsWith('/')) return join(env.XDG_RUNTIME_DIR, `agor-${hash}.sock`);
+  return join(tmpdir(), `agor-${uid}`, `${hash}.sock`);
+}
+
+/**
+ * Makes the private directory of socketPathFor (0700), or checks the one there: it must
+ * be a real directory of ours, else someone else could swap the socket or read from it.
+ */
+export function prepareSocketDir(socketPath: string, uid = process.getuid?.() ?? 0): void {
+  const dir = dirname(socketPath);
+  if (basename(dir) !== `agor-${uid}`) return;
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot create ${dir} for the control socket: ${(e as Error).message}`);
+  }
+  const st = lstatSync(dir);
+  const hint = 'remove it, or set XDG_RUNTIME_DIR, or give a shorter --db path (the socket then sits beside the database)';
+  if (!st.isDirectory()) throw new UserError(`${dir} is not a directory (${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}): refusing to put the control socket there`, hint);
+  if (st.uid !== uid) throw new UserError(`${dir} belongs to uid ${st.uid}, not to you (uid ${uid}): refusing to put the control socket there`, hint);
+  // Ours, but opened up: close it before the socket goes in.
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
 /**
@@ -50,11 +76,18 @@ export async function startSupervisor(o: UpOptions): Promise<void> {
   };
   // A closed terminal must not take the supervisor down with it.
   process.stdout.on('error', () => undefined);
+  const socketPath = socketPathFor(dbPath);
+  try {
+    prepareSocketDir(socketPath);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   const sup = new Supervisor({
     db,
     dbPath,
     dataDir: dirname(dbPath),
-    socketPath: socketPathFor(dbPath),
+    socketPath,
     logPath: process.env.AGOR_SUPERVISOR_LOG ?? null,
     config,
     clock: clockFromEnv(),
@@ -95,6 +128,8 @@ export async function detachSupervisor(o: UpOptions): Promise<Detached> {
   try {
     const held = liveSupervisor(db);
     if (held) throw new UserError(`another supervisor holds ${dbPath}: pid ${held.pid} on ${held.host ?? '?'}${held.config ? `, for ${held.config}` : ''}`, 'stop it with: agor down', 7);
+    // Here too, so a refusal reads as itself rather than as a start-up failure.
+    prepareSocketDir(socketPathFor(dbPath));
     const log = supervisorLogPath(dbPath);
     mkdirSync(dirname(log), { recursive: true });
     rotateIfLarge(log);

@@ -180,7 +180,7 @@ export function add(db: Db, meId: string | undefined, o: AddOptions): Task {
     audit(db, me.id, 'task_created', { id, title, priority, ...(o.assign ? { assigned_to: o.assign } : {}) });
     const findings = taskFlags(title, description);
     if (findings.length) audit(db, me.id, 'prompt_injection_detected', { task: id, findings });
-    if (o.assign) notifyAgent(db, me, o.assign, `Task assigned to you: ${short(id)} "${title}" (${priority}). See: bttask show ${short(id)}`);
+    if (o.assign) notifyAgent(db, me, o.assign, `Task assigned to you: ${short(id)} "${title}" (${priority}). See: bttask show ${short(id)}`, 'task');
     return withLease(db, T.getTask(db, id)!);
   });
 }
@@ -194,7 +194,7 @@ export function assign(db: Db, meId: string | undefined, idOrPrefix: string, age
     const lease = T.activeLease(db, t.id);
     if (lease && lease.agent_id !== a.id) endActiveLease(db, me, t, 'released');
     const u = update(db, me, t, { assigned_to: a.id }, expectVersion);
-    if (u !== t) notifyAgent(db, me, a.id, `Task assigned to you: ${short(t.id)} "${t.title}" (${t.priority}). See: bttask show ${short(t.id)}`);
+    if (u !== t) notifyAgent(db, me, a.id, `Task assigned to you: ${short(t.id)} "${t.title}" (${t.priority}). See: bttask show ${short(t.id)}`, 'task');
     return withLease(db, u);
   });
 }
@@ -237,7 +237,7 @@ export function setStatus(db: Db, meId: string | undefined, idOrPrefix: string, 
     if (u !== t && state === 'review') {
       const who = reviewers(db);
       postSystem(db, me, REVIEW_QUEUE, `review requested: ${short(t.id)} "${t.title}" by ${me.id}${t.assigned_to && t.assigned_to !== me.id ? ` (assignee ${t.assigned_to})` : ''}`, who);
-      for (const r of who) notifyAgent(db, me, r, `Review requested: ${short(t.id)} "${t.title}". Decide with: bttask status ${short(t.id)} done, or bttask status ${short(t.id)} progress --comment "..."`);
+      for (const r of who) notifyAgent(db, me, r, `Review requested: ${short(t.id)} "${t.title}". Decide with: bttask status ${short(t.id)} done, or bttask status ${short(t.id)} progress --comment "..."`, 'review');
     }
     if (u !== t && decision) {
       const verdict = state === 'done' ? 'approved' : `sent back to ${state}`;

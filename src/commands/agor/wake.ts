@@ -18,11 +18,9 @@ export const wake: Verb<WakeArgs> = {
       .option('prompt', { type: 'string', requiresArg: true, describe: 'Text for the run to start with' })
       .option('timeout', { type: 'string', requiresArg: true, describe: "Wall clock for the run (e.g. 20m); default: the agent's timeout" }),
   handler: async (argv) => {
-    const [{ parseDuration }, { insertWake }, { audit }, { writeTx }, { liveSupervisor }, { requireKnownAgents }] = await Promise.all([
+    const [{ parseDuration }, { requestWake }, { liveSupervisor }, { requireKnownAgents }] = await Promise.all([
       import('../../msg/time.js'),
-      import('../../db/runs.js'),
-      import('../../db/audit.js'),
-      import('../../db/open.js'),
+      import('../../supervisor/wake.js'),
       import('../../supervisor/client.js'),
       import('./shared.js'),
     ]);
@@ -34,14 +32,12 @@ export const wake: Verb<WakeArgs> = {
     const { db, path } = await openFor(argv);
     try {
       await requireKnownAgents(db, [argv.agent]);
-      const w = writeTx(db, () => {
-        const w = insertWake(db, { agent: argv.agent, reason: 'manual', detail: argv.reason ?? null, prompt: argv.prompt ?? null, timeout_ms: timeoutMs });
-        audit(db, process.env.BTMSG_AGENT_ID || 'admin', 'agent_wake', { agent: argv.agent, wake: w.id, reason: argv.reason ?? null });
-        return w;
-      });
+      // The caller is the agent named by BTMSG_AGENT_ID, else the operator.
+      const w = requestWake(db, process.env.BTMSG_AGENT_ID || 'admin', { agent: argv.agent, reason: argv.reason ?? null, prompt: argv.prompt ?? null, timeoutMs });
       const live = liveSupervisor(db) !== null;
       emit(argv.json, { ...w, supervisor_running: live }, (r) => [
         `queued wake #${r.id} for ${r.agent}`,
+        ...(r.flags ? [`  flagged as a possible prompt injection (${r.flags}): the agent is told so, and the audit log records it`] : []),
         live ? '  the supervisor delivers it now (or after the current run)' : `  no supervisor is running for ${path}: it waits for agor up`,
       ]);
     } finally {

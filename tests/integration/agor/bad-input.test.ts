@@ -20,6 +20,8 @@ const BAD: [what: string, text: string, line: number, key: string | null, says: 
   ['a negative duration', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    stall_after: -5s\n', 5, 'agents.w.stall_after', /must be a duration/],
   ['a negative number of seconds', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    restart: { backoff: -1 }\n', 5, 'agents.w.restart.backoff', /must be a duration/],
   ['an absurd duration', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    timeout: 999d\n', 5, 'agents.w.timeout', /must be between 1s and 7d/],
+  ['a cwd that does not exist', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    cwd: no-such-dir\n', 5, 'agents.w.cwd', /no-such-dir does not exist/],
+  ['nested aliases that would expand a billion times', `bomb:\n  a: &a [x,x,x,x,x,x,x,x,x,x]\n${[...'bcdefghi'].map((n, i) => `  ${n}: &${n} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(',')}]`).join('\n')}\ngroup: g\n`, 5, null, /aliases expand to more than 10000 nodes/],
   ['a contact that is not in the group', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    contacts: [ghost]\n', 5, 'agents.w.contacts[0]', /'ghost' is not an agent of this group/],
 ];
 

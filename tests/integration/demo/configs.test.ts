@@ -68,17 +68,18 @@ describe('the example configs for real agent tools', () => {
       ['reviewer', 'reviewer', 'on-demand'],
     ]);
     for (const a of c.agents) {
-      expect(a.promptVia).toBe('arg');
-      expect(a.command).toContain('{prompt}');
+      // On stdin: an argument is readable by every user in /proc/PID/cmdline.
+      expect(a.promptVia).toBe('stdin');
+      expect(a.command.join(' ')).not.toContain('{prompt}');
       expect(words(a.prompt ?? '')).toContain(words(promptPart('prompt')));
       expect(words(a.prompt ?? '').includes(words(promptPart('manager')))).toBe(a.role === 'manager');
       expect(words(a.prompt ?? '').includes(words(promptPart('reviewer')))).toBe(a.role === 'reviewer');
       if (dir === 'claude-code') {
-        expect(a.command.slice(0, 3)).toEqual(['claude', '-p', '{prompt}']);
+        expect(a.command.slice(0, 3)).toEqual(['claude', '-p', '--model']);
         expect(a.command.join(' ')).toContain('Bash(btmsg:*),Bash(bttask:*),Bash(agor report:*)');
       } else {
         expect(a.command[0]).toBe('sh');
-        expect(a.command[2]).toContain('codex exec --sandbox workspace-write --add-dir "$(dirname "$AGOR_DB")" "$1"');
+        expect(a.command).toEqual(['sh', '-c', 'exec codex exec --sandbox workspace-write --add-dir "$(dirname "$AGOR_DB")" -']);
       }
     }
   });

@@ -42,10 +42,11 @@ function toolEnv(g: Group, tools: Record<string, string>): Record<string, string
   return env;
 }
 
-/** A stand-in for claude or codex: records its argv, then claims a task and hands it in, as the prompt asks. */
+/** A stand-in for claude or codex: records its argv and stdin, then claims a task and hands it in, as the prompt asks. */
 const AGENTIC = `
 out="$(dirname "$AGOR_DB")/argv.$BTMSG_AGENT_ID"
 for a in "$@"; do printf '%s\\0' "$a"; done >"$out"
+cat >"$out.stdin"
 task=$(bttask claim --json) || exit 0
 id=$(printf '%s' "$task" | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>console.log(JSON.parse(s).id))')
 btmsg heartbeat >/dev/null
@@ -87,14 +88,16 @@ test.for([
   expect(detail.comments.map((c) => [c.agent, c.content])).toContainEqual(['dev1', 'stand-in was here']);
 
   const argv = argvOf(g, 'dev1');
-  const prompt = argv.find((a) => a.includes('btmsg'))!;
+  // The prompt comes on stdin, never in argv (which /proc/PID/cmdline shows to everyone).
+  const prompt = readFileSync(join(dirname(g.db), 'argv.dev1.stdin'), 'utf8');
+  expect(argv.some((a) => a.includes('started by agor'))).toBe(false);
   expect(words(prompt)).toContain(words(promptPart('prompt')));
   expect(prompt).toMatch(/task/i); // why it was woken: the assignment
   if (tool === 'claude') {
-    expect(argv.slice(0, 2)).toEqual(['-p', prompt]);
+    expect(argv.slice(0, 2)).toEqual(['-p', '--model']);
     expect(argv).toContain('acceptEdits');
   } else {
-    expect(argv).toEqual(['exec', '--sandbox', 'workspace-write', '--add-dir', dirname(g.db), prompt]);
+    expect(argv).toEqual(['exec', '--sandbox', 'workspace-write', '--add-dir', dirname(g.db), '-']);
   }
   // The stand-in reports after handing in: wait for its run to end.
   await waitFor(

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../src/supervisor/config.js';
+import { ConfigError, MAX_ALIAS_NODES, parseConfig } from '../../../src/supervisor/config.js';
 
 const SHAPE = `group: demo
 agents:
@@ -74,6 +77,7 @@ ${agentTimeout}    schedules:
     ['an unparsable cron expression', SHAPE + '    schedules:\n      - { cron: "61 * * * *", tz: UTC }\n', 11, 'agents.worker.schedules[0].cron: cannot parse'],
     ['an unknown time zone', SHAPE + '    schedules:\n      - { cron: "0 9 * * *", tz: Mars/Olympus }\n', 11, "unknown time zone 'Mars/Olympus'"],
     ['a key for a later feature', SHAPE + '    sandbox: { mode: required }\n', 10, 'agents.worker.sandbox: not supported yet'],
+    ['a name holding an escape sequence', SHAPE.replace('    role: project', '    name: "Bob\\e]0;pwned\\a"\n    role: project'), 4, "agents.worker.name: the value 'Bob^[]0;pwned^G' contains the character ^["],
     ['broken YAML', 'group: demo\nagents:\n  worker: a: b\n', 3, 'not valid YAML'],
   ])('refuses %s, naming file, line and key', (_what, text, line, message) => {
     const e = error(text);
@@ -85,5 +89,51 @@ ${agentTimeout}    schedules:
     expect(error('agents:\n  a:\n    command: [sh]\n').message).toContain('group: is required');
     expect(error('group: g\n').message).toContain('agents: is required');
     expect(error('').message).toContain('is empty');
+  });
+
+  it('refuses a cwd that does not exist or is not a directory, naming its line and key (exit 2)', ({ onTestFinished }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'agor-cwd-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'plain-file'), 'x');
+    const file = join(dir, 'agor.yaml');
+    const yaml = (cwd: string) => `group: g\nagents:\n  a:\n    command: [sh]\n    cwd: ${cwd}\n`;
+    const at = (cwd: string) => {
+      try {
+        parseConfig(yaml(cwd), file);
+      } catch (e) {
+        if (e instanceof ConfigError) return { message: e.message, code: e.code };
+        throw e;
+      }
+      throw new Error('parseConfig accepted the file');
+    };
+    expect(at('missing')).toEqual({ message: `${file}:5: agents.a.cwd: ${join(dir, 'missing')} does not exist`, code: 2 });
+    expect(at('plain-file')).toEqual({ message: `${file}:5: agents.a.cwd: ${join(dir, 'plain-file')} is not a directory`, code: 2 });
+    // A directory, relative to agor.yaml's own, is accepted as it was.
+    expect(parseConfig(yaml('.'), file).agents[0]!.cwd).toBe(dir);
+  });
+
+  it('refuses a billion-laughs file of nested aliases at once, naming the line, instead of expanding it', () => {
+    // 9 levels of 10 aliases each: about 10^9 nodes once expanded, in under 500 bytes.
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i <= 8; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(',')}]`);
+    }
+    const text = `x-bomb:\n${levels.map((l) => `  ${l}`).join('\n')}\ngroup: g\nagents:\n  a:\n    command: [sh]\n`;
+    expect(Buffer.byteLength(text)).toBeLessThan(1024);
+    const started = process.hrtime.bigint();
+    const e = error(text);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(2000);
+    expect(e.message).toMatch(new RegExp(`^/tmp/agor\\.yaml:\\d+: aliases expand to more than ${MAX_ALIAS_NODES} nodes`));
+    expect(e.code).toBe(2);
+  });
+
+  it('still accepts a few aliases that name whole blocks', () => {
+    const c = parseConfig('group: g\nagents:\n  a:\n    command: &c [sh, -c, "true"]\n    restart: &r { max_retries: 2 }\n  b:\n    command: *c\n    restart: *r\n', '/tmp/agor.yaml');
+    expect(c.agents.map((a) => [a.id, a.command, a.restart.maxRetries])).toEqual([
+      ['a', ['sh', '-c', 'true'], 2],
+      ['b', ['sh', '-c', 'true'], 2],
+    ]);
   });
 });

@@ -1,0 +1,65 @@
+import { Exit, UserError, notFound, notPermitted, usage } from '../cli/errors.js';
+import { getAgent } from '../db/agents.js';
+import { audit } from '../db/audit.js';
+import { type Db, writeTx } from '../db/open.js';
+import { type WakeRow, insertWake } from '../db/runs.js';
+import { requireAgent } from '../msg/agents.js';
+import { MAX_BODY_BYTES } from '../msg/body.js';
+import { detectInjection } from '../msg/injection.js';
+import { checkContact } from '../msg/messages.js';
+
+export interface WakeRequest {
+  agent: string;
+  /** Why, in a few words (shown to the agent and in agor runs). */
+  reason: string | null;
+  /** Text for the run to start with. */
+  prompt: string | null;
+  timeoutMs: number | null;
+}
+
+function checkText(text: string | null, what: string): void {
+  if (text === null) return;
+  if (text.includes('\0')) throw usage(`${what} contains a NUL byte`);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_BODY_BYTES) throw usage(`${what} is ${bytes} bytes, over the 1 MiB limit`, 'put large content in a file and give its path');
+}
+
+/**
+ * Queues a manual wake of `o.agent` asked for by `byId` (an agent, or admin for the
+ * operator), under the rules of a message: its text goes into the woken agent's prompt.
+ * An agent may wake only those it may message (btmsg send's contacts); a refusal is
+ * audited. Injection findings in the reason or prompt are kept on the wake (the prompt
+ * shows them) and audited; like a message's, they flag, they do not block.
+ */
+export function requestWake(db: Db, byId: string, o: WakeRequest): WakeRow {
+  checkText(o.reason, 'reason');
+  checkText(o.prompt, 'prompt');
+  const findings = detectInjection([o.reason ?? '', o.prompt ?? ''].join('\n'));
+  const flags = findings.length ? findings.join(',') : null;
+  try {
+    return writeTx(db, () => {
+      const me = requireAgent(db, byId);
+      const to = getAgent(db, o.agent);
+      if (to?.managed !== 1) throw notFound(`no agent '${o.agent}' is managed by agor here`, 'agor ps lists the agents');
+      if (me.id !== to.id) {
+        try {
+          checkContact(db, me, to);
+        } catch (e) {
+          if (e instanceof UserError && e.code === Exit.NOT_PERMITTED) {
+            throw notPermitted(`${me.id} may not wake ${to.id}: not a contact`, `ask the operator: btmsg allow ${me.id} ${to.id}`);
+          }
+          throw e;
+        }
+      }
+      const w = insertWake(db, { agent: to.id, reason: 'manual', detail: o.reason, prompt: o.prompt, timeout_ms: o.timeoutMs, requested_by: me.id, flags });
+      audit(db, me.id, 'agent_wake', { agent: to.id, wake: w.id, reason: o.reason, prompt: o.prompt, ...(flags ? { flags: findings } : {}) });
+      if (flags) audit(db, me.id, 'prompt_injection_detected', { wake: w.id, to: to.id, findings });
+      return w;
+    });
+  } catch (e) {
+    if (e instanceof UserError && e.code === Exit.NOT_PERMITTED) {
+      writeTx(db, () => audit(db, byId, 'agent_wake_refused', { agent: o.agent, reason: o.reason, prompt: o.prompt, why: e.message }));
+    }
+    throw e;
+  }
+}
