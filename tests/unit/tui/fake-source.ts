@@ -22,6 +22,7 @@ export function fleetAgent(o: Partial<FleetAgent> & { id: string }): FleetAgent 
     started_at: null,
     uptime_s: null,
     last_output_at: null,
+    last_heartbeat_at: null,
     restarts: 0,
     attempts: 0,
     next_start_at: null,
@@ -34,6 +35,8 @@ export function fleetAgent(o: Partial<FleetAgent> & { id: string }): FleetAgent 
     stall_after_s: 900,
     claimed_task: null,
     last_outcome: null,
+    last_error_class: null,
+    last_note: null,
     ...o,
   };
 }
