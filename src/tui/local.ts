@@ -12,12 +12,20 @@ import { offlineList } from '../supervisor/status.js';
 import { runView } from '../supervisor/views.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
 import type { Change } from '../task/views.js';
-import type { AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+import type { Activity, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 const ADMIN = 'admin';
 /** How often another process's writes are looked for (PRAGMA data_version: one page read). */
 const POLL_MS = 500;
 const REATTACH_MS = 2000;
+/**
+ * How often the fleet is listed again while an agent has a process: a growing log makes
+ * no event and no database write, so without it a busy agent's stall timer would run on.
+ */
+const RELIST_MS = 2000;
+
+/** A list as far as a notification is concerned: without the times that move on by themselves. */
+const shape = (list: AgentView[]) => JSON.stringify(list.map(({ uptime_s: _u, last_output_at: _o, last_heartbeat_at: _h, ...rest }) => rest));
 
 /**
  * The dashboard's local data source: a read-only SQLite connection for what the database
@@ -31,6 +39,7 @@ export class LocalSource implements DataSource {
   private client: ControlClient | null = null;
   private status: SupervisorStatus = { state: 'none', pid: null, group: null };
   private live: AgentView[] | null = null;
+  private times = new Map<string, Activity>();
   private listeners = new Set<() => void>();
   private timers: NodeJS.Timeout[] = [];
   private dataVersion = -1;
@@ -43,7 +52,11 @@ export class LocalSource implements DataSource {
     openDb({ path: dbPath }).close();
     this.ro = new Database(dbPath, { readonly: true, fileMustExist: true });
     this.ro.pragma('busy_timeout = 5000');
-    this.timers.push(setInterval(() => this.poll(), POLL_MS), setInterval(() => void this.attach(), REATTACH_MS));
+    this.timers.push(
+      setInterval(() => this.poll(), POLL_MS),
+      setInterval(() => void this.attach(), REATTACH_MS),
+      setInterval(() => void this.relist(), RELIST_MS),
+    );
     void this.attach();
   }
 
@@ -63,6 +76,7 @@ export class LocalSource implements DataSource {
         if (this.client !== c) return;
         this.client = null;
         this.live = null;
+        this.times = new Map();
         this.status = { ...this.status, state: 'lost' };
         this.notify();
       });
@@ -75,15 +89,36 @@ export class LocalSource implements DataSource {
     }
   }
 
-  private async refreshFleet(): Promise<void> {
+  /**
+   * Lists the fleet again. `quiet`: the periodic list, which notifies only when more than the
+   * times changed; the times alone reach the Fleet's clock through activity().
+   */
+  private async refreshFleet(quiet = false): Promise<void> {
     const c = this.client;
     if (!c) return this.notify();
+    let next: AgentView[] | null;
     try {
-      this.live = await c.request<AgentView[]>('list');
+      next = await c.request<AgentView[]>('list');
     } catch {
-      this.live = null;
+      next = null;
     }
-    this.notify();
+    if (this.client !== c) return;
+    const same = quiet && next !== null && this.live !== null && shape(next) === shape(this.live);
+    this.live = next;
+    this.times = new Map((next ?? []).map((a) => [a.id, { last_output_at: a.last_output_at, last_heartbeat_at: a.last_heartbeat_at }]));
+    if (!same) this.notify();
+  }
+
+  private relisting = false;
+
+  private async relist(): Promise<void> {
+    if (!this.client || this.relisting || !this.live?.some((a) => a.pid !== null)) return;
+    this.relisting = true;
+    try {
+      await this.refreshFleet(true);
+    } finally {
+      this.relisting = false;
+    }
   }
 
   private poll(): void {
@@ -123,9 +158,12 @@ export class LocalSource implements DataSource {
         this.ro,
         `SELECT t.id, t.title FROM task_leases l JOIN tasks t ON t.id = l.task_id WHERE l.agent_id = ? AND l.state = 'active' ORDER BY l.id LIMIT 1`,
       ).get(a.id);
-      const last = stmt<{ outcome: string | null }>(this.ro, 'SELECT outcome FROM runs WHERE agent = ? AND ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1').get(a.id);
-      return { ...a, claimed_task: task ?? null, last_outcome: last?.outcome ?? null };
+      return { ...a, claimed_task: task ?? null };
     });
+  }
+
+  activity(): ReadonlyMap<string, Activity> {
+    return this.times;
   }
 
   board(): Board {
