@@ -31,7 +31,7 @@ const visible = (s: string) => s.replace(CONTROL, (c) => (c === '\x1b' ? '<ESC>'
 const noteLine = (note: string | null) => (note ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
 
 /** How the last run ended: "failed (network)". */
-const lastRun = (a: AgentView) => (a.last_outcome ? `${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}` : '-');
+const lastRun = (a: AgentView) => (a.last_outcome ? visible(`${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}`) : '-');
 
 /** Outcomes that call for a reason under the table, when the run left a note. */
 const EXPLAINED = new Set(['failed', 'timeout', 'blocked', 'partial']);

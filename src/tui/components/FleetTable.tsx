@@ -51,7 +51,7 @@ export const noteLine = (note: string | null): string => (note ?? '').split(/\r?
 export function lastRun(a: FleetAgent, t: { text: (s: string) => string }): string {
   if (!a.last_outcome) return '-';
   const note = noteLine(a.last_note);
-  return `${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}${note ? `: ${t.text(note)}` : ''}`;
+  return t.text(`${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}${note ? `: ${note}` : ''}`);
 }
 
 export function uptimeSeconds(a: FleetAgent, now: number): number | null {
@@ -126,7 +126,7 @@ export function FleetTable({ agents, selected, now, width, total, offset }: Flee
           cell(String(a.restarts), 4, e, { tone: a.restarts > 0 ? 'warn' : undefined }),
           cell(String(a.unread), 4, e, { tone: a.unread > 0 ? 'info' : undefined }),
           ...(L.role ? [cell(t.text(a.role), 10, e)] : []),
-          ...(L.outcome ? [cell(a.last_outcome ?? '-', 10, e, { tone: a.last_outcome ? OUTCOME_TONE[a.last_outcome] : undefined })] : []),
+          ...(L.outcome ? [cell(t.text(a.last_outcome ?? '-'), 10, e, { tone: a.last_outcome ? OUTCOME_TONE[a.last_outcome] : undefined })] : []),
           cell(task, L.task, e),
         ];
       })}

@@ -103,11 +103,13 @@ describe('the fleet view', () => {
   test('says why a failed agent failed: the class and the last line of its last run\'s note', async () => {
     const s = fixture();
     const tester = s.agents.find((a) => a.id === 'tester')!;
-    Object.assign(tester, { last_outcome: 'failed', last_error_class: 'auth', last_note: 'retrying with the cached key\nHTTP 401: token expired\n' });
+    Object.assign(tester, { last_outcome: 'failed', last_error_class: 'auth', last_note: 'retrying with the cached key\nHTTP 401: token \x1b[31mexpired\x1b]0;owned\x07\n' });
     const r = await renderApp(s, { columns: 100, rows: 30 });
     let f = await r.waitFor('ATTENTION');
     // In the attention queue, where a failed agent always is.
     expect(f).toMatch(/90 +✗ tester +error · last failed \(auth\): HTTP 401: token expired/);
+    // The note is the agent's text: its escape sequences never reach the terminal.
+    expect(f).not.toContain(ESC);
     // And in the detail line when it is selected.
     await r.press(KEY.down, KEY.down, KEY.down);
     f = await r.waitFor((x) => /^›/.test(rowOf(x, 'tester')));
