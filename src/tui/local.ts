@@ -39,6 +39,7 @@ export class LocalSource implements DataSource {
   private client: ControlClient | null = null;
   private status: SupervisorStatus = { state: 'none', pid: null, group: null };
   private live: AgentView[] | null = null;
+  private liveShape = '';
   private times = new Map<string, Activity>();
   private listeners = new Set<() => void>();
   private timers: NodeJS.Timeout[] = [];
@@ -103,8 +104,10 @@ export class LocalSource implements DataSource {
       next = null;
     }
     if (this.client !== c) return;
-    const same = quiet && next !== null && this.live !== null && shape(next) === shape(this.live);
+    const nextShape = next ? shape(next) : '';
+    const same = quiet && next !== null && this.live !== null && nextShape === this.liveShape;
     this.live = next;
+    this.liveShape = nextShape;
     this.times = new Map((next ?? []).map((a) => [a.id, { last_output_at: a.last_output_at, last_heartbeat_at: a.last_heartbeat_at }]));
     if (!same) this.notify();
   }
