@@ -13,12 +13,17 @@ export function fleetLayout(width: number): { role: boolean; outcome: boolean; t
   return { role, outcome, task: Math.max(8, width - fixed - (role ? 10 : 0) - (outcome ? 10 : 0)) };
 }
 
-/** The rows with the source's latest output and heartbeat times (see DataSource.activity). */
+const newer = (a: string | null, b: string | null): string | null => ((parseTime(b) ?? -Infinity) > (parseTime(a) ?? -Infinity) ? b : a);
+
+/** The rows with the later of their own and the source's latest output and heartbeat times (see DataSource.activity). */
 export function withActivity(agents: FleetAgent[], times: ReadonlyMap<string, Activity> | undefined): FleetAgent[] {
   if (!times?.size) return agents;
   return agents.map((a) => {
     const t = times.get(a.id);
-    return t && (t.last_output_at !== a.last_output_at || t.last_heartbeat_at !== a.last_heartbeat_at) ? { ...a, ...t } : a;
+    if (!t) return a;
+    const o = newer(a.last_output_at, t.last_output_at);
+    const h = newer(a.last_heartbeat_at, t.last_heartbeat_at);
+    return o !== a.last_output_at || h !== a.last_heartbeat_at ? { ...a, last_output_at: o, last_heartbeat_at: h } : a;
   });
 }
 

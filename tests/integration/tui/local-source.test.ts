@@ -19,7 +19,7 @@ test("the dashboard's local source keeps a busy agent's output time current with
     interval: 100,
   });
 
-  // Over several of its 2 s lists, the busy agent's time moves on; the quiet one's stays
+  // Over several of its 2 s looks at the logs, the busy agent's time moves on; the quiet one's stays
   // (once its one line is in).
   let quietAt: string | null | undefined;
   const seen = new Set<string>();
@@ -35,7 +35,7 @@ test("the dashboard's local source keeps a busy agent's output time current with
   const newest = Math.max(...[...seen].map((s) => Date.parse(s)));
   expect(Date.now() - newest).toBeLessThan(4500);
   expect(source.activity().get('quiet')?.last_output_at).toBe(quietAt);
-  // The views were not told to read everything again for each of those lists.
+  // The views were not told to read everything again each time.
   expect(notified - before).toBeLessThan(seen.size);
   // And what the views read when they do read agrees with agor ps.
   const ps = await g.agent('busy');
