@@ -136,6 +136,13 @@ export function listRuns(db: Db, f: RunFilter): RunRow[] {
     : stmt<RunRow>(db, 'SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(f.limit);
 }
 
+/** How the agent's latest ended run ended (a run in progress does not count). */
+export const lastEndedRun = (db: Db, agent: string) =>
+  stmt<Pick<RunRow, 'outcome' | 'error_class' | 'note'>>(
+    db,
+    'SELECT outcome, error_class, note FROM runs WHERE agent = ? AND ended_at IS NOT NULL ORDER BY started_at DESC, incarnation DESC LIMIT 1',
+  ).get(agent);
+
 export const latestRun = (db: Db, agent: string) =>
   stmt<RunRow>(db, 'SELECT * FROM runs WHERE agent = ? ORDER BY started_at DESC, incarnation DESC LIMIT 1').get(agent);
 

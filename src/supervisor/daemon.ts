@@ -23,6 +23,7 @@ import { scheduleDue, scheduleKey, nextSlot } from './schedule.js';
 import { attentionScore, backoffMs, wakeScore, type WakeSignal } from './scoring.js';
 import { type ControlServer, FileLines, startControlServer } from './socket.js';
 import { type ExitStatus, spawnAgent } from './spawn.js';
+import { lastRunFields, viewHealth } from './status.js';
 import { requestWake } from './wake.js';
 
 /** Why a run is being stopped, which decides its outcome and what follows. */
@@ -862,6 +863,7 @@ export class Supervisor {
     const unread = new Map([...this.slots.keys()].map((id) => [id, unreadCount(this.db, id)]));
     const claimed = new Map(stmt<{ a: string; n: number }>(this.db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n]));
     const pending = new Map(R.pendingWakeCounts(this.db).map((p) => [p.agent, p.n]));
+    const beats = new Map(R.openRunHeartbeats(this.db).map((r) => [r.id, r.heartbeat_at]));
     const now = this.now();
     return [...this.slots.values()].map((s) => {
       const att = this.attention(s);
@@ -872,12 +874,14 @@ export class Supervisor {
         mode: s.cfg.mode,
         strategy: s.cfg.wake.strategy,
         state: s.state,
-        health: s.health,
+        health: viewHealth(s.state, s.health),
         pid: s.run?.pid ?? null,
         run_id: s.run?.id ?? null,
         started_at: iso(s.run?.startedAt),
         uptime_s: s.run ? Math.max(0, Math.round((now - s.run.startedAt) / 1000)) : null,
         last_output_at: iso(s.run?.lastOutputAt),
+        // Stamped with the wall clock; the other times are the supervisor's.
+        last_heartbeat_at: s.run && beats.get(s.run.id) ? iso(beats.get(s.run.id)! + now - Date.now()) : null,
         restarts: s.restarts,
         attempts: s.attempts,
         next_start_at: iso(s.nextStartAt),
@@ -888,6 +892,7 @@ export class Supervisor {
         attention_reason: att.reason,
         supervised: true,
         stall_after_s: Math.round(s.cfg.stallAfterMs / 1000),
+        ...lastRunFields(this.db, s.cfg.id),
       };
     });
   }

@@ -45,6 +45,8 @@ export interface AgentView {
   started_at: string | null;
   uptime_s: number | null;
   last_output_at: string | null;
+  /** The current run's last heartbeat (btmsg heartbeat, agor report); with output, what stall_after counts. */
+  last_heartbeat_at: string | null;
   restarts: number;
   attempts: number;
   next_start_at: string | null;
@@ -57,6 +59,10 @@ export interface AgentView {
   supervised: boolean;
   /** Seconds without output or heartbeat after which it counts as stalled (null: unknown). */
   stall_after_s: number | null;
+  /** How its latest ended run ended, with the failure's class and the run's note (null: no run ended yet). */
+  last_outcome: string | null;
+  last_error_class: string | null;
+  last_note: string | null;
 }
 
 export type Event =

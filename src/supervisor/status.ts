@@ -7,6 +7,18 @@ import type { AgentView, Health, State } from './protocol.js';
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
 /**
+ * The health an agent view shows: a stalled agent is degraded even when no restart is
+ * pending, so that no row reads "stalled" and "healthy" at once.
+ */
+export const viewHealth = (state: State, health: Health): Health => (state === 'stalled' && health === 'healthy' ? 'degraded' : health);
+
+/** How the agent's latest ended run ended: the last_* fields of an agent view. */
+export function lastRunFields(db: Db, agent: string): Pick<AgentView, 'last_outcome' | 'last_error_class' | 'last_note'> {
+  const r = R.lastEndedRun(db, agent);
+  return { last_outcome: r?.outcome ?? null, last_error_class: r?.error_class ?? null, last_note: r?.note ?? null };
+}
+
+/**
  * The agents as the database last saw them, for when no supervisor runs: a process that
  * outlived its supervisor still shows as running (unsupervised), with its pid.
  */
@@ -29,12 +41,13 @@ export function offlineList(db: Db, now = Date.now()): AgentView[] {
       mode,
       strategy: '',
       state: st,
-      health: (s?.health ?? 'healthy') as Health,
+      health: viewHealth(st, (s?.health ?? 'healthy') as Health),
       pid: alive ? run!.pid : null,
       run_id: alive ? run!.id : null,
       started_at: alive ? iso(run!.started_at) : null,
       uptime_s: alive ? Math.max(0, Math.round((now - run!.started_at) / 1000)) : null,
       last_output_at: alive ? iso(s?.last_output_at) : null,
+      last_heartbeat_at: alive ? iso(run!.heartbeat_at) : null,
       restarts: s?.restarts ?? 0,
       attempts: s?.attempts ?? 0,
       next_start_at: null,
@@ -45,6 +58,7 @@ export function offlineList(db: Db, now = Date.now()): AgentView[] {
       attention_reason: s?.attention_reason ?? null,
       supervised: false,
       stall_after_s: null,
+      ...lastRunFields(db, a.id),
     };
   });
 }

@@ -1,5 +1,5 @@
-import { Box, type Key, useApp, useInput, useStdout } from 'ink';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { Box, type Key, useApp, useStdout } from 'ink';
+import { useMemo, useRef, useState } from 'react';
 import type { DataSource, SupervisorStatus } from './source.js';
 import { shortId, truncate } from './format.js';
 import { HelpLine } from './components/HelpLine.js';
@@ -7,6 +7,7 @@ import { type HelpSection, HelpOverlay } from './components/HelpOverlay.js';
 import { StatusLine } from './components/StatusLine.js';
 import { TitleBar } from './components/TitleBar.js';
 import { TooSmall } from './components/TooSmall.js';
+import { useKeys } from './hooks/useKeys.js';
 import { type PromptSpec, type Status, usePrompt } from './hooks/usePrompt.js';
 import { SourceVersion, useSource } from './hooks/useSource.js';
 import { StickyContext } from './hooks/useSticky.js';
@@ -251,10 +252,10 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
     if (input === 'm' && (viewId === 'board' || viewId === 'comms' || viewId === 'audit')) return message(null, viewId === 'board' ? (task?.assigned_to ?? '') : '');
     keys?.(input, key);
   };
-  // One listener for the whole app, subscribed once; it always runs the latest onKey.
-  const latest = useRef(onKey);
-  latest.current = onKey;
-  useInput(useCallback((input: string, key: Key) => latest.current(input, key), []));
+  // One listener for the whole app; every key of a chunk counts, each seeing what the one
+  // before it did. Text goes whole only to a prompt's text field.
+  const typing = !small && prompt.view?.phase === 'field' && !prompt.view.choices;
+  useKeys(onKey, () => typing);
 
   if (small) return <TooSmall columns={columns} rows={rows} />;
 

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { UserError } from '../cli/errors.js';
 import { listAudit } from '../db/audit.js';
 import { type Db, openDb, stmt, writeTx } from '../db/open.js';
-import { insertWake, latestRun, listRuns } from '../db/runs.js';
+import { getRun, insertWake, latestRun, listRuns } from '../db/runs.js';
 import { feed, send } from '../msg/messages.js';
 import { list as listDeadLetters } from '../msg/deadletters.js';
 import { ControlClient, liveSupervisor } from '../supervisor/client.js';
@@ -12,12 +13,24 @@ import { offlineList } from '../supervisor/status.js';
 import { runView } from '../supervisor/views.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
 import type { Change } from '../task/views.js';
-import type { AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+import type { Activity, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 const ADMIN = 'admin';
 /** How often another process's writes are looked for (PRAGMA data_version: one page read). */
 const POLL_MS = 500;
 const REATTACH_MS = 2000;
+/**
+ * How often the logs of the running agents are looked at. A growing log makes no event and
+ * no database write, so the fleet as last read would show a busy agent silent for ever.
+ * The dashboard stats the logs as the supervisor's tick does (about 2 to 5 ms of the
+ * supervisor's CPU per list of 100 agents, per dashboard, is what asking it would cost).
+ */
+const STAT_MS = 2000;
+
+const later = (a: string | null, ms: number | null): string | null => {
+  if (ms === null) return a;
+  return a !== null && Date.parse(a) >= ms ? a : new Date(ms).toISOString();
+};
 
 /**
  * The dashboard's local data source: a read-only SQLite connection for what the database
@@ -31,6 +44,10 @@ export class LocalSource implements DataSource {
   private client: ControlClient | null = null;
   private status: SupervisorStatus = { state: 'none', pid: null, group: null };
   private live: AgentView[] | null = null;
+  /** The agents fleet() last returned, whose logs are looked at; their log paths by run id. */
+  private shown: AgentView[] = [];
+  private logPaths = new Map<string, string | null>();
+  private times = new Map<string, Activity>();
   private listeners = new Set<() => void>();
   private timers: NodeJS.Timeout[] = [];
   private dataVersion = -1;
@@ -43,7 +60,11 @@ export class LocalSource implements DataSource {
     openDb({ path: dbPath }).close();
     this.ro = new Database(dbPath, { readonly: true, fileMustExist: true });
     this.ro.pragma('busy_timeout = 5000');
-    this.timers.push(setInterval(() => this.poll(), POLL_MS), setInterval(() => void this.attach(), REATTACH_MS));
+    this.timers.push(
+      setInterval(() => this.poll(), POLL_MS),
+      setInterval(() => void this.attach(), REATTACH_MS),
+      setInterval(() => this.stat(), STAT_MS),
+    );
     void this.attach();
   }
 
@@ -75,15 +96,68 @@ export class LocalSource implements DataSource {
     }
   }
 
+  private listing = false;
+  private listAgain = false;
+
+  /**
+   * Lists the fleet again. Requests that come while a list is under way make one more list
+   * after it, not one each: 100 agents going idle together send 100 events.
+   */
   private async refreshFleet(): Promise<void> {
-    const c = this.client;
-    if (!c) return this.notify();
-    try {
-      this.live = await c.request<AgentView[]>('list');
-    } catch {
-      this.live = null;
+    if (this.listing) {
+      this.listAgain = true;
+      return;
     }
-    this.notify();
+    this.listing = true;
+    try {
+      do {
+        this.listAgain = false;
+        const c = this.client;
+        if (!c) {
+          this.notify();
+          break;
+        }
+        try {
+          this.live = await c.request<AgentView[]>('list');
+        } catch {
+          this.live = null;
+        }
+        this.notify();
+      } while (this.listAgain);
+    } finally {
+      this.listing = false;
+    }
+  }
+
+  /**
+   * The last output of each agent with a process, from its run log's modification time:
+   * handed to the Fleet's clock through activity(), without a notification (which would
+   * make every view read everything again).
+   */
+  private stat(): void {
+    const paths = new Map<string, string | null>();
+    const times = new Map<string, Activity>();
+    for (const a of this.shown) {
+      if (a.pid === null || !a.run_id) continue;
+      let path = this.logPaths.get(a.run_id);
+      if (path === undefined) {
+        try {
+          path = getRun(this.ro, a.run_id)?.log_path ?? null;
+        } catch {
+          continue;
+        }
+      }
+      paths.set(a.run_id, path);
+      let mtime: number | null = null;
+      try {
+        if (path) mtime = statSync(path).mtimeMs;
+      } catch {
+        // Not there (yet, or any more): the listed time stands.
+      }
+      times.set(a.id, { last_output_at: later(a.last_output_at, mtime), last_heartbeat_at: a.last_heartbeat_at });
+    }
+    this.logPaths = paths;
+    this.times = times;
   }
 
   private poll(): void {
@@ -118,14 +192,18 @@ export class LocalSource implements DataSource {
 
   fleet(): FleetAgent[] {
     const agents = this.live ?? offlineList(this.ro);
+    this.shown = agents;
     return agents.map((a) => {
       const task = stmt<{ id: string; title: string }>(
         this.ro,
         `SELECT t.id, t.title FROM task_leases l JOIN tasks t ON t.id = l.task_id WHERE l.agent_id = ? AND l.state = 'active' ORDER BY l.id LIMIT 1`,
       ).get(a.id);
-      const last = stmt<{ outcome: string | null }>(this.ro, 'SELECT outcome FROM runs WHERE agent = ? AND ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1').get(a.id);
-      return { ...a, claimed_task: task ?? null, last_outcome: last?.outcome ?? null };
+      return { ...a, claimed_task: task ?? null };
     });
+  }
+
+  activity(): ReadonlyMap<string, Activity> {
+    return this.times;
   }
 
   board(): Board {

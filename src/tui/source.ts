@@ -7,12 +7,12 @@ import type { Change } from '../task/views.js';
 
 /** One agent as the fleet view shows it: the supervisor's view plus what the database adds. */
 export interface FleetAgent extends AgentView {
-  /** Seconds without output after which the agent counts as stalled. */
-  stall_after_s: number | null;
   /** The task it holds a lease on, if any (the first). */
   claimed_task: { id: string; title: string } | null;
-  last_outcome: string | null;
 }
+
+/** When an agent last showed life: what its stall timer counts from. */
+export type Activity = Pick<AgentView, 'last_output_at' | 'last_heartbeat_at'>;
 
 export interface AuditEntry {
   id: number;
@@ -53,6 +53,12 @@ export interface DataSource {
   readonly label: string;
   supervisor(): SupervisorStatus;
   fleet(): FleetAgent[];
+  /**
+   * The agents' latest output and heartbeat times, by agent id: fresher than fleet(), since
+   * they change every second for a busy agent without a notification (which would make
+   * every view read everything again). Optional: the Fleet's timers fall back to fleet().
+   */
+  activity?(): ReadonlyMap<string, Activity>;
   board(): Board;
   task(id: string): TaskDetail | null;
   /**

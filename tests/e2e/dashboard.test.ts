@@ -13,7 +13,7 @@ import { expect, test } from 'vitest';
 import { ROOT, runAsync } from '../helpers/cli.js';
 import { alive, processesMentioning } from '../helpers/proc.js';
 import { sleep } from '../helpers/wait.js';
-import { type AgentView, type Group, group } from '../integration/agor/fixture.js';
+import { type AgentView, type Group, group, sh } from '../integration/agor/fixture.js';
 
 const AGOR = join(ROOT, 'dist', 'agor.cjs');
 const DEMO = join(ROOT, 'scripts', 'demo.mjs');
@@ -92,6 +92,11 @@ class Terminal {
     this.tmux(['send-keys', '-t', 'e2e', k]);
   }
 
+  /** Sends several keys with one send-keys, which writes them to the terminal at once (as ssh may). */
+  keys(...ks: string[]): void {
+    this.tmux(['send-keys', '-t', 'e2e', ...ks]);
+  }
+
   resize(columns: number, rows: number): void {
     this.columns = columns;
     this.rows = rows;
@@ -167,6 +172,19 @@ const titleIs = (view: string) => (s: string) => {
 function rowState(screen: string, id: string): string | null {
   const m = new RegExp(`^[› ] \\S\\s+${id}\\s+(\\w+)\\s`, 'm').exec(screen);
   return m ? m[1]! : null;
+}
+
+/** An agent's row in the Fleet table: state, health, pid, uptime and silence, as shown. */
+function fleetRow(screen: string, id: string): { state: string; health: string; up: string; silent: string; rest: string } | null {
+  const m = new RegExp(`^[› ] \\S\\s+${id}\\s+(\\w+)\\s+(\\w+)\\s+(?:\\d+|-)\\s+(\\S+)\\s+(\\S+)(.*)$`, 'm').exec(screen);
+  return m ? { state: m[1]!, health: m[2]!, up: m[3]!, silent: m[4]!, rest: m[5]! } : null;
+}
+
+/** Seconds in a duration as the dashboard prints it (45s, 1m04s, 2h05m), or null for "-". */
+function seconds(d: string): number | null {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+  if (!m || d === '-') return null;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
 /** The agent on the selected row of the Fleet table (the row with the cursor). */
@@ -476,3 +494,88 @@ test('agor dash on a database with no agents, at 70x20 then 80x24: the enlarge m
   expect(status, s).toBe(0);
   await expectNothingLeft(g, term);
 }, 40_000);
+
+test('agor up on a 100x30 terminal: a busy agent never reads silent, a stalled one is not healthy, a failed one says why, keys sent together all count, board cards can be told apart at 100 and 80 columns', async ({ onTestFinished }) => {
+  const g = group(onTestFinished, {
+    agents: {
+      busy: { command: sh('while :; do echo "working on it"; sleep 1; done'), stall_after: '20s', stop_grace: '1s' },
+      net: { command: sh('echo "error: connect ECONNREFUSED 127.0.0.1:443" >&2; exit 1'), restart: { max_retries: 0 }, stop_grace: '1s' },
+      quiet: { command: sh('echo hello; exec sleep 300'), stall_after: '4s', stop_grace: '1s' },
+      spare: { command: sh('exec sleep 300'), stall_after: '10m', stop_grace: '1s' },
+    },
+  });
+  for (const title of ['Write the schema', 'Write the docs']) {
+    const r = await runAsync('bttask', ['add', title, '--db', g.db], { env: { BTMSG_AGENT_ID: 'admin' } });
+    expect(r.code, r.stderr).toBe(0);
+  }
+  const term = terminal(onTestFinished, 'fleet', 100, 30);
+  term.start([process.execPath, AGOR, 'up', '-f', g.file, '--db', g.db]);
+
+  let s = await term.waitFor(
+    'busy running, net failed, quiet stalled',
+    (x) => supervisorPid(x) !== null && fleetRow(x, 'busy')?.state === 'running' && fleetRow(x, 'net')?.state === 'failed' && fleetRow(x, 'quiet')?.state === 'stalled',
+    30_000,
+  );
+  term.show('Fleet: busy running, net failed, quiet stalled', s);
+  expectFits(term, s);
+  // Stalled is not healthy: the health column agrees with the state, and with agor ps.
+  expect(fleetRow(s, 'quiet')!.health).toBe('degraded');
+  expect((await ps(g)).quiet).toMatchObject({ state: 'stalled', health: 'degraded' });
+  // The failed one: its last outcome in its column, and why in the attention queue.
+  expect(s).toMatch(/OUTCOME/);
+  expect(fleetRow(s, 'net')!.rest).toMatch(/failed/);
+  expect(s).toMatch(/90 +\S+ net +error · last failed \(network\)/);
+
+  // The busy agent, up longer than its stall_after, prints every second: its timer never
+  // gets to half of stall_after (amber), let alone past it, and agor ps agrees.
+  s = await term.waitFor('busy up for more than 20 s', (x) => (seconds(fleetRow(x, 'busy')?.up ?? '') ?? 0) > 20, 40_000);
+  const t0 = Date.now();
+  const seen: string[] = [];
+  while (Date.now() - t0 < 6000) {
+    const row = fleetRow(term.screen(), 'busy');
+    if (row) {
+      seen.push(row.silent);
+      expect(row.state, `busy's row: ${JSON.stringify(row)}`).toBe('running');
+      expect(row.health).toBe('healthy');
+      expect(seconds(row.silent), `busy's stall timer read ${row.silent}`).toBeLessThan(10);
+    }
+    await sleep(250);
+  }
+  term.show(`Fleet: busy up for more than its stall_after; its timer read ${[...new Set(seen)].join(' ')}`);
+  const busy = (await ps(g)).busy!;
+  expect(busy).toMatchObject({ state: 'running', health: 'healthy' });
+
+  // Three Downs in one send-keys: the cursor goes three rows down, from busy to spare.
+  s = await term.waitFor('busy selected', (x) => selectedAgent(x) === 'busy');
+  term.keys('Down', 'Down', 'Down');
+  s = await term.waitFor('spare selected', (x) => selectedAgent(x) === 'spare');
+  term.show('Down Down Down sent at once: spare selected', s);
+  term.keys('Up', 'Up');
+  s = await term.waitFor('net selected', (x) => selectedAgent(x) === 'net');
+  // The detail line of the selected failed agent says why too.
+  expect(s).toMatch(/net · role project · service\/\S+ · last failed \(network\)/);
+  term.show('Up Up sent at once: net selected, and why it failed', s);
+
+  // The board: two titles that begin alike, told apart at 100 and at 80 columns.
+  s = await term.press('2', 'the board', (x) => titleIs('Board')(x) && /TODO/.test(x));
+  const cards = (x: string) => x.split('\n').map((l) => /^│(.*?)│/.exec(l)?.[1]?.trim() ?? '');
+  expect(cards(s)).toContain('schema');
+  expect(cards(s).some((c) => /docs$/.test(c))).toBe(true);
+  expect(s).toMatch(/ \w{8} Write the schema · medium · unassigned/);
+  term.show('Board at 100x30', s);
+  term.resize(80, 24);
+  s = await term.waitFor('the board at 80x24', (x) => titleIs('Board')(x) && x.split('\n').length <= 24 && /TODO/.test(x) && x.split('\n').every((l) => [...l].length <= 80));
+  term.show('Board at 80x24', s);
+  expectFits(term, s);
+  expect(cards(s)).toContain('schema');
+  expect(cards(s)).toContain('docs');
+  s = await term.press('Down', 'the second card selected', (x) => / \w{8} Write the docs · medium · unassigned/.test(x));
+  term.show('Board at 80x24, the second card selected', s);
+
+  term.key('q');
+  const status = await term.exited('the dashboard to exit');
+  expect(status, term.show('q: left the dashboard')).toBe(0);
+  const down = await runAsync('agor', ['down', '--db', g.db], { timeout: 30_000 });
+  expect(down.code, down.stderr).toBe(0);
+  await expectNothingLeft(g, term);
+}, 120_000);

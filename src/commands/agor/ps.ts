@@ -1,5 +1,6 @@
 import { color } from '../../cli/color.js';
 import { emit, table } from '../../cli/output.js';
+import { showControls } from '../../core/text.js';
 import type { AgentView } from '../../supervisor/protocol.js';
 import { type Verb, viaSupervisor } from './shared.js';
 
@@ -22,9 +23,21 @@ export function duration(s: number | null): string {
 
 const since = (iso: string | null, now: number) => (iso ? `${duration(Math.max(0, Math.round((now - Date.parse(iso)) / 1000)))} ago` : '-');
 
+/** A note is the agent's text (agor report --reason): its control characters are shown, never sent to the terminal. */
+const visible = (s: string) => showControls(s.replace(/\n/g, ' '));
+
+/** The last non-empty line of a run's note. */
+const noteLine = (note: string | null) => (note ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+
+/** How the last run ended: "failed (network)". */
+const lastRun = (a: AgentView) => (a.last_outcome ? visible(`${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}`) : '-');
+
+/** Outcomes that call for a reason under the table, when the run left a note. */
+const EXPLAINED = new Set(['failed', 'timeout', 'blocked', 'partial']);
+
 export const ps: Verb<object> = {
   command: 'ps',
-  describe: 'The agents: state, health, pid, uptime, last output, restarts, unread, claimed tasks',
+  describe: 'The agents: state, health, pid, uptime, last output, restarts, unread, claimed tasks, how the last run ended',
   handler: async (argv) => {
     const agents = await viaSupervisor(
       argv,
@@ -36,7 +49,7 @@ export const ps: Verb<object> = {
       if (!as.length) return [c.dim('no agents: start a group with agor up')];
       const now = Date.now();
       const lines = table([
-        ['AGENT', 'MODE', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'OUTPUT', 'RESTARTS', 'UNREAD', 'TASKS', 'ATTN'].map((h) => c.bold(h)),
+        ['AGENT', 'MODE', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'OUTPUT', 'RESTARTS', 'UNREAD', 'TASKS', 'LAST RUN', 'ATTN'].map((h) => c.bold(h)),
         ...as.map((a) => [
           a.id,
           a.mode,
@@ -48,9 +61,15 @@ export const ps: Verb<object> = {
           String(a.restarts),
           String(a.unread),
           String(a.claimed),
+          a.last_outcome === 'failed' ? c.red(lastRun(a)) : lastRun(a),
           a.attention ? `${a.attention}${a.attention_reason ? ` ${a.attention_reason}` : ''}` : '-',
         ]),
       ]);
+      // Why the last run ended badly, in the run's own words (the note's last line).
+      for (const a of as) {
+        const note = noteLine(a.last_note);
+        if (note && a.last_outcome && EXPLAINED.has(a.last_outcome)) lines.push(`${a.id}: last run ${lastRun(a)}: ${visible(note)}`);
+      }
       if (as.length && !as[0]!.supervised) lines.push(c.dim('no supervisor is running: states are as last recorded (agor up -d starts it)'));
       return lines;
     });

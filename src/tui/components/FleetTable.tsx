@@ -1,30 +1,62 @@
 import { Box } from 'ink';
-import type { FleetAgent } from '../source.js';
-import { duration, parseTime, secondsSince, shortId } from '../format.js';
+import type { Activity, FleetAgent } from '../source.js';
+import { duration, parseTime, shortId, truncate } from '../format.js';
 import { useTheme } from '../hooks/useTheme.js';
 import { HEALTH_TONE, OUTCOME_TONE, STATE_TONE, type Tone } from '../theme.js';
 import { Block, Line, type Piece, type Seg, cell } from './Line.js';
 
-/** Which optional columns fit, and how wide the task column is. */
+/** Which optional columns fit (the last outcome before the role), and how wide the task column is. */
 export function fleetLayout(width: number): { role: boolean; outcome: boolean; task: number } {
   const fixed = 2 + 2 + 13 + 9 + 9 + 8 + 7 + 7 + 4 + 4;
-  const role = width >= 96;
-  const outcome = width >= 106;
+  const outcome = width >= 90;
+  const role = width >= 106;
   return { role, outcome, task: Math.max(8, width - fixed - (role ? 10 : 0) - (outcome ? 10 : 0)) };
 }
 
-/** Seconds since the agent's last output, while it has a process (else null). */
-export function silentSeconds(a: FleetAgent, now: number): number | null {
-  if (a.pid === null && a.state !== 'running' && a.state !== 'stalled') return null;
-  return secondsSince(a.last_output_at ?? a.started_at, now);
+const newer = (a: string | null, b: string | null): string | null => ((parseTime(b) ?? -Infinity) > (parseTime(a) ?? -Infinity) ? b : a);
+
+/** The rows with the later of their own and the source's latest output and heartbeat times (see DataSource.activity). */
+export function withActivity(agents: FleetAgent[], times: ReadonlyMap<string, Activity> | undefined): FleetAgent[] {
+  if (!times?.size) return agents;
+  return agents.map((a) => {
+    const t = times.get(a.id);
+    if (!t) return a;
+    const o = newer(a.last_output_at, t.last_output_at);
+    const h = newer(a.last_heartbeat_at, t.last_heartbeat_at);
+    return o !== a.last_output_at || h !== a.last_heartbeat_at ? { ...a, last_output_at: o, last_heartbeat_at: h } : a;
+  });
 }
 
-/** The stall timer's tone: amber past half of stall_after, red past all of it. */
-export function stallTone(silent: number | null, stallAfter: number | null): Tone | undefined {
+/**
+ * Seconds since the agent last showed life (output or heartbeat, else its run's start),
+ * while it has a process (else null): what the supervisor measures against stall_after.
+ */
+export function silentSeconds(a: FleetAgent, now: number): number | null {
+  if (a.pid === null && a.state !== 'running' && a.state !== 'stalled') return null;
+  const times = [a.last_output_at, a.last_heartbeat_at, a.started_at].map(parseTime).filter((t): t is number => t !== null);
+  return times.length ? Math.max(0, Math.round((now - Math.max(...times)) / 1000)) : null;
+}
+
+/**
+ * The stall timer's tone: red when the supervisor says stalled, amber from half of
+ * stall_after until then. Red follows the state column rather than the clock, so the
+ * two never disagree while the supervisor has not looked yet (it checks every second).
+ */
+export function stallTone(silent: number | null, stallAfter: number | null, state: FleetAgent['state']): Tone | undefined {
+  if (state === 'stalled') return 'bad';
   if (silent === null || !stallAfter) return undefined;
-  if (silent >= stallAfter) return 'bad';
   if (silent >= stallAfter / 2) return 'warn';
   return undefined;
+}
+
+/** The last non-empty line of a run's note. */
+export const noteLine = (note: string | null): string => (note ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+
+/** How the latest run ended, and why when it failed: "failed (network): connect ECONNREFUSED". */
+export function lastRun(a: FleetAgent, t: { text: (s: string) => string }): string {
+  if (!a.last_outcome) return '-';
+  const note = noteLine(a.last_note);
+  return t.text(`${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}${note ? `: ${note}` : ''}`);
 }
 
 export function uptimeSeconds(a: FleetAgent, now: number): number | null {
@@ -38,7 +70,7 @@ export function fleetTimers(agents: FleetAgent[], now: number): string {
   let s = '';
   for (const a of agents) {
     const silent = silentSeconds(a, now);
-    s += `${duration(uptimeSeconds(a, now))} ${duration(silent)} ${stallTone(silent, a.stall_after_s) ?? ''}|`;
+    s += `${duration(uptimeSeconds(a, now))} ${duration(silent)} ${stallTone(silent, a.stall_after_s, a.state) ?? ''}|`;
   }
   return s;
 }
@@ -95,11 +127,11 @@ export function FleetTable({ agents, selected, now, width, total, offset }: Flee
           cell(a.health, 9, e, { tone: HEALTH_TONE[a.health] }),
           cell(a.pid === null ? '-' : String(a.pid), 8, e),
           cell(duration(uptimeSeconds(a, now)), 7, e),
-          cell(duration(silent), 7, e, { tone: stallTone(silent, a.stall_after_s) }),
+          cell(duration(silent), 7, e, { tone: stallTone(silent, a.stall_after_s, a.state) }),
           cell(String(a.restarts), 4, e, { tone: a.restarts > 0 ? 'warn' : undefined }),
           cell(String(a.unread), 4, e, { tone: a.unread > 0 ? 'info' : undefined }),
           ...(L.role ? [cell(t.text(a.role), 10, e)] : []),
-          ...(L.outcome ? [cell(a.last_outcome ?? '-', 10, e, { tone: a.last_outcome ? OUTCOME_TONE[a.last_outcome] : undefined })] : []),
+          ...(L.outcome ? [cell(t.text(a.last_outcome ?? '-'), 10, e, { tone: a.last_outcome ? OUTCOME_TONE[a.last_outcome] : undefined })] : []),
           cell(task, L.task, e),
         ];
       })}
@@ -115,8 +147,8 @@ export function AgentDetail({ agent, width, now }: { agent: FleetAgent; width: n
     t.text(agent.id),
     `role ${t.text(agent.role)}`,
     `${agent.mode}/${t.text(agent.strategy)}`,
+    `last ${truncate(lastRun(agent, t), 48, t.g.ellipsis)}`,
     agent.claimed_task ? `task ${shortId(agent.claimed_task.id)} ${t.text(agent.claimed_task.title)}` : 'no task',
-    `last ${agent.last_outcome ?? '-'}`,
     agent.pending_wakes ? `${agent.pending_wakes} wakes pending` : null,
     detailTimers(agent, now) ? `next start in ${detailTimers(agent, now)}` : null,
     agent.supervised ? null : 'unsupervised',
@@ -134,6 +166,9 @@ export function AttentionPanel({ agents, width }: { agents: FleetAgent[]; width:
       <Line segs={[{ text: `ATTENTION (top ${agents.length})`, bold: true, tone: 'muted' }]} />
       {agents.map((a) => {
         const tone: Tone = a.attention >= 90 ? 'bad' : a.attention >= 50 ? 'warn' : 'info';
+        // A failed agent says why: how its last run ended.
+        const failed = (a.state === 'failed' || a.health === 'failed') && a.last_outcome;
+        const reason = t.text(a.attention_reason ?? a.state) + (failed ? ` ${t.g.sep} last ${lastRun(a, t)}` : '');
         return (
           <Line
             key={a.id}
@@ -142,7 +177,7 @@ export function AttentionPanel({ agents, width }: { agents: FleetAgent[]; width:
               '  ',
               { text: `${t.dot(a.state)} `, tone: STATE_TONE[a.state] },
               cell(t.text(a.id), 14, e),
-              cell(t.text(a.attention_reason ?? a.state), Math.max(1, width - 24), e, { tone }),
+              cell(reason, Math.max(1, width - 24), e, { tone }),
             ]}
           />
         );

@@ -1,7 +1,7 @@
 import { Box } from 'ink';
 import type { Change, Task } from '../../task/views.js';
 import type { TaskDetail } from '../../task/board.js';
-import { cellWidth, dayTime, duration, shortId, windowStart, wrap } from '../format.js';
+import { cellWidth, dayTime, duration, shortId, truncate, wrap } from '../format.js';
 import { useTheme } from '../hooks/useTheme.js';
 import { PRIORITY_TONE, TASK_STATE_TONE, type Theme } from '../theme.js';
 import { Block, Line, type Piece, type Seg, cell } from './Line.js';
@@ -10,6 +10,36 @@ const PRIORITY_LETTER: Record<string, string> = { critical: 'C', high: 'H', medi
 
 /** How many two-line cards fit in a column of `height` rows (borders and header take 3). */
 export const cardsThatFit = (height: number) => Math.max(1, Math.floor((height - 3) / 2));
+
+/**
+ * A card's title in at most two lines of `width` cells, wrapped at word ends, the second
+ * cut with the ellipsis: one line left "Write the schema" and "Write the docs" alike.
+ */
+export function titleLines(title: string, width: number, ellipsis: string): string[] {
+  const lines = wrap(title, width);
+  if (lines.length <= 2) return lines.length ? lines : [''];
+  return [lines[0]!, truncate(lines.slice(1).join(' '), width, ellipsis)];
+}
+
+/**
+ * The cards [start, end) to show in `room` rows, card i taking height(i) rows: the selected
+ * one with about as much above it as below, the rest of the room filled. Only the cards
+ * near the selection are measured.
+ */
+export function cardWindow(n: number, height: (i: number) => number, selected: number, room: number): [number, number] {
+  if (n === 0) return [0, 0];
+  const sel = Math.max(0, Math.min(n - 1, selected));
+  let start = sel;
+  let end = sel + 1;
+  let used = height(sel);
+  const half = Math.floor((room - used) / 2);
+  let above = 0;
+  while (start > 0 && above + height(start - 1) <= half) above += height(--start);
+  used += above;
+  while (end < n && used + height(end) <= room) used += height(end++);
+  while (start > 0 && used + height(start - 1) <= room) used += height(--start);
+  return [start, end];
+}
 
 export interface ColumnProps {
   state: string;
@@ -26,10 +56,17 @@ export function KanbanColumn({ state, tasks, selected, focused, width, height }:
   const t = useTheme();
   const e = t.g.ellipsis;
   const inner = Math.max(1, width - 2);
-  const fits = cardsThatFit(height);
-  const start = windowStart(selected, tasks.length, fits);
-  const shown = tasks.slice(start, start + fits);
-  const pos = tasks.length > fits ? ` ${Math.min(selected + 1, tasks.length)}/${tasks.length}` : ` ${tasks.length}`;
+  const titleWidth = Math.max(1, inner - 3);
+  const lines = new Map<number, string[]>();
+  const titleOf = (i: number) => {
+    let l = lines.get(i);
+    if (!l) lines.set(i, (l = titleLines(t.text(tasks[i]!.title), titleWidth, e)));
+    return l;
+  };
+  // Borders and the header take 3 rows; a card is its title's lines and the assignee's.
+  const [start, end] = cardWindow(tasks.length, (i) => titleOf(i).length + 1, selected, Math.max(1, height - 3));
+  const shown = tasks.slice(start, end);
+  const pos = shown.length < tasks.length ? ` ${Math.min(selected + 1, tasks.length)}/${tasks.length}` : ` ${tasks.length}`;
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle={t.g.border} borderColor={t.tone(focused ? 'accent' : 'muted')}>
       <Line
@@ -46,19 +83,37 @@ export function KanbanColumn({ state, tasks, selected, focused, width, height }:
             const sel = focused && start + i === selected;
             const lease = task.lease ? ` ${duration(task.lease.seconds_left)}` : '';
             const who = task.assigned_to ? `@${t.text(task.assigned_to)}` : 'unassigned';
+            const [first, ...more] = titleOf(start + i);
             return [
               [
                 { text: sel ? t.g.cursor : ' ', tone: 'accent', bold: true },
                 { text: PRIORITY_LETTER[task.priority] ?? '?', tone: PRIORITY_TONE[task.priority], bold: task.priority === 'critical' },
                 ' ',
-                cell(t.text(task.title), Math.max(1, inner - 3), e, { bold: sel }),
+                cell(first ?? '', titleWidth, e, { bold: sel }),
               ],
-              ['   ', cell(who + lease, Math.max(1, inner - 3), e, { tone: task.assigned_to ? 'info' : 'muted' })],
+              ...more.map((l): Piece[] => ['   ', cell(l, titleWidth, e, { bold: sel })]),
+              ['   ', cell(who + lease, titleWidth, e, { tone: task.assigned_to ? 'info' : 'muted' })],
             ];
           })}
         />
       ) : null}
     </Box>
+  );
+}
+
+/** The line under the board: the selected card in full, so that cards cut short can be told apart. */
+export function CardDetail({ task, state, width }: { task: Task | null; state: string; width: number }) {
+  const t = useTheme();
+  if (!task) return <Line segs={[{ text: ` no task in ${state}`, tone: 'muted' }]} />;
+  const who = task.assigned_to ? `@${t.text(task.assigned_to)}` : 'unassigned';
+  const lease = task.lease ? ` ${t.g.sep} lease ${duration(task.lease.seconds_left)}` : '';
+  return (
+    <Line
+      segs={[
+        { text: ` ${shortId(task.id)} `, tone: 'muted' },
+        cell(`${t.text(task.title)} ${t.g.sep} ${task.priority} ${t.g.sep} ${who}${lease}`, Math.max(1, width - 10), t.g.ellipsis, { bold: true }),
+      ]}
+    />
   );
 }
 

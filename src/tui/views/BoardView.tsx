@@ -5,7 +5,7 @@ import type { Board, TaskDetail } from '../../task/board.js';
 import type { Change } from '../../task/views.js';
 import { clamp, shortId } from '../format.js';
 import { Empty } from '../components/Empty.js';
-import { KanbanColumn, ScrollLines, cardsThatFit, taskDetailLines } from '../components/Kanban.js';
+import { CardDetail, KanbanColumn, ScrollLines, cardsThatFit, taskDetailLines } from '../components/Kanban.js';
 import { Line } from '../components/Line.js';
 import { useSource } from '../hooks/useSource.js';
 import { useSticky } from '../hooks/useSticky.js';
@@ -46,7 +46,9 @@ export function BoardView({ source, width, height }: BoardViewProps) {
   const lines = useMemo(() => (opened.detail ? taskDetailLines(opened.detail, opened.history, width, t) : []), [opened, width, t]);
   const detailRows = height - 1;
   const maxScroll = Math.max(0, lines.length - detailRows);
-  const page = open ? detailRows : cardsThatFit(height);
+  // The columns leave a row for the selected card's line.
+  const columnHeight = height - 1;
+  const page = open ? detailRows : cardsThatFit(columnHeight);
 
   useViewSlot({
     task: current,
@@ -93,18 +95,21 @@ export function BoardView({ source, width, height }: BoardViewProps) {
 
   const w = Math.floor(width / BOARD_STATES.length);
   return (
-    <Box height={height}>
-      {BOARD_STATES.map((s, i) => (
-        <KanbanColumn
-          key={s}
-          state={s}
-          tasks={columns[i]!}
-          selected={i === col ? row : clamp(rows[i] ?? 0, 0, Math.max(0, columns[i]!.length - 1))}
-          focused={i === col}
-          width={i === BOARD_STATES.length - 1 ? width - w * (BOARD_STATES.length - 1) : w}
-          height={height}
-        />
-      ))}
+    <Box flexDirection="column" height={height}>
+      <Box height={columnHeight}>
+        {BOARD_STATES.map((s, i) => (
+          <KanbanColumn
+            key={s}
+            state={s}
+            tasks={columns[i]!}
+            selected={i === col ? row : clamp(rows[i] ?? 0, 0, Math.max(0, columns[i]!.length - 1))}
+            focused={i === col}
+            width={i === BOARD_STATES.length - 1 ? width - w * (BOARD_STATES.length - 1) : w}
+            height={columnHeight}
+          />
+        ))}
+      </Box>
+      <CardDetail task={colTasks[row] ?? null} state={BOARD_STATES[col]!} width={width} />
     </Box>
   );
 }

@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import type { DataSource } from '../source.js';
 import { windowStart } from '../format.js';
 import { Empty } from '../components/Empty.js';
-import { AgentDetail, AttentionPanel, FleetTable, attentionQueue, detailTimers, fleetTimers } from '../components/FleetTable.js';
+import { AgentDetail, AttentionPanel, FleetTable, attentionQueue, detailTimers, fleetTimers, withActivity } from '../components/FleetTable.js';
 import { agentSelection } from '../hooks/agentSelection.js';
 import { useClock } from '../hooks/useClock.js';
 import { useSource } from '../hooks/useSource.js';
@@ -28,10 +28,14 @@ export function FleetView({ source, width, height, agent, setAgent }: FleetViewP
   const { idx, onKey } = agentSelection(fleet, agent, setAgent, rows);
   useViewSlot({ keys: onKey, agent: fleet[idx]?.id ?? null });
   const start = windowStart(idx, fleet.length, rows);
-  const visible = fleet.slice(start, start + rows);
-  const selected = fleet[idx];
+  const rowsShown = fleet.slice(start, start + rows);
+  // The timers count from the latest output and heartbeat times the source has, which
+  // change without a notification.
+  const fresh = () => withActivity(rowsShown, source.activity?.());
   // Checked every 2 s; a frame only when a timer on screen reads differently.
-  const now = useClock(2000, fleet.length > 0, (t) => fleetTimers(visible, t) + (selected ? detailTimers(selected, t) : ''));
+  const now = useClock(2000, fleet.length > 0, (t) => fleetTimers(fresh(), t) + (fleet[idx] ? detailTimers(fleet[idx], t) : ''));
+  const visible = fresh();
+  const selected = fleet[idx];
   if (!fleet.length || !selected) return <Empty what={NO_AGENTS} todo="the dashboard shows them as soon as the supervisor registers them" />;
   return (
     <Box flexDirection="column" height={height}>

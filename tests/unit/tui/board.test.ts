@@ -10,10 +10,43 @@ describe('the board view', () => {
     for (const s of ['TODO', 'PROGRESS', 'REVIEW', 'DONE', 'BLOCKED']) expect(f).toContain(s);
     expect(f).toContain('L Write the');
     expect(f).toContain('C Rotate the');
-    expect(f).toContain('H Fix the lo');
+    expect(f).toContain('H Fix the ');
+    expect(f).toContain(' login form ');
     expect(f).toContain('@worker-1');
     expect(f).toContain('@worker-2');
     expect(f).toContain('M Set up CI');
+  });
+
+  test.each([
+    [80, 24],
+    [100, 30],
+  ])('at %ix%i, cards whose titles begin alike can be told apart, and the line below shows the selected one in full', async (columns, rows) => {
+    const s = fixture();
+    s.boardData.todo = [
+      task({ id: 'task0007gggg', title: 'Write the schema', assigned_to: 'worker-1' }),
+      task({ id: 'task0008hhhh', title: 'Write the docs', assigned_to: 'worker-2' }),
+      task({ id: 'task0009iiii', title: 'Write the schema for the users table and all of its indexes', priority: 'high' }),
+    ];
+    const r = await renderApp(s, { columns, rows });
+    await r.press('2');
+    const f = await r.waitFor('BLOCKED');
+    // The TODO column: each card's title on up to two lines, then its assignee.
+    const todo = f
+      .split('\n')
+      .map((l) => /^│(.*?)│/.exec(l)?.[1]?.trim() ?? '')
+      .filter(Boolean);
+    const at = (text: string) => todo.indexOf(text);
+    expect(todo).toContain('schema');
+    expect(todo).toContain(columns === 80 ? 'docs' : 'M Write the docs');
+    expect(at('@worker-1')).toBeGreaterThan(at('schema'));
+    expect(todo.some((l) => l.startsWith('schema for') && l.endsWith('…'))).toBe(true);
+    // The line under the board: the selected card, title in full.
+    const detail = f.split('\n').at(-3)!;
+    expect(detail).toContain('task0007 Write the schema · medium · @worker-1');
+    await r.press(KEY.down, KEY.down);
+    const g = await r.waitFor('task0009 ');
+    expect(g.split('\n').at(-3)).toContain('task0009 Write the schema for the users table and all of its indexes · high');
+    for (const l of g.split('\n')) expect([...l].length, l).toBeLessThanOrEqual(columns);
   });
 
   test('enter opens the selected task with its comments and history, and esc goes back', async () => {

@@ -3,7 +3,7 @@ import type { DeadLetter } from '../../../src/msg/views.js';
 import type { RunView } from '../../../src/supervisor/views.js';
 import type { Board, TaskDetail } from '../../../src/task/board.js';
 import type { Change, Task } from '../../../src/task/views.js';
-import type { AuditEntry, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from '../../../src/tui/source.js';
+import type { Activity, AuditEntry, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from '../../../src/tui/source.js';
 
 const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
 /** SQLite's UTC text, as messages, tasks and the audit log store it. */
@@ -22,6 +22,7 @@ export function fleetAgent(o: Partial<FleetAgent> & { id: string }): FleetAgent 
     started_at: null,
     uptime_s: null,
     last_output_at: null,
+    last_heartbeat_at: null,
     restarts: 0,
     attempts: 0,
     next_start_at: null,
@@ -34,6 +35,8 @@ export function fleetAgent(o: Partial<FleetAgent> & { id: string }): FleetAgent 
     stall_after_s: 900,
     claimed_task: null,
     last_outcome: null,
+    last_error_class: null,
+    last_note: null,
     ...o,
   };
 }
@@ -121,6 +124,8 @@ export class FakeSource implements DataSource {
   runsOf = new Map<string, RunView[]>();
   auditEntries: AuditEntry[] = [];
   logs = new Map<string, LogTail>();
+  /** What activity() returns: newer output and heartbeat times, which come without a notification. */
+  times = new Map<string, Activity>();
   /** Actions so far, in order. */
   calls: Call[] = [];
   /** Reads so far, by method, with their arguments. */
@@ -142,6 +147,9 @@ export class FakeSource implements DataSource {
   }
   fleet() {
     return this.read('fleet', [], this.agents);
+  }
+  activity() {
+    return this.times;
   }
   board() {
     return this.read('board', [], this.boardData);

@@ -1,6 +1,10 @@
+import chalk from 'chalk';
 import { describe, expect, test } from 'vitest';
 import { FakeSource, fixture, fleetAgent } from './fake-source.js';
 import { KEY, renderApp } from './render.js';
+
+const ESC = '\x1b';
+const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
 
 const rowOf = (frame: string, id: string) => frame.split('\n').find((l) => l.includes(` ${id} `)) ?? '';
 
@@ -24,6 +28,52 @@ describe('the fleet view', () => {
     expect(rowOf(f, 'archivist')).toContain('·');
   });
 
+  test('counts the stall timer from the later of the last output and the last heartbeat', async () => {
+    const s = new FakeSource();
+    s.agents = [fleetAgent({ id: 'beating', state: 'running', pid: 7, started_at: ago(600), last_output_at: ago(300), last_heartbeat_at: ago(20), stall_after_s: 60 })];
+    const r = await renderApp(s, { columns: 80, rows: 24 });
+    const f = await r.waitFor('beating');
+    expect(rowOf(f, 'beating')).toMatch(/ 2[0-2]s /);
+  });
+
+  test("follows a busy agent's output through the source's activity times, without reading the fleet again", async () => {
+    const s = new FakeSource();
+    // As the fleet was last read: silent for 18 s, past its stall_after of 8 s.
+    s.agents = [fleetAgent({ id: 'busy', state: 'running', pid: 7, started_at: ago(600), last_output_at: ago(18), stall_after_s: 8 })];
+    const r = await renderApp(s, { columns: 80, rows: 24 });
+    expect(rowOf(await r.waitFor('busy'), 'busy')).toMatch(/ 1[89]s /);
+    const reads = s.readsOf('fleet').length;
+    // The agent printed a moment ago; the source knows it, and says nothing.
+    s.times.set('busy', { last_output_at: new Date().toISOString(), last_heartbeat_at: null });
+    const f = await r.waitFor((x) => / [0-3]s /.test(rowOf(x, 'busy')), 4000);
+    expect(rowOf(f, 'busy')).toMatch(/busy +running +healthy/);
+    expect(s.readsOf('fleet').length).toBe(reads);
+  });
+
+  test('colours the stall timer red only when the state says stalled, amber from half of stall_after', async () => {
+    chalk.level = 3;
+    const s = new FakeSource();
+    s.agents = [
+      // Past its limit by the clock, but the supervisor has not said stalled: amber, not red.
+      fleetAgent({ id: 'late', state: 'running', pid: 7, started_at: ago(600), last_output_at: ago(64), stall_after_s: 20 }),
+      fleetAgent({ id: 'half', state: 'running', pid: 8, started_at: ago(600), last_output_at: ago(12), stall_after_s: 20 }),
+      fleetAgent({ id: 'fresh', state: 'running', pid: 9, started_at: ago(600), last_output_at: ago(2), stall_after_s: 20 }),
+      fleetAgent({ id: 'stuck', state: 'stalled', health: 'degraded', pid: 10, started_at: ago(600), last_output_at: ago(25), stall_after_s: 20 }),
+    ];
+    const r = await renderApp(s, { columns: 80, rows: 24, env: { LANG: 'en_US.UTF-8', FORCE_COLOR: '1' } });
+    const f = await r.waitFor('stuck');
+    expect(f).toContain(ESC);
+    const red = `${ESC}[31m`;
+    const amber = `${ESC}[33m`;
+    expect(f).toMatch(new RegExp(`\\x1b\\[33m1m0[4-6]s`));
+    expect(f).toMatch(new RegExp(`\\x1b\\[33m1[2-4]s`));
+    expect(f).toMatch(new RegExp(`\\x1b\\[31m2[5-7]s`));
+    // Red appears nowhere but on the stalled agent's row.
+    const rows = f.split('\n');
+    for (const id of ['late', 'half', 'fresh']) expect(rows.find((l) => l.includes(id)), id).not.toContain(red);
+    expect(rows.find((l) => l.includes('fresh'))).not.toContain(amber);
+  });
+
   test('shows the stall timer as the time since the last output of running agents', async () => {
     const r = await renderApp(fixture(), { columns: 80, rows: 24 });
     const f = await r.waitFor('worker-1');
@@ -33,12 +83,37 @@ describe('the fleet view', () => {
     expect(rowOf(f, 'scout')).not.toMatch(/\d+s /);
   });
 
-  test('shows role and last outcome as columns when the terminal is wide enough', async () => {
+  test('shows the last outcome as a column from 90 columns, and the role too from 106', async () => {
     const r = await renderApp(fixture(), { columns: 120, rows: 30 });
-    const f = await r.waitFor('OUTCOME');
+    let f = await r.waitFor('OUTCOME');
     expect(f).toContain('ROLE');
     expect(rowOf(f, 'worker-2')).toContain('timeout');
     expect(rowOf(f, 'reviewer')).toContain('reviewer');
+    await r.resize(100, 30);
+    f = await r.waitFor((x) => !x.includes('ROLE'));
+    expect(f).toContain('OUTCOME');
+    expect(rowOf(f, 'worker-2')).toContain('timeout');
+    expect(rowOf(f, 'worker-1')).toContain('success');
+    // At 80 the line below the table says it, for the selected agent.
+    await r.resize(80, 24);
+    f = await r.waitFor((x) => !x.includes('OUTCOME'));
+    expect(f).toContain('worker-1 · role project · service/persistent · last success');
+  });
+
+  test('says why a failed agent failed: the class and the last line of its last run\'s note', async () => {
+    const s = fixture();
+    const tester = s.agents.find((a) => a.id === 'tester')!;
+    Object.assign(tester, { last_outcome: 'failed', last_error_class: 'auth', last_note: 'retrying with the cached key\nHTTP 401: token \x1b[31mexpired\x1b]0;owned\x07\n' });
+    const r = await renderApp(s, { columns: 100, rows: 30 });
+    let f = await r.waitFor('ATTENTION');
+    // In the attention queue, where a failed agent always is.
+    expect(f).toMatch(/90 +✗ tester +error · last failed \(auth\): HTTP 401: token expired/);
+    // The note is the agent's text: its escape sequences never reach the terminal.
+    expect(f).not.toContain(ESC);
+    // And in the detail line when it is selected.
+    await r.press(KEY.down, KEY.down, KEY.down);
+    f = await r.waitFor((x) => /^›/.test(rowOf(x, 'tester')));
+    expect(f).toContain('tester · role tester · service/persistent · last failed (auth): HTTP 401: token expired');
   });
 
   test('lists the top five agents by attention, highest first, with their reasons', async () => {

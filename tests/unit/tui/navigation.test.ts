@@ -97,3 +97,40 @@ describe('keys that do not apply', () => {
     expect(s.calls).toEqual([]);
   });
 });
+
+describe('keys that arrive together', () => {
+  // Over ssh, or from tmux send-keys Down Down Down, several keys come in one read.
+  test('three Downs in one read move the selection three rows', async () => {
+    const r = await renderApp(fixture(), { columns: 80, rows: 24 });
+    await r.waitFor('worker-1');
+    r.stdin.write(KEY.down + KEY.down + KEY.down);
+    const f = await r.waitFor((x) => /^› \S\s+tester /m.test(x));
+    expect(f).not.toMatch(/^› \S\s+(worker-2|reviewer) /m);
+    r.stdin.write(KEY.up + KEY.up);
+    await r.waitFor((x) => /^› \S\s+worker-2 /m.test(x));
+  });
+
+  test('every key of a read counts, in order: views, board moves, a question and its answer', async () => {
+    const s = fixture();
+    const r = await renderApp(s);
+    await r.waitFor('worker-1');
+    // 2, right, right, enter: the Board, third column, its task opened.
+    r.stdin.write('2' + KEY.right + KEY.right + KEY.enter);
+    await r.waitFor('task0004 Add rate limiting');
+    // esc, 1, down, x, y: back to the Fleet, and worker-2 stopped, asked and answered.
+    r.stdin.write(KEY.esc + '1' + KEY.down + 'xy');
+    await r.waitFor('stopped worker-2');
+    expect(s.calls).toEqual([{ method: 'stop', args: [['worker-2']] }]);
+  });
+
+  test('a paste goes whole into a prompt, and what follows it in the same read still counts', async () => {
+    const s = fixture();
+    const r = await renderApp(s);
+    await r.waitFor('worker-1');
+    r.stdin.write('m');
+    await r.waitFor('message to worker-1:');
+    r.stdin.write('deploy now, then q' + KEY.enter + 'y');
+    await r.waitFor('sent to worker-1');
+    expect(s.calls).toEqual([{ method: 'send', args: ['worker-1', 'deploy now, then q'] }]);
+  });
+});
