@@ -4,6 +4,7 @@ import { messaging } from './0002-messaging.js';
 import { board } from './0003-board.js';
 import { ready } from './0004-ready.js';
 import { supervisor } from './0005-supervisor.js';
+import { operatorState } from './0008-operator-state.js';
 
 export interface Migration {
   version: number;
@@ -12,6 +13,6 @@ export interface Migration {
   up: string | ((db: Db) => void);
 }
 
-/** Ordered; each version exactly one more than the last. */
-export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor];
+/** Ordered by version; a gap is allowed (a file is at its highest applied version). */
+export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, operatorState];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
