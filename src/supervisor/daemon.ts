@@ -345,7 +345,9 @@ export class Supervisor {
       if (!slot) {
         if (alive) {
           killGroup(pid, 'SIGTERM');
-          setTimeout(() => killGroup(pid!, 'SIGKILL'), 10_000).unref();
+          const pgid = pid;
+          // Only while a member lives: until then the kernel cannot hand the group's id to anyone else.
+          setTimeout(() => groupMembers(pgid).length && killGroup(pgid, 'SIGKILL'), 10_000).unref();
         }
         this.closeRun(row, { code: null, signal: null, spawnError: null }, 'cancelled', `${row.agent} is no longer in ${this.o.config.file}`);
         continue;

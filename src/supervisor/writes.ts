@@ -47,6 +47,8 @@ export class WriteQueue {
       if (i !== -1) this.q.splice(i, 1);
     }
     this.q.push({ what, key: key ?? null, fn });
+    // A retry is already due: trying now too would only block the process again.
+    if (this.timer) return false;
     return this.flush() || !this.q.some((p) => p.fn === fn);
   }
 
