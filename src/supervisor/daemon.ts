@@ -328,11 +328,14 @@ export class Supervisor {
         // The earlier supervisor died between recording the run and its pid.
         const found = findByRunId(row.id);
         if (!found) {
-          this.writes.write(`the removal of unstarted run ${row.id.slice(0, 8)}`, () =>
-            writeTx(this.db, () => {
-              R.releaseWakes(this.db, row.id);
-              R.deleteRun(this.db, row.id);
-            }),
+          this.writes.write(
+            `the removal of unstarted run ${row.id.slice(0, 8)}`,
+            () =>
+              writeTx(this.db, () => {
+                R.releaseWakes(this.db, row.id);
+                R.deleteRun(this.db, row.id);
+              }),
+            `end:${row.id}`,
           );
           continue;
         }
@@ -741,7 +744,8 @@ export class Supervisor {
       this.emitState(slot, 'supervisor stopping');
       return;
     }
-    if (why === 'stop') {
+    // A run of a stopped agent that ended on its own (re-adopted after a crash mid-stop).
+    if (why === 'stop' || !slot.enabled) {
       slot.state = 'inactive';
       this.persist(slot);
       this.emitState(slot, 'stopped');
