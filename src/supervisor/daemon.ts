@@ -1356,7 +1356,7 @@ export class Supervisor {
         }
         this.writes.close();
         this.checkpoint();
-        await this.patientWrite('the release of the supervisor lock', () => R.clearSupervisor(this.db, this.pid), 5000).catch(() => this.release());
+        await this.patientWrite('the release of the supervisor lock', () => R.clearSupervisor(this.db, this.pid), 2000).catch(() => this.release());
       } catch (err) {
         this.o.log(`while stopping: ${(err as Error)?.stack ?? String(err)}`);
       } finally {

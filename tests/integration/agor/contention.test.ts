@@ -67,6 +67,27 @@ describe.concurrent('agor up when another process holds the write lock', () => {
     expect(sql(g.db, (h) => h.prepare('SELECT count(*) AS n FROM supervisor').get())).toEqual({ n: 0 });
   });
 
+  it('SIGTERM ends it while the lock stays held; the next supervisor closes the run whose end it could not record', async ({ onTestFinished }) => {
+    const g = group(onTestFinished, { agents: { steady: { command: sh('exec sleep 300'), stop_grace: '1s' } } });
+    const sup = await g.up();
+    const a = await g.waitAgent('steady', 'running', (x) => x.pid !== null);
+    const lock = await holdWriteLock(g.db, 20_000);
+    let released = false;
+    void lock.released.then(() => (released = true));
+    process.kill(sup.pid, 'SIGTERM');
+    await waitGone(sup.pid, 'the supervisor', 19_000);
+    expect(released, 'the supervisor ended only after the lock was released').toBe(false);
+    expect(alive(a.pid!)).toBe(false);
+    // Its end could not be written: the run is still open, with a dead pid, until a supervisor comes.
+    expect(openRuns(g.db)).toEqual([expect.objectContaining({ agent: 'steady', pid: a.pid })]);
+    await lock.released;
+
+    await g.up();
+    const runs = await g.waitRuns('steady', 'the old run closed and a new one started', (rs) => rs.length === 2 && rs[0]!.ended_at !== null, 10_000);
+    expect(runs[0]).toMatchObject({ pid: a.pid, note: expect.stringMatching(/exit status not observable/) });
+    expect(runs[1]).toMatchObject({ outcome: null });
+  });
+
   it('starts no run it cannot record: agor start during the lock answers at once, and the run starts once, after the lock', async ({ onTestFinished }) => {
     const g = group(onTestFinished, { agents: { svc: { command: sh('exec sleep 300'), stop_grace: '1s' } } });
     const sup = await g.up();
