@@ -33,6 +33,7 @@ export class WriteQueue {
   private delay: number;
   private waitingSince: number | null = null;
   private lastReport = 0;
+  private closed = false;
 
   constructor(private readonly o: WriteQueueOptions) {
     this.min = o.minDelayMs ?? 250;
@@ -92,6 +93,7 @@ export class WriteQueue {
 
   /** Stops the retry timer; what still waits stays unwritten. */
   close(): void {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -110,7 +112,7 @@ export class WriteQueue {
       this.lastReport = now;
       this.o.log(`database still busy after ${Math.round((now - this.waitingSince) / 1000)} s: ${this.q.length} write(s) wait`);
     }
-    if (!this.timer) {
+    if (!this.timer && !this.closed) {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.flush();
