@@ -682,7 +682,11 @@ export class Supervisor {
     } else if (st.code === 0 && why !== 'stalled') outcome = 'success';
     else {
       outcome = 'failed';
-      errorClass = classifyFailure(readTail(run.logPath, OUTPUT_TAIL_BYTES), st.code, st.signal);
+      try {
+        errorClass = classifyFailure(readTail(run.logPath, OUTPUT_TAIL_BYTES), st.code, st.signal);
+      } catch {
+        errorClass = 'unknown';
+      }
       if (why === 'stalled') note = `killed after ${Math.round(slot.cfg.stallAfterMs / 1000)} s without output or heartbeat`;
     }
     const ended = this.now();
