@@ -77,6 +77,8 @@ export interface AgentStateRow {
   attention: number;
   attention_reason: string | null;
   updated_at: number;
+  /** 0 after `agor stop`, until `agor start` or `restart`. */
+  enabled: number;
 }
 
 /** Runs kept per agent; older ones (and their logs) are pruned. */
@@ -257,8 +259,8 @@ export const getAgentState = (db: Db, agent: string) => stmt<AgentStateRow>(db, 
 export function putAgentState(db: Db, s: AgentStateRow): void {
   stmt(
     db,
-    `INSERT OR REPLACE INTO agent_state (agent, mode, state, health, run_id, pid, restarts, attempts, last_output_at, next_start_at, attention, attention_reason, updated_at)
-     VALUES (@agent, @mode, @state, @health, @run_id, @pid, @restarts, @attempts, @last_output_at, @next_start_at, @attention, @attention_reason, @updated_at)`,
+    `INSERT OR REPLACE INTO agent_state (agent, mode, state, health, run_id, pid, restarts, attempts, last_output_at, next_start_at, attention, attention_reason, updated_at, enabled)
+     VALUES (@agent, @mode, @state, @health, @run_id, @pid, @restarts, @attempts, @last_output_at, @next_start_at, @attention, @attention_reason, @updated_at, @enabled)`,
   ).run(s);
 }
 

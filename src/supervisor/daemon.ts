@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Socket } from 'node:net';
-import { UserError, conflict, notFound, usage } from '../cli/errors.js';
+import { Exit, UserError, conflict, notFound, usage } from '../cli/errors.js';
 import { type Db, stmt, writeTx } from '../db/open.js';
+import { isBusy, setBusyTimeout } from '../db/busy.js';
 import { addContact, getAgent, recordHeartbeat, upsertAgent } from '../db/agents.js';
 import { audit } from '../db/audit.js';
 import { markDelivered, unreadCount } from '../db/messages.js';
@@ -25,6 +26,7 @@ import { type ControlServer, FileLines, startControlServer } from './socket.js';
 import { type ExitStatus, spawnAgent } from './spawn.js';
 import { lastRunFields, viewHealth } from './status.js';
 import { requestWake } from './wake.js';
+import { WriteQueue } from './writes.js';
 
 /** Why a run is being stopped, which decides its outcome and what follows. */
 type StopWhy = 'stop' | 'restart' | 'down' | 'timeout' | 'stalled' | 'removed';
@@ -71,6 +73,9 @@ interface Slot {
   lastOutcome: string | null;
   lastScorerWake: number;
   queued: boolean;
+  /** A start put off because the database was busy (logged once per streak). */
+  deferred: boolean;
+  lastAttention: { score: number; reason: string | null };
   schedules: { key: string; next: number; s: AgentConfig['schedules'][number] }[];
 }
 
@@ -95,6 +100,20 @@ const SCORER_MS = 60_000;
 const SCORER_COOLDOWN_MS = 10 * 60_000;
 const FOLLOW_MS = 250;
 const OUTPUT_TAIL_BYTES = 8 * 1024;
+/**
+ * The supervisor's own wait for the write lock. better-sqlite3 blocks the process while it
+ * waits, so a long wait would freeze the control socket and every timer; a write refused
+ * after this long is retried from the event loop instead (WriteQueue).
+ */
+export const SUPERVISOR_BUSY_MS = 250;
+/** How long start-up and requests keep retrying their writes (lock row, registration, a wake) on a busy file. */
+const PATIENT_WRITE_MS = 60_000;
+/** Beyond stop_grace, what a stop waits for a run's end (SIGKILL and reaping included). */
+const STOP_SLACK_MS = 10_000;
+/** How long shutdown keeps retrying the writes still waiting. */
+const SHUTDOWN_WRITE_MS = 10_000;
+/** Every this many ticks, runs left open with no process are closed. */
+const SWEEP_TICKS = 10;
 
 const iso = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(ms).toISOString());
 
@@ -112,6 +131,10 @@ export class Supervisor {
   private shuttingDown: Promise<void> | null = null;
   private lastWakeId = 0;
   private readonly pid = process.pid;
+  private readonly writes: WriteQueue;
+  /** The counts `agor ps` showed last, for when the database cannot be read. */
+  private lastCounts = { unread: new Map<string, number>(), claimed: new Map<string, number>(), pending: new Map<string, number>(), beats: new Map<string, number | null>() };
+  private lastReadError = 0;
   private exitResolve!: () => void;
   /** Resolves once the supervisor has shut down. */
   readonly exited = new Promise<void>((r) => (this.exitResolve = r));
@@ -119,6 +142,7 @@ export class Supervisor {
   constructor(o: DaemonOptions) {
     this.o = o;
     this.db = o.db;
+    this.writes = new WriteQueue({ log: (l) => o.log(l), drained: () => this.safe('wakes', () => this.checkWakes()) });
     for (const cfg of o.config.agents) {
       this.slots.set(cfg.id, {
         cfg,
@@ -135,6 +159,8 @@ export class Supervisor {
         lastOutcome: null,
         lastScorerWake: 0,
         queued: false,
+        deferred: false,
+        lastAttention: { score: 0, reason: null },
         schedules: [],
       });
     }
@@ -148,9 +174,11 @@ export class Supervisor {
 
   /** Takes the lock, registers the group, re-adopts live runs, serves the socket. */
   async start(): Promise<void> {
-    this.acquireLock();
+    setBusyTimeout(this.db, SUPERVISOR_BUSY_MS);
+    await this.patientWrite('the supervisor lock', () => this.acquireLock());
     try {
-      this.register();
+      await this.patientWrite('the agents of the group', () => this.register());
+      this.restoreState();
       this.server = await startControlServer(this.o.socketPath, {
         request: (req, conn) => this.handle(req, conn),
         closed: (conn) => this.dropFollower(conn),
@@ -161,23 +189,74 @@ export class Supervisor {
       this.lastWakeId = R.maxWakeId(this.db);
       for (const slot of this.slots.values()) {
         if (slot.run) continue;
-        if (slot.cfg.mode === 'service') this.startRun(slot, 'start', 0);
+        if (slot.cfg.mode === 'service' && slot.enabled && slot.state !== 'failed') this.startRun(slot, 'start', 0);
         else this.persist(slot);
       }
-      this.checkWakes();
+      this.safe('wakes', () => this.checkWakes());
       this.intervals.push(
-        setInterval(() => this.tick(), TICK_MS),
-        setInterval(() => this.heartbeats(), HEARTBEAT_MS),
+        setInterval(() => this.safe('tick', () => this.tick()), TICK_MS),
+        setInterval(() => this.safe('heartbeats', () => this.heartbeats()), HEARTBEAT_MS),
         setInterval(() => this.checkpoint(), CHECKPOINT_MS),
-        setInterval(() => this.runScorer(), SCORER_MS),
+        setInterval(() => this.safe('wake scorer', () => this.runScorer()), SCORER_MS),
       );
-      this.stopWatch = watchDb(this.o.dbPath, () => this.checkWakes(), { debounceMs: 20, safetyPollMs: 2000 });
+      this.stopWatch = watchDb(this.o.dbPath, () => this.safe('wakes', () => this.checkWakes()), { debounceMs: 20, safetyPollMs: 2000 });
       this.heartbeats();
-      R.setSupervisorReady(this.db, this.pid);
+      await this.patientWrite('readiness', () => R.setSupervisorReady(this.db, this.pid));
       this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'ready', pid: this.pid });
     } catch (err) {
+      this.writes.close();
       this.release();
       throw err;
+    }
+  }
+
+  /** A write someone waits for (start-up, a request), retried while the file is busy, up to `ms`. */
+  private async patientWrite(what: string, fn: () => void, ms = PATIENT_WRITE_MS): Promise<void> {
+    const deadline = Date.now() + ms;
+    let told = false;
+    for (;;) {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isBusy(err) || Date.now() >= deadline) throw err;
+        if (!told) (told = true), this.o.log(`database busy: waiting to record ${what}`);
+      }
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
+    }
+  }
+
+  /** Runs one piece of bookkeeping; what it throws is logged, never fatal to the supervisor. */
+  private safe(where: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (isBusy(err)) {
+        // Reads rarely meet a busy file (WAL); the next tick or safety poll tries again.
+        if (Date.now() - this.lastReadError > 10_000) (this.lastReadError = Date.now()), this.o.log(`${where}: database busy, will try again`);
+      } else this.o.log(`${where}: ${(err as Error)?.stack ?? String(err)}`);
+    }
+  }
+
+  /**
+   * What the operator or the failure policy decided before this supervisor started: an
+   * agent stopped with `agor stop` stays stopped, and a failed one stays failed (its wakes
+   * waiting), until `agor start` or `restart`.
+   */
+  private restoreState(): void {
+    for (const row of R.listAgentState(this.db)) {
+      const slot = this.slots.get(row.agent);
+      if (!slot) continue;
+      if (row.enabled === 0) slot.enabled = false;
+      if (row.state === 'failed') {
+        slot.state = 'failed';
+        slot.health = 'failed';
+        slot.attempts = row.attempts;
+        slot.restarts = row.restarts;
+        this.o.log(`${slot.cfg.id}: stays failed until agor start or restart`);
+      } else if (!slot.enabled) {
+        slot.state = 'inactive';
+        this.o.log(`${slot.cfg.id}: stays stopped until agor start or restart`);
+      }
     }
   }
 
@@ -209,7 +288,7 @@ export class Supervisor {
     try {
       R.clearSupervisor(this.db, this.pid);
     } catch {
-      /* the database may be gone */
+      /* the database may be gone or busy: a lock row whose pid is gone is not held */
     }
   }
 
@@ -251,21 +330,29 @@ export class Supervisor {
         // The earlier supervisor died between recording the run and its pid.
         const found = findByRunId(row.id);
         if (!found) {
-          writeTx(this.db, () => {
-            R.releaseWakes(this.db, row.id);
-            R.deleteRun(this.db, row.id);
-          });
+          this.writes.write(
+            `the removal of unstarted run ${row.id.slice(0, 8)}`,
+            () =>
+              writeTx(this.db, () => {
+                R.releaseWakes(this.db, row.id);
+                R.deleteRun(this.db, row.id);
+              }),
+            `end:${row.id}`,
+          );
           continue;
         }
         pid = found.pid;
         pidStart = found.starttime;
-        R.setRunPid(this.db, row.id, pid, pidStart, bootId());
+        const [p, ps] = [pid, pidStart];
+        this.writes.write(`the pid of run ${row.id.slice(0, 8)}`, () => R.setRunPid(this.db, row.id, p, ps, bootId()), `pid:${row.id}`);
       }
       const alive = isSameProcess(pid, pidStart, row.boot_id);
       if (!slot) {
         if (alive) {
           killGroup(pid, 'SIGTERM');
-          setTimeout(() => killGroup(pid!, 'SIGKILL'), 10_000).unref();
+          const pgid = pid;
+          // Only while a member lives: until then the kernel cannot hand the group's id to anyone else.
+          setTimeout(() => groupMembers(pgid).length && killGroup(pgid, 'SIGKILL'), 10_000).unref();
         }
         this.closeRun(row, { code: null, signal: null, spawnError: null }, 'cancelled', `${row.agent} is no longer in ${this.o.config.file}`);
         continue;
@@ -283,6 +370,8 @@ export class Supervisor {
       this.persist(slot);
       this.emit({ event: 'run_start', at: iso(this.now())!, agent: slot.cfg.id, run: run.id, pid, incarnation: row.incarnation, wake_reason: row.wake_reason, adopted: true });
       this.o.log(`${slot.cfg.id}: re-adopted run ${row.id.slice(0, 8)} (pid ${pid})`);
+      // Stopped by the operator while the supervisor was gone mid-stop: finish the stop.
+      if (!slot.enabled) this.stopQuietly(slot, 'stop');
     }
   }
 
@@ -327,7 +416,10 @@ export class Supervisor {
         const last = R.scheduleLastFired(this.db, slot.cfg.id, key);
         const d = scheduleDue(s, last, now);
         if (d.fire) this.fireSchedule(slot, s, key, d.slot, d.missed);
-        else if (d.record !== null) R.setScheduleFired(this.db, slot.cfg.id, key, d.record, false);
+        else if (d.record !== null) {
+          const rec = d.record;
+          this.writes.write(`schedule ${key} of ${slot.cfg.id}`, () => R.setScheduleFired(this.db, slot.cfg.id, key, rec, false));
+        }
         slot.schedules.push({ key, s, next: nextSlot(s, now) });
       }
     }
@@ -335,10 +427,12 @@ export class Supervisor {
 
   private fireSchedule(slot: Slot, s: AgentConfig['schedules'][number], key: string, at: number, missed: number): void {
     const detail = `${s.cron} (${s.tz}) for ${iso(at)}${missed > 1 ? `, ${missed} slots missed while down` : ''}`;
-    writeTx(this.db, () => {
-      R.setScheduleFired(this.db, slot.cfg.id, key, at);
-      R.insertWake(this.db, { agent: slot.cfg.id, reason: 'schedule', detail, prompt: s.prompt, timeout_ms: s.timeoutMs });
-    });
+    this.writes.write(`schedule ${key} of ${slot.cfg.id}`, () =>
+      writeTx(this.db, () => {
+        R.setScheduleFired(this.db, slot.cfg.id, key, at);
+        R.insertWake(this.db, { agent: slot.cfg.id, reason: 'schedule', detail, prompt: s.prompt, timeout_ms: s.timeoutMs });
+      }),
+    );
     this.o.log(`${slot.cfg.id}: schedule ${detail} fired`);
   }
 
@@ -352,7 +446,7 @@ export class Supervisor {
 
   /** Starts a run now, or queues it when max_concurrent runs are already going. */
   private startRun(slot: Slot, why: string, delayMs: number | null): void {
-    if (this.shuttingDown || slot.run || !slot.enabled) return;
+    if (this.shuttingDown || slot.run || !slot.enabled || slot.state === 'failed') return;
     if (slot.timer) (clearTimeout(slot.timer), (slot.timer = null));
     slot.nextStartAt = null;
     if (this.running() >= this.o.config.maxConcurrent) {
@@ -361,11 +455,38 @@ export class Supervisor {
       return;
     }
     slot.queued = false;
+    // Writes still waiting go first (a retry's wake, the last run's end): the new run's
+    // record must not overtake them, and while they wait the file is busy anyway.
+    if (!this.writes.flush()) return this.deferStart(slot, why, delayMs);
+    let rec;
+    try {
+      rec = this.recordStart(slot, why, delayMs);
+    } catch (err) {
+      // Nothing was recorded and no wake consumed: the start is tried again shortly.
+      if (!isBusy(err)) this.o.log(`${slot.cfg.id}: could not record a run: ${(err as Error)?.stack ?? String(err)}`);
+      return this.deferStart(slot, why, delayMs, isBusy(err) ? undefined : 5000);
+    }
+    this.launch(slot, why, rec);
+  }
+
+  /** A start the database refused (busy): tried again after a jittered pause; nothing is lost. */
+  private deferStart(slot: Slot, why: string, delayMs: number | null, pauseMs?: number): void {
+    const pause = pauseMs ?? Math.round(300 + Math.random() * 700);
+    if (!slot.deferred) (slot.deferred = true), this.o.log(`${slot.cfg.id}: database busy, start deferred`);
+    slot.nextStartAt = this.now() + pause;
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      this.safe(slot.cfg.id, () => this.startRun(slot, why, delayMs));
+    }, pause);
+  }
+
+  /** The run's row, its wakes consumed and its messages delivered, in one transaction. */
+  private recordStart(slot: Slot, why: string, delayMs: number | null) {
     const a = slot.cfg;
     const now = this.now();
     const runId = newId();
     const logPath = runLogPath(this.o.dataDir, a.id, runId);
-    const { wakes, row, prompt } = writeTx(this.db, () => {
+    return writeTx(this.db, () => {
       const wakes = R.pendingWakes(this.db, a.id);
       const scheduled = wakes.find((w) => w.timeout_ms != null);
       const timeout = scheduled?.timeout_ms ?? a.timeoutMs;
@@ -380,8 +501,15 @@ export class Supervisor {
       // The messages that woke the run are in the agent's hands now.
       markDelivered(this.db, wakes.filter((w) => ['message', 'task', 'review'].includes(w.reason) && w.detail).map((w) => w.detail!));
       const prompt = composePrompt(a, wakes, this.wakeContext(a.id), slot.retryOf ? reason : why);
-      return { wakes, row, prompt };
+      return { wakes, row, prompt, now, runId, logPath };
     });
+  }
+
+  /** Spawns the recorded run; from here on every write may wait in the queue. */
+  private launch(slot: Slot, why: string, rec: ReturnType<Supervisor['recordStart']>): void {
+    const { wakes, row, prompt, now, runId, logPath } = rec;
+    const a = slot.cfg;
+    slot.deferred = false;
     slot.retryOf = null;
     const run = this.makeRun(row, false);
     run.wakeCount = wakes.length;
@@ -409,9 +537,11 @@ export class Supervisor {
     if (spawned.pid) {
       run.pid = spawned.pid;
       run.pidStart = procStat(spawned.pid)?.starttime ?? null;
-      R.setRunPid(this.db, runId, spawned.pid, run.pidStart ?? 0, bootId());
+      const [pid, start] = [spawned.pid, run.pidStart ?? 0];
+      // If this waits and the supervisor dies, the next one finds the run by its AGOR_RUN_ID.
+      this.writes.write(`the pid of run ${runId.slice(0, 8)}`, () => R.setRunPid(this.db, runId, pid, start, bootId()), `pid:${runId}`);
     }
-    spawned.exited.then((st) => this.onExit(slot, run, st, false)).catch((err) => this.o.log(`${a.id}: ${String(err)}`));
+    spawned.exited.then((st) => this.safe(a.id, () => this.onExit(slot, run, st, false))).catch((err) => this.o.log(`${a.id}: ${String(err)}`));
     this.armRun(slot, run);
     this.persist(slot);
     this.heartbeatOne(slot);
@@ -422,7 +552,7 @@ export class Supervisor {
   /** The timers of a live run: wall-clock timeout and the stability window. */
   private armRun(slot: Slot, run: Run): void {
     const elapsed = Math.max(0, this.now() - run.startedAt);
-    if (run.timeoutMs != null) run.timers.push(setTimeout(() => void this.stopRun(slot, 'timeout'), Math.max(0, run.timeoutMs - elapsed)));
+    if (run.timeoutMs != null) run.timers.push(setTimeout(() => this.stopQuietly(slot, 'timeout'), Math.max(0, run.timeoutMs - elapsed)));
     if (slot.cfg.mode === 'service') {
       run.timers.push(
         setTimeout(() => {
@@ -437,26 +567,60 @@ export class Supervisor {
     }
   }
 
-  /** SIGTERM to the run's process group, SIGKILL after stop_grace; resolves when it has ended. */
+  /**
+   * Signals a run's process group, unless its leader is gone and the group with it: a pid
+   * whose start time has changed belongs to someone else now. A group outlives its leader
+   * only while a member lives, and the kernel does not reuse its id until then.
+   */
+  private signalRun(run: Run, sig: NodeJS.Signals): void {
+    if (!run.pid) return;
+    if (isSameProcess(run.pid, run.pidStart) || groupMembers(run.pid).length) killGroup(run.pid, sig);
+  }
+
+  /**
+   * SIGTERM to the run's process group, SIGKILL after stop_grace; resolves when it has
+   * ended, and rejects (never hangs) when it has not within stop_grace and some slack.
+   */
   private stopRun(slot: Slot, why: StopWhy): Promise<void> {
     const run = slot.run;
     if (!run) return Promise.resolve();
     if (run.stopping === null || why === 'down') run.stopping = run.stopping === 'timeout' && why !== 'down' ? 'timeout' : why;
     if (run.pid && run.killAt === null) {
-      killGroup(run.pid, 'SIGTERM');
+      this.signalRun(run, 'SIGTERM');
       run.killAt = Date.now() + slot.cfg.stopGraceMs;
-      run.timers.push(setTimeout(() => run.pid && killGroup(run.pid, 'SIGKILL'), slot.cfg.stopGraceMs));
+      run.timers.push(setTimeout(() => this.signalRun(run, 'SIGKILL'), slot.cfg.stopGraceMs));
       // A re-adopted run is not our child: no exit event comes, so watch /proc for its end
       // (the tick does too, but a shutdown has stopped the tick).
       if (run.adopted) {
         run.timers.push(
           setInterval(() => {
-            if (!isSameProcess(run.pid, run.pidStart)) this.onExit(slot, run, { code: null, signal: null, spawnError: null }, false);
+            if (!isSameProcess(run.pid, run.pidStart)) this.safe(slot.cfg.id, () => this.onExit(slot, run, { code: null, signal: null, spawnError: null }, false));
           }, 50),
         );
       }
     }
-    return run.done;
+    return this.bounded(slot, run, slot.cfg.stopGraceMs + STOP_SLACK_MS);
+  }
+
+  /** Waits for a run's end, at most `ms`; a run whose process is gone is closed then and there. */
+  private async bounded(slot: Slot, run: Run, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+    const r = await Promise.race([run.done.then(() => 'done' as const), late]);
+    clearTimeout(timer);
+    if (r === 'done') return;
+    if (!run.ended && !isSameProcess(run.pid, run.pidStart)) {
+      this.o.log(`${slot.cfg.id}: run ${run.id.slice(0, 8)} is gone but no exit was seen; closing it`);
+      this.safe(slot.cfg.id, () => this.onExit(slot, run, { code: null, signal: null, spawnError: null }, true));
+      return;
+    }
+    if (run.ended) return; // only its leftover children are still being reaped
+    throw new UserError(`${slot.cfg.id} did not end within ${Math.round(ms / 1000)} s of its stop (pid ${run.pid ?? '-'})`, 'see agor logs; agor down ends it with SIGKILL', Exit.TIMEOUT);
+  }
+
+  /** A stop nobody waits for (timeout, stall, an adopted run of a stopped agent): failures are logged. */
+  private stopQuietly(slot: Slot, why: StopWhy): void {
+    this.stopRun(slot, why).catch((err) => this.o.log(`${slot.cfg.id}: ${(err as Error).message}`));
   }
 
   /**
@@ -476,20 +640,34 @@ export class Supervisor {
     }
   }
 
+  /**
+   * A run has ended: its outcome, its record (retried until written, exactly once), then
+   * what the slot does next. The slot moves on at once even while the record waits.
+   */
   private onExit(slot: Slot, run: Run, st: ExitStatus, statusLost: boolean): void {
     if (run.ended) return;
     run.ended = true;
     for (const t of run.timers) clearTimeout(t);
-    // A flood after the last tick must not leave the log unbounded.
-    rotateIfLarge(run.logPath);
-    this.flushFollowers(run);
     let reaped: Promise<void> = Promise.resolve();
-    if (run.pid) {
-      const kb = peakRssKb(run.pid);
-      if (kb) run.peakKb = Math.max(run.peakKb, kb);
-      reaped = this.reapGroup(run.pid, run.killAt, slot.cfg.stopGraceMs);
+    try {
+      // A flood after the last tick must not leave the log unbounded.
+      rotateIfLarge(run.logPath);
+      this.flushFollowers(run);
+      if (run.pid) {
+        const kb = peakRssKb(run.pid);
+        if (kb) run.peakKb = Math.max(run.peakKb, kb);
+        reaped = this.reapGroup(run.pid, run.killAt, slot.cfg.stopGraceMs);
+      }
+    } catch (err) {
+      this.o.log(`${slot.cfg.id}: ${(err as Error)?.stack ?? String(err)}`);
     }
-    const row = R.getRun(this.db, run.id);
+    let row: R.RunRow | undefined;
+    try {
+      row = R.getRun(this.db, run.id);
+    } catch (err) {
+      // What the agent reported is lost to this outcome only; the exit status decides.
+      this.o.log(`${slot.cfg.id}: could not read run ${run.id.slice(0, 8)}: ${(err as Error).message}`);
+    }
     const reported = row?.reported_outcome ?? null;
     let outcome: R.Outcome;
     let errorClass: string | null = null;
@@ -506,24 +684,41 @@ export class Supervisor {
     } else if (st.code === 0 && why !== 'stalled') outcome = 'success';
     else {
       outcome = 'failed';
-      errorClass = classifyFailure(readTail(run.logPath, OUTPUT_TAIL_BYTES), st.code, st.signal);
+      try {
+        errorClass = classifyFailure(readTail(run.logPath, OUTPUT_TAIL_BYTES), st.code, st.signal);
+      } catch {
+        errorClass = 'unknown';
+      }
       if (why === 'stalled') note = `killed after ${Math.round(slot.cfg.stallAfterMs / 1000)} s without output or heartbeat`;
     }
     const ended = this.now();
-    writeTx(this.db, () => {
-      R.endRun(this.db, run.id, { ended_at: ended, exit_code: st.code, signal: st.signal, outcome, error_class: errorClass, note, peak_rss_kb: run.peakKb || null });
-      returnRunLeases(this.db, run.id, outcome);
-      for (const old of R.runsBeyondKept(this.db, slot.cfg.id)) {
-        R.deleteRun(this.db, old.id);
-        if (old.log_path) removeRunLog(old.log_path);
-      }
-    });
-    slot.run = null;
+    const peak = run.peakKb || null;
+    // endRun only closes an open run, so a retried or repeated end is recorded once.
+    this.writes.write(
+      `the end of run ${run.id.slice(0, 8)} of ${slot.cfg.id}`,
+      () =>
+        writeTx(this.db, () => {
+          R.endRun(this.db, run.id, { ended_at: ended, exit_code: st.code, signal: st.signal, outcome, error_class: errorClass, note, peak_rss_kb: peak });
+          returnRunLeases(this.db, run.id, outcome);
+          for (const old of R.runsBeyondKept(this.db, slot.cfg.id)) {
+            R.deleteRun(this.db, old.id);
+            if (old.log_path) removeRunLog(old.log_path);
+          }
+        }),
+      `end:${run.id}`,
+    );
+    if (slot.run === run) slot.run = null;
     slot.lastOutcome = outcome;
-    this.emit({ event: 'run_end', at: iso(ended)!, agent: slot.cfg.id, run: run.id, outcome, exit_code: st.code, signal: st.signal, error_class: errorClass, note });
     try {
+      this.emit({ event: 'run_end', at: iso(ended)!, agent: slot.cfg.id, run: run.id, outcome, exit_code: st.code, signal: st.signal, error_class: errorClass, note });
       this.afterRun(slot, run, outcome, errorClass, statusLost, ended);
+    } catch (err) {
+      this.o.log(`${slot.cfg.id}: after run ${run.id.slice(0, 8)}: ${(err as Error)?.stack ?? String(err)}`);
+    }
+    try {
       this.drainQueue();
+    } catch (err) {
+      this.o.log(`start queue: ${(err as Error)?.stack ?? String(err)}`);
     } finally {
       // After afterRun, so a restart's new run already shows when `agor restart` answers,
       // and after the group is gone, so a stop leaves nothing behind when it answers.
@@ -532,11 +727,17 @@ export class Supervisor {
   }
 
   /** Closes a run row without a slot (its agent left the config). */
-  private closeRun(row: R.RunRow, st: ExitStatus, outcome: R.Outcome, note: string): void {
-    writeTx(this.db, () => {
-      R.endRun(this.db, row.id, { ended_at: this.now(), exit_code: st.code, signal: st.signal, outcome, error_class: null, note, peak_rss_kb: null });
-      returnRunLeases(this.db, row.id, outcome);
-    });
+  private closeRun(row: R.RunRow, st: ExitStatus, outcome: R.Outcome, note: string, errorClass: string | null = null): void {
+    const at = this.now();
+    this.writes.write(
+      `the end of run ${row.id.slice(0, 8)} of ${row.agent}`,
+      () =>
+        writeTx(this.db, () => {
+          R.endRun(this.db, row.id, { ended_at: at, exit_code: st.code, signal: st.signal, outcome, error_class: errorClass, note, peak_rss_kb: null });
+          returnRunLeases(this.db, row.id, outcome);
+        }),
+      `end:${row.id}`,
+    );
   }
 
   /** What follows a run: restart, retry, a follow-up for waiting wakes, or rest. */
@@ -549,7 +750,8 @@ export class Supervisor {
       this.emitState(slot, 'supervisor stopping');
       return;
     }
-    if (why === 'stop') {
+    // A run of a stopped agent that ended on its own (re-adopted after a crash mid-stop).
+    if (why === 'stop' || !slot.enabled) {
       slot.state = 'inactive';
       this.persist(slot);
       this.emitState(slot, 'stopped');
@@ -584,7 +786,8 @@ export class Supervisor {
       if (slot.attempts > a.restart.maxRetries) return this.markFailed(slot, `${a.restart.maxRetries} retries failed`);
       slot.retryOf = { runId: run.id, reason: run.wakeReason };
       // The retry is a wake of its own, so a crash during the backoff does not lose it.
-      R.insertWake(this.db, { agent: a.id, reason: 'retry', detail: `run ${run.id.slice(0, 8)} failed (${errorClass})`, prompt: null, timeout_ms: run.timeoutMs });
+      const wake = { agent: a.id, reason: 'retry', detail: `run ${run.id.slice(0, 8)} failed (${errorClass})`, prompt: null, timeout_ms: run.timeoutMs };
+      this.writes.write(`the retry wake of ${a.id}`, () => R.insertWake(this.db, wake));
       this.scheduleStart(slot, backoffMs(slot.attempts, a.restart.backoffMs, a.restart.backoffCapMs, advice.backoffFactor), outcome);
       return;
     }
@@ -605,7 +808,7 @@ export class Supervisor {
     slot.nextDelayMs = delay;
     slot.timer = setTimeout(() => {
       slot.timer = null;
-      this.startRun(slot, slot.cfg.mode === 'service' ? 'restart' : 'retry', delay);
+      this.safe(slot.cfg.id, () => this.startRun(slot, slot.cfg.mode === 'service' ? 'restart' : 'retry', delay));
     }, delay);
     this.persist(slot);
     this.emitState(slot, `run ${outcome}; attempt ${slot.attempts} of ${slot.cfg.restart.maxRetries} in ${delay} ms`);
@@ -616,7 +819,7 @@ export class Supervisor {
     slot.health = 'failed';
     slot.nextStartAt = null;
     this.persist(slot);
-    audit(this.db, 'admin', 'agent_failed', { agent: slot.cfg.id, reason });
+    this.audit('agent_failed', { agent: slot.cfg.id, reason });
     this.emitState(slot, reason);
   }
 
@@ -624,8 +827,13 @@ export class Supervisor {
     while (this.startQueue.length && this.running() < this.o.config.maxConcurrent) {
       const slot = this.slots.get(this.startQueue.shift()!)!;
       slot.queued = false;
-      this.startRun(slot, slot.cfg.mode === 'service' ? 'start' : 'wake', slot.nextDelayMs);
+      this.safe(slot.cfg.id, () => this.startRun(slot, slot.cfg.mode === 'service' ? 'start' : 'wake', slot.nextDelayMs));
     }
+  }
+
+  /** An audit entry, recorded when the database lets it. */
+  private audit(event: string, detail: Record<string, unknown>): void {
+    this.writes.write(`audit ${event}`, () => audit(this.db, 'admin', event, detail));
   }
 
   // ---------------------------------------------------------------- wakes
@@ -658,8 +866,10 @@ export class Supervisor {
         // A service that is not running (stopped) gets its wakes when it next starts.
         continue;
       }
-      if (slot.cfg.wake.strategy === 'smart' && !this.smartAllows(slot)) continue;
-      this.startRun(slot, 'wake', null);
+      this.safe(slot.cfg.id, () => {
+        if (slot.cfg.wake.strategy === 'smart' && !this.smartAllows(slot)) return;
+        this.startRun(slot, 'wake', null);
+      });
     }
     this.lastWakeId = Math.max(this.lastWakeId, ...pending.map((p) => p.last), 0);
   }
@@ -705,15 +915,17 @@ export class Supervisor {
       const { score, signal } = wakeScore(this.signals(slot, []));
       if (signal && score >= slot.cfg.wake.threshold) {
         slot.lastScorerWake = now;
-        R.insertWake(this.db, { agent: slot.cfg.id, reason: 'scorer', detail: `${signal} (score ${score})`, prompt: null, timeout_ms: null });
+        const wake = { agent: slot.cfg.id, reason: 'scorer', detail: `${signal} (score ${score})`, prompt: null, timeout_ms: null };
+        this.writes.write(`a scorer wake of ${slot.cfg.id}`, () => R.insertWake(this.db, wake));
       }
     }
     this.checkWakes();
   }
 
   private deliverManual(slot: Slot, why: string): void {
-    R.insertWake(this.db, { agent: slot.cfg.id, reason: 'manual', detail: why, prompt: null, timeout_ms: null });
-    this.checkWakes();
+    const wake = { agent: slot.cfg.id, reason: 'manual', detail: why, prompt: null, timeout_ms: null };
+    // Once written, the file watcher sees it too; checking now saves the debounce.
+    if (this.writes.write(`a wake of ${slot.cfg.id}`, () => R.insertWake(this.db, wake))) this.checkWakes();
   }
 
   // ---------------------------------------------------------------- the tick
@@ -724,17 +936,40 @@ export class Supervisor {
     this.ticks++;
     const now = this.now();
     // One query for every live run's heartbeat, however many agents there are.
-    const beats = new Map(R.openRunHeartbeats(this.db).map((r) => [r.id, r.heartbeat_at]));
+    let beats = new Map<string, number | null>();
+    try {
+      beats = new Map(R.openRunHeartbeats(this.db).map((r) => [r.id, r.heartbeat_at]));
+    } catch {
+      /* unreadable this tick: output alone decides, the next tick reads them again */
+    }
     for (const slot of this.slots.values()) {
-      const run = slot.run;
-      if (run && !run.ended) this.watchRun(slot, run, now, beats.get(run.id) ?? null);
-      for (const sch of slot.schedules) {
-        if (now >= sch.next) {
-          const d = scheduleDue(sch.s, R.scheduleLastFired(this.db, slot.cfg.id, sch.key), now);
-          if (d.fire) this.fireSchedule(slot, sch.s, sch.key, d.slot, d.missed);
-          sch.next = nextSlot(sch.s, now);
+      this.safe(slot.cfg.id, () => {
+        const run = slot.run;
+        if (run && !run.ended) this.watchRun(slot, run, now, beats.get(run.id) ?? null);
+        for (const sch of slot.schedules) {
+          if (now >= sch.next) {
+            const d = scheduleDue(sch.s, R.scheduleLastFired(this.db, slot.cfg.id, sch.key), now);
+            if (d.fire) this.fireSchedule(slot, sch.s, sch.key, d.slot, d.missed);
+            sch.next = nextSlot(sch.s, now);
+          }
         }
-      }
+      });
+    }
+    if (this.ticks % SWEEP_TICKS === 0) this.safe('open runs', () => this.sweep());
+  }
+
+  /**
+   * Closes runs left open in the database that no slot holds and whose process is gone
+   * (an end that could not be recorded, for whatever reason): no run stays "running"
+   * with a dead pid.
+   */
+  private sweep(): void {
+    const mine = new Set<string>();
+    for (const s of this.slots.values()) if (s.run) mine.add(s.run.id);
+    for (const row of R.openRuns(this.db)) {
+      if (mine.has(row.id) || this.writes.has(`end:${row.id}`) || isSameProcess(row.pid, row.pid_start, row.boot_id)) continue;
+      const outcome = row.reported_outcome ?? 'failed';
+      this.closeRun(row, { code: null, signal: null, spawnError: null }, outcome, 'its process is gone and its end was never recorded: exit status not observable', outcome === 'failed' ? 'unknown' : null);
     }
   }
 
@@ -768,9 +1003,8 @@ export class Supervisor {
       this.persist(slot);
       this.emit({ event: 'stall', at: iso(now)!, agent: a.id, run: run.id, silent_s: Math.round(quietFor / 1000), action: a.onStall });
       this.emitState(slot, `no output or heartbeat for ${Math.round(quietFor / 1000)} s`);
-      audit(this.db, 'admin', 'agent_stalled', { agent: a.id, run: run.id, silent_s: Math.round(quietFor / 1000), action: a.onStall });
-      if (a.onStall === 'kill') void this.stopRun(slot, 'stalled');
-      else if (a.onStall === 'restart') void this.stopRun(slot, 'stalled');
+      this.audit('agent_stalled', { agent: a.id, run: run.id, silent_s: Math.round(quietFor / 1000), action: a.onStall });
+      if (a.onStall === 'kill' || a.onStall === 'restart') this.stopQuietly(slot, 'stalled');
       return;
     }
     if (run.stalled && quietFor < a.stallAfterMs) {
@@ -793,19 +1027,25 @@ export class Supervisor {
 
   /** The supervisor's heartbeat for each live agent, and the renewal of their leases. */
   private heartbeats(): void {
-    const live = [...this.slots.values()].filter((s) => s.run && !s.run.ended);
+    const live = [...this.slots.values()].filter((s) => s.run && !s.run.ended).map((s) => ({ agent: s.cfg.id, run: s.run!.id }));
     if (!live.length) return;
     const sec = Math.floor(Date.now() / 1000);
-    writeTx(this.db, () => {
-      for (const s of live) {
-        recordHeartbeat(this.db, s.cfg.id, sec);
-        renewAgentLeases(this.db, s.cfg.id, s.run!.id, sec);
-      }
-    });
+    this.writes.write(
+      'heartbeats',
+      () =>
+        writeTx(this.db, () => {
+          for (const l of live) {
+            recordHeartbeat(this.db, l.agent, sec);
+            renewAgentLeases(this.db, l.agent, l.run, sec);
+          }
+        }),
+      'heartbeats',
+    );
   }
 
   private heartbeatOne(slot: Slot): void {
-    recordHeartbeat(this.db, slot.cfg.id, Math.floor(Date.now() / 1000));
+    const sec = Math.floor(Date.now() / 1000);
+    this.writes.write(`the heartbeat of ${slot.cfg.id}`, () => recordHeartbeat(this.db, slot.cfg.id, sec), `hb:${slot.cfg.id}`);
   }
 
   private checkpoint(): void {
@@ -822,14 +1062,20 @@ export class Supervisor {
   // ---------------------------------------------------------------- state and events
 
   private attention(slot: Slot): { score: number; reason: string | null } {
-    const ctx = slot.run ? (R.getRun(this.db, slot.run.id)?.context_usage ?? null) : null;
-    const review = ['reviewer', 'manager'].includes(slot.cfg.role) ? this.wakeContext(slot.cfg.id).review : 0;
-    return attentionScore({ stalled: slot.state === 'stalled', error: slot.state === 'failed' || slot.health === 'failed', contextUsage: ctx, reviewQueue: review });
+    try {
+      const ctx = slot.run ? (R.getRun(this.db, slot.run.id)?.context_usage ?? null) : null;
+      const review = ['reviewer', 'manager'].includes(slot.cfg.role) ? this.wakeContext(slot.cfg.id).review : 0;
+      slot.lastAttention = attentionScore({ stalled: slot.state === 'stalled', error: slot.state === 'failed' || slot.health === 'failed', contextUsage: ctx, reviewQueue: review });
+    } catch {
+      /* unreadable for now: the last score stands */
+    }
+    return slot.lastAttention;
   }
 
+  /** Saves the slot's state as it is now; a newer save replaces one still waiting. */
   private persist(slot: Slot): void {
     const att = this.attention(slot);
-    R.putAgentState(this.db, {
+    const row: R.AgentStateRow = {
       agent: slot.cfg.id,
       mode: slot.cfg.mode,
       state: slot.state,
@@ -843,7 +1089,9 @@ export class Supervisor {
       attention: att.score,
       attention_reason: att.reason,
       updated_at: this.now(),
-    });
+      enabled: slot.enabled ? 1 : 0,
+    };
+    this.writes.write(`the state of ${slot.cfg.id}`, () => R.putAgentState(this.db, row), `state:${slot.cfg.id}`);
   }
 
   private emitState(slot: Slot, reason?: string): void {
@@ -860,10 +1108,7 @@ export class Supervisor {
 
   /** The agents as `agor ps` shows them. */
   list(): AgentView[] {
-    const unread = new Map([...this.slots.keys()].map((id) => [id, unreadCount(this.db, id)]));
-    const claimed = new Map(stmt<{ a: string; n: number }>(this.db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n]));
-    const pending = new Map(R.pendingWakeCounts(this.db).map((p) => [p.agent, p.n]));
-    const beats = new Map(R.openRunHeartbeats(this.db).map((r) => [r.id, r.heartbeat_at]));
+    const { unread, claimed, pending, beats } = this.counts();
     const now = this.now();
     return [...this.slots.values()].map((s) => {
       const att = this.attention(s);
@@ -897,6 +1142,21 @@ export class Supervisor {
     });
   }
 
+  /** Unread, claimed and pending counts; the last ones read when the database cannot be read now. */
+  private counts(): Supervisor['lastCounts'] {
+    try {
+      this.lastCounts = {
+        unread: new Map([...this.slots.keys()].map((id) => [id, unreadCount(this.db, id)])),
+        claimed: new Map(stmt<{ a: string; n: number }>(this.db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n])),
+        pending: new Map(R.pendingWakeCounts(this.db).map((p) => [p.agent, p.n])),
+        beats: new Map(R.openRunHeartbeats(this.db).map((r) => [r.id, r.heartbeat_at])),
+      };
+    } catch {
+      /* answer from memory */
+    }
+    return this.lastCounts;
+  }
+
   private slotsOf(req: Request): Slot[] {
     const names = req.agents;
     if (!Array.isArray(names) || !names.length || names.some((n) => typeof n !== 'string')) throw usage('give agent ids in "agents": ["id", ...]');
@@ -917,8 +1177,9 @@ export class Supervisor {
         for (const s of slots) {
           s.enabled = true;
           if (s.state === 'failed') (s.state = s.cfg.mode === 'service' ? 'inactive' : 'dormant'), (s.health = 'healthy'), (s.attempts = 0);
+          this.persist(s);
           if (s.run || s.timer) continue;
-          audit(this.db, 'admin', 'agent_start', { agent: s.cfg.id });
+          this.audit('agent_start', { agent: s.cfg.id });
           if (s.cfg.mode === 'service') this.startRun(s, 'start', null);
           else this.deliverManual(s, 'agor start');
         }
@@ -932,7 +1193,9 @@ export class Supervisor {
             if (s.timer) (clearTimeout(s.timer), (s.timer = null), (s.nextStartAt = null));
             this.startQueue = this.startQueue.filter((q) => q !== s.cfg.id);
             s.queued = false;
-            audit(this.db, 'admin', 'agent_stop', { agent: s.cfg.id });
+            this.audit('agent_stop', { agent: s.cfg.id });
+            // Saved now, so a supervisor killed during the stop still knows it was asked.
+            this.persist(s);
             if (!s.run) {
               if (s.state !== 'failed') s.state = 'inactive';
               this.persist(s);
@@ -949,7 +1212,8 @@ export class Supervisor {
         await Promise.all(
           slots.map(async (s) => {
             s.enabled = true;
-            audit(this.db, 'admin', 'agent_restart', { agent: s.cfg.id });
+            this.audit('agent_restart', { agent: s.cfg.id });
+            this.persist(s);
             if (s.timer) (clearTimeout(s.timer), (s.timer = null), (s.nextStartAt = null));
             if (s.run) return this.stopRun(s, 'restart');
             s.attempts = 0;
@@ -964,13 +1228,17 @@ export class Supervisor {
       case 'wake': {
         const agent = typeof req.agent === 'string' ? req.agent : '';
         if (!this.slots.has(agent)) throw notFound(`no agent '${agent}' in ${this.o.config.file}`);
-        // The socket is 0600: whoever is on it is the operator.
-        const w = requestWake(this.db, 'admin', {
+        const wake = {
           agent,
           reason: typeof req.reason === 'string' ? req.reason : null,
           prompt: typeof req.prompt === 'string' ? req.prompt : null,
           timeoutMs: wakeTimeout(req.timeout_ms),
-        });
+        };
+        let w!: R.WakeRow;
+        // The socket is 0600: whoever is on it is the operator.
+        await this.patientWrite(`a wake of ${agent}`, () => {
+          w = requestWake(this.db, 'admin', wake);
+        }, 30_000);
         this.checkWakes();
         return w;
       }
@@ -1072,27 +1340,39 @@ export class Supervisor {
 
   /** Stops every agent (SIGTERM, SIGKILL after each one's grace), then exits. */
   shutdown(why: string): Promise<void> {
+    // Every step is bounded and none can throw past the end: SIGTERM always ends the supervisor.
     this.shuttingDown ??= (async () => {
-      this.o.log(`stopping (${why})`);
-      this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'stopping', pid: this.pid });
-      for (const i of this.intervals) clearInterval(i);
-      this.stopWatch?.();
-      for (const s of this.slots.values()) if (s.timer) (clearTimeout(s.timer), (s.timer = null));
-      this.startQueue = [];
-      await Promise.all([...this.slots.values()].map((s) => this.stopRun(s, 'down')));
-      for (const s of this.slots.values()) {
-        s.nextStartAt = null;
-        if (s.state !== 'failed') s.state = s.cfg.mode === 'service' ? 'inactive' : 'dormant';
-        this.persist(s);
+      try {
+        this.o.log(`stopping (${why})`);
+        this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'stopping', pid: this.pid });
+        for (const i of this.intervals) clearInterval(i);
+        this.stopWatch?.();
+        for (const s of this.slots.values()) if (s.timer) (clearTimeout(s.timer), (s.timer = null));
+        this.startQueue = [];
+        const stops = await Promise.allSettled([...this.slots.values()].map((s) => this.stopRun(s, 'down')));
+        for (const r of stops) if (r.status === 'rejected') this.o.log(String((r.reason as Error)?.message ?? r.reason));
+        for (const s of this.slots.values()) {
+          s.nextStartAt = null;
+          if (s.state !== 'failed') s.state = s.cfg.mode === 'service' ? 'inactive' : 'dormant';
+          this.persist(s);
+        }
+        this.audit('supervisor_stopped', { pid: this.pid, why });
+        if (!(await this.writes.drain(SHUTDOWN_WRITE_MS))) {
+          this.o.log(`database busy: ${this.writes.size} write(s) not recorded before exit; the next supervisor closes the runs left open`);
+        }
+        this.writes.close();
+        this.checkpoint();
+        await this.patientWrite('the release of the supervisor lock', () => R.clearSupervisor(this.db, this.pid), 2000).catch(() => this.release());
+      } catch (err) {
+        this.o.log(`while stopping: ${(err as Error)?.stack ?? String(err)}`);
+      } finally {
+        if (this.followTimer) clearInterval(this.followTimer);
+        // Answer the request that asked for this before the socket goes.
+        setTimeout(() => {
+          const close = this.server?.close() ?? Promise.resolve();
+          void close.then(() => this.exitResolve(), () => this.exitResolve());
+        }, 50);
       }
-      audit(this.db, 'admin', 'supervisor_stopped', { pid: this.pid, why });
-      this.checkpoint();
-      this.release();
-      if (this.followTimer) clearInterval(this.followTimer);
-      // Answer the request that asked for this before the socket goes.
-      setTimeout(() => {
-        void this.server?.close().then(() => this.exitResolve());
-      }, 50);
     })();
     return this.shuttingDown;
   }

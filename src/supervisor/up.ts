@@ -107,9 +107,19 @@ export async function startSupervisor(o: UpOptions): Promise<void> {
   process.on('SIGHUP', () => stop('SIGHUP'));
   await sup.start();
   started = true;
+  // Once running, a bug in one agent's bookkeeping must not leave every agent unsupervised.
+  const survive = (what: string) => (err: unknown) => {
+    const line = `${what} (the supervisor carries on): ${(err as Error)?.stack ?? String(err)}`;
+    if (o.json) process.stderr.write(line + '\n');
+    else out(line);
+  };
+  process.on('uncaughtException', survive('uncaught exception'));
+  process.on('unhandledRejection', survive('unhandled rejection'));
   if (pending) void sup.shutdown(pending);
   await sup.exited;
   db.close();
+  // Nothing should keep the process alive now; if something does, it must not outlive the supervisor.
+  setTimeout(() => process.exit(0), 2000).unref();
 }
 
 export interface Detached {

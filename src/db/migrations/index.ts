@@ -5,6 +5,7 @@ import { board } from './0003-board.js';
 import { ready } from './0004-ready.js';
 import { supervisor } from './0005-supervisor.js';
 import { wakeReasons } from './0007-wake-reasons.js';
+import { operatorState } from './0008-operator-state.js';
 
 export interface Migration {
   version: number;
@@ -17,5 +18,5 @@ export interface Migration {
  * Ordered by version, which only grows; a gap is allowed (a file at version N runs
  * every migration above N, in order).
  */
-export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, wakeReasons];
+export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, wakeReasons, operatorState];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -70,13 +70,14 @@ describe.concurrent('agor after a supervisor crash', () => {
   });
 
   it('closes a run that ended while no supervisor ran, with a note, and does not retry it', async ({ onTestFinished }) => {
-    const g = group(onTestFinished, { agents: { brief: { mode: 'on-demand', command: sh('echo working; sleep 1; echo done'), stop_grace: '1s' } } });
+    // Long enough to be seen running through agor ps on a loaded machine.
+    const g = group(onTestFinished, { agents: { brief: { mode: 'on-demand', command: sh('echo working; sleep 3; echo done'), stop_grace: '1s' } } });
     const sup = await g.up();
     expect((await g.agor(['wake', 'brief'])).code).toBe(0);
     const a = await g.waitAgent('brief', 'running', (x) => x.pid !== null);
     process.kill(sup.pid, 'SIGKILL');
     await waitGone(sup.pid, 'the supervisor');
-    await waitGone(a.pid!, 'the agent', 5000);
+    await waitGone(a.pid!, 'the agent', 8000);
 
     await g.up();
     const [run] = await g.waitRuns('brief', 'the run to be closed', (rs) => rs[0]?.outcome != null, 5000);

@@ -47,13 +47,13 @@ describe.concurrent('agor restart policy', () => {
   });
 
   it('sets the restart count back to zero after a run that lasted stable_after, so the next delay is the base again', async ({ onTestFinished }) => {
-    // Runs 1 and 2 fail at once; run 3 lasts 2.5 s (stable_after is 1 s) and fails; run 4 stays up.
+    // Runs 1 and 2 fail at once; run 3 lasts 6 s (stable_after is 1 s: time enough to look at it on a loaded machine) and fails; run 4 stays up.
     const g = group(onTestFinished, {
       agents: {
         flaky: {
           command: sh(
             'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; ' +
-              'case $n in 1|2) exit 1;; 3) sleep 2.5; exit 1;; *) exec sleep 300;; esac',
+              'case $n in 1|2) exit 1;; 3) sleep 6; exit 1;; *) exec sleep 300;; esac',
           ),
           restart: { max_retries: 5, backoff: '200ms', backoff_cap: '5s', stable_after: '1s' },
           stop_grace: '1s',
@@ -66,7 +66,7 @@ describe.concurrent('agor restart policy', () => {
     expect((await g.runs('flaky')).length).toBe(3);
     expect(during.restarts).toBe(2);
 
-    const runs = await g.waitRuns('flaky', 'a fourth run', (rs) => rs.length === 4, 10_000);
+    const runs = await g.waitRuns('flaky', 'a fourth run', (rs) => rs.length === 4, 15_000);
     expect(runs.map((r) => r.outcome)).toEqual(['failed', 'failed', 'failed', null]);
     expect(runs.slice(1).map((r) => r.restart_delay_ms)).toEqual([200, 400, 200]);
     expect(ms(runs[2]!.ended_at) - ms(runs[2]!.started_at)).toBeGreaterThanOrEqual(1000);
