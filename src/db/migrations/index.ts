@@ -4,6 +4,7 @@ import { messaging } from './0002-messaging.js';
 import { board } from './0003-board.js';
 import { ready } from './0004-ready.js';
 import { supervisor } from './0005-supervisor.js';
+import { reconcileSchema } from './0006-reconcile.js';
 
 export interface Migration {
   version: number;
@@ -13,5 +14,5 @@ export interface Migration {
 }
 
 /** Ordered; each version exactly one more than the last. */
-export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor];
+export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, reconcileSchema];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
