@@ -153,3 +153,15 @@ function addColumn(db: Db, table: string, c: Column): void {
       UPDATE ${quote(table)} SET ${quote(c.name)} = (${def}) WHERE rowid = new.rowid;
     END`);
 }
+
+/**
+ * The tables that have `column` in the schema `steps` make on an empty file, for error
+ * messages (SQLite's "no such column" does not name the table).
+ */
+export function tablesWithColumn(column: string, steps: Step[]): string[] {
+  const tables: string[] = [];
+  for (const [table, cols] of referenceSchema(steps).columns) {
+    if (cols.some((c) => c.name.toLowerCase() === column.toLowerCase())) tables.push(table);
+  }
+  return tables.sort();
+}
