@@ -1,5 +1,5 @@
 import type { Migration } from './index.js';
-import { LEGACY_TABLES } from './0001-legacy.js';
+import { LEGACY_TABLES, createdEmpty } from './0001-legacy.js';
 import { messaging } from './0002-messaging.js';
 import { board } from './0003-board.js';
 import { ready } from './0004-ready.js';
@@ -18,6 +18,7 @@ export const reconcileSchema: Migration = {
   version: 6,
   name: 'reconcile-legacy',
   up: (db) => {
+    if (createdEmpty.has(db)) return;
     const done = reconcile(db, [LEGACY_TABLES, messaging.up, board.up, ready.up, supervisor.up]);
     if (done.columns.includes('tasks.open_deps')) {
       db.exec(`UPDATE tasks SET open_deps = (
