@@ -38,6 +38,13 @@ export function translateDbError(err: unknown, path?: string): UserError | undef
     return new UserError(`disk full while writing the database${where}`, 'free some space and try again');
   }
   if (code === 'SQLITE_ERROR') return schemaMismatch(String((err as SqliteLike).message), where);
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    // agor's own schema has no foreign keys: these come from tables the earlier tools made.
+    return new UserError(
+      `database refused the change${where}: a foreign key of a table the earlier btmsg/bttask tools made points at a row that does not exist`,
+      'those tables require every agent id to be a registered agent (btmsg status lists them; btmsg register adds one)',
+    );
+  }
   if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_')) {
     return new UserError(`I/O error on the database${where}: ${String((err as SqliteLike).message)}`);
   }

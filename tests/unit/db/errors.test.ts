@@ -46,4 +46,11 @@ describe('translateDbError', () => {
     expect(translateDbError(sqliteError('SQLITE_ERROR', 'no such column: bogus'))?.message).toBe('database schema mismatch: no column bogus');
     expect(translateDbError(sqliteError('SQLITE_ERROR', 'no such table: heartbeats'))?.message).toBe('database schema mismatch: table heartbeats is missing');
   });
+
+  it("explains a foreign key failure as the earlier tools' schema, which agor's own tables do not have", () => {
+    const err = translateDbError(sqliteError('SQLITE_CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed'));
+    expect(err?.code).toBe(Exit.FAILURE);
+    expect(err?.message).toMatch(/^database refused the change: a foreign key of a table the earlier btmsg\/bttask tools made/);
+    expect(err?.hint).toMatch(/registered agent/);
+  });
 });
