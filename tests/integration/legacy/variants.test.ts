@@ -257,14 +257,7 @@ describe.each(VARIANTS)('a btmsg.db $title', (v) => {
     const old = sql(t.db, (d) => {
       // Each earlier program re-runs its CREATE ... IF NOT EXISTS statements on every open,
       // and the desktop app its ALTER TABLE, ignoring "duplicate column".
-      for (const s of schemaStatements(v.file)) {
-        try {
-          d.exec(s);
-        } catch (e) {
-          expect(s).toMatch(/^ALTER TABLE/);
-          expect(String((e as Error).message)).toMatch(/duplicate column name/);
-        }
-      }
+      for (const s of schemaStatements(v.file)) tryDuplicate(d, s);
       if (v.desktop) {
         tryDuplicate(d, 'ALTER TABLE messages ADD COLUMN sender_group_id TEXT');
         d.pragma('foreign_keys = ON');
@@ -320,10 +313,12 @@ describe.each(VARIANTS)('a btmsg.db $title', (v) => {
   });
 });
 
+/** Runs a statement as the earlier programs did: an ALTER TABLE ADD COLUMN may find the column there. */
 function tryDuplicate(d: Database.Database, statement: string): void {
   try {
     d.exec(statement);
   } catch (e) {
+    expect(statement).toMatch(/^ALTER TABLE/);
     expect(String((e as Error).message)).toMatch(/duplicate column name/);
   }
 }
@@ -401,5 +396,29 @@ describe('a btmsg.db whose schema agor cannot use', () => {
     expect(r.stderr).not.toMatch(/internal error/);
     expect(sql(t.db, (d) => d.pragma('user_version', { simple: true }))).toBe(0);
     expect(legacyRows(t.db)).toEqual(before);
+  });
+});
+
+describe('a database agor created', () => {
+  let t: ReturnType<typeof tempDb>;
+  beforeEach(() => (t = tempDb()));
+  afterEach(() => t.cleanup());
+
+  it('stays usable by each earlier program opening it: their statements on open, their inserts, their unread query', () => {
+    ok(btmsg(['register', 'boss', 'Boss', 'manager', 'demo', '--json'], { db: t.db }));
+    ok(btmsg(['register', 'alice', 'Alice', 'project', 'demo', '--json'], { db: t.db }));
+    const unread = sql(t.db, (d) => {
+      for (const v of VARIANTS) {
+        for (const s of schemaStatements(v.file)) tryDuplicate(d, s);
+      }
+      d.prepare(`INSERT INTO messages (id, from_agent, to_agent, content, group_id) VALUES ('f1', 'boss', 'alice', 'cli says: the okapi is fed', 'demo')`).run();
+      d.prepare(`INSERT INTO messages (id, from_agent, to_agent, content, group_id, sender_group_id) VALUES ('f2', 'boss', 'alice', 'desktop says: the okapi sleeps', 'demo', 'demo')`).run();
+      d.prepare(`INSERT INTO tasks (id, title, created_by, group_id) VALUES ('f3', 'Feed the okapi', 'boss', 'demo')`).run();
+      return d.prepare(`SELECT id FROM messages WHERE to_agent = 'alice' AND read = 0 ORDER BY rowid`).all() as { id: string }[];
+    });
+    expect(unread.map((r) => r.id)).toEqual(['f1', 'f2']);
+    expect(ok<Message[]>(btmsg(['inbox', '--json'], { db: t.db, as: 'alice' })).map((x) => x.id)).toEqual(['f1', 'f2']);
+    expect(ok<{ id: string }[]>(btmsg(['search', 'okapi', '--json'], { db: t.db, as: 'alice' })).map((x) => x.id).sort()).toEqual(['f1', 'f2']);
+    expect(ok<Task>(bttask(['claim', 'f3', '--json'], { db: t.db, as: 'alice' }))).toMatchObject({ id: 'f3', assigned_to: 'alice' });
   });
 });
