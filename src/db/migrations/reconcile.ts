@@ -165,3 +165,12 @@ export function tablesWithColumn(column: string, steps: Step[]): string[] {
   }
   return tables.sort();
 }
+
+/** ALTER TABLE ADD COLUMN for each `[table, "name TYPE ..."]` the table does not have yet. */
+export function addColumns(db: Db, columns: [table: string, definition: string][]): void {
+  for (const [table, definition] of columns) {
+    const name = definition.split(/\s/, 1)[0]!;
+    const present = (db.pragma(`table_info(${quote(table)})`) as Column[]).some((c) => c.name.toLowerCase() === name.toLowerCase());
+    if (!present) db.exec(`ALTER TABLE ${quote(table)} ADD COLUMN ${definition}`);
+  }
+}

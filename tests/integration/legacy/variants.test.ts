@@ -333,7 +333,10 @@ describe('a btmsg.db that an earlier agor migrated to version 5', () => {
     sql(t.db, (d) => {
       d.exec(fixture(file));
       d.exec(LEGACY_TABLES);
-      for (const up of [messaging.up, board.up, ready.up, supervisor.up]) d.exec(up as string);
+      for (const up of [messaging.up, board.up, ready.up, supervisor.up]) {
+        if (typeof up === 'string') d.exec(up);
+        else up(d);
+      }
       d.pragma('user_version = 5');
     });
   }

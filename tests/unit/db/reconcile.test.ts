@@ -94,4 +94,15 @@ describe('reconcile (migrations 1 and 6)', () => {
     expect(err.message).toBe('messages in this database is a view, where agor expects a table');
     raw((d) => expect(d.pragma('user_version', { simple: true })).toBe(0));
   });
+
+  it('migrates a file that already has some of the columns later migrations add', () => {
+    raw((d) => {
+      d.exec(fixture('3-desktop.sql'));
+      d.exec(`ALTER TABLE messages ADD COLUMN flags TEXT; ALTER TABLE tasks ADD COLUMN open_deps INTEGER NOT NULL DEFAULT 0`);
+    });
+    const db = track(openDb({ path: t.db }));
+    const cols = (table: string) => (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+    expect(cols('messages').filter((c) => c === 'flags')).toHaveLength(1);
+    expect(cols('tasks')).toEqual(expect.arrayContaining(['version', 'open_deps']));
+  });
 });
