@@ -67,9 +67,16 @@ export interface RegisterOptions {
   cwd?: string;
 }
 
-export function register(db: Db, actorId: string, o: RegisterOptions): { agent: AgentRow; result: 'created' | 'updated' } {
+export interface Registered {
+  agent: AgentRow;
+  result: 'created' | 'updated' | 'unchanged';
+  /** Why nothing changed, for the caller to show. */
+  note?: string;
+}
+
+export function register(db: Db, actorId: string, o: RegisterOptions): Registered {
   validateAgentId(o.id);
-  if (o.id === ADMIN) throw notPermitted('admin is the built-in operator and cannot be re-registered');
+  if (o.id === ADMIN) return registerAdmin(db, actorId, o);
   if (!isRole(o.role)) throw usage(`unknown role '${o.role}'`, `roles: ${ROLES.filter((r) => r !== 'admin').join(', ')}`);
   if (o.role === 'admin') throw usage("role 'admin' is reserved for the built-in operator");
   if (o.name.trim() === '') throw usage('name is empty');
@@ -87,6 +94,25 @@ export function register(db: Db, actorId: string, o: RegisterOptions): { agent: 
     audit(db, actor.id, result === 'created' ? 'agent_registered' : 'agent_updated', { agent: o.id, role: o.role, group: o.group, tier });
     return { agent: getAgent(db, o.id)!, result };
   });
+}
+
+/**
+ * Setup scripts of the earlier btmsg ran `btmsg register admin Operator admin <group>
+ * --tier 0`; registering the operator as what it is succeeds and changes nothing (its
+ * name and group stay), so such a script under `set -e` goes on. Any other role or tier
+ * is refused.
+ */
+function registerAdmin(db: Db, actorId: string, o: RegisterOptions): Registered {
+  if (o.role !== 'admin' || (o.tier !== undefined && o.tier !== 0)) {
+    throw notPermitted(
+      `admin is the built-in operator (role admin, tier 0) and cannot be re-registered as ${o.role}${o.tier !== undefined ? `, tier ${o.tier}` : ''}`,
+      'register another id for that agent',
+    );
+  }
+  const actor = requireAgent(db, actorId);
+  requireManager(actor, 'register agents');
+  const agent = getAgent(db, ADMIN)!;
+  return { agent, result: 'unchanged', note: 'admin is the built-in operator and already registered as admin, tier 0; nothing changed' };
 }
 
 export function allow(db: Db, actorId: string, from: string, to: string, bidirectional: boolean): { added: [string, string][] } {

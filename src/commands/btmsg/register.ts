@@ -36,6 +36,9 @@ export const register: Verb<{ id: string; name: string; role: string; group: str
         cwd: argv.cwd,
       }),
     );
-    emit(argv.json, { ...r.agent, result: r.result }, (a) => [`${r.result} ${a.id} (${a.role}, tier ${a.tier}, group ${a.group_id})`]);
+    if (r.note) process.stderr.write(`btmsg: note: ${r.note}\n`);
+    emit(argv.json, { ...r.agent, result: r.result, ...(r.note ? { note: r.note } : {}) }, (a) => [
+      `${r.result} ${a.id} (${a.role}, tier ${a.tier}, group ${a.group_id})`,
+    ]);
   },
 };

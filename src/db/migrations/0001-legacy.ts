@@ -1,14 +1,12 @@
 import type { Migration } from './index.js';
+import { reconcile } from './reconcile.js';
 
 /**
- * The tables of the earlier Python btmsg/bttask tools, exactly as they made them.
- * On an existing btmsg.db every statement is a no-op; on a new file it lays the same
- * ground, so files made by either tool stay usable by both.
+ * The tables of the earlier tools (the Python btmsg and bttask CLIs, the desktop app),
+ * with every column any of them made. Each made only some of them, so an existing
+ * btmsg.db has some of these tables and columns, not all.
  */
-export const legacy: Migration = {
-  version: 1,
-  name: 'legacy-tables',
-  up: `
+export const LEGACY_TABLES = `
 CREATE TABLE IF NOT EXISTS agents (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -105,5 +103,30 @@ CREATE TABLE IF NOT EXISTS seen_messages (
   seen_at INTEGER NOT NULL DEFAULT (strftime('%s','now')),
   PRIMARY KEY (session_id, message_id)
 );
-`,
+`;
+
+/**
+ * On a new file, lays the same ground the earlier tools did; on an existing btmsg.db,
+ * adds the tables and columns that the program which made it did not (a CLI-made file
+ * lacks messages.sender_group_id, a desktop-made one tasks.version), so the later
+ * migrations and both kinds of earlier tools find what they use.
+ */
+export const legacy: Migration = {
+  version: 1,
+  name: 'legacy-tables',
+  up: (db) => {
+    if ((db.prepare(`SELECT count(*) AS n FROM sqlite_master`).get() as { n: number }).n === 0) {
+      db.exec(LEGACY_TABLES);
+      createdEmpty.add(db);
+      return;
+    }
+    reconcile(db, [LEGACY_TABLES]);
+  },
 };
+
+/**
+ * Connections that migrated a file from empty in this process: versions 1-5 made exactly
+ * the schema migration 6 checks for, so it skips the comparison (about 25 ms on every new
+ * file).
+ */
+export const createdEmpty = new WeakSet<object>();

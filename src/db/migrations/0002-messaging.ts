@@ -1,24 +1,12 @@
 import type { Migration } from './index.js';
+import { addColumns } from './reconcile.js';
 
 /**
  * Delivery states, injection flags, dead-letter ids, the operator, indexes and FTS5.
  * New columns all have defaults and the triggers are plain SQL, so the earlier tools
  * keep inserting rows the way they always did.
  */
-export const messaging: Migration = {
-  version: 2,
-  name: 'messaging',
-  up: `
-ALTER TABLE messages ADD COLUMN delivered_at TEXT;
-ALTER TABLE messages ADD COLUMN seen_at TEXT;
-ALTER TABLE messages ADD COLUMN acked_at TEXT;
-ALTER TABLE messages ADD COLUMN flags TEXT;
-ALTER TABLE channel_messages ADD COLUMN flags TEXT;
-ALTER TABLE agents ADD COLUMN managed INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE dead_letter_queue ADD COLUMN message_id TEXT;
-ALTER TABLE dead_letter_queue ADD COLUMN reply_to TEXT;
-ALTER TABLE dead_letter_queue ADD COLUMN flags TEXT;
-
+const SQL = `
 CREATE INDEX IF NOT EXISTS idx_messages_inbox ON messages(to_agent, read, created_at);
 CREATE INDEX IF NOT EXISTS idx_messages_to ON messages(to_agent, created_at);
 CREATE INDEX IF NOT EXISTS idx_messages_pair ON messages(from_agent, to_agent, created_at);
@@ -61,5 +49,24 @@ END;
 INSERT INTO channel_messages_fts(channel_messages_fts) VALUES ('rebuild');
 
 INSERT OR IGNORE INTO agents (id, name, role, group_id, tier) VALUES ('admin', 'Operator', 'admin', '*', 0);
-`,
+`;
+
+export const messaging: Migration = {
+  version: 2,
+  name: 'messaging',
+  up: (db) => {
+    // Only those a file lacks: a version of an earlier tool may have made some already.
+    addColumns(db, [
+      ['messages', 'delivered_at TEXT'],
+      ['messages', 'seen_at TEXT'],
+      ['messages', 'acked_at TEXT'],
+      ['messages', 'flags TEXT'],
+      ['channel_messages', 'flags TEXT'],
+      ['agents', 'managed INTEGER NOT NULL DEFAULT 0'],
+      ['dead_letter_queue', 'message_id TEXT'],
+      ['dead_letter_queue', 'reply_to TEXT'],
+      ['dead_letter_queue', 'flags TEXT'],
+    ]);
+    db.exec(SQL);
+  },
 };

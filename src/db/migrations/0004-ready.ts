@@ -1,16 +1,7 @@
 import type { Migration } from './index.js';
+import { addColumns } from './reconcile.js';
 
-/**
- * `tasks.open_deps`: how many of a task's dependencies are not done, kept by plain-SQL
- * triggers (so the earlier tools' writes keep it right too). With it, `ready` is one
- * index range instead of a dependency check per todo task: a board of 100 000 tasks
- * answers as fast as an empty one, however many todo tasks wait on unfinished work.
- */
-export const ready: Migration = {
-  version: 4,
-  name: 'ready-index',
-  up: `
-ALTER TABLE tasks ADD COLUMN open_deps INTEGER NOT NULL DEFAULT 0;
+const SQL = `
 UPDATE tasks SET open_deps = (
   SELECT count(*) FROM task_deps d JOIN tasks x ON x.id = d.depends_on WHERE d.task_id = tasks.id AND x.status != 'done');
 
@@ -36,5 +27,19 @@ DROP INDEX IF EXISTS idx_tasks_ready;
 CREATE INDEX idx_tasks_ready ON tasks(status, open_deps,
   (CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END),
   sort_order, created_at);
-`,
+`;
+
+/**
+ * `tasks.open_deps`: how many of a task's dependencies are not done, kept by plain-SQL
+ * triggers (so the earlier tools' writes keep it right too). With it, `ready` is one
+ * index range instead of a dependency check per todo task: a board of 100 000 tasks
+ * answers as fast as an empty one, however many todo tasks wait on unfinished work.
+ */
+export const ready: Migration = {
+  version: 4,
+  name: 'ready-index',
+  up: (db) => {
+    addColumns(db, [['tasks', 'open_deps INTEGER NOT NULL DEFAULT 0']]);
+    db.exec(SQL);
+  },
 };

@@ -1,5 +1,6 @@
 import type { Db } from '../open.js';
 import type { Migration } from './index.js';
+import { addColumns } from './reconcile.js';
 
 /**
  * Wakes say who asked for them and what in their text looks like a prompt injection
@@ -15,8 +16,7 @@ export const wakeReasons: Migration = {
   name: 'wake-reasons',
   up: (db: Db) => {
     // Only what is missing: a file may have been given the columns already.
-    const have = new Set((db.prepare('SELECT name FROM pragma_table_info(?)').all('wakes') as { name: string }[]).map((c) => c.name));
-    for (const col of ['requested_by', 'flags']) if (!have.has(col)) db.exec(`ALTER TABLE wakes ADD COLUMN ${col} TEXT`);
+    addColumns(db, [['wakes', 'requested_by TEXT'], ['wakes', 'flags TEXT']]);
     db.exec(`
 DROP TRIGGER IF EXISTS messages_wake_ai;
 CREATE TRIGGER messages_wake_ai AFTER INSERT ON messages

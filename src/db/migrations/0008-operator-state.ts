@@ -1,5 +1,6 @@
 import type { Db } from '../open.js';
 import type { Migration } from './index.js';
+import { addColumns } from './reconcile.js';
 
 /**
  * `agent_state.enabled`: 0 once the operator ran `agor stop`, 1 again after `agor start`
@@ -12,7 +13,6 @@ export const operatorState: Migration = {
   name: 'operator-state',
   up: (db: Db) => {
     // Only when missing: a file may have been given the column already.
-    const have = db.prepare("SELECT 1 FROM pragma_table_info('agent_state') WHERE name = 'enabled'").get();
-    if (!have) db.exec('ALTER TABLE agent_state ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1');
+    addColumns(db, [['agent_state', 'enabled INTEGER NOT NULL DEFAULT 1']]);
   },
 };

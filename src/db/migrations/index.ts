@@ -4,6 +4,7 @@ import { messaging } from './0002-messaging.js';
 import { board } from './0003-board.js';
 import { ready } from './0004-ready.js';
 import { supervisor } from './0005-supervisor.js';
+import { reconcileSchema } from './0006-reconcile.js';
 import { wakeReasons } from './0007-wake-reasons.js';
 import { operatorState } from './0008-operator-state.js';
 
@@ -14,9 +15,6 @@ export interface Migration {
   up: string | ((db: Db) => void);
 }
 
-/**
- * Ordered by version, which only grows; a gap is allowed (a file at version N runs
- * every migration above N, in order).
- */
-export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, wakeReasons, operatorState];
+/** Ordered; each version exactly one more than the last. */
+export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, reconcileSchema, wakeReasons, operatorState];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

@@ -60,11 +60,30 @@ describe('btmsg register', () => {
     expect(agent('x')).toBeUndefined();
   });
 
-  it('refuses to re-register the built-in operator', () => {
+  it('refuses to give the built-in operator another role or tier', () => {
     const r = btmsg(['register', 'admin', 'Me', 'manager', 'demo'], { db: t.db });
     expect(r.code).toBe(4);
-    expect(errorLine(r)).toBe('btmsg: admin is the built-in operator and cannot be re-registered');
-    expect(agent('admin')).toMatchObject({ role: 'admin', tier: 0, name: 'Operator' });
+    expect(errorLine(r)).toBe('btmsg: admin is the built-in operator (role admin, tier 0) and cannot be re-registered as manager');
+    const tier = btmsg(['register', 'admin', 'Operator', 'admin', 'demo', '--tier', '1'], { db: t.db });
+    expect(tier.code).toBe(4);
+    expect(errorLine(tier)).toBe('btmsg: admin is the built-in operator (role admin, tier 0) and cannot be re-registered as admin, tier 1');
+    expect(agent('admin')).toMatchObject({ role: 'admin', tier: 0, name: 'Operator', group: '*' });
+  });
+
+  it("accepts an old setup script's registration of the operator as what it is, changing nothing and saying so", () => {
+    const r = btmsg(['register', 'admin', 'Operator', 'admin', 'myteam', '--tier', '0'], { db: t.db });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('unchanged admin (admin, tier 0, group *)\n');
+    expect(r.stderr).toBe('btmsg: note: admin is the built-in operator and already registered as admin, tier 0; nothing changed\n');
+    const j = btmsg(['register', 'admin', 'Root', 'admin', 'other', '--json'], { db: t.db });
+    expect(j.code, j.stderr).toBe(0);
+    expect(json(j)).toMatchObject({ id: 'admin', name: 'Operator', role: 'admin', tier: 0, result: 'unchanged', note: expect.stringMatching(/nothing changed/) });
+    expect(agent('admin')).toMatchObject({ role: 'admin', tier: 0, name: 'Operator', group: '*' });
+    // Still a registration: a project agent may not do it.
+    seedTeam(t.db);
+    const denied = btmsg(['register', 'admin', 'Operator', 'admin', 'demo', '--tier', '0'], { db: t.db, as: 'alice' });
+    expect(denied.code).toBe(4);
+    expect(errorLine(denied)).toBe('btmsg: alice (project) may not register agents');
   });
 
   it('refuses tiers outside 1-9 and a non-numeric tier', () => {

@@ -25,8 +25,32 @@ describe('translateDbError', () => {
 
   it('leaves errors that are bugs alone, so they print their stack', () => {
     expect(translateDbError(sqliteError('SQLITE_CONSTRAINT_PRIMARYKEY'))).toBeUndefined();
-    expect(translateDbError(sqliteError('SQLITE_ERROR', 'no such table: x'))).toBeUndefined();
+    expect(translateDbError(sqliteError('SQLITE_ERROR', 'near "SELEC": syntax error'))).toBeUndefined();
     expect(translateDbError(new TypeError('x is undefined'))).toBeUndefined();
     expect(translateDbError('a string')).toBeUndefined();
+  });
+
+  it('names the table and the column of a schema that does not match, with a hint, for any statement', () => {
+    const insert = translateDbError(sqliteError('SQLITE_ERROR', 'table messages has no column named sender_group_id'), '/x/agor.db');
+    expect(insert?.code).toBe(Exit.FAILURE);
+    expect(insert?.message).toBe('database schema mismatch (/x/agor.db): table messages has no column sender_group_id');
+    expect(insert?.hint).toMatch(/sqlite3 FILE '\.schema messages'/);
+    // SQLite does not name the table here: the schema agor makes does.
+    expect(translateDbError(sqliteError('SQLITE_ERROR', 'no such column: version'))?.message).toBe('database schema mismatch: table tasks has no column version');
+    expect(translateDbError(sqliteError('SQLITE_ERROR', 'no such column: m.sender_group_id'))?.message).toBe(
+      'database schema mismatch: table messages has no column sender_group_id',
+    );
+    expect(translateDbError(sqliteError('SQLITE_ERROR', 'no such column: flags'))?.message).toBe(
+      'database schema mismatch: one of the tables channel_messages, dead_letter_queue, messages, wakes has no column flags',
+    );
+    expect(translateDbError(sqliteError('SQLITE_ERROR', 'no such column: bogus'))?.message).toBe('database schema mismatch: no column bogus');
+    expect(translateDbError(sqliteError('SQLITE_ERROR', 'no such table: heartbeats'))?.message).toBe('database schema mismatch: table heartbeats is missing');
+  });
+
+  it("explains a foreign key failure as the earlier tools' schema, which agor's own tables do not have", () => {
+    const err = translateDbError(sqliteError('SQLITE_CONSTRAINT_FOREIGNKEY', 'FOREIGN KEY constraint failed'));
+    expect(err?.code).toBe(Exit.FAILURE);
+    expect(err?.message).toMatch(/^database refused the change: a foreign key of a table the earlier btmsg\/bttask tools made/);
+    expect(err?.hint).toMatch(/registered agent/);
   });
 });

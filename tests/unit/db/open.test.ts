@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Exit, UserError } from '../../../src/cli/errors.js';
+import { LEGACY_TABLES as LEGACY_SQL } from '../../../src/db/migrations/0001-legacy.js';
 import { LATEST_VERSION, migrations } from '../../../src/db/migrations/index.js';
 import { type Db, openDb, schemaVersion, stmt, writeTx } from '../../../src/db/open.js';
 import { tempDb } from '../../helpers/cli.js';
@@ -87,7 +88,7 @@ describe('openDb', () => {
 
   it('migrates a file of an older schema version forward, keeping its rows', () => {
     const old = new Database(t.db);
-    old.exec(migrations[0]!.up as string);
+    old.exec(LEGACY_SQL);
     old.prepare(`INSERT INTO messages (id, from_agent, to_agent, content, group_id, read) VALUES ('m1', 'a', 'b', 'old words', 'g', 1)`).run();
     old.pragma('user_version = 1');
     old.close();
