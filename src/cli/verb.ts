@@ -3,11 +3,15 @@ import type { Db } from '../db/open.js';
 import { usage } from './errors.js';
 import type { GlobalArgs } from './run.js';
 
-/** The calling agent's id, from BTMSG_AGENT_ID (undefined when unset). */
-export const myId = (): string | undefined => process.env.BTMSG_AGENT_ID || undefined;
+/**
+ * Who is calling: BTMSG_AGENT_ID; else AGOR_AGENT, which agor sets beside it for every
+ * agent (so an agent whose BTMSG_AGENT_ID got lost does not act as the operator); else
+ * the operator, `admin`, as at a plain shell.
+ */
+export const myId = (): string => process.env.BTMSG_AGENT_ID || process.env.AGOR_AGENT || 'admin';
 
-/** Who performs an admin verb: the calling agent, or the operator at a plain shell. */
-export const actorId = (): string => process.env.BTMSG_AGENT_ID || 'admin';
+/** The same, for the verbs that change agents and contacts. */
+export const actorId = myId;
 
 /**
  * Opens the database for one verb and always closes it. Imported lazily so that
