@@ -78,7 +78,7 @@ describe('the example configs for real agent tools', () => {
         expect(a.command.join(' ')).toContain('Bash(btmsg:*),Bash(bttask:*),Bash(agor report:*)');
       } else {
         expect(a.command[0]).toBe('sh');
-        expect(a.command[2]).toContain('codex exec --sandbox workspace-write --add-dir "$(dirname "$AGOR_DB")" "$1"');
+        expect(a.command[2]).toContain('codex exec --skip-git-repo-check --sandbox workspace-write --add-dir "$(dirname "$AGOR_DB")" "$1"');
       }
     }
   });

@@ -94,7 +94,7 @@ test.for([
     expect(argv.slice(0, 2)).toEqual(['-p', prompt]);
     expect(argv).toContain('acceptEdits');
   } else {
-    expect(argv).toEqual(['exec', '--sandbox', 'workspace-write', '--add-dir', dirname(g.db), prompt]);
+    expect(argv).toEqual(['exec', '--skip-git-repo-check', '--sandbox', 'workspace-write', '--add-dir', dirname(g.db), prompt]);
   }
   // The stand-in reports after handing in: wait for its run to end.
   await waitFor(
