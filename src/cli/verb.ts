@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import type { Db } from '../db/open.js';
-import { usage } from './errors.js';
+import { Exit, UserError, usage } from './errors.js';
 import type { GlobalArgs } from './run.js';
 
 /**
@@ -22,6 +22,10 @@ export async function withDb<T>(argv: GlobalArgs, fn: (db: Db) => T): Promise<T>
   const db = openDb({ path: argv.db });
   try {
     return fn(db);
+  } catch (e) {
+    // A refusal (exit 4) is audited here, after the refused write has rolled back.
+    if (e instanceof UserError && e.code === Exit.NOT_PERMITTED) (await import('../msg/refusals.js')).recordRefusal(db, e);
+    throw e;
   } finally {
     db.close();
   }
