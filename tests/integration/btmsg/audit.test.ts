@@ -65,6 +65,7 @@ describe('btmsg audit', () => {
       expect(t.carol(['register', 'eve', 'Eve', 'project', 'demo']).code).toBe(4);
       expect(t.carol(['channel', 'create', 'ops']).code).toBe(0);
       expect(t.alice(['channel', 'send', 'ops', 'hello?']).code).toBe(4);
+      expect(t.alice(['wait', '-c', 'ops', '-t', '1']).code).toBe(4);
     });
     expect(entries.map((e) => [e.agent, e.type, e.detail?.action, e.detail?.target])).toEqual([
       ['carol', 'permission_denied', 'send', 'alice'],
@@ -72,6 +73,7 @@ describe('btmsg audit', () => {
       ['carol', 'permission_denied', 'register', 'eve'],
       ['carol', 'channel_created', undefined, undefined],
       ['alice', 'permission_denied', 'channel send', '#ops'],
+      ['alice', 'permission_denied', 'wait', '#ops'],
     ]);
     expect(entries[0]!.detail).toMatchObject({ message: 'carol may not message alice: not a contact' });
     expect(sql(t.db, (db) => db.prepare(`SELECT count(*) AS n FROM messages WHERE content = 'let me in'`).get())).toEqual({ n: 0 });
