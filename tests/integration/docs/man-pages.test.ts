@@ -85,6 +85,8 @@ interface Page {
   sections: Map<string, string>;
   /** Verb -> the options its section describes in a tagged paragraph (.TP). */
   described: Map<string, string[]>;
+  /** The verbs that have a section under VERBS, in order. */
+  verbSections: string[];
   text: string;
 }
 
@@ -109,6 +111,9 @@ function readPage(bin: Bin): Page {
   }
   const sections = new Map<string, string>();
   const described = new Map<string, string[]>();
+  const verbSections: string[] = [];
+  const verbsFrom = lines.indexOf('.SH VERBS');
+  const verbsTo = lines.findIndex((l, i) => i > verbsFrom && l.startsWith('.SH '));
   for (let i = 0; i < lines.length; i++) {
     const m = /^\.SS "(.*)"$/.exec(lines[i]!);
     if (!m) continue;
@@ -118,11 +123,12 @@ function readPage(bin: Bin): Page {
     if (!name) continue;
     const body = lines.slice(i, end < 0 ? undefined : end);
     sections.set(plain(name), plain(body.join('\n')));
+    if (i > verbsFrom && i < verbsTo) verbSections.push(plain(name));
     // `.TP` then `.BR \-n ", " \-\-limit " \fIN\fP"`: the options the section describes.
     const tags = body.flatMap((l, j) => (body[j - 1] === '.TP' && /^\.B[IR]? +\\-/.test(l) ? [plain(l)] : []));
     described.set(plain(name), tags.flatMap((t) => [...t.matchAll(/(?:^|[\s"])(--?[a-z][\w-]*)/g)].map((m) => m[1]!)));
   }
-  return { synopsis, sections, described, text: plain(roff) };
+  return { synopsis, sections, described, verbSections, text: plain(roff) };
 }
 
 /** Does roff text name this option (`--limit`, `-n`), not as part of a longer word? */
@@ -142,6 +148,7 @@ describe.each(BINS)('man/%s.1 against the built binary\'s --help', (bin) => {
     expect([...page.synopsis.keys()].sort(), `the SYNOPSIS of man/${bin}.1`).toEqual(fromHelp);
     const missing = fromHelp.filter((v) => !page.sections.has(v));
     expect(missing, `verbs without a .SS section in man/${bin}.1`).toEqual([]);
+    expect(page.verbSections.filter((v) => !fromHelp.includes(v)), `sections under VERBS in man/${bin}.1 for verbs --help lacks`).toEqual([]);
   });
 
   it('names every option of every verb in that verb\'s section or synopsis', () => {
