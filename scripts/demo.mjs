@@ -63,6 +63,8 @@ for (let i = 0; i < args.length; i++) {
 if (!existsSync(AGOR)) fail(`${AGOR} is missing: build first with npm run build (after npm ci)`, 1);
 
 const kept = db !== null || Boolean(process.env.AGOR_DB);
+// A fresh directory is not removed at the end: the team may still run in it (after q or -d),
+// and its logs are worth reading. Say so, and where.
 db = resolve(db ?? process.env.AGOR_DB ?? join(mkdtempSync(join(tmpdir(), 'agor-demo-')), 'agor.db'));
 // Paths as the user can type them from here.
 const rel = (p) => {
@@ -98,6 +100,13 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 child.on('error', (e) => fail(`cannot run agor: ${e.message}`, 1));
 child.on('exit', (code, signal) => {
+  if (!kept) {
+    const dir = dirname(db);
+    process.stdout.write(
+      `demo: the demo's files are kept in ${dir} (database and agent logs);\n` +
+        `      once the team is stopped, remove them with: rm -r ${dir}\n`,
+    );
+  }
   if (signal) {
     process.removeAllListeners(signal);
     process.kill(process.pid, signal);

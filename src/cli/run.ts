@@ -108,7 +108,7 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
       .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
       .option('db', {
         type: 'string',
-        describe: 'SQLite file (default: $AGOR_DB, else ~/.local/share/agor/agor.db)',
+        describe: 'SQLite file (default: $AGOR_DB, else $XDG_DATA_HOME/agor/agor.db; XDG_DATA_HOME defaults to ~/.local/share)',
         global: true,
         requiresArg: true,
         coerce: (v: unknown): string => {

@@ -1,13 +1,17 @@
 import type { Argv } from 'yargs';
 import type { Db } from '../db/open.js';
-import { usage } from './errors.js';
+import { Exit, UserError, usage } from './errors.js';
 import type { GlobalArgs } from './run.js';
 
-/** The calling agent's id, from BTMSG_AGENT_ID (undefined when unset). */
-export const myId = (): string | undefined => process.env.BTMSG_AGENT_ID || undefined;
+/**
+ * Who is calling: BTMSG_AGENT_ID; else AGOR_AGENT, which agor sets beside it for every
+ * agent (so an agent whose BTMSG_AGENT_ID got lost does not act as the operator); else
+ * the operator, `admin`, as at a plain shell.
+ */
+export const myId = (): string => process.env.BTMSG_AGENT_ID || process.env.AGOR_AGENT || 'admin';
 
-/** Who performs an admin verb: the calling agent, or the operator at a plain shell. */
-export const actorId = (): string => process.env.BTMSG_AGENT_ID || 'admin';
+/** The same, for the verbs that change agents and contacts. */
+export const actorId = myId;
 
 /**
  * Opens the database for one verb and always closes it. Imported lazily so that
@@ -18,6 +22,10 @@ export async function withDb<T>(argv: GlobalArgs, fn: (db: Db) => T): Promise<T>
   const db = openDb({ path: argv.db });
   try {
     return fn(db);
+  } catch (e) {
+    // A refusal (exit 4) is audited here, after the refused write has rolled back.
+    if (e instanceof UserError && e.code === Exit.NOT_PERMITTED) (await import('../msg/refusals.js')).recordRefusal(db, e);
+    throw e;
   } finally {
     db.close();
   }

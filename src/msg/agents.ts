@@ -1,5 +1,6 @@
 import { touchRunHeartbeat } from '../db/runs.js';
 import { notFound, notPermitted, usage } from '../cli/errors.js';
+import { refused } from './refusals.js';
 import {
   type AgentRow,
   type AgentStatusRow,
@@ -51,9 +52,9 @@ export function requireOther(db: Db, id: string, what = 'agent'): AgentRow {
 }
 
 /** Who may change agents and contacts: the operator and managers. */
-function requireManager(actor: AgentRow, what: string): void {
+function requireManager(actor: AgentRow, what: string, verb: string, target: string): void {
   if (actor.tier !== 0 && actor.role !== 'manager') {
-    throw notPermitted(`${actor.id} (${actor.role}) may not ${what}`, 'ask the operator or a manager');
+    throw refused({ agent: actor.id, action: verb, target }, `${actor.id} (${actor.role}) may not ${what}`, 'ask the operator or a manager');
   }
 }
 
@@ -89,7 +90,7 @@ export function register(db: Db, actorId: string, o: RegisterOptions): Registere
   if (!Number.isInteger(tier) || tier < 1 || tier > 9) throw usage(`invalid tier ${o.tier}`, 'tiers run from 1 to 9 (0 is the operator)');
   return writeTx(db, () => {
     const actor = requireAgent(db, actorId);
-    requireManager(actor, 'register agents');
+    requireManager(actor, 'register agents', 'register', o.id);
     const result = upsertAgent(db, { id: o.id, name: o.name, role: o.role, group_id: o.group, tier, model: o.model ?? null, cwd: o.cwd ?? null });
     audit(db, actor.id, result === 'created' ? 'agent_registered' : 'agent_updated', { agent: o.id, role: o.role, group: o.group, tier });
     return { agent: getAgent(db, o.id)!, result };
@@ -104,13 +105,14 @@ export function register(db: Db, actorId: string, o: RegisterOptions): Registere
  */
 function registerAdmin(db: Db, actorId: string, o: RegisterOptions): Registered {
   if (o.role !== 'admin' || (o.tier !== undefined && o.tier !== 0)) {
-    throw notPermitted(
+    throw refused(
+      { agent: actorId, action: 'register', target: ADMIN },
       `admin is the built-in operator (role admin, tier 0) and cannot be re-registered as ${o.role}${o.tier !== undefined ? `, tier ${o.tier}` : ''}`,
       'register another id for that agent',
     );
   }
   const actor = requireAgent(db, actorId);
-  requireManager(actor, 'register agents');
+  requireManager(actor, 'register agents', 'register', ADMIN);
   const agent = getAgent(db, ADMIN)!;
   return { agent, result: 'unchanged', note: 'admin is the built-in operator and already registered as admin, tier 0; nothing changed' };
 }
@@ -118,7 +120,7 @@ function registerAdmin(db: Db, actorId: string, o: RegisterOptions): Registered 
 export function allow(db: Db, actorId: string, from: string, to: string, bidirectional: boolean): { added: [string, string][] } {
   return writeTx(db, () => {
     const actor = requireAgent(db, actorId);
-    requireManager(actor, 'change contacts');
+    requireManager(actor, 'change contacts', 'allow', `${from} -> ${to}`);
     requireOther(db, from);
     requireOther(db, to);
     if (from === to) throw usage('an agent cannot be its own contact');

@@ -1,4 +1,5 @@
-import { conflict, notFound, notPermitted, usage } from '../cli/errors.js';
+import { conflict, notFound, usage } from '../cli/errors.js';
+import { refused } from './refusals.js';
 import type { AgentRow } from '../db/agents.js';
 import { audit } from '../db/audit.js';
 import {
@@ -38,9 +39,9 @@ function requireChannel(db: Db, name: string): ChannelRow {
   return c;
 }
 
-function requireMembership(db: Db, c: ChannelRow, me: AgentRow, action: string): void {
+function requireMembership(db: Db, c: ChannelRow, me: AgentRow, action: string, verb: string): void {
   if (me.tier === 0 || isMember(db, c.id, me.id)) return;
-  throw notPermitted(`${me.id} is not a member of #${c.name} and may not ${action}`, `a member can add you: btmsg channel add ${c.name} ${me.id}`);
+  throw refused({ agent: me.id, action: verb, target: `#${c.name}` }, `${me.id} is not a member of #${c.name} and may not ${action}`, `a member can add you: btmsg channel add ${c.name} ${me.id}`);
 }
 
 export interface ChannelView {
@@ -115,7 +116,7 @@ export function post(db: Db, meId: string | undefined, name: string, content: st
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const c = requireChannel(db, name);
-    requireMembership(db, c, me, 'post to it');
+    requireMembership(db, c, me, 'post to it', 'channel send');
     const findings = detectInjection(content);
     const row = insertChannelMessage(db, {
       id: newId(),
@@ -133,7 +134,7 @@ export function post(db: Db, meId: string | undefined, name: string, content: st
 export function history(db: Db, meId: string | undefined, name: string, limit: number): ChannelMessage[] {
   const me = requireAgent(db, meId);
   const c = requireChannel(db, name);
-  requireMembership(db, c, me, 'read it');
+  requireMembership(db, c, me, 'read it', 'channel history');
   return channelHistory(db, c.id, limit).map(toChannelMessage);
 }
 
@@ -141,7 +142,7 @@ export function add(db: Db, meId: string | undefined, name: string, agentId: str
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const c = requireChannel(db, name);
-    if (me.role !== 'manager') requireMembership(db, c, me, 'add members');
+    if (me.role !== 'manager') requireMembership(db, c, me, 'add members', 'channel add');
     const a = requireOther(db, agentId);
     const added = addMember(db, c.id, a.id);
     if (added) audit(db, me.id, 'channel_member_added', { channel: c.name, agent: a.id });
@@ -152,7 +153,7 @@ export function add(db: Db, meId: string | undefined, name: string, agentId: str
 /** For `btmsg wait --channel`: the channel and the rowid to wait beyond. */
 export function waitCursor(db: Db, me: AgentRow, name: string): { channel: ChannelRow; after: number } {
   const c = requireChannel(db, name);
-  requireMembership(db, c, me, 'wait on it');
+  requireMembership(db, c, me, 'wait on it', 'wait');
   return { channel: c, after: maxChannelRowid(db) };
 }
 

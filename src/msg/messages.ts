@@ -1,4 +1,5 @@
-import { notPermitted, usage } from '../cli/errors.js';
+import { usage } from '../cli/errors.js';
+import { refused } from './refusals.js';
 import { type AgentRow, getAgent, hasContact, lastHeartbeat, touchAgent } from '../db/agents.js';
 import { audit } from '../db/audit.js';
 import { insertDeadLetter } from '../db/deadletters.js';
@@ -76,7 +77,7 @@ function store(db: Db, me: AgentRow, to: AgentRow, content: string, replyTo: str
 export function checkContact(db: Db, me: AgentRow, to: AgentRow): void {
   if (me.tier === 0 || to.tier === 0 || to.id === ADMIN) return;
   if (!hasContact(db, me.id, to.id)) {
-    throw notPermitted(`${me.id} may not message ${to.id}: not a contact`, `ask the operator: btmsg allow ${me.id} ${to.id}`);
+    throw refused({ agent: me.id, action: 'send', target: to.id }, `${me.id} may not message ${to.id}: not a contact`, `ask the operator: btmsg allow ${me.id} ${to.id}`);
   }
 }
 
@@ -159,7 +160,7 @@ export function ack(db: Db, meId: string | undefined, idOrPrefix: string): { mes
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const m = resolveMessage(db, me, idOrPrefix);
-    if (m.to_agent !== me.id) throw notPermitted('only the recipient can acknowledge a message', `it is addressed to ${m.to_agent}`);
+    if (m.to_agent !== me.id) throw refused({ agent: me.id, action: 'ack', target: m.id }, 'only the recipient can acknowledge a message', `it is addressed to ${m.to_agent}`);
     if (m.acked_at !== null) return { message: toMessage(m), changed: false };
     markAcked(db, m.id);
     audit(db, me.id, 'message_acked', { id: m.id });

@@ -34,6 +34,7 @@ export function tempDb(): { dir: string; db: string; cleanup: () => void } {
 function envFor(o: RunOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.BTMSG_AGENT_ID;
+  delete env.AGOR_AGENT;
   delete env.AGOR_DB;
   delete env.FORCE_COLOR;
   if (o.as) env.BTMSG_AGENT_ID = o.as;

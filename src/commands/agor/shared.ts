@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { accessSync, constants, realpathSync } from 'node:fs';
+import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UserError, notFound } from '../../cli/errors.js';
 import type { GlobalArgs } from '../../cli/run.js';
@@ -60,4 +61,37 @@ export async function requireKnownAgents(db: Db, ids: string[]): Promise<void> {
   const { getAgent } = await import('../../db/agents.js');
   const unknown = ids.filter((id) => getAgent(db, id)?.managed !== 1);
   if (unknown.length) throw notFound(`no agent ${unknown.map((u) => `'${u}'`).join(', ')} is managed by agor here`, 'agor ps lists the agents');
+}
+
+/** `s` as one shell word. */
+export const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * How the user can run this agor again from here: `agor` when that name on PATH is this
+ * binary, else `node <path>` (after `npm run demo` in a fresh clone, nothing is on PATH).
+ */
+export function selfCommand(): string {
+  const real = (p: string): string | null => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return null;
+    }
+  };
+  const me = process.argv[1] ? real(process.argv[1]) : null;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, 'agor');
+    try {
+      accessSync(candidate, constants.X_OK);
+    } catch {
+      continue;
+    }
+    // The first agor on PATH is the one a shell runs: only say `agor` when it is this one.
+    if (me && real(candidate) === me) return 'agor';
+    break;
+  }
+  if (!me) return 'agor';
+  const rel = relative(process.cwd(), me);
+  return `node ${shellWord(rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : me)}`;
 }

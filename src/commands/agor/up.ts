@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { emit } from '../../cli/output.js';
-import { type FileArgs, type Verb, fileOption } from './shared.js';
+import { type FileArgs, type Verb, fileOption, selfCommand, shellWord } from './shared.js';
 
 interface UpArgs extends FileArgs {
   headless?: boolean;
@@ -24,13 +24,14 @@ export const up: Verb<UpArgs> = {
       const { runDashboard } = await import('../../tui/index.js');
       const { resolveDbPath } = await import('../../db/path.js');
       await runDashboard({ dbPath: resolve(resolveDbPath(argv.db).path) });
-      const where = argv.db ? ` --db ${argv.db}` : '';
+      const where = argv.db ? ` --db ${shellWord(argv.db)}` : '';
       const { isSameProcess, procStat } = await import('../../supervisor/proc.js');
       const alive = isSameProcess(r.pid, procStat(r.pid)?.starttime ?? null);
+      const agor = selfCommand();
       process.stdout.write(
         alive
-          ? `agor: left the dashboard; the supervisor keeps running (pid ${r.pid}). agor dash${where} comes back, agor down${where} stops it.\n`
-          : `agor: left the dashboard; the supervisor (pid ${r.pid}) is no longer running. agor ps${where} shows what is left, agor down${where} stops it.\n`,
+          ? `agor: left the dashboard; the supervisor keeps running (pid ${r.pid}). ${agor} dash${where} comes back, ${agor} down${where} stops it.\n`
+          : `agor: left the dashboard; the supervisor (pid ${r.pid}) is no longer running. ${agor} ps${where} shows what is left, ${agor} down${where} stops it.\n`,
       );
       return;
     }

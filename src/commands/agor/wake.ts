@@ -1,4 +1,5 @@
 import { emit } from '../../cli/output.js';
+import { myId } from '../../cli/verb.js';
 import { type Verb, openFor } from './shared.js';
 
 interface WakeArgs {
@@ -32,8 +33,8 @@ export const wake: Verb<WakeArgs> = {
     const { db, path } = await openFor(argv);
     try {
       await requireKnownAgents(db, [argv.agent]);
-      // The caller is the agent named by BTMSG_AGENT_ID, else the operator.
-      const w = requestWake(db, process.env.BTMSG_AGENT_ID || 'admin', { agent: argv.agent, reason: argv.reason ?? null, prompt: argv.prompt ?? null, timeoutMs });
+      // The caller is the agent named by BTMSG_AGENT_ID (or AGOR_AGENT), else the operator.
+      const w = requestWake(db, myId(), { agent: argv.agent, reason: argv.reason ?? null, prompt: argv.prompt ?? null, timeoutMs });
       const live = liveSupervisor(db) !== null;
       emit(argv.json, { ...w, supervisor_running: live }, (r) => [
         `queued wake #${r.id} for ${r.agent}`,

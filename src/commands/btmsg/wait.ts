@@ -60,6 +60,9 @@ export const wait: Verb<{ timeout?: string; from?: string; channel?: string }> =
         throw new UserError(`no new ${what} within ${argv.timeout}${/^\d+(\.\d+)?$/.test(String(argv.timeout)) ? 's' : ''}`, undefined, Exit.TIMEOUT);
       }
       emit(argv.json, found, (m) => (m.kind === 'channel' ? [channelLine(m)] : messageBlock(m)));
+    } catch (e) {
+      (await import('../../msg/refusals.js')).recordRefusal(db, e);
+      throw e;
     } finally {
       cancel();
       stop();

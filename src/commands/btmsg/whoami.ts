@@ -5,7 +5,7 @@ import { type Verb, myId, withDb } from './shared.js';
 
 export const whoami: Verb<object> = {
   command: 'whoami',
-  describe: 'Who BTMSG_AGENT_ID says you are',
+  describe: 'Who you are: BTMSG_AGENT_ID, else the operator (admin)',
   handler: async (argv) => {
     const { whoami: me } = await import('../../msg/agents.js');
     emit(argv.json, await withDb(argv, (db) => me(db, myId())), (a) => [

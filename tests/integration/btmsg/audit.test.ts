@@ -57,6 +57,33 @@ describe('btmsg audit', () => {
     expect(entries[3]!.detail).toMatchObject({ count: 1 });
   });
 
+  it('records refused attempts (exit 4) as permission_denied, though the refused write stored nothing', () => {
+    const m = send(t.alice, 'bob', 'for bob only');
+    const entries = during(() => {
+      expect(t.carol(['send', 'alice', 'let me in']).code).toBe(4);
+      expect(t.alice(['ack', m.id]).code).toBe(4);
+      expect(t.carol(['register', 'eve', 'Eve', 'project', 'demo']).code).toBe(4);
+      expect(t.carol(['channel', 'create', 'ops']).code).toBe(0);
+      expect(t.alice(['channel', 'send', 'ops', 'hello?']).code).toBe(4);
+      expect(t.alice(['wait', '-c', 'ops', '-t', '1']).code).toBe(4);
+    });
+    expect(entries.map((e) => [e.agent, e.type, e.detail?.action, e.detail?.target])).toEqual([
+      ['carol', 'permission_denied', 'send', 'alice'],
+      ['alice', 'permission_denied', 'ack', m.id],
+      ['carol', 'permission_denied', 'register', 'eve'],
+      ['carol', 'channel_created', undefined, undefined],
+      ['alice', 'permission_denied', 'channel send', '#ops'],
+      ['alice', 'permission_denied', 'wait', '#ops'],
+    ]);
+    expect(entries[0]!.detail).toMatchObject({ message: 'carol may not message alice: not a contact' });
+    expect(sql(t.db, (db) => db.prepare(`SELECT count(*) AS n FROM messages WHERE content = 'let me in'`).get())).toEqual({ n: 0 });
+    expect(sql(t.db, (db) => db.prepare(`SELECT acked_at FROM messages WHERE id = ?`).get(m.id))).toEqual({ acked_at: null });
+  });
+
+  it('does not audit heartbeats', () => {
+    expect(during(() => void t.bob(['heartbeat']))).toEqual([]);
+  });
+
   it('adds nothing for verbs that only read', () => {
     const m = send(t.alice, 'bob', 'hello');
     t.bob(['read', m.id]);

@@ -53,10 +53,29 @@ describe('btmsg command line', () => {
     expect(r.stderr).toMatch(/did you mean send\?/);
   });
 
-  it('refuses to act without BTMSG_AGENT_ID (exit 2) or for an unregistered agent (exit 3)', () => {
-    const unset = t.as(null)(['inbox']);
-    expect(unset.code).toBe(2);
-    expect(unset.stderr).toMatch(/BTMSG_AGENT_ID is not set/);
+  it('acts as the operator without BTMSG_AGENT_ID: inbox, feed and search included', () => {
+    send(t.alice, 'admin', 'the build is green again');
+    send(t.alice, 'bob', 'bugs in the parser');
+    const operator = t.as(null);
+    expect(ok<Message[]>(operator(['inbox', '--json'])).map((m) => [m.from, m.to, m.content])).toEqual([['alice', 'admin', 'the build is green again']]);
+    // The operator's feed and search see every message, not only its own.
+    expect(ok<Message[]>(operator(['feed', '--json'])).map((m) => m.content)).toEqual(
+      expect.arrayContaining(['the build is green again', 'bugs in the parser']),
+    );
+    expect(ok<{ from: string; to: string }[]>(operator(['search', 'bugs', '--json'])).map((h) => `${h.from}>${h.to}`)).toEqual(['alice>bob']);
+    expect(ok<{ id: string }>(operator(['whoami', '--json'])).id).toBe('admin');
+    // An empty BTMSG_AGENT_ID is unset too.
+    expect(ok<{ id: string }>(t.as(null)(['whoami', '--json'], { env: { BTMSG_AGENT_ID: '' } })).id).toBe('admin');
+  });
+
+  it('inside an agent that lost BTMSG_AGENT_ID, acts as $AGOR_AGENT rather than the operator', () => {
+    expect(ok<{ id: string }>(t.as(null)(['whoami', '--json'], { env: { AGOR_AGENT: 'bob' } })).id).toBe('bob');
+    const r = t.as(null)(['send', 'carol', 'hi'], { env: { AGOR_AGENT: 'bob' } });
+    expect(r.code).toBe(4);
+    expect(ok<{ id: string }>(t.as('alice')(['whoami', '--json'], { env: { AGOR_AGENT: 'bob' } })).id).toBe('alice');
+  });
+
+  it('refuses to act for an unregistered agent (exit 3)', () => {
     const stranger = t.as('mallory')(['send', 'bob', 'hi']);
     expect(stranger.code).toBe(3);
     expect(stranger.stderr).toMatch(/BTMSG_AGENT_ID 'mallory' is not a registered agent/);
@@ -85,7 +104,7 @@ describe('btmsg command line', () => {
     const taken = t.bob(['channel', 'create', 'ops', '--json']);
     expect(taken.code).toBe(5);
     expect(jsonError(taken)).toMatchObject({ code: 'conflict', exit: 5 });
-    expect(jsonError(t.as(null)(['inbox', '--json']))).toMatchObject({ code: 'usage', exit: 2 });
+    expect(jsonError(t.alice(['inbox', '-n', 'x', '--json']))).toMatchObject({ code: 'usage', exit: 2 });
   });
 
   it('prints one JSON document on stdout for every verb that prints data', () => {

@@ -1,27 +1,10 @@
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_VERSION } from '../../../src/db/migrations/index.js';
-import { ROOT, type RunResult, btmsg, btmsgAsync, json, seedTeam, tempDb } from '../../helpers/cli.js';
-
-const IS_ROOT = process.getuid?.() === 0;
-const NOBODY = 65534;
-
-/**
- * Runs btmsg as a user the file permissions apply to: as root (which ignores them), drop
- * to nobody with setpriv; as anyone else, just run it.
- */
-function btmsgUnprivileged(args: string[], env: Record<string, string>): RunResult {
-  const argv = [process.execPath, join(ROOT, 'dist', 'btmsg.cjs'), ...args];
-  const [cmd, ...rest] = IS_ROOT ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...argv] : argv;
-  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete base.AGOR_DB;
-  delete base.BTMSG_AGENT_ID;
-  const r = spawnSync(cmd!, rest, { env: { ...base, ...env }, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { type RunResult, btmsg, btmsgAsync, json, seedTeam, tempDb } from '../../helpers/cli.js';
+import { IS_ROOT, NOBODY, type Unprivileged, unprivileged } from '../../helpers/unprivileged.js';
 
 /** A refusal is one error line, optionally followed by one hint line. */
 function expectOneLineError(r: RunResult, message: RegExp): void {
@@ -97,13 +80,22 @@ describe('btmsg with a bad --db', () => {
 });
 
 describe('btmsg on a read-only location', () => {
+  // As root, file permissions are tested as nobody, on a copy of the binaries nobody can reach.
+  let as: Unprivileged;
+  beforeAll(() => {
+    as = unprivileged();
+    if (as.skip) process.stderr.write(`skipping the read-only location tests: ${as.skip}\n`);
+  });
+  afterAll(() => as.cleanup());
+  const btmsgUnprivileged = (args: string[], env: Record<string, string>) => as.run('btmsg', args, env);
   let t: ReturnType<typeof tempDb>;
-  beforeEach(() => {
+  beforeEach((ctx) => {
+    if (as.skip) ctx.skip();
     t = tempDb();
     // The unprivileged user must be able to reach the test directory.
     chmodSync(t.dir, 0o755);
   });
-  afterEach(() => t.cleanup());
+  afterEach(() => t?.cleanup());
 
   it('refuses to create a database in a directory it cannot write, and creates nothing', () => {
     const ro = join(t.dir, 'ro');

@@ -17,6 +17,25 @@ function allRefused(calls: [Call, string[]][], who: RegExp): void {
 }
 
 describe('bttask permissions', () => {
+  it('writes each refusal to the audit log as permission_denied, with the action and the task', () => {
+    const [t] = insertTasks(b.db, [{ title: 'Not yours', assigned_to: 'bob' }]);
+    allRefused(
+      [
+        [b.alice, ['status', t!, 'progress']],
+        [b.tes, ['delete', t!]],
+      ],
+      /may not/,
+    );
+    const denied = ok<{ agent: string; detail: { action: string; target?: string; message: string } }[]>(
+      b.msg('admin')(['audit', '--type', 'permission_denied', '--json']),
+    );
+    expect(denied.map((e) => [e.agent, e.detail.action, e.detail.target])).toEqual([
+      ['alice', 'task update', t],
+      ['tes', 'task delete', t],
+    ]);
+    expect(denied[0]!.detail.message).toMatch(/^alice \(project\) may not update task/);
+  });
+
   it.each([
     ['a manager', 'boss'],
     ['the operator', 'admin'],

@@ -34,6 +34,9 @@ test('without AGOR_DB or --db: a fresh demo database under the temp dir, said on
   const db = m![1]!;
   expect(dirname(dirname(db))).toBe(g.dir);
   expect(r.stdout).toMatch(/agor: supervisor started \(pid \d+\) for demo/);
+  // The fresh directory outlives the launcher, and it says so.
+  expect(r.stdout).toContain(`demo: the demo's files are kept in ${dirname(db)} `);
+  expect(r.stdout).toContain(`remove them with: rm -r ${dirname(db)}\n`);
   const ps = json<AgentView[]>(await runAsync('agor', ['ps', '--json', '--db', db], { env: cleanEnv() }));
   expect(ps.map((a) => a.id)).toEqual(['manager', 'reviewer', 'alice', 'bob', 'carol']);
   const down = await runAsync('agor', ['down', '--db', db], { env: cleanEnv(), timeout: 30_000 });
@@ -45,6 +48,7 @@ test('AGOR_DB is used as it is; a bad option is a usage error', async ({ onTestF
   const r = await demo(['-d'], cleanEnv({ AGOR_DB: g.db, TMPDIR: g.dir }));
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(new RegExp(`^demo database: ${g.db}$`, 'm'));
+  expect(r.stdout).not.toMatch(/files are kept/);
   expect(json<AgentView[]>(await runAsync('agor', ['ps', '--json', '--db', g.db], { env: cleanEnv() }))).toHaveLength(5);
   expect((await runAsync('agor', ['down', '--db', g.db], { env: cleanEnv(), timeout: 30_000 })).code).toBe(0);
 
