@@ -1,13 +1,14 @@
 import { color } from './color.js';
+import { stdoutColumns, stdoutIsTTY, writeStdout } from './stdout.js';
 
 /** Writes one JSON document (pretty only on a TTY, so pipes get one compact line). */
 export function printJson(data: unknown): void {
-  const pretty = process.stdout.isTTY === true;
-  process.stdout.write(JSON.stringify(data, null, pretty ? 2 : undefined) + '\n');
+  const pretty = stdoutIsTTY();
+  writeStdout(JSON.stringify(data, null, pretty ? 2 : undefined) + '\n');
 }
 
 export function printLines(lines: string[]): void {
-  if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+  if (lines.length) writeStdout(lines.join('\n') + '\n');
 }
 
 /** Prints `data` as JSON when asked, else the human lines `human` builds from it. */
@@ -26,7 +27,8 @@ export function oneLine(text: string, width: number): string {
 }
 
 export function termWidth(): number {
-  return process.stdout.columns && process.stdout.columns > 20 ? process.stdout.columns : 100;
+  const columns = stdoutColumns();
+  return columns && columns > 20 ? columns : 100;
 }
 
 /** "2026-11-21 16:00:00" (SQLite UTC text) -> "3m ago" style, for humans only. */

@@ -1,7 +1,7 @@
 import { color } from '../../cli/color.js';
 import { Exit, UserError } from '../../cli/errors.js';
 import { readBody } from '../../cli/input.js';
-import { printJson, shortId } from '../../cli/output.js';
+import { printJson, printLines, shortId } from '../../cli/output.js';
 import { reportError } from '../../cli/run.js';
 import type { SendResult } from '../../msg/messages.js';
 import { type Verb, myId, withDb } from './shared.js';
@@ -20,7 +20,7 @@ export function reportSend(r: SendResult, json: boolean | undefined, verb: strin
   if (json) return;
   const m = r.message;
   const flagged = m.flags.length ? color().yellow(`  (flagged: ${m.flags.join(', ')})`) : '';
-  process.stdout.write(`${verb} ${color().bold(shortId(m.id))} to ${m.to}${flagged}\n`);
+  printLines([`${verb} ${color().bold(shortId(m.id))} to ${m.to}${flagged}`]);
 }
 
 export const send: Verb<{ to: string; message: string[] }> = {
