@@ -104,3 +104,11 @@ describe('a word that starts with one dash', () => {
     expect(JSON.parse(r.stdout)).toHaveLength(1);
   });
 });
+
+describe('the word help', () => {
+  it('is message text when it is a word of the message, not a request for the help page', () => {
+    const r = btmsg(['send', 'bob', 'help', '--json'], { db: t.db, as: 'alice' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).content).toBe('help');
+  });
+});
