@@ -105,7 +105,7 @@ function refuseNewer(db: Db, path: string): void {
 function migrate(db: Db, path: string): void {
   // openDb refused a newer file a moment ago; a current file costs this one read.
   let version = schemaVersion(db);
-  if (version === LATEST_VERSION) return;
+  if (version === migrations[migrations.length - 1]!.version) return;
   refuseNewer(db, path);
   for (const m of migrations) {
     if (m.version <= version) continue;
