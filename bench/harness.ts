@@ -124,6 +124,8 @@ export function stats(values: number[]): Stats {
   };
 }
 
+const mean = (v: number[]): number => v.reduce((x, y) => x + y, 0) / v.length;
+
 const median = (s: number[]): number => {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
@@ -133,8 +135,9 @@ const median = (s: number[]): number => {
  * 90% interval of the ratio of medians median(num) / median(den), by a paired bootstrap
  * over rounds (num[i] and den[i] ran in the same round), with a fixed seed so the same
  * samples always give the same interval. Says how much the figure moves with the noise.
+ * `centre: 'mean'` bootstraps the ratio of means instead (CPU times, read in 10 ms ticks).
  */
-export function ratioInterval(num: number[], den: number[], iterations = 2000): [number, number] {
+export function ratioInterval(num: number[], den: number[], iterations = 2000, centre: 'median' | 'mean' = 'median'): [number, number] {
   const n = Math.min(num.length, den.length);
   let seed = 0x9e3779b9;
   const rnd = () => {
@@ -152,7 +155,7 @@ export function ratioInterval(num: number[], den: number[], iterations = 2000): 
       a[i] = num[k]!;
       b[i] = den[k]!;
     }
-    ratios.push(median(a.sort((x, y) => x - y)) / median(b.sort((x, y) => x - y)));
+    ratios.push(centre === 'mean' ? mean(a) / mean(b) : median(a.sort((x, y) => x - y)) / median(b.sort((x, y) => x - y)));
   }
   ratios.sort((x, y) => x - y);
   return [percentile(ratios, 5), percentile(ratios, 95)];

@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { stdoutIsTTY } from './stdout.js';
 
 /**
  * Colour level for a stream: NO_COLOR wins, then FORCE_COLOR, then "is it a TTY".
@@ -20,7 +21,7 @@ let stdoutChalk: ChalkInstance | undefined;
 let stderrChalk: ChalkInstance | undefined;
 
 export function color(): ChalkInstance {
-  return (stdoutChalk ??= new Chalk({ level: colorLevel(process.stdout) }));
+  return (stdoutChalk ??= new Chalk({ level: colorLevel({ isTTY: stdoutIsTTY() }) }));
 }
 export function errColor(): ChalkInstance {
   return (stderrChalk ??= new Chalk({ level: colorLevel(process.stderr) }));

@@ -1,13 +1,14 @@
 import { safeJson, showControls, showControlsDeep } from '../core/text.js';
 import { color } from './color.js';
+import { stdoutColumns, stdoutIsTTY, writeStdout } from './stdout.js';
 
 /**
  * Writes one JSON document (pretty only on a TTY, so pipes get one compact line). The
  * text is exact; C1 and invisible characters are \u-escaped so the bytes stay inert.
  */
 export function printJson(data: unknown): void {
-  const pretty = process.stdout.isTTY === true;
-  process.stdout.write(safeJson(data, pretty ? 2 : undefined) + '\n');
+  const pretty = stdoutIsTTY();
+  writeStdout(safeJson(data, pretty ? 2 : undefined) + '\n');
 }
 
 // The colours and weights chalk writes for us; 8 (concealed) and everything else is not ours.
@@ -28,7 +29,7 @@ export function safeText(text: string, colour: boolean): string {
 
 /** Prints human lines; whatever a formatter let through, no control character reaches the terminal. */
 export function printLines(lines: string[]): void {
-  if (lines.length) process.stdout.write(safeText(lines.join('\n'), color().level > 0) + '\n');
+  if (lines.length) writeStdout(safeText(lines.join('\n'), color().level > 0) + '\n');
 }
 
 /**
@@ -51,7 +52,8 @@ export function oneLine(text: string, width: number): string {
 }
 
 export function termWidth(): number {
-  return process.stdout.columns && process.stdout.columns > 20 ? process.stdout.columns : 100;
+  const columns = stdoutColumns();
+  return columns && columns > 20 ? columns : 100;
 }
 
 /** "2026-11-21 16:00:00" (SQLite UTC text) -> "3m ago" style, for humans only. */

@@ -1,4 +1,5 @@
-import yargs, { type ArgumentsCamelCase, type Argv, type CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { badDashWord, checkArgvUtf8, parseSimple, shortOptions, verbShape } from './argv.js';
 import { errColor } from './color.js';
 import { Exit, UserError, exitCodeName, usage } from './errors.js';
 import { translateDbError } from '../db/errors.js';
@@ -65,6 +66,41 @@ function verbName(c: AnyVerb): string {
   return c.command.split(' ')[0]!;
 }
 
+/** The yargs parser of a binary: --help, --version, and every call parseSimple leaves to it. */
+export async function yargsFor(spec: CliSpec, argv: string[]): Promise<Argv<GlobalArgs>> {
+  const { default: yargs } = await import('yargs');
+  return yargs(escapeDashes(argv))
+    .middleware(restoreDashes, true)
+    .scriptName(spec.name)
+    .usage(`$0 <verb> [options]\n\n${spec.describe}`)
+    .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
+    .option('db', {
+      type: 'string',
+      describe: 'SQLite file (default: $AGOR_DB, else $XDG_DATA_HOME/agor/agor.db; XDG_DATA_HOME defaults to ~/.local/share)',
+      global: true,
+      requiresArg: true,
+      coerce: (v: unknown): string => {
+        if (Array.isArray(v)) throw usage('--db is given more than once', 'give one database');
+        return v as string;
+      },
+    })
+    .option('json', { type: 'boolean', describe: 'Print one JSON document on stdout', global: true })
+    .command(spec.commands as unknown as CommandModule<GlobalArgs, GlobalArgs>[])
+    .demandCommand(1, 'no verb given')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(process.env.AGOR_VERSION ?? '0.0.0')
+    .epilog(spec.epilog ?? `Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy. See man ${spec.name}.`)
+    .wrap(Math.min(100, process.stdout.columns || 80))
+    .fail((msg, err) => {
+      // yargs re-wraps errors thrown by coerce callbacks, and reports a missing option
+      // value, as YError: both are usage mistakes, not bugs.
+      if (err instanceof UserError || (err && err.name !== 'YError')) throw err;
+      throw usage(msg ?? err?.message ?? 'invalid arguments', `${spec.name} --help shows the usage`);
+    });
+}
+
 /** Prints an error the way every agor binary does: one line, a hint, or JSON on --json. */
 export function reportError(name: string, err: UserError, json: boolean): void {
   if (json) {
@@ -91,6 +127,7 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
   const json = options.includes('--json');
   const verbs = spec.commands.map(verbName);
   try {
+    checkArgvUtf8(argv, spec.name);
     const first = argv.find((a) => !a.startsWith('-'));
     const helpOrVersion = argv.some((a) => a === '--help' || a === '-h' || a === '--version');
     if (first === undefined && !helpOrVersion) {
@@ -101,37 +138,22 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
       const near = verbs.filter((v) => distance(v, first) <= 2).sort((a, b) => distance(a, first) - distance(b, first));
       throw usage(`unknown verb '${first}'`, near.length ? `did you mean ${near[0]}? (${spec.name} --help lists the verbs)` : `${spec.name} --help lists the verbs`);
     }
-    await yargs(escapeDashes(argv))
-      .middleware(restoreDashes, true)
-      .scriptName(spec.name)
-      .usage(`$0 <verb> [options]\n\n${spec.describe}`)
-      .parserConfiguration({ 'parse-positional-numbers': false, 'parse-numbers': false })
-      .option('db', {
-        type: 'string',
-        describe: 'SQLite file (default: $AGOR_DB, else $XDG_DATA_HOME/agor/agor.db; XDG_DATA_HOME defaults to ~/.local/share)',
-        global: true,
-        requiresArg: true,
-        coerce: (v: unknown): string => {
-          if (Array.isArray(v)) throw usage('--db is given more than once', 'give one database');
-          return v as string;
-        },
-      })
-      .option('json', { type: 'boolean', describe: 'Print one JSON document on stdout', global: true })
-      .command(spec.commands as unknown as CommandModule<GlobalArgs, GlobalArgs>[])
-      .demandCommand(1, 'no verb given')
-      .strict()
-      .help()
-      .alias('h', 'help')
-      .version(process.env.AGOR_VERSION ?? '0.0.0')
-      .epilog(spec.epilog ?? `Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy. See man ${spec.name}.`)
-      .wrap(Math.min(100, process.stdout.columns || 80))
-      .fail((msg, err) => {
-        // yargs re-wraps errors thrown by coerce callbacks, and reports a missing option
-        // value, as YError: both are usage mistakes, not bugs.
-        if (err instanceof UserError || (err && err.name !== 'YError')) throw err;
-        throw usage(msg ?? err?.message ?? 'invalid arguments', `${spec.name} --help shows the usage`);
-      })
-      .parseAsync();
+    const verb = spec.commands.find((c) => verbName(c) === first);
+    const shape = verb && verbShape(verb);
+    const dashWord = options.find((w) => badDashWord(w, shortOptions(shape)));
+    if (dashWord !== undefined) {
+      throw usage(
+        `unknown option '${dashWord}'`,
+        `${first ? `${spec.name} ${first} --help` : `${spec.name} --help`} lists the options; a word that starts with "-" goes after --, as in: … -- ${dashWord}`,
+      );
+    }
+    // The common calls skip yargs, whose loading and parsing are most of a short verb's cost.
+    const simple = verb && argv[0] === first ? parseSimple(spec.name, first!, shape!, argv.slice(1)) : undefined;
+    if (simple) {
+      await verb!.handler(simple as ArgumentsCamelCase<GlobalArgs>);
+      return typeof process.exitCode === 'number' ? process.exitCode : Exit.OK;
+    }
+    await (await yargsFor(spec, argv)).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : Exit.OK;
   } catch (e) {
     const err = e instanceof UserError ? e : translateDbError(e);

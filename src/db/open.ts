@@ -103,8 +103,10 @@ function refuseNewer(db: Db, path: string): void {
 }
 
 function migrate(db: Db, path: string): void {
-  refuseNewer(db, path);
+  // openDb refused a newer file a moment ago; a current file costs this one read.
   let version = schemaVersion(db);
+  if (version === migrations[migrations.length - 1]!.version) return;
+  refuseNewer(db, path);
   for (const m of migrations) {
     if (m.version <= version) continue;
     db.transaction(() => {
