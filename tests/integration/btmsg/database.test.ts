@@ -127,7 +127,7 @@ describe('btmsg on a read-only location', () => {
       chownSync(home, NOBODY, NOBODY);
       chownSync(db, NOBODY, NOBODY);
     }
-    chmodSync(db, 0o444);
+    chmodSync(db, 0o400);
     const before = readFileSync(db);
 
     const status = btmsgUnprivileged(['status', '--json'], { AGOR_DB: db });
