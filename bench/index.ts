@@ -1,6 +1,6 @@
 // btmsg, bttask and agor benchmark: start-up cost, listings on large files, concurrent
-// writers, the supervisor's idle cost (against pm2) and crash-to-restart latency, and the
-// dashboard's frame time and idle CPU.
+// writers, the supervisor's idle cost (against pm2) and crash-to-restart latency, the
+// dashboard's frame time and idle CPU, and a burst of 64 senders against the ideal.
 // Figures are ratios of medians measured side by side in one run, since the machine is
 // shared and noisy. It reports; it never fails on the figures (exit 0; 1 only when a
 // section could not run at all).
@@ -8,27 +8,28 @@
 //   npm run bench                   full run
 //   npm run bench -- --quick        fewer rounds, 3 messages per sender, 48 tasks to race for
 //   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
-//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,9  --rows N  --rebuild
+//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,10  --rows N  --rebuild
 import { cpus, loadavg } from 'node:os';
 import { schemaTag, snapshotBinary } from './fixtures.js';
 import { BOARD_TASKS, type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
 import { type CommandFigures, type Settings, type ThroughputSection, type TimingSection, scale, startup, throughput } from './sections.js';
 import { fmtInt, fmtMs, fmtRatio, table } from './harness.js';
 import { DASH_AGENTS, DASH_MESSAGES, DASH_TASKS, type DashboardSection, dashboard } from './dashboard.js';
+import { BURST_SENDERS, type BurstSection, burst } from './burst.js';
 import { IDLE_AGENTS, agorBundleHash, type IdleRun, type IdleSection, type LatencyRun, type RestartSection, idleSupervision, restartLatency, stopSupervisors } from './supervisor.js';
 
-const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,9] [--rows N] [--rebuild]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,10] [--rows N] [--rebuild]
 
   --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160),
                    a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12),
-                   a 10 s window in section 9 (else 30 s)
+                   a 10 s window in section 9 (else 30 s), 64 × 5 sends in section 10 (else 64 × 20)
   --json           print the figures as JSON (progress goes to stderr)
   --rounds N       measured rounds per command (default 50)
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
-  --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard), e.g. --only 1,4
+  --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
@@ -37,7 +38,9 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   6 racing claimers, 7 supervisor RSS and CPU with ${IDLE_AGENTS} idle agents, agor vs pm2,
   8 crash-to-restart latency (agor, and pm2 for context), 9 the dashboard over ${DASH_AGENTS} agents,
   ${DASH_TASKS.toLocaleString('en-US')} tasks and ${DASH_MESSAGES.toLocaleString('en-US')} messages: frame time per view (rounds as above) and the idle
-  CPU of agor dash attached to ${DASH_AGENTS} idle agents (needs tmux)
+  CPU of agor dash attached to ${DASH_AGENTS} idle agents (needs tmux), 10 ${BURST_SENDERS} concurrent senders × 20
+  messages with default settings: sends per second against the ideal of this machine (cores / CPU
+  seconds of one send alone, measured in the same run)
 `;
 
 interface Args extends Settings {
@@ -209,6 +212,50 @@ function printRestarts(s: RestartSection, out: string[]): void {
   out.push('');
 }
 
+function printBurst(b: BurstSection, out: string[]): void {
+  out.push(
+    b.title,
+    table(
+      ['figure', 'value'],
+      [
+        ['messages stored', `${fmtInt(b.stored)} of ${fmtInt(b.expected)}`],
+        ['stored twice', fmtInt(b.duplicates)],
+        ['refused sends', fmtInt(b.failures)],
+        ['wall time', `${b.wallSeconds.toFixed(2)} s`],
+        ['throughput', `${b.sendsPerSecond.toFixed(1)} msg/s`],
+        ['throughput by quarter of the burst', b.quarterRates.map((r) => r.toFixed(1)).join(', ') + ' msg/s'],
+        [`cpu of one send alone (mean of ${b.cpuMsAlone.runs}, 90% interval)`, `${fmtMs(b.cpuMsAlone.mean)} (${b.cpuMsAlone.interval.map((x) => x.toFixed(1)).join('–')} ms)`],
+        ...(b.cpuMsInBurst !== undefined
+          ? [
+              ['cpu per send in the burst (mean)', `${fmtMs(b.cpuMsInBurst)} (${fmtRatio(b.cpuMsInBurst / b.cpuMsAlone.mean)} of alone)`],
+              ['share of the machine the burst got (cpu / wall × cores)', `${((b.machineShare ?? 0) * 100).toFixed(0)}%`],
+            ]
+          : []),
+        ['-wal removed by a last connection closing, during the burst', fmtInt(b.walRemovals)],
+        [`ideal: ${b.cores} cores / cpu of one send`, `${b.idealPerSecond.toFixed(1)} msg/s`],
+        ['throughput / ideal', `${fmtRatio(b.ratio.value)} (${b.ratio.interval.map((x) => x.toFixed(2)).join('–')})`],
+        ['send latency median', fmtMs(b.latency.median)],
+        ['send latency p90', fmtMs(b.latency.p90)],
+        ['send latency max', fmtMs(b.latency.max)],
+      ],
+    ),
+  );
+  out.push('  the interval of the ratio spans the slowest to the fastest quarter of the burst and the 90% interval of the cpu of one send;');
+  out.push('  waiting for the write lock costs little when cpu per send in the burst stays near the cpu alone, and a share well under 100%');
+  out.push('  means other work on the machine took the rest (the ratio then measures the machine, not agor)');
+  if (!b.ok) out.push(...loudBurstError(b));
+  out.push('');
+}
+
+function loudBurstError(b: BurstSection): string[] {
+  const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
+  lines.push(`!!! ERROR: every one of ${fmtInt(b.expected)} sends must be stored once and none refused`);
+  lines.push(`!!! ${fmtInt(b.stored)} stored, ${fmtInt(b.duplicates)} stored twice, ${fmtInt(b.failures)} refused`);
+  if (b.firstFailure) lines.push(`!!! first refusal: ${b.firstFailure}`);
+  lines.push('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  return lines;
+}
+
 function printDashboard(s: DashboardSection, out: string[]): void {
   const f = s.frames;
   out.push(s.title);
@@ -345,6 +392,7 @@ async function main(): Promise<void> {
   const s7 = await attempt(7, () => idleSupervision(args.quick, log));
   const s8 = await attempt(8, () => restartLatency(args.quick, log));
   const s9 = await attempt(9, () => dashboard(args, args.quick, tag, log));
+  const s10 = await attempt(10, () => burst(args.quick ? 5 : 20, args.quick ? 10 : 30, log));
   // A supervisor that could not be started or measured is a section that did not run.
   for (const [n, s] of [[7, s7], [8, s8]] as const) {
     for (const r of s ? [s.agor, s.pm2] : []) if (r.error) errors.push(`section ${n} (${r.supervisor}): ${r.error}`);
@@ -374,6 +422,7 @@ async function main(): Promise<void> {
       ...(s7 ? { idle_supervision: s7 } : {}),
       ...(s8 ? { restart_latency: s8 } : {}),
       ...(s9 ? { dashboard: s9 } : {}),
+      ...(s10 ? { burst: s10 } : {}),
       summary: {
         ratios: ratios.map((r) => ({
           name: r.name,
@@ -412,6 +461,7 @@ async function main(): Promise<void> {
               dashboard_ok: s9.ok,
             }
           : {}),
+        ...(s10 ? { burst_sends_per_second: s10.sendsPerSecond, burst_vs_ideal: { value: s10.ratio.value, interval: s10.ratio.interval }, burst_ok: s10.ok } : {}),
       },
     };
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
@@ -421,6 +471,7 @@ async function main(): Promise<void> {
     if (s7 && !s7.ok) log(loudIdleError(s7).join('\n'));
     if (s8 && !s8.ok) log(loudRestartError(s8).join('\n'));
     if (s9 && !s9.ok) log(loudDashboardError(s9).join('\n'));
+    if (s10 && !s10.ok) log(loudBurstError(s10).join('\n'));
     return;
   }
 
@@ -445,6 +496,7 @@ async function main(): Promise<void> {
   if (s7) printIdle(s7, out);
   if (s8) printRestarts(s8, out);
   if (s9) printDashboard(s9, out);
+  if (s10) printBurst(s10, out);
   const rows = ratios.map((r) => [
     r.name,
     fmtRatio(r.value),
@@ -477,6 +529,16 @@ async function main(): Promise<void> {
     }
     const f = s9.idle.figures;
     if (f) rows.push([`agor dash idle CPU, attached to ${DASH_AGENTS} agents`, pct(f.cpuPercent), '', '', `< ${s9.cpuTarget}%`, (s9.cpuPass ? 'PASS' : 'MISS') + clean]);
+  }
+  if (s10) {
+    rows.push([
+      `${s10.senders} × ${s10.perSender} concurrent sends / ideal (${s10.idealPerSecond.toFixed(1)} msg/s)`,
+      `${s10.sendsPerSecond.toFixed(1)} msg/s = ${fmtRatio(s10.ratio.value)}`,
+      `${s10.ratio.interval[0].toFixed(2)}–${s10.ratio.interval[1].toFixed(2)}`,
+      '',
+      'no target',
+      s10.ok ? 'all stored, none refused' : 'REFUSED OR LOST',
+    ]);
   }
   out.push(`Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`, table(['figure', 'value', '90% interval', 'cpu ratio (90%)', 'target', ''], rows), '');
   process.stdout.write(out.join('\n'));

@@ -7,6 +7,28 @@ interface SqliteLike {
   message?: unknown;
 }
 
+/** A writer that gave up waiting for the write lock (exit 7). */
+export class BusyError extends UserError {}
+
+/**
+ * Whether `err` is SQLite saying another connection holds a lock we need (SQLITE_BUSY*,
+ * SQLITE_LOCKED*), or writeTx giving up after its wait: either way, trying later may work.
+ */
+export function isBusy(err: unknown): boolean {
+  if (err instanceof BusyError) return true;
+  const code = String((err as SqliteLike | undefined)?.code ?? '');
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+/** A writer gave up after waiting `waitedMs` for the write lock. */
+export function busyError(waitedMs: number, path?: string): UserError {
+  return new BusyError(
+    `database is locked${path ? ` (${path})` : ''}: waited ${(waitedMs / 1000).toFixed(1)} s for other processes' writes to finish`,
+    'try again; set AGOR_BUSY_TIMEOUT (milliseconds) to wait longer',
+    Exit.BUSY,
+  );
+}
+
 /**
  * Turns a SQLite error into a UserError with a hint, or returns undefined for
  * errors that are bugs (constraint violations in our own SQL, and so on).
@@ -15,7 +37,7 @@ export function translateDbError(err: unknown, path?: string): UserError | undef
   if (!err || typeof err !== 'object') return undefined;
   const code = String((err as SqliteLike).code ?? '');
   const where = path ? ` (${path})` : '';
-  if (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED') {
+  if (isBusy(err)) {
     return new UserError(
       `database is locked${where}: another process kept it busy for longer than the busy timeout`,
       'try again; set AGOR_BUSY_TIMEOUT (milliseconds) to wait longer',

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { type Stats, closeSync, fchmodSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { UserError } from '../cli/errors.js';
-import { translateDbError } from './errors.js';
+import { busyError, isBusy, translateDbError } from './errors.js';
 import { LATEST_VERSION, migrations } from './migrations/index.js';
 import { resolveDbPath } from './path.js';
 
@@ -11,24 +11,33 @@ export type Db = Database.Database;
 export interface OpenOptions {
   /** `--db` value; falls back to $AGOR_DB and the default path. */
   path?: string;
-  /** Milliseconds to wait for another writer; default $AGOR_BUSY_TIMEOUT or 5000. */
+  /** Milliseconds to wait for another writer; default $AGOR_BUSY_TIMEOUT or DEFAULT_BUSY_TIMEOUT_MS. */
   busyTimeoutMs?: number;
+  /** Where the one-line warning about a file other users can read goes (default: stderr). */
+  warn?: (message: string) => void;
 }
+
+/**
+ * How long a writer waits for the write lock by default. A short-lived CLI that waits
+ * is better than a lost message: 64 agents sending at once on 2 loaded cores queue for
+ * seconds, not minutes.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** Throws unless `path` is absent, empty, or starts with the SQLite header. Never writes. */
-function checkExistingFile(path: string): boolean {
+function checkExistingFile(path: string): Stats | undefined {
   let st;
   try {
     st = statSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new UserError(`cannot read database ${path}: ${(e as Error).message}`);
   }
   if (st.isDirectory()) throw new UserError(`${path} is a directory, not a database file`, 'pass --db with a file path');
   if (!st.isFile()) throw new UserError(`${path} is not a regular file`, 'pass --db with a file path');
-  if (st.size === 0) return true;
+  if (st.size === 0) return st;
   const buf = Buffer.alloc(16);
   let fd: number | undefined;
   try {
@@ -42,13 +51,53 @@ function checkExistingFile(path: string): boolean {
   if (buf.toString('latin1') !== SQLITE_MAGIC) {
     throw new UserError(`${path} is not an SQLite database; refusing to touch it`, 'pass --db with the path of an agor database');
   }
-  return true;
+  return st;
 }
 
 function busyTimeout(opt?: number): number {
   if (opt !== undefined) return opt;
-  const env = Number(process.env.AGOR_BUSY_TIMEOUT);
-  return Number.isFinite(env) && env >= 0 ? env : 5000;
+  const raw = process.env.AGOR_BUSY_TIMEOUT;
+  const env = Number(raw);
+  return raw && Number.isFinite(env) && env >= 0 ? env : DEFAULT_BUSY_TIMEOUT_MS;
+}
+
+/**
+ * Creates an empty database file only its owner can read, whatever the umask: SQLite
+ * gives the -wal and -shm it creates later the mode of this file.
+ */
+function createPrivate(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (e) {
+    // Another process created it first; it made it the same way.
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new UserError(`cannot create database ${path}: ${(e as Error).message}`, 'check the permissions of its directory');
+  }
+  try {
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const warned = new Set<string>();
+
+/** Once per process and file: says so when the database or its -wal/-shm can be read by other users. */
+function warnIfShared(path: string, st: Stats, warn: ((message: string) => void) | undefined): void {
+  if (warned.has(path)) return;
+  const open = [[path, st.mode] as const];
+  for (const f of [`${path}-wal`, `${path}-shm`]) {
+    const s = statSync(f, { throwIfNoEntry: false });
+    if (s) open.push([f, s.mode]);
+  }
+  const shared = open.filter(([, mode]) => mode & 0o044);
+  if (!shared.length) return;
+  warned.add(path);
+  const [first, mode] = shared[0]!;
+  const message = `${first} can be read by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); to make it private: chmod 600 ${shared.map(([f]) => f).join(' ')}`;
+  if (warn) warn(message);
+  else process.stderr.write(`${basename(process.argv[1] ?? 'agor').replace(/\.[cm]?js$/, '')}: warning: ${message}\n`);
 }
 
 /**
@@ -57,8 +106,9 @@ function busyTimeout(opt?: number): number {
  */
 export function openDb(opts: OpenOptions = {}): Db {
   const { path, isDefault } = resolveDbPath(opts.path);
-  const existed = checkExistingFile(path);
-  if (!existed) {
+  const existing = checkExistingFile(path);
+  if (existing) warnIfShared(path, existing, opts.warn);
+  else {
     const dir = dirname(path);
     if (isDefault) mkdirSync(dir, { recursive: true, mode: 0o700 });
     else {
@@ -70,11 +120,14 @@ export function openDb(opts: OpenOptions = {}): Db {
       }
       if (!st.isDirectory()) throw new UserError(`${dir} is not a directory`);
     }
+    createPrivate(path);
   }
   let db: Db | undefined;
   try {
     db = new Database(path);
-    db.pragma(`busy_timeout = ${busyTimeout(opts.busyTimeoutMs)}`);
+    const wait = busyTimeout(opts.busyTimeoutMs);
+    db.pragma(`busy_timeout = ${wait}`);
+    waits.set(db, wait);
     // Before anything writes: switching a rollback-journal file to WAL rewrites its header.
     refuseNewer(db, path);
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
@@ -131,7 +184,64 @@ export function stmt<R = unknown>(db: Db, sql: string): Database.Statement<unkno
   return s as Database.Statement<unknown[], R>;
 }
 
-/** Runs `fn` in one BEGIN IMMEDIATE transaction: the only way domain code writes. */
+const waits = new WeakMap<Db, number>();
+
+/**
+ * Sets how long this connection waits for another writer, in reads and in writeTx.
+ * better-sqlite3 is synchronous, so the wait blocks the whole process: a long-lived
+ * process that must keep answering (the supervisor) waits briefly and retries later.
+ */
+export function setBusyTimeout(db: Db, ms: number): void {
+  const wait = Math.max(0, Math.floor(ms));
+  waits.set(db, wait);
+  db.pragma(`busy_timeout = ${wait}`);
+}
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleepMs = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+
+/**
+ * Milliseconds to sleep before the next try for the write lock. Waiters that have waited
+ * longer try more often, so the lock tends to go to the oldest: SQLite's own busy handler
+ * does the opposite (its sleeps grow to 100 ms while a newcomer tries at once), which
+ * starved early waiters past any timeout under 64 concurrent writers.
+ */
+export function backoffMs(attempt: number, waitedMs: number): number {
+  const cap = attempt < 3 ? 2 << attempt : waitedMs < 1000 ? 24 : waitedMs < 4000 ? 10 : 4;
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
+/**
+ * Runs `fn` in one BEGIN IMMEDIATE transaction: the only way domain code writes. Waits
+ * for the write lock up to the connection's busy timeout, retrying BEGIN itself with
+ * jittered back-off (see backoffMs) rather than in SQLite's busy handler. Keep `fn` short
+ * and compute what you can before calling: every other writer waits while it runs.
+ */
 export function writeTx<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  // Nested: a savepoint inside the caller's transaction, which holds the lock already.
+  if (db.inTransaction) return db.transaction(fn).immediate();
+  let entered = false;
+  const tx = db.transaction(() => {
+    entered = true;
+    return fn();
+  });
+  const limit = waits.get(db) ?? busyTimeout();
+  const started = Date.now();
+  // BEGIN must fail at once when the lock is taken, so that this loop does the waiting;
+  // inside the transaction nothing else can be busy. (Not a cached statement: SQLite
+  // applies this pragma when it compiles it, not when it runs.)
+  db.pragma('busy_timeout = 0');
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return tx.immediate();
+      } catch (e) {
+        if (entered || !isBusy(e)) throw e;
+        const waited = Date.now() - started;
+        if (waited >= limit) throw busyError(waited, db.name);
+        sleepMs(Math.min(backoffMs(attempt, waited), limit - waited));
+      }
+    }
+  } finally {
+    db.pragma(`busy_timeout = ${limit}`);
+  }
 }

@@ -113,11 +113,11 @@ export function list(db: Db, meId: string | undefined): ChannelListItem[] {
 
 export function post(db: Db, meId: string | undefined, name: string, content: string): ChannelMessage {
   validateBody(content);
+  const findings = detectInjection(content);
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const c = requireChannel(db, name);
     requireMembership(db, c, me, 'post to it', 'channel send');
-    const findings = detectInjection(content);
     const row = insertChannelMessage(db, {
       id: newId(),
       channel_id: c.id,

@@ -28,7 +28,7 @@ import { setMessageWakeReason } from '../db/runs.js';
 import { STALE_AFTER_SECONDS, requireAgent, requireOther } from './agents.js';
 import { validateBody } from './body.js';
 import { newId, resolvePrefix } from './ids.js';
-import { detectInjection } from './injection.js';
+import { type InjectionFinding, detectInjection } from './injection.js';
 import { ADMIN } from './roles.js';
 import { type ChannelMessage, type DeadLetter, type Message, toChannelMessage, toDeadLetter, toMessage } from './views.js';
 
@@ -45,9 +45,11 @@ export function undeliverableReason(db: Db, to: AgentRow, nowSeconds = Math.floo
   return `recipient '${to.id}' has sent no heartbeat for ${Math.round(age / 60)} min (stale after ${STALE_AFTER_SECONDS / 60} min) and cannot be woken`;
 }
 
-/** Stores a message (or dead-letters it) inside the caller's transaction. */
-function store(db: Db, me: AgentRow, to: AgentRow, content: string, replyTo: string | null, event: string): SendResult {
-  const findings = detectInjection(content);
+/**
+ * Stores a message (or dead-letters it) inside the caller's transaction. `findings` is
+ * worked out before the transaction, so the write lock is not held while scanning text.
+ */
+function store(db: Db, me: AgentRow, to: AgentRow, content: string, replyTo: string | null, event: string, findings: InjectionFinding[]): SendResult {
   const flags = findings.length ? findings.join(',') : null;
   const id = newId();
   const reason = undeliverableReason(db, to);
@@ -83,12 +85,20 @@ export function checkContact(db: Db, me: AgentRow, to: AgentRow): void {
 
 export function send(db: Db, meId: string | undefined, toId: string, content: string): SendResult {
   validateBody(content);
-  return writeTx(db, () => {
+  const findings = detectInjection(content);
+  const parties = () => {
     const me = requireAgent(db, meId);
     const to = requireOther(db, toId, 'recipient');
     if (to.id === me.id) throw usage('cannot send a message to yourself');
     checkContact(db, me, to);
-    return store(db, me, to, content, null, 'message_sent');
+    return { me, to };
+  };
+  // Once without the lock: a refusal never waits behind other writers, and the queries are
+  // compiled before BEGIN. Again inside, where the answer counts.
+  parties();
+  return writeTx(db, () => {
+    const { me, to } = parties();
+    return store(db, me, to, content, null, 'message_sent', findings);
   });
 }
 
@@ -101,6 +111,7 @@ export function resolveMessage(db: Db, me: AgentRow, idOrPrefix: string): Messag
 
 export function reply(db: Db, meId: string | undefined, idOrPrefix: string, content: string): SendResult {
   validateBody(content);
+  const findings = detectInjection(content);
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const original = resolveMessage(db, me, idOrPrefix);
@@ -114,7 +125,7 @@ export function reply(db: Db, meId: string | undefined, idOrPrefix: string, cont
       markAcked(db, original.id);
       audit(db, me.id, 'message_acked', { id: original.id, by: 'reply' });
     }
-    return store(db, me, to, content, original.id, 'message_replied');
+    return store(db, me, to, content, original.id, 'message_replied', findings);
   });
 }
 
@@ -279,7 +290,7 @@ export function takeNext(db: Db, me: AgentRow, from: string | null): Message | u
 export function notifyAgent(db: Db, from: AgentRow, toId: string, content: string, wake?: 'task' | 'review'): SendResult | undefined {
   const to = getAgent(db, toId);
   if (!to || to.id === from.id) return undefined;
-  const r = store(db, from, to, content, null, 'message_sent');
+  const r = store(db, from, to, content, null, 'message_sent', detectInjection(content));
   if (wake && r.stored) setMessageWakeReason(db, r.message.id, wake);
   return r;
 }

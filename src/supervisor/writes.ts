@@ -1,4 +1,4 @@
-import { isBusy } from '../db/busy.js';
+import { isBusy } from '../db/errors.js';
 
 interface Pending {
   what: string;

@@ -368,9 +368,18 @@ export interface ClaimOptions {
  * one of any number of racing claimers gets each task. Grants a lease tied to the
  * claimer's run. Throws not-found ("nothing ready") when there is nothing to take.
  */
+const nothingReady = () => notFound('nothing ready to claim', 'bttask list shows the board');
+
 export function claim(db: Db, meId: string | undefined, o: ClaimOptions): Task {
   const seconds = o.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   if (!(seconds >= 1 && seconds <= 7 * 86400)) throw usage('a lease runs from 1 second to 7 days');
+  // An empty queue is answered without the write lock: claimers polling an empty board
+  // must not queue behind the writers that fill it.
+  if (o.id === undefined) {
+    const me = requireAgent(db, meId);
+    requirePermission(me, 'claim');
+    if (!T.readyTasks(db, me.id, 1).length) throw nothingReady();
+  }
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     requirePermission(me, 'claim');
@@ -388,7 +397,7 @@ export function claim(db: Db, meId: string | undefined, o: ClaimOptions): Task {
       }
     } else {
       t = T.readyTasks(db, me.id, 1)[0];
-      if (!t) throw notFound('nothing ready to claim', 'bttask list shows the board');
+      if (!t) throw nothingReady();
     }
     const now = nowSeconds();
     const lease = T.insertLease(db, {

@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_VERSION } from '../../../src/db/migrations/index.js';
-import { type RunResult, btmsg, btmsgAsync, json, seedTeam, tempDb } from '../../helpers/cli.js';
+import { ROOT, type RunResult, btmsg, btmsgAsync, json, seedTeam, tempDb } from '../../helpers/cli.js';
 import { IS_ROOT, NOBODY, type Unprivileged, unprivileged } from '../../helpers/unprivileged.js';
+import { waitFor } from '../../helpers/wait.js';
 
 /** A refusal is one error line, optionally followed by one hint line. */
 function expectOneLineError(r: RunResult, message: RegExp): void {
@@ -119,7 +121,7 @@ describe('btmsg on a read-only location', () => {
       chownSync(home, NOBODY, NOBODY);
       chownSync(db, NOBODY, NOBODY);
     }
-    chmodSync(db, 0o444);
+    chmodSync(db, 0o400);
     const before = readFileSync(db);
 
     const status = btmsgUnprivileged(['status', '--json'], { AGOR_DB: db });
@@ -259,5 +261,71 @@ describe('where btmsg finds the database', () => {
     // The option also works after the verb.
     expect(json<{ id: string }[]>(btmsg(['status', '--json', '--db', other], { db: t.db })).map((a) => a.id)).toEqual(['admin', 'alice']);
     expect(existsSync(t.db)).toBe(false);
+  });
+});
+
+describe('who can read the database', () => {
+  let t: ReturnType<typeof tempDb>;
+  beforeEach(() => {
+    t = tempDb();
+    // A team directory others may enter, as in the case of a shared checkout.
+    chmodSync(t.dir, 0o755);
+  });
+  afterEach(() => t.cleanup());
+
+  /** btmsg under the usual umask of 022, which would make new files world-readable. */
+  const underUmask022 = (args: string[], as?: string) =>
+    spawn('sh', ['-c', 'umask 022; exec "$0" "$@"', process.execPath, join(ROOT, 'dist', 'btmsg.cjs'), ...args], {
+      env: { ...process.env, NO_COLOR: '1', AGOR_DB: t.db, ...(as ? { BTMSG_AGENT_ID: as } : { BTMSG_AGENT_ID: '' }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const finish = (c: ReturnType<typeof spawn>) =>
+    new Promise<RunResult>((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      c.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      c.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      c.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+
+  it('creates the database, its -wal and its -shm for their owner only under a umask of 022, so another user cannot read them', async () => {
+    for (const [id, role] of [
+      ['boss', 'manager'],
+      ['alice', 'project'],
+    ]) {
+      const r = await finish(underUmask022(['register', id!, id!, role!, 'demo']));
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // A waiting reader keeps the database open, so the -wal and -shm stay while we look.
+    const waiter = underUmask022(['wait', '--timeout', '120'], 'alice');
+    const waited = finish(waiter);
+    try {
+      await waitFor('the waiting reader to open the database', () => existsSync(`${t.db}-shm`), (x) => x, { timeout: 30_000, interval: 50 });
+      const sent = await finish(underUmask022(['send', 'boss', 'for the team only'], 'admin'));
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.stderr).toBe('');
+      const files = [t.db, `${t.db}-wal`, `${t.db}-shm`];
+      for (const f of files) expect([f, (statSync(f).mode & 0o777).toString(8)]).toEqual([f, '600']);
+      if (IS_ROOT) {
+        for (const f of files) {
+          const r = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', 'head', '-c', '16', f], { encoding: 'utf8' });
+          expect([f, r.status, r.stderr]).toEqual([f, 1, expect.stringMatching(/Permission denied/)]);
+        }
+      }
+    } finally {
+      waiter.kill('SIGKILL');
+      await waited;
+    }
+  });
+
+  it('warns once on stderr, and carries on, when an existing database can be read by other users', () => {
+    seedTeam(t.db);
+    chmodSync(t.db, 0o644);
+    const r = btmsg(['status', '--json'], { db: t.db });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<{ id: string }[]>(r).map((a) => a.id)).toEqual(['admin', 'boss', 'alice', 'bob']);
+    expect(r.stderr).toBe(`btmsg: warning: ${t.db} can be read by other users (mode 0644); to make it private: chmod 600 ${t.db}\n`);
+    chmodSync(t.db, 0o600);
+    expect(btmsg(['status'], { db: t.db }).stderr).toBe('');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Exit } from '../../../src/cli/errors.js';
-import { translateDbError } from '../../../src/db/errors.js';
+import { busyError, isBusy, translateDbError } from '../../../src/db/errors.js';
 
 const sqliteError = (code: string, message = code) => Object.assign(new Error(message), { code });
 
@@ -12,6 +12,18 @@ describe('translateDbError', () => {
       expect(err?.message).toBe('database is locked (/x/agor.db): another process kept it busy for longer than the busy timeout');
       expect(err?.hint).toMatch(/AGOR_BUSY_TIMEOUT/);
     }
+  });
+
+  it('tells a lock held by another connection from every other error', () => {
+    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']) expect(isBusy(sqliteError(code)), code).toBe(true);
+    for (const e of [sqliteError('SQLITE_READONLY'), sqliteError('SQLITE_CONSTRAINT'), new Error('x'), undefined, 'SQLITE_BUSY']) expect(isBusy(e)).toBe(false);
+  });
+
+  it('says how long a writer waited before it gave up, with the busy exit code', () => {
+    const err = busyError(61_234, '/x/agor.db');
+    expect(err.code).toBe(Exit.BUSY);
+    expect(err.message).toBe("database is locked (/x/agor.db): waited 61.2 s for other processes' writes to finish");
+    expect(err.hint).toMatch(/AGOR_BUSY_TIMEOUT/);
   });
 
   it('names read-only, unopenable, foreign, corrupt and full databases in one line each', () => {

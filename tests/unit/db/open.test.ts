@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Exit, UserError } from '../../../src/cli/errors.js';
 import { LEGACY_TABLES as LEGACY_SQL } from '../../../src/db/migrations/0001-legacy.js';
 import { LATEST_VERSION, migrations } from '../../../src/db/migrations/index.js';
-import { type Db, openDb, schemaVersion, stmt, writeTx } from '../../../src/db/open.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, type Db, backoffMs, openDb, schemaVersion, stmt, writeTx } from '../../../src/db/open.js';
 import { tempDb } from '../../helpers/cli.js';
 import { userError } from '../../helpers/errors.js';
 
@@ -41,13 +41,13 @@ describe('openDb', () => {
     t.cleanup();
   });
 
-  it('creates a new file in WAL mode with foreign keys, NORMAL sync and a 5 s busy timeout', () => {
+  it('creates a new file in WAL mode with foreign keys, NORMAL sync and a 60 s busy timeout', () => {
     const db = track(openDb({ path: t.db }));
     expect(existsSync(t.db)).toBe(true);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(60_000);
   });
 
   it('migrates a new file to the latest schema with every legacy table and the operator', () => {
@@ -64,7 +64,9 @@ describe('openDb', () => {
     try {
       expect(track(openDb({ path: t.db })).pragma('busy_timeout', { simple: true })).toBe(777);
       process.env.AGOR_BUSY_TIMEOUT = 'soon';
-      expect(track(openDb({ path: t.db })).pragma('busy_timeout', { simple: true })).toBe(5000);
+      expect(track(openDb({ path: t.db })).pragma('busy_timeout', { simple: true })).toBe(DEFAULT_BUSY_TIMEOUT_MS);
+      process.env.AGOR_BUSY_TIMEOUT = '';
+      expect(track(openDb({ path: t.db })).pragma('busy_timeout', { simple: true })).toBe(DEFAULT_BUSY_TIMEOUT_MS);
     } finally {
       if (saved === undefined) delete process.env.AGOR_BUSY_TIMEOUT;
       else process.env.AGOR_BUSY_TIMEOUT = saved;
@@ -173,6 +175,36 @@ describe('openDb', () => {
     }
   });
 
+  it('creates the database, its -wal and its -shm readable by their owner only, whatever the umask', () => {
+    const saved = process.umask(0o000);
+    try {
+      const db = track(openDb({ path: t.db }));
+      writeTx(db, () => db.prepare(`INSERT INTO contacts VALUES ('a', 'b')`).run());
+      for (const f of [t.db, `${t.db}-wal`, `${t.db}-shm`]) expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
+    } finally {
+      process.umask(saved);
+    }
+  });
+
+  it('says nothing when an existing database is private', () => {
+    track(openDb({ path: t.db })).close();
+    const said: string[] = [];
+    track(openDb({ path: t.db, warn: (m) => said.push(m) }));
+    expect(said).toEqual([]);
+  });
+
+  it('warns once per process, without refusing, when an existing database can be read by other users', () => {
+    track(openDb({ path: t.db })).close();
+    chmodSync(t.db, 0o644);
+    const said: string[] = [];
+    const db = track(openDb({ path: t.db, warn: (m) => said.push(m) }));
+    track(openDb({ path: t.db, warn: (m) => said.push(m) }));
+    expect(said).toEqual([`${t.db} can be read by other users (mode 0644); to make it private: chmod 600 ${t.db}`]);
+    expect(schemaVersion(db)).toBe(LATEST_VERSION);
+    // Left as the user set it: the warning is advice, not a repair.
+    expect(statSync(t.db).mode & 0o777).toBe(0o644);
+  });
+
   // Root ignores permissions; the integration tests cover this case as an unprivileged user.
   it.skipIf(process.getuid?.() === 0)('turns a directory it cannot write into a clear error rather than a stack trace', () => {
     const ro = join(t.dir, 'ro');
@@ -266,25 +298,80 @@ describe('writeTx', () => {
     }
   });
 
-  it('maps a lock held past the busy timeout to the busy exit code', async () => {
-    const { translateDbError } = await import('../../../src/db/errors.js');
+  it('gives up on a lock held past the busy timeout with the busy exit code, saying how long it waited', () => {
     const other = new Database(t.db);
     other.exec('BEGIN IMMEDIATE');
-    const impatient = openDb({ path: t.db, busyTimeoutMs: 50 });
+    const impatient = openDb({ path: t.db, busyTimeoutMs: 200 });
+    let ran = false;
     try {
-      let caught: unknown;
-      try {
-        writeTx(impatient, () => undefined);
-      } catch (e) {
-        caught = e;
-      }
-      const err = translateDbError(caught, t.db);
-      expect(err?.code).toBe(Exit.BUSY);
-      expect(err?.message).toMatch(/database is locked/);
+      const started = Date.now();
+      const err = userError(() => writeTx(impatient, () => (ran = true)));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+      expect(err.code).toBe(Exit.BUSY);
+      expect(err.message).toMatch(/^database is locked \(.*agor\.db\): waited 0\.2 s for other processes' writes to finish$/);
+      expect(err.hint).toMatch(/AGOR_BUSY_TIMEOUT/);
+      expect(ran).toBe(false);
+      // The connection keeps its busy timeout for everything else.
+      expect(impatient.pragma('busy_timeout', { simple: true })).toBe(200);
     } finally {
       impatient.close();
       other.exec('ROLLBACK');
       other.close();
     }
+  });
+
+  it('goes through once another process lets go of the lock, running the function once', async () => {
+    // The holder is another process, since this one sleeps synchronously while it waits.
+    const { spawn } = await import('node:child_process');
+    const holder = spawn(
+      process.execPath,
+      ['-e', `const D=require('better-sqlite3');const d=new D(process.argv[1]);d.exec('BEGIN IMMEDIATE');console.log('held');setTimeout(()=>{d.exec('COMMIT');d.close()},700)`, t.db],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise((r) => holder.stdout.once('data', r));
+    let runs = 0;
+    const started = Date.now();
+    writeTx(db, () => {
+      runs++;
+      db.prepare(`INSERT INTO contacts VALUES ('a', 'b')`).run();
+    });
+    expect(Date.now() - started).toBeGreaterThan(300);
+    expect(runs).toBe(1);
+    expect(count()).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(DEFAULT_BUSY_TIMEOUT_MS);
+    await new Promise((r) => (holder.exitCode !== null ? r(null) : holder.once('exit', r)));
+  });
+
+  it('runs a nested call inside the outer transaction without waiting for the lock it holds', () => {
+    writeTx(db, () => {
+      db.prepare(`INSERT INTO contacts VALUES ('a', 'b')`).run();
+      writeTx(db, () => db.prepare(`INSERT INTO contacts VALUES ('b', 'a')`).run());
+    });
+    expect(count()).toBe(2);
+  });
+
+  it('does not retry a function that failed after taking the lock, even with a busy error', () => {
+    let runs = 0;
+    expect(() =>
+      writeTx(db, () => {
+        runs++;
+        throw Object.assign(new Error('busy inside'), { code: 'SQLITE_BUSY' });
+      }),
+    ).toThrow('busy inside');
+    expect(runs).toBe(1);
+  });
+});
+
+describe('backoffMs', () => {
+  it('starts with short sleeps, and tries more often the longer a writer has waited', () => {
+    const most = (attempt: number, waited: number) => Math.max(...Array.from({ length: 200 }, () => backoffMs(attempt, waited)));
+    const least = (attempt: number, waited: number) => Math.min(...Array.from({ length: 200 }, () => backoffMs(attempt, waited)));
+    expect(most(0, 0)).toBeLessThanOrEqual(2);
+    expect(most(10, 500)).toBeLessThanOrEqual(24);
+    expect(most(10, 2000)).toBeLessThanOrEqual(10);
+    expect(most(10, 10_000)).toBeLessThanOrEqual(4);
+    // Jittered, so waiters that collided once do not collide again in step.
+    expect(least(10, 500)).toBeGreaterThanOrEqual(12);
+    expect(most(10, 500) - least(10, 500)).toBeGreaterThan(4);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setBusyTimeout } from '../../../src/db/busy.js';
+import { setBusyTimeout } from '../../../src/db/open.js';
 import { type Db, openDb } from '../../../src/db/open.js';
 import { WriteQueue } from '../../../src/supervisor/writes.js';
 import { tempDb } from '../../helpers/cli.js';
