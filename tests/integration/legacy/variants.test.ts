@@ -1,6 +1,4 @@
 import type Database from 'better-sqlite3';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LEGACY_TABLES } from '../../../src/db/migrations/0001-legacy.js';
 import { messaging } from '../../../src/db/migrations/0002-messaging.js';
@@ -8,11 +6,13 @@ import { board } from '../../../src/db/migrations/0003-board.js';
 import { ready } from '../../../src/db/migrations/0004-ready.js';
 import { supervisor } from '../../../src/db/migrations/0005-supervisor.js';
 import { LATEST_VERSION } from '../../../src/db/migrations/index.js';
-import { ROOT, type RunOptions, btmsg, json, ok, run, sql, tempDb } from '../../helpers/cli.js';
+import { type RunOptions, btmsg, json, ok, run, sql, tempDb } from '../../helpers/cli.js';
+import { legacyFixture as fixture } from '../../helpers/legacy.js';
 
 /**
- * The five kinds of btmsg.db the earlier tools left behind (see
- * tests/fixtures/legacy/*.sql: each file is what the earlier programs ran, in order).
+ * The five kinds of btmsg.db the earlier tools left behind (see tests/fixtures/legacy: each
+ * numbered file is what the earlier programs ran, in order, its `-- include:` lines naming the
+ * program steps, each written once in its own file there; fixture() expands them).
  */
 interface Variant {
   file: string;
@@ -45,8 +45,6 @@ const LEGACY = [
   'audit_log',
   'seen_messages',
 ];
-
-const fixture = (file: string) => readFileSync(join(ROOT, 'tests', 'fixtures', 'legacy', file), 'utf8');
 
 /** The fixture's CREATE and ALTER statements: what each earlier program runs on every open. */
 const schemaStatements = (file: string) =>

@@ -1,14 +1,12 @@
 import Database from 'better-sqlite3';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/db/migrations/index.js';
 import { reconcile } from '../../../src/db/migrations/reconcile.js';
 import { type Db, openDb } from '../../../src/db/open.js';
-import { ROOT, tempDb } from '../../helpers/cli.js';
+import { tempDb } from '../../helpers/cli.js';
 import { userError } from '../../helpers/errors.js';
+import { legacyFixture as fixture } from '../../helpers/legacy.js';
 
-const fixture = (file: string) => readFileSync(join(ROOT, 'tests', 'fixtures', 'legacy', file), 'utf8');
 const upTo = (v: number) => migrations.filter((m) => m.version <= v).map((m) => m.up);
 
 describe('reconcile (migrations 1 and 6)', () => {
