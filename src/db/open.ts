@@ -125,9 +125,7 @@ export function openDb(opts: OpenOptions = {}): Db {
   let db: Db | undefined;
   try {
     db = new Database(path);
-    const wait = busyTimeout(opts.busyTimeoutMs);
-    db.pragma(`busy_timeout = ${wait}`);
-    waits.set(db, wait);
+    setBusyTimeout(db, busyTimeout(opts.busyTimeoutMs));
     // Before anything writes: switching a rollback-journal file to WAL rewrites its header.
     refuseNewer(db, path);
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');

@@ -2,6 +2,22 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** tests/fixtures/legacy: the btmsg.db files the earlier programs left behind, as SQL. */
+/** The tables the earlier btmsg/bttask tools made, whose names and columns agor keeps. */
+export const LEGACY_TABLE_NAMES = [
+  'agents',
+  'contacts',
+  'messages',
+  'channels',
+  'channel_members',
+  'channel_messages',
+  'tasks',
+  'task_comments',
+  'heartbeats',
+  'dead_letter_queue',
+  'audit_log',
+  'seen_messages',
+];
+
 export const LEGACY_FIXTURES = resolve(import.meta.dirname, '..', 'fixtures', 'legacy');
 
 /** An include line: `-- include: NAME.sql`, NAME relative to the file it stands in. */

@@ -7,7 +7,7 @@ import { ready } from '../../../src/db/migrations/0004-ready.js';
 import { supervisor } from '../../../src/db/migrations/0005-supervisor.js';
 import { LATEST_VERSION } from '../../../src/db/migrations/index.js';
 import { type RunOptions, btmsg, json, ok, run, sql, tempDb } from '../../helpers/cli.js';
-import { legacyFixture as fixture } from '../../helpers/legacy.js';
+import { LEGACY_TABLE_NAMES, legacyFixture as fixture } from '../../helpers/legacy.js';
 
 /**
  * The five kinds of btmsg.db the earlier tools left behind (see tests/fixtures/legacy: each
@@ -31,21 +31,6 @@ const VARIANTS: Variant[] = [
   { file: '5-desktop-then-bttask.sql', title: 'made by the desktop app, then opened by the bttask CLI', btmsgCli: false, bttaskCli: true, desktop: true },
 ];
 
-const LEGACY = [
-  'agents',
-  'contacts',
-  'messages',
-  'channels',
-  'channel_members',
-  'channel_messages',
-  'tasks',
-  'task_comments',
-  'heartbeats',
-  'dead_letter_queue',
-  'audit_log',
-  'seen_messages',
-];
-
 /** The fixture's CREATE and ALTER statements: what each earlier program runs on every open. */
 const schemaStatements = (file: string) =>
   fixture(file)
@@ -59,7 +44,7 @@ type Rows = Record<string, { columns: string[]; rows: unknown[][] }>;
 function legacyRows(db: string, like?: Rows): Rows {
   return sql(db, (d) => {
     const out: Rows = {};
-    for (const t of LEGACY) {
+    for (const t of LEGACY_TABLE_NAMES) {
       const columns = like ? like[t]?.columns : (d.pragma(`table_info(${t})`) as { name: string }[]).map((c) => c.name);
       if (!columns?.length) continue;
       out[t] = { columns, rows: d.prepare(`SELECT ${columns.join(', ')} FROM ${t} ORDER BY rowid`).raw().all() as unknown[][] };
@@ -114,7 +99,7 @@ describe.each(VARIANTS)('a btmsg.db $title', (v) => {
     const cols = (table: string) => sql(t.db, (d) => (d.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
     expect(cols('messages')).toEqual(expect.arrayContaining(['sender_group_id', 'read', 'delivered_at', 'seen_at', 'acked_at', 'flags']));
     expect(cols('tasks')).toEqual(expect.arrayContaining(['version', 'open_deps']));
-    for (const table of LEGACY) expect(cols(table).length, table).toBeGreaterThan(0);
+    for (const table of LEGACY_TABLE_NAMES) expect(cols(table).length, table).toBeGreaterThan(0);
     ok(m('admin', ['status', '--json']));
     expect(legacyRows(t.db, before)).toEqual(before);
   });

@@ -4,25 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Exit, UserError } from '../../../src/cli/errors.js';
 import { LEGACY_TABLES as LEGACY_SQL } from '../../../src/db/migrations/0001-legacy.js';
+import { LEGACY_TABLE_NAMES } from '../../helpers/legacy.js';
 import { LATEST_VERSION, migrations } from '../../../src/db/migrations/index.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, type Db, backoffMs, openDb, schemaVersion, stmt, writeTx } from '../../../src/db/open.js';
 import { tempDb } from '../../helpers/cli.js';
 import { userError } from '../../helpers/errors.js';
-
-const LEGACY_TABLES = [
-  'agents',
-  'contacts',
-  'messages',
-  'channels',
-  'channel_members',
-  'channel_messages',
-  'tasks',
-  'task_comments',
-  'heartbeats',
-  'dead_letter_queue',
-  'audit_log',
-  'seen_messages',
-];
 
 const tables = (db: Db) =>
   (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name);
@@ -53,7 +39,7 @@ describe('openDb', () => {
   it('migrates a new file to the latest schema with every legacy table and the operator', () => {
     const db = track(openDb({ path: t.db }));
     expect(schemaVersion(db)).toBe(LATEST_VERSION);
-    expect(tables(db)).toEqual(expect.arrayContaining(LEGACY_TABLES));
+    expect(tables(db)).toEqual(expect.arrayContaining(LEGACY_TABLE_NAMES));
     expect(db.prepare(`SELECT id, role, tier FROM agents`).all()).toEqual([{ id: 'admin', role: 'admin', tier: 0 }]);
   });
 
