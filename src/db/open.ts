@@ -128,7 +128,7 @@ export function openDb(opts: OpenOptions = {}): Db {
     setBusyTimeout(db, busyTimeout(opts.busyTimeoutMs));
     // Before anything writes: switching a rollback-journal file to WAL rewrites its header.
     refuseNewer(db, path);
-    if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+    useWal(db);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db, path);
@@ -206,6 +206,27 @@ const sleepMs = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
 export function backoffMs(attempt: number, waitedMs: number): number {
   const cap = attempt < 3 ? 2 << attempt : waitedMs < 1000 ? 24 : waitedMs < 4000 ? 10 : 4;
   return cap / 2 + Math.random() * (cap / 2);
+}
+
+/**
+ * Switches the file to WAL, once, when it is new or was made by an earlier tool. The switch
+ * needs the file to itself and SQLite answers SQLITE_BUSY at once, without its busy handler,
+ * when another process has it open: two processes opening a brand-new file raced here.
+ * So it is retried like a writer's BEGIN, within the connection's busy timeout.
+ */
+function useWal(db: Db): void {
+  const limit = waits.get(db) ?? busyTimeout();
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      const waited = Date.now() - started;
+      if (!isBusy(e) || waited >= limit) throw e;
+      sleepMs(Math.min(backoffMs(attempt, waited), limit - waited));
+    }
+  }
 }
 
 /**
