@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { usage } from './errors.js';
+import { usage } from '../core/errors.js';
 
 /**
  * What a verb's yargs builder declares, read by running the builder against a recorder

@@ -1,4 +1,4 @@
-import { usage } from './errors.js';
+import { usage } from '../core/errors.js';
 import { MAX_BODY_BYTES, decodeBody } from '../msg/body.js';
 
 /**

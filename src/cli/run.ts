@@ -1,7 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { badDashWord, checkArgvUtf8, parseSimple, shortOptions, verbShape } from './argv.js';
 import { errColor } from './color.js';
-import { Exit, UserError, exitCodeName, usage } from './errors.js';
+import { Exit, UserError, exitCodeName, usage } from '../core/errors.js';
 import { translateDbError } from '../db/errors.js';
 import { safeJson, showControls } from '../core/text.js';
 

@@ -1,17 +1,14 @@
 import type { Argv } from 'yargs';
 import type { Db } from '../db/open.js';
-import { Exit, UserError, usage } from './errors.js';
+import { Exit, UserError, usage } from '../core/errors.js';
 import type { GlobalArgs } from './run.js';
 
-/**
- * Who is calling: BTMSG_AGENT_ID; else AGOR_AGENT, which agor sets beside it for every
- * agent (so an agent whose BTMSG_AGENT_ID got lost does not act as the operator); else
- * the operator, `admin`, as at a plain shell.
- */
-export const myId = (): string => process.env.BTMSG_AGENT_ID || process.env.AGOR_AGENT || 'admin';
+import { myId } from '../core/identity.js';
+
+export { myId };
 
 /** The same, for the verbs that change agents and contacts. */
-export const actorId = myId;
+export const actorId = (): string => myId();
 
 /**
  * Opens the database for one verb and always closes it. Imported lazily so that

@@ -1,4 +1,4 @@
-import { Exit, UserError } from '../cli/errors.js';
+import { Exit, UserError } from '../core/errors.js';
 import { migrations } from './migrations/index.js';
 import { tablesWithColumn } from './migrations/reconcile.js';
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { type Stats, closeSync, fchmodSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { busyError, isBusy, translateDbError } from './errors.js';
 import { LATEST_VERSION, migrations } from './migrations/index.js';
 import { resolveDbPath } from './path.js';

@@ -1,5 +1,5 @@
 import { touchRunHeartbeat } from '../db/runs.js';
-import { notFound, notPermitted, usage } from '../cli/errors.js';
+import { notFound, notPermitted, usage } from '../core/errors.js';
 import { refused } from './refusals.js';
 import {
   type AgentRow,
@@ -18,12 +18,12 @@ import { unreadCount } from '../db/messages.js';
 import { renewAgentLeases } from '../db/tasks.js';
 import { type Db, writeTx } from '../db/open.js';
 import { nameProblem } from '../core/text.js';
-import { ADMIN, ROLES, ROLE_TIERS, isRole } from './roles.js';
+import { AGENT_ID } from '../core/identity.js';
+import { ADMIN, ROLES, ROLE_TIERS, isRole } from '../core/roles.js';
 
 /** Seconds without a heartbeat after which an agent that used to send them counts as stale. */
 export const STALE_AFTER_SECONDS = 300;
 
-const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function validateAgentId(id: string, what = 'agent id'): string {
   if (id === '') throw usage(`${what} is empty`);

@@ -1,4 +1,4 @@
-import { usage } from '../cli/errors.js';
+import { usage } from '../core/errors.js';
 
 /** Largest message body accepted, in bytes of UTF-8. */
 export const MAX_BODY_BYTES = 1024 * 1024;

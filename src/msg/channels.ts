@@ -1,4 +1,4 @@
-import { conflict, notFound, usage } from '../cli/errors.js';
+import { conflict, notFound, usage } from '../core/errors.js';
 import { refused } from './refusals.js';
 import type { AgentRow } from '../db/agents.js';
 import { audit } from '../db/audit.js';
@@ -18,11 +18,13 @@ import {
 import { type Db, writeTx } from '../db/open.js';
 import { requireAgent, requireOther } from './agents.js';
 import { validateBody } from './body.js';
-import { newId } from './ids.js';
+import { newId } from '../core/ids.js';
+import { AGENT_ID } from '../core/identity.js';
 import { detectInjection } from './injection.js';
 import { type ChannelMessage, toChannelMessage } from './views.js';
 
-const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Channel names follow the agent-id pattern. */
+const CHANNEL_NAME = AGENT_ID;
 
 /** "#review-queue" and "review-queue" name the same channel. */
 export function normalizeChannel(name: string): string {

@@ -1,4 +1,4 @@
-import { notFound, usage } from '../cli/errors.js';
+import { notFound, usage } from '../core/errors.js';
 import { refused } from './refusals.js';
 import { audit } from '../db/audit.js';
 import { deleteDeadLetter, getDeadLetter, listDeadLetters, purgeDeadLetters } from '../db/deadletters.js';
@@ -6,7 +6,7 @@ import { getAgent } from '../db/agents.js';
 import { getMessage, insertMessage } from '../db/messages.js';
 import { type Db, writeTx } from '../db/open.js';
 import { requireAgent } from './agents.js';
-import { newId } from './ids.js';
+import { newId } from '../core/ids.js';
 import { type DeadLetter, type Message, toDeadLetter, toMessage } from './views.js';
 
 /** Dead letters I sent or that were meant for me; all of them for the operator. */

@@ -1,4 +1,4 @@
-import { usage } from '../cli/errors.js';
+import { usage } from '../core/errors.js';
 import { refused } from './refusals.js';
 import { type AgentRow, getAgent, hasContact, lastHeartbeat, touchAgent } from '../db/agents.js';
 import { audit } from '../db/audit.js';
@@ -27,9 +27,9 @@ import { type Db, writeTx } from '../db/open.js';
 import { setMessageWakeReason } from '../db/runs.js';
 import { STALE_AFTER_SECONDS, requireAgent, requireOther } from './agents.js';
 import { validateBody } from './body.js';
-import { newId, resolvePrefix } from './ids.js';
+import { newId, resolvePrefix } from '../core/ids.js';
 import { type InjectionFinding, detectInjection } from './injection.js';
-import { ADMIN } from './roles.js';
+import { ADMIN } from '../core/roles.js';
 import { type ChannelMessage, type DeadLetter, type Message, toChannelMessage, toDeadLetter, toMessage } from './views.js';
 
 export type SendResult = { stored: true; message: Message } | { stored: false; dead_letter: DeadLetter };

@@ -1,4 +1,4 @@
-import { type UserError, notPermitted } from '../cli/errors.js';
+import { type UserError, notPermitted } from '../core/errors.js';
 import { audit } from '../db/audit.js';
 import { type Db, writeTx } from '../db/open.js';
 

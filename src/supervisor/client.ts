@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from 'node:net';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { Db } from '../db/open.js';
 import { type SupervisorRow, getSupervisor } from '../db/runs.js';
 import { isSameProcess } from './proc.js';

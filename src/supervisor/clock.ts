@@ -1,4 +1,4 @@
-import { usage } from '../cli/errors.js';
+import { usage } from '../core/errors.js';
 
 /**
  * The supervisor's clock. AGOR_CLOCK=<ISO time> starts it at that instant and lets it run

@@ -2,9 +2,11 @@ import { CronExpressionParser } from 'cron-parser';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Document, LineCounter, type Node, type Pair, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import { Exit, UserError, usage } from '../cli/errors.js';
-import { type Role, ROLES } from '../msg/roles.js';
+import { Exit, UserError, usage } from '../core/errors.js';
+import { type Role, ROLES } from '../core/roles.js';
 import { nameProblem } from '../core/text.js';
+import { AGENT_ID } from '../core/identity.js';
+import { durationMs, formatDuration } from '../core/durations.js';
 
 /** The file `agor` reads when no -f is given. */
 export const CONFIG_FILE = 'agor.yaml';
@@ -75,8 +77,6 @@ export class ConfigError extends UserError {
 /** What aliases may add to agor.yaml, in YAML nodes: far above any real file, far below harm. */
 export const MAX_ALIAS_NODES = 10_000;
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 interface Ctx {
   file: string;
@@ -133,21 +133,17 @@ function int(ctx: Ctx, node: Node | null | undefined, key: string, min: number, 
   return v;
 }
 
-/** "30s", "15m", "1h", "500ms" or a number of seconds -> milliseconds, within bounds. */
+/** A duration (core/durations grammar) or a number of seconds -> milliseconds, within bounds. */
 function duration(ctx: Ctx, node: Node | null | undefined, key: string, minMs: number, maxMs: number): number {
   const v = isScalar(node) ? node.value : undefined;
   let ms: number | undefined;
   if (typeof v === 'number' && v >= 0) ms = v * 1000;
-  else if (typeof v === 'string') {
-    const m = DURATION.exec(v.trim());
-    if (m) ms = Number(m[1]) * UNIT_MS[m[2] ?? 's']!;
-  }
-  if (ms === undefined || !Number.isFinite(ms)) fail(ctx, node, key, `must be a duration like 30s, 15m or 2h (got ${JSON.stringify(v)})`);
-  if (ms < minMs || ms > maxMs) fail(ctx, node, key, `must be between ${fmt(minMs)} and ${fmt(maxMs)} (got ${fmt(ms)})`);
+  else if (typeof v === 'string') ms = durationMs(v);
+  if (ms === undefined || !Number.isFinite(ms)) fail(ctx, node, key, `must be a duration like 30s, 15m, 2h or 1w (got ${JSON.stringify(v)})`);
+  if (ms < minMs || ms > maxMs) fail(ctx, node, key, `must be between ${formatDuration(minMs)} and ${formatDuration(maxMs)} (got ${formatDuration(ms)})`);
   return ms;
 }
 
-const fmt = (ms: number) => (ms === 0 ? '0s' : ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
 
 /** True when `cmd` names an executable: a path, or a name found on PATH. */
 export function commandExists(cmd: string, cwd: string, path = process.env.PATH ?? ''): boolean {
@@ -187,7 +183,6 @@ const AGENT_KEYS = [
   'name', 'role', 'command', 'prompt', 'prompt_via', 'cwd', 'env', 'model', 'mode', 'restart', 'stall_after', 'on_stall', 'timeout',
   'stop_grace', 'schedules', 'wake', 'contacts', 'sandbox', 'limits', 'secrets',
 ] as const;
-const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const WORKER_ROLES = ROLES.filter((r) => r !== 'admin') as Exclude<Role, 'admin'>[];
 
 function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>): AgentConfig {

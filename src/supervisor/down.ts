@@ -1,4 +1,4 @@
-import { Exit, UserError } from '../cli/errors.js';
+import { Exit, UserError } from '../core/errors.js';
 import type { Db } from '../db/open.js';
 import { writeTx } from '../db/open.js';
 import { type SupervisorRow, endRun, getSupervisor, openRuns } from '../db/runs.js';

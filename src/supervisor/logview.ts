@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { notFound, usage } from '../cli/errors.js';
+import { notFound, usage } from '../core/errors.js';
 import type { Db } from '../db/open.js';
 import { getAgent } from '../db/agents.js';
 import { type RunRow, getRun, latestRun, runIdsByPrefix } from '../db/runs.js';

@@ -1,6 +1,6 @@
 import type { AgentConfig } from './config.js';
 import type { WakeRow } from '../db/runs.js';
-import { ADMIN } from '../msg/roles.js';
+import { ADMIN } from '../core/roles.js';
 
 export interface WakeContext {
   unread: number;

@@ -1,4 +1,4 @@
-import { conflict, notFound, usage } from '../cli/errors.js';
+import { conflict, notFound, usage } from '../core/errors.js';
 import { audit } from '../db/audit.js';
 import { type Db, writeTx } from '../db/open.js';
 import { type RunReport, getRun, reportRun, runIdsByPrefix, touchRunHeartbeat } from '../db/runs.js';

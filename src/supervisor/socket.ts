@@ -1,6 +1,6 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
-import { UserError, exitCodeName } from '../cli/errors.js';
+import { UserError, exitCodeName } from '../core/errors.js';
 import { translateDbError } from '../db/errors.js';
 import { linesBetween, tailRange } from './logs.js';
 import { type ErrorBody, MAX_LINE_BYTES, OPS, type Request, type Response } from './protocol.js';

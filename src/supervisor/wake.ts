@@ -1,4 +1,4 @@
-import { Exit, UserError, notFound, notPermitted, usage } from '../cli/errors.js';
+import { Exit, UserError, notFound, notPermitted, usage } from '../core/errors.js';
 import { getAgent } from '../db/agents.js';
 import { audit } from '../db/audit.js';
 import { type Db, writeTx } from '../db/open.js';

@@ -1,4 +1,4 @@
-import { conflict, notFound, usage } from '../cli/errors.js';
+import { conflict, notFound, usage } from '../core/errors.js';
 import { type AgentRow, getAgent, listAgents } from '../db/agents.js';
 import { audit } from '../db/audit.js';
 import { type Db, writeTx } from '../db/open.js';
@@ -6,7 +6,7 @@ import * as T from '../db/tasks.js';
 import type { TaskRow } from '../db/tasks.js';
 import { requireAgent, requireOther } from '../msg/agents.js';
 import { postSystem } from '../msg/channels.js';
-import { newId, resolvePrefix } from '../msg/ids.js';
+import { newId, resolvePrefix } from '../core/ids.js';
 import { notifyAgent, toFtsQuery } from '../msg/messages.js';
 import { type Action, can, isBoardAdmin, requirePermission, seesOnlyOwn } from './permissions.js';
 import { detectInjection } from '../msg/injection.js';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { listAudit } from '../db/audit.js';
 import { type Db, openDb, stmt, writeTx } from '../db/open.js';
 import { getRun, insertWake, latestRun, listRuns } from '../db/runs.js';

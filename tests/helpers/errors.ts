@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/core/errors.js';
 
 /** Runs `fn`, expects it to throw a UserError, and returns that error. */
 export function userError(fn: () => unknown): UserError {

@@ -23,7 +23,7 @@ function controlVerb(op: Op): Verb<{ agents: string[] }> {
         (c) => c.request<AgentView[]>(op, { agents: argv.agents }),
         async (db, path) => {
           await requireKnownAgents(db, argv.agents);
-          const { UserError } = await import('../../cli/errors.js');
+          const { UserError } = await import('../../core/errors.js');
           throw new UserError(`no supervisor is running for ${path}`, 'start one with: agor up -d');
         },
       );

@@ -11,7 +11,7 @@ export const init: Verb<FileArgs & { force?: boolean }> = {
     const [{ EXAMPLE_CONFIG }, { CONFIG_FILE }, { conflict }] = await Promise.all([
       import('../../supervisor/template.js'),
       import('../../supervisor/config.js'),
-      import('../../cli/errors.js'),
+      import('../../core/errors.js'),
     ]);
     const path = resolve(argv.file ?? CONFIG_FILE);
     if (existsSync(path) && !argv.force) throw conflict(`${path} already exists`, 'pass --force to overwrite it');

@@ -19,7 +19,7 @@ export const logs: Verb<LogsArgs> = {
       .option('lines', { alias: 'n', type: 'string', requiresArg: true, default: '50', describe: 'How many lines to show first' })
       .option('raw', { type: 'boolean', describe: 'Print the output as it is, escape sequences included (else they are shown as ^[ and <U+XXXX>)' }),
   handler: async (argv) => {
-    const { usage } = await import('../../cli/errors.js');
+    const { usage } = await import('../../core/errors.js');
     const n = Number(argv.lines);
     if (!Number.isInteger(n) || n < 0 || n > 100_000) throw usage(`invalid --lines '${argv.lines}'`, 'give a whole number from 0 to 100000');
     const { showLogs } = await import('../../supervisor/logview.js');

@@ -1,7 +1,7 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { UserError, notFound } from '../../cli/errors.js';
+import { UserError, notFound } from '../../core/errors.js';
 import type { GlobalArgs } from '../../cli/run.js';
 import type { Db } from '../../db/open.js';
 import type { ControlClient } from '../../supervisor/client.js';

@@ -20,14 +20,14 @@ export const wake: Verb<WakeArgs> = {
       .option('timeout', { type: 'string', requiresArg: true, describe: "Wall clock for the run (e.g. 20m); default: the agent's timeout" }),
   handler: async (argv) => {
     const [{ parseDuration }, { requestWake }, { liveSupervisor }, { requireKnownAgents }] = await Promise.all([
-      import('../../msg/time.js'),
+      import('../../core/durations.js'),
       import('../../supervisor/wake.js'),
       import('../../supervisor/client.js'),
       import('./shared.js'),
     ]);
     const timeoutMs = argv.timeout !== undefined ? parseDuration(argv.timeout, 'timeout') * 1000 : null;
     if (timeoutMs !== null && (timeoutMs < 1000 || timeoutMs > 7 * 86_400_000)) {
-      const { usage } = await import('../../cli/errors.js');
+      const { usage } = await import('../../core/errors.js');
       throw usage(`invalid timeout '${argv.timeout}'`, 'give from 1s to 7d');
     }
     const { db, path } = await openFor(argv);

@@ -1,6 +1,6 @@
 import { color } from '../../cli/color.js';
 import { emit, table } from '../../cli/output.js';
-import { parseSince } from '../../msg/time.js';
+import { parseSince } from '../../core/durations.js';
 import { type Verb, limitOption, withDb } from './shared.js';
 
 export const audit: Verb<{ agent?: string; type?: string; since?: string; limit: number }> = {

@@ -1,6 +1,6 @@
 import { color } from '../../cli/color.js';
 import { emit, shortId } from '../../cli/output.js';
-import { parseSince } from '../../msg/time.js';
+import { parseSince } from '../../core/durations.js';
 import { type Verb, deadLetterLine, limitOption, myId, withDb } from './shared.js';
 
 const list: Verb<{ limit: number }> = {

@@ -1,4 +1,4 @@
-import { usage } from '../../cli/errors.js';
+import { usage } from '../../core/errors.js';
 import { emit } from '../../cli/output.js';
 import { type Verb, actorId, withDb } from './shared.js';
 

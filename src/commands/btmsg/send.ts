@@ -1,5 +1,5 @@
 import { color } from '../../cli/color.js';
-import { Exit, UserError } from '../../cli/errors.js';
+import { Exit, UserError } from '../../core/errors.js';
 import { readBody } from '../../cli/input.js';
 import { printJson, printLines, shortId } from '../../cli/output.js';
 import { reportError } from '../../cli/run.js';

@@ -1,7 +1,7 @@
-import { Exit, UserError } from '../../cli/errors.js';
+import { Exit, UserError } from '../../core/errors.js';
 import { emit } from '../../cli/output.js';
 import { longTimeout } from '../../core/timer.js';
-import { parseDuration } from '../../msg/time.js';
+import { parseDuration } from '../../core/durations.js';
 import { type Verb, channelLine, messageBlock, myId } from './shared.js';
 
 export const wait: Verb<{ timeout?: string; from?: string; channel?: string }> = {

@@ -1,5 +1,5 @@
 import { color } from '../../cli/color.js';
-import { usage } from '../../cli/errors.js';
+import { usage } from '../../core/errors.js';
 import { emit, oneLine, shortId, visibleLength } from '../../cli/output.js';
 import type { Task } from '../../task/views.js';
 import { type Verb, flagMark, myId, priorityLabel, stateLabel, withBoard } from './shared.js';

@@ -1,6 +1,6 @@
 import { color } from '../../cli/color.js';
 import { emit, shortId } from '../../cli/output.js';
-import { parseDuration } from '../../msg/time.js';
+import { parseDuration } from '../../core/durations.js';
 import { type Verb, myId, withBoard } from './shared.js';
 
 export const claim: Verb<{ id?: string; lease?: string }> = {

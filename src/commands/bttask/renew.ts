@@ -1,5 +1,5 @@
 import { emit, shortId } from '../../cli/output.js';
-import { parseDuration } from '../../msg/time.js';
+import { parseDuration } from '../../core/durations.js';
 import { type Verb, myId, withBoard } from './shared.js';
 
 export const renew: Verb<{ id: string; lease?: string }> = {

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { color } from '../../cli/color.js';
-import { usage } from '../../cli/errors.js';
+import { usage } from '../../core/errors.js';
 import { oneLine, shortId, termWidth } from '../../cli/output.js';
 import type { GlobalArgs } from '../../cli/run.js';
 import { withDb } from '../../cli/verb.js';

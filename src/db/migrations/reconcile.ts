@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { Db } from '../open.js';
 import type { Migration } from './index.js';
 

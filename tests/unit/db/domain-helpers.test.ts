@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Exit, UserError } from '../../../src/cli/errors.js';
+import { Exit, UserError } from '../../../src/core/errors.js';
 import { MAX_BODY_BYTES, decodeBody, validateBody } from '../../../src/msg/body.js';
-import { resolvePrefix } from '../../../src/msg/ids.js';
+import { resolvePrefix } from '../../../src/core/ids.js';
 import { showControls } from '../../../src/core/text.js';
 import { detectInjection } from '../../../src/msg/injection.js';
-import { parseDuration, parseSince, sqliteTime } from '../../../src/msg/time.js';
+import { parseDuration, parseSince, sqliteTime } from '../../../src/core/durations.js';
 import { userError } from '../../helpers/errors.js';
 
 /** The UserError `fn` throws; fails the test when it throws nothing or something else. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Exit } from '../../../src/cli/errors.js';
+import { Exit } from '../../../src/core/errors.js';
 import { busyError, isBusy, translateDbError } from '../../../src/db/errors.js';
 
 const sqliteError = (code: string, message = code) => Object.assign(new Error(message), { code });

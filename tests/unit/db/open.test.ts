@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Exit, UserError } from '../../../src/cli/errors.js';
+import { Exit, UserError } from '../../../src/core/errors.js';
 import { LEGACY_TABLES as LEGACY_SQL } from '../../../src/db/migrations/0001-legacy.js';
 import { LEGACY_TABLE_NAMES } from '../../helpers/legacy.js';
 import { LATEST_VERSION, migrations } from '../../../src/db/migrations/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { UserError } from '../../../src/cli/errors.js';
+import { UserError } from '../../../src/core/errors.js';
 import { fixture } from './fake-source.js';
 import { KEY, renderApp } from './render.js';
 

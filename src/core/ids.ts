@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { notFound, usage } from '../cli/errors.js';
+import { notFound, usage } from './errors.js';
 
 /**
  * A new uuid (v4) from 16 bytes of /dev/urandom. Web Crypto and node:crypto each load
