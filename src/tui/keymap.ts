@@ -18,7 +18,7 @@ export const VIEWS = [
 export type ViewId = (typeof VIEWS)[number]['id'];
 
 /** The views whose actions apply to the selected agent. */
-export const AGENT_VIEWS: readonly ViewId[] = ['fleet', 'runs', 'logs'];
+const AGENT_VIEWS: readonly ViewId[] = ['fleet', 'runs', 'logs'];
 
 /**
  * What a key does. The app runs its own actions; `inView` keys go on to the view on
