@@ -62,6 +62,13 @@ function importRules(folder) {
       });
     }
   }
+  if (folder === 'commands') {
+    // no-restricted-imports sees static imports only, which is the point: import() stays allowed.
+    patterns.push({
+      regex: '^(\\.\\./)+tui/',
+      message: 'src/commands loads src/tui lazily, with await import() inside the handler: --help must not load Ink and React.',
+    });
+  }
   for (const p of PACKAGES) if (p.folder !== folder) patterns.push(pattern(p));
   return { 'no-restricted-imports': ['error', { patterns }] };
 }
@@ -89,7 +96,8 @@ export default defineConfig(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // `if (x) (a = 1), f();` is the house style for a one-line branch with two effects, and
-      // TypeScript already rejects a comma whose left side does nothing (TS2695).
+      // TypeScript already rejects a comma whose left side does nothing (TS2695); a statement
+      // with no effect at all (`x;`) goes unreported, the price of keeping the style.
       '@typescript-eslint/no-unused-expressions': 'off',
       // `_name` marks a parameter a signature needs but the body does not (handlers, callbacks).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],

@@ -40,6 +40,12 @@ const cases: { what: string; file: string; code: string; rule: string }[] = [
   { what: 'src/msg imported by src/db', file: 'src/db/x.ts', code: "export * from '../msg/messages.js';\n", rule: 'no-restricted-imports' },
   { what: 'src/supervisor imported by src/task (upward)', file: 'src/task/x.ts', code: "export * from '../supervisor/client.js';\n", rule: 'no-restricted-imports' },
   { what: 'src/db imported by a bin', file: 'bin/x.ts', code: "export { openDb } from '../src/db/open.js';\n", rule: 'no-restricted-imports' },
+  {
+    what: 'src/tui imported statically by src/commands (it must be loaded lazily)',
+    file: 'src/commands/agor/x.ts',
+    code: "export { runDashboard } from '../../tui/index.js';\n",
+    rule: 'no-restricted-imports',
+  },
   { what: 'console.log in src/task', file: 'src/task/x.ts', code: "export const f = () => console.log('hi');\n", rule: 'no-console' },
   {
     what: 'process.stdout.write in src/supervisor',
