@@ -338,7 +338,7 @@ function pm2Agents(s: ReturnType<typeof pm2Supervisor>): Agents {
 /** Polls `look` until `want` agents run (each pid a live `sleep 100000`), or throws after `timeoutMs`. */
 export async function waitForAgents(what: string, look: () => Agents, want: number, timeoutMs: number): Promise<Agents> {
   const t0 = Date.now();
-  let last: Agents = { running: 0, pids: [], states: {} };
+  let last: Agents;
   for (;;) {
     last = look();
     const live = last.pids.filter((p) => running(p) && isIdleSleep(p)).length;

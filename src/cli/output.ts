@@ -56,14 +56,6 @@ export function termWidth(): number {
   return columns && columns > 20 ? columns : 100;
 }
 
-/** "2026-11-21 16:00:00" (SQLite UTC text) -> "3m ago" style, for humans only. */
-export function ago(sqliteUtc: string | null | undefined, now = Date.now()): string {
-  if (!sqliteUtc) return 'never';
-  const t = Date.parse(sqliteUtc.replace(' ', 'T') + 'Z');
-  if (Number.isNaN(t)) return sqliteUtc;
-  return agoSeconds(Math.round((now - t) / 1000));
-}
-
 export function agoSeconds(s: number): string {
   if (s < 0) s = 0;
   if (s < 60) return `${s}s ago`;
@@ -87,5 +79,3 @@ export function table(rows: string[][], gap = 2): string[] {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 export const visibleLength = (s: string): number => s.replace(ANSI, '').length;
-
-export const dim = (s: string) => color().dim(s);

@@ -14,9 +14,7 @@
 const HIDDEN_CLASS = '\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff\\u{e0000}-\\u{e007f}';
 
 // C0 except tab and newline, DEL, C1 (U+0080-U+009F: 0x9B alone is a CSI), then the hidden set.
-// eslint-disable-next-line no-control-regex
 const UNSAFE = new RegExp(`[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f${HIDDEN_CLASS}]`, 'gu');
-const HIDDEN = new RegExp(`[${HIDDEN_CLASS}]`, 'gu');
 
 /** Escape sequences as terminals parse them: CSI, OSC (to BEL or ST), DCS/APC/PM/SOS, two-byte ESC, C1 CSI. */
 // eslint-disable-next-line no-control-regex
@@ -63,12 +61,8 @@ export function stripControls(text: string): string {
 /** Escape sequences only, removed (for matching text as a reader would see it). */
 export const stripSequences = (text: string): string => text.replace(SEQUENCES, '');
 
-/** Hidden characters (bidi, zero-width, tags) only, removed. */
-export const stripHidden = (text: string): string => text.replace(HIDDEN, '');
-
 /** The first control or hidden character of `text` (tab and newline included), or undefined. */
-export function firstUnsafeChar(text: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
+function firstUnsafeChar(text: string): string | undefined {
   const m = /[\t\n]/.exec(text) ?? new RegExp(UNSAFE.source, 'u').exec(text);
   return m?.[0];
 }
@@ -86,7 +80,6 @@ export function nameProblem(name: string, what: string): string | undefined {
 }
 
 // Characters JSON.stringify leaves raw although a terminal would act on them or hide them.
-// eslint-disable-next-line no-control-regex
 const JSON_UNSAFE = new RegExp(`[\\x7f-\\x9f${HIDDEN_CLASS}]`, 'gu');
 
 const jsonEscape = (ch: string): string =>

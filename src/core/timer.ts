@@ -1,5 +1,5 @@
 /** The longest delay setTimeout honours; above it Node fires after 1 ms (with a warning). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * setTimeout for any delay: longer ones are a chain of timers, each at most MAX_TIMER_MS,

@@ -8,7 +8,7 @@ interface SqliteLike {
 }
 
 /** A writer that gave up waiting for the write lock (exit 7). */
-export class BusyError extends UserError {}
+class BusyError extends UserError {}
 
 /**
  * Whether `err` is SQLite saying another connection holds a lock we need (SQLITE_BUSY*,

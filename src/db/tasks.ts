@@ -50,7 +50,7 @@ export interface HistoryRow {
 }
 
 /** Sort key shared by every listing: priority, then manual order, then age. */
-export const PRIORITY_RANK = `(CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END)`;
+const PRIORITY_RANK = `(CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END)`;
 const ORDER = `${PRIORITY_RANK}, sort_order, created_at`;
 const COLS = 'rowid, *';
 
@@ -108,12 +108,6 @@ export function listTasks(db: Db, f: ListFilter): TaskRow[] {
   const sql = `SELECT ${COLS} FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY ${ORDER} LIMIT @limit`;
   return stmt<TaskRow>(db, sql).all({ status: f.status, assignee: f.assignee, limit: f.limit });
 }
-
-export const countByStatus = (db: Db, assignee: string | null) =>
-  stmt<{ status: string; n: number }>(
-    db,
-    `SELECT status, count(*) AS n FROM tasks WHERE @assignee IS NULL OR assigned_to = @assignee GROUP BY status`,
-  ).all({ assignee });
 
 /**
  * Todo tasks whose dependencies are all done (open_deps = 0, kept by triggers) and that

@@ -1,5 +1,5 @@
 import { touchRunHeartbeat } from '../db/runs.js';
-import { notFound, notPermitted, usage } from '../core/errors.js';
+import { notFound, usage } from '../core/errors.js';
 import { refused } from './refusals.js';
 import {
   type AgentRow,

@@ -38,10 +38,11 @@ const FAKE_HEADER =
 const INVISIBLE = /[\u{E0000}-\u{E007F}\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B\u2060-\u2064\u180E\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|.\uFEFF/su;
 // Joiners and the soft hyphen have honest uses (emoji sequences, Persian, hyphenation
 // hints), but not between two Latin letters of an English word.
+// eslint-disable-next-line no-misleading-character-class -- each joiner is listed alone, to be found
 const IN_WORD = /[A-Za-z][\u200C\u200D\u00AD\u034F]+[A-Za-z]/u;
 
 // Removed before matching: the invisible characters above plus joiners, soft hyphen, CGJ, BOM.
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex, no-misleading-character-class -- what an agent must not hide
 const STRIP = /[\u{E0000}-\u{E007F}\u202A-\u202E\u2066-\u2069\u200B-\u200F\u061C\u2060-\u2064\u180E\uFEFF\u00AD\u034F\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]/gu;
 
 // Cyrillic and Greek letters that look like Latin ones (after NFKC; lower and upper case).

@@ -3,7 +3,7 @@ import { useMemo, useRef, useState } from 'react';
 import type { DataSource, SupervisorStatus } from './source.js';
 import { shortId, truncate } from './format.js';
 import { HelpLine } from './components/HelpLine.js';
-import { type HelpSection, HelpOverlay } from './components/HelpOverlay.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
 import { StatusLine } from './components/StatusLine.js';
 import { TitleBar } from './components/TitleBar.js';
 import { TooSmall } from './components/TooSmall.js';
@@ -14,95 +14,14 @@ import { StickyContext } from './hooks/useSticky.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { useTheme } from './hooks/useTheme.js';
 import { type ViewSlot, ViewSlotContext } from './hooks/useViewSlot.js';
-import { MIN_COLUMNS, MIN_ROWS, type Theme, ThemeContext, makeTheme } from './theme.js';
+import { type AppAction, HELP_HINTS, VIEWS, type ViewId, appBinding, bindingOf, helpSections, hintsFor } from './keymap.js';
+import { MIN_COLUMNS, MIN_ROWS, ThemeContext, makeTheme } from './theme.js';
 import { AuditView } from './views/AuditView.js';
 import { BOARD_STATES, BoardView } from './views/BoardView.js';
 import { CommsView } from './views/CommsView.js';
 import { FleetView } from './views/FleetView.js';
 import { LogsView } from './views/LogsView.js';
 import { RunsView } from './views/RunsView.js';
-
-export const VIEWS = [
-  { key: '1', id: 'fleet', name: 'Fleet' },
-  { key: '2', id: 'board', name: 'Board' },
-  { key: '3', id: 'comms', name: 'Comms' },
-  { key: '4', id: 'runs', name: 'Runs' },
-  { key: '5', id: 'audit', name: 'Audit' },
-  { key: '6', id: 'logs', name: 'Logs' },
-] as const;
-type ViewId = (typeof VIEWS)[number]['id'];
-
-/** The views whose actions apply to the selected agent. */
-const AGENT_VIEWS: readonly ViewId[] = ['fleet', 'runs', 'logs'];
-
-/** Every key of the dashboard, for the help screen (and the man page). */
-export function helpSections(t: Theme): HelpSection[] {
-  return [
-    {
-      title: 'Views',
-      keys: [
-        { keys: '1 2 3', what: 'Fleet, Board, Comms' },
-        { keys: '4 5 6', what: 'Runs, Audit, Logs' },
-        { keys: 'tab S-tab', what: 'next / previous view' },
-        { keys: '?', what: 'help; ? or esc closes it' },
-        { keys: 'q', what: 'quit; agents keep running' },
-      ],
-    },
-    {
-      title: 'Agents (Fleet, Runs, Logs)',
-      keys: [
-        { keys: `${t.g.upDown} PgUp PgDn`, what: 'select an agent' },
-        { keys: 'PgUp PgDn', what: 'in Runs: page the runs' },
-        { keys: 's x r', what: 'start, stop, restart it' },
-        { keys: 'w', what: 'wake it (asks a reason)' },
-        { keys: 'm', what: 'message it as admin' },
-      ],
-    },
-    {
-      title: 'Board',
-      keys: [
-        { keys: `${t.g.leftRight} ${t.g.upDown}`, what: 'choose column, task' },
-        { keys: 'enter esc', what: 'open the task, back' },
-        { keys: 'v', what: 'move the task to a state' },
-        { keys: 'c', what: 'comment on the task' },
-        { keys: 'm', what: 'message someone as admin' },
-      ],
-    },
-    {
-      title: 'Comms, Audit',
-      keys: [
-        { keys: `${t.g.upDown} PgUp PgDn`, what: 'scroll back and forth' },
-        { keys: 'm', what: 'message someone as admin' },
-        { keys: 'a t', what: 'audit: filter agent, type' },
-      ],
-    },
-    {
-      title: 'Prompts (every action asks)',
-      keys: [
-        { keys: 'y n', what: 'confirm, cancel' },
-        { keys: 'enter esc', what: 'accept the entry, cancel' },
-      ],
-    },
-  ];
-}
-
-function hintsFor(view: ViewId, t: Theme): string {
-  const ud = t.g.upDown;
-  switch (view) {
-    case 'fleet':
-      return `${ud} select  s start  x stop  r restart  w wake  m message`;
-    case 'board':
-      return `${t.g.leftRight}${ud} select  enter open  esc back  v move  c comment  m message`;
-    case 'comms':
-      return `${ud} PgUp/PgDn scroll  m message`;
-    case 'runs':
-      return `${ud} agent  PgUp/PgDn runs  s start  x stop  r restart  w wake  m message`;
-    case 'audit':
-      return `${ud} PgUp/PgDn scroll  a agent filter  t type filter  m message`;
-    case 'logs':
-      return `${ud} agent  s start  x stop  r restart  w wake  m message`;
-  }
-}
 
 const NO_SUPERVISOR: SupervisorStatus = { state: 'none', pid: null, group: null };
 
@@ -184,73 +103,83 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
     exit();
   };
 
-  // The view rendered below fills the slot in again (nothing, when help hides it).
-  slot.current = {};
+  const isQuit = bindingOf('quit').match!;
+  // The view rendered below fills the slot in again; with none on screen, nothing does. Not
+  // emptied on every render: a key that sets the state it already has (1 on the Fleet) gets a
+  // render of this component that React abandons before the view, and the slot would stay empty.
+  if (help || small) slot.current = {};
+
+  // What each action of the keymap does, given the agent or task the view on screen offers;
+  // false when it does not apply (none selected), and the key goes on to the view.
+  const actions: Record<AppAction, (input: string, key: Key, on: ViewSlot) => boolean | void> = {
+    view: (input) => setView(VIEWS.findIndex((v) => v.key === input)),
+    nextView: (_, key) => setView((v) => (v + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length),
+    help: () => setHelp(true),
+    quit,
+    start: (_, __, { agent }) => !!agent && agentAction('start', agent),
+    stop: (_, __, { agent }) => !!agent && agentAction('stop', agent),
+    restart: (_, __, { agent }) => !!agent && agentAction('restart', agent),
+    wake: (_, __, { agent }) => {
+      if (!agent) return false;
+      ask({
+        fields: [{ key: 'reason', label: `wake ${agent}: reason` }],
+        confirm: (v) => `wake ${agent} (${short(v.reason ?? '')})?`,
+        pending: () => `waking ${agent}${t.g.ellipsis}`,
+        run: (v) => source.wake(agent, v.reason!),
+        done: () => `woke ${agent}`,
+      });
+    },
+    messageAgent: (_, __, { agent }) => !!agent && message(agent),
+    messageAnyone: (_, __, { task }) => message(null, viewId === 'board' ? (task?.assigned_to ?? '') : ''),
+    move: (_, __, { task }) => {
+      if (!task) return false;
+      const id = shortId(task.id);
+      ask({
+        fields: [
+          { key: 'state', label: `move ${id} to`, choices: BOARD_STATES, initial: task.status },
+          { key: 'comment', label: 'comment', optional: true },
+        ],
+        confirm: (v) => `move ${id} "${short(t.text(task.title))}" from ${task.status} to ${v.state}${v.comment ? ' with the comment' : ''}?`,
+        pending: (v) => `moving ${id} to ${v.state}${t.g.ellipsis}`,
+        run: (v) => source.moveTask(task.id, v.state!, v.comment || undefined),
+        done: (v) => `moved ${id} to ${v.state}`,
+      });
+    },
+    comment: (_, __, { task }) => {
+      if (!task) return false;
+      const id = shortId(task.id);
+      ask({
+        fields: [{ key: 'text', label: `comment on ${id}` }],
+        confirm: (v) => `comment on ${id}: "${short(v.text ?? '')}"?`,
+        pending: () => `commenting on ${id}${t.g.ellipsis}`,
+        run: (v) => source.comment(task.id, v.text!),
+        done: () => `commented on ${id}`,
+      });
+    },
+  };
 
   const onKey = (input: string, key: Key): void => {
     // A window too small to show a question must not answer it either: only q works.
     if (small) {
-      if (input === 'q' || (key.ctrl && input === 'c')) quit();
+      if (isQuit(input, key)) quit();
       return;
     }
     if (prompt.handleKey(input, key)) return;
-    if (input === 'q' || (key.ctrl && input === 'c')) return quit();
+    if (isQuit(input, key)) return quit();
     if (status) setStatus(null);
+    const on = slot.current;
+    const b = appBinding(input, key, viewId);
     if (help) {
-      if (input === '?' || key.escape) setHelp(false);
-      else if (/^[1-6]$/.test(input)) {
+      if (b?.action === 'help' || key.escape) setHelp(false);
+      else if (b?.action === 'view') {
         setHelp(false);
-        setView(Number(input) - 1);
+        actions.view(input, key, on);
       }
       return;
     }
     if (key.ctrl || (key.meta && !key.escape)) return;
-    if (input === '?') return setHelp(true);
-    if (/^[1-6]$/.test(input)) return setView(Number(input) - 1);
-    if (key.tab) return setView((v) => (v + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length);
-
-    const { agent, task, keys } = slot.current;
-    if (AGENT_VIEWS.includes(viewId) && agent) {
-      if (input === 's') return agentAction('start', agent);
-      if (input === 'x') return agentAction('stop', agent);
-      if (input === 'r') return agentAction('restart', agent);
-      if (input === 'w') {
-        return ask({
-          fields: [{ key: 'reason', label: `wake ${agent}: reason` }],
-          confirm: (v) => `wake ${agent} (${short(v.reason ?? '')})?`,
-          pending: () => `waking ${agent}${t.g.ellipsis}`,
-          run: (v) => source.wake(agent, v.reason!),
-          done: () => `woke ${agent}`,
-        });
-      }
-      if (input === 'm') return message(agent);
-    }
-    if (viewId === 'board' && task) {
-      const id = shortId(task.id);
-      if (input === 'v') {
-        return ask({
-          fields: [
-            { key: 'state', label: `move ${id} to`, choices: BOARD_STATES, initial: task.status },
-            { key: 'comment', label: 'comment', optional: true },
-          ],
-          confirm: (v) => `move ${id} "${short(t.text(task.title))}" from ${task.status} to ${v.state}${v.comment ? ' with the comment' : ''}?`,
-          pending: (v) => `moving ${id} to ${v.state}${t.g.ellipsis}`,
-          run: (v) => source.moveTask(task.id, v.state!, v.comment || undefined),
-          done: (v) => `moved ${id} to ${v.state}`,
-        });
-      }
-      if (input === 'c') {
-        return ask({
-          fields: [{ key: 'text', label: `comment on ${id}` }],
-          confirm: (v) => `comment on ${id}: "${short(v.text ?? '')}"?`,
-          pending: () => `commenting on ${id}${t.g.ellipsis}`,
-          run: (v) => source.comment(task.id, v.text!),
-          done: () => `commented on ${id}`,
-        });
-      }
-    }
-    if (input === 'm' && (viewId === 'board' || viewId === 'comms' || viewId === 'audit')) return message(null, viewId === 'board' ? (task?.assigned_to ?? '') : '');
-    keys?.(input, key);
+    if (b && actions[b.action](input, key, on) !== false) return;
+    on.keys?.(input, key);
   };
   // One listener for the whole app; every key of a chunk counts, each seeing what the one
   // before it did. Text goes whole only to a prompt's text field.
@@ -264,7 +193,7 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
   const viewHeight = height - 3;
   const common = { source, width: columns, height: viewHeight };
   let body: JSX.Element;
-  if (help) body = <HelpOverlay sections={helpSections(t)} width={columns} height={viewHeight} />;
+  if (help) body = <HelpOverlay sections={helpSections(t.g)} width={columns} height={viewHeight} />;
   else if (viewId === 'fleet') body = <FleetView {...common} agent={agent} setAgent={setAgent} />;
   else if (viewId === 'board') body = <BoardView {...common} />;
   else if (viewId === 'comms') body = <CommsView {...common} />;
@@ -278,7 +207,7 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
       <Box flexDirection="column" height={viewHeight}>
         {body}
       </Box>
-      <StatusLine prompt={prompt.view} status={status} hints={help ? '? or esc closes the help  1-6 go to a view  q quit' : hintsFor(viewId, t)} width={columns} />
+      <StatusLine prompt={prompt.view} status={status} hints={help ? HELP_HINTS : hintsFor(viewId, t.g)} width={columns} />
       <HelpLine tabs={VIEWS} current={view} width={columns} />
     </Box>
   );

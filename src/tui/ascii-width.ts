@@ -11,6 +11,7 @@
  * remembered, so the sum is what string-width would answer. Any other string, or any
  * options, go to string-width itself.
  */
+// eslint-disable-next-line no-control-regex
 const SGR = /\x1b\[[\d;]*m/g;
 
 /** [from, to] inclusive: code points that never join a neighbour into one grapheme. */

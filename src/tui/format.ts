@@ -171,12 +171,6 @@ export function dayTime(t: string | null | undefined): string {
   return `${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
-/** Seconds from `t` to `now` (never negative), or null. */
-export function secondsSince(t: string | null | undefined, now: number): number | null {
-  const ms = parseTime(t);
-  return ms === null ? null : Math.max(0, Math.round((now - ms) / 1000));
-}
-
 export const shortId = (id: string) => id.slice(0, 8);
 
 /** 950, 1.2k, 34k, 1.5M. */

@@ -1,5 +1,5 @@
 import { createContext } from 'react';
-import { colorLevel } from '../cli/color.js';
+import { colorLevel } from '../core/color.js';
 import { clean } from './format.js';
 
 /** What a colour means; the theme maps it to a colour, or to nothing under NO_COLOR. */

@@ -23,6 +23,7 @@ function expectInert(what: string, r: RunResult, colour = false): void {
     ['stdout', r.stdout],
     ['stderr', r.stderr],
   ] as const) {
+    // eslint-disable-next-line no-control-regex
     const rest = colour ? text.replace(SGR, (s) => (/\x1b\[(?:[0-9;]*;)?8(?:;|m)/.test(s) ? s : '')) : text;
     const bad = UNSAFE.exec(rest);
     expect(bad, `${what}: ${stream} holds U+${bad?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} in ${JSON.stringify(text.slice(0, 300))}`).toBeNull();
@@ -177,6 +178,7 @@ describe('output of stored text on a colour terminal', () => {
         // Colour is really on, or this proves nothing.
         expect(r.stdout + r.stderr).toMatch(SGR);
         expectInert(`${bin} ${args[0]} with colour`, r, true);
+        // eslint-disable-next-line no-control-regex
         expect(r.stdout + r.stderr).not.toMatch(/\x1b\[[0-9;]*[A-HJKSTf]|\x1b\]/);
       }
     } finally {

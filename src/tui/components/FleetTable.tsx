@@ -6,7 +6,7 @@ import { HEALTH_TONE, OUTCOME_TONE, STATE_TONE, type Tone } from '../theme.js';
 import { Block, Line, type Piece, type Seg, cell } from './Line.js';
 
 /** Which optional columns fit (the last outcome before the role), and how wide the task column is. */
-export function fleetLayout(width: number): { role: boolean; outcome: boolean; task: number } {
+function fleetLayout(width: number): { role: boolean; outcome: boolean; task: number } {
   const fixed = 2 + 2 + 13 + 9 + 9 + 8 + 7 + 7 + 4 + 4;
   const outcome = width >= 90;
   const role = width >= 106;
@@ -31,7 +31,7 @@ export function withActivity(agents: FleetAgent[], times: ReadonlyMap<string, Ac
  * Seconds since the agent last showed life (output or heartbeat, else its run's start),
  * while it has a process (else null): what the supervisor measures against stall_after.
  */
-export function silentSeconds(a: FleetAgent, now: number): number | null {
+function silentSeconds(a: FleetAgent, now: number): number | null {
   if (a.pid === null && a.state !== 'running' && a.state !== 'stalled') return null;
   const times = [a.last_output_at, a.last_heartbeat_at, a.started_at].map(parseTime).filter((t): t is number => t !== null);
   return times.length ? Math.max(0, Math.round((now - Math.max(...times)) / 1000)) : null;
@@ -42,7 +42,7 @@ export function silentSeconds(a: FleetAgent, now: number): number | null {
  * stall_after until then. Red follows the state column rather than the clock, so the
  * two never disagree while the supervisor has not looked yet (it checks every second).
  */
-export function stallTone(silent: number | null, stallAfter: number | null, state: FleetAgent['state']): Tone | undefined {
+function stallTone(silent: number | null, stallAfter: number | null, state: FleetAgent['state']): Tone | undefined {
   if (state === 'stalled') return 'bad';
   if (silent === null || !stallAfter) return undefined;
   if (silent >= stallAfter / 2) return 'warn';
@@ -50,16 +50,16 @@ export function stallTone(silent: number | null, stallAfter: number | null, stat
 }
 
 /** The last non-empty line of a run's note. */
-export const noteLine = (note: string | null): string => (note ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+const noteLine = (note: string | null): string => (note ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
 
 /** How the latest run ended, and why when it failed: "failed (network): connect ECONNREFUSED". */
-export function lastRun(a: FleetAgent, t: { text: (s: string) => string }): string {
+function lastRun(a: FleetAgent, t: { text: (s: string) => string }): string {
   if (!a.last_outcome) return '-';
   const note = noteLine(a.last_note);
   return t.text(`${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}${note ? `: ${note}` : ''}`);
 }
 
-export function uptimeSeconds(a: FleetAgent, now: number): number | null {
+function uptimeSeconds(a: FleetAgent, now: number): number | null {
   const started = parseTime(a.started_at);
   if (started !== null) return Math.max(0, Math.round((now - started) / 1000));
   return a.uptime_s;

@@ -1,4 +1,5 @@
 import { cellWidth } from '../format.js';
+import { LINE_KEYS } from '../keymap.js';
 import { Line, type Seg } from './Line.js';
 
 export interface Tab {
@@ -12,6 +13,7 @@ export function HelpLine({ tabs, current, width }: { tabs: readonly Tab[]; curre
     i === current ? { text: `[${tab.key} ${tab.name}]`, tone: 'accent', bold: true } : { text: ` ${tab.key} ${tab.name} ` },
   );
   const used = segs.reduce((n, s) => n + cellWidth(s.text), 0);
-  const tail = width - used >= 30 ? '  tab next  ? help  q quit' : '  ? help  q quit';
+  // Short of room, the first reminder (tab) goes.
+  const tail = `  ${(width - used >= 30 ? LINE_KEYS : LINE_KEYS.slice(1)).join('  ')}`;
   return <Line segs={[...segs, { text: tail, tone: 'muted' }]} />;
 }

@@ -1,16 +1,7 @@
 import { Box } from 'ink';
+import type { HelpSection } from '../keymap.js';
 import { useTheme } from '../hooks/useTheme.js';
 import { Line, cell } from './Line.js';
-
-export interface KeyHelp {
-  keys: string;
-  what: string;
-}
-
-export interface HelpSection {
-  title: string;
-  keys: KeyHelp[];
-}
 
 /** The full list of keys, in place of the view until ? or esc; two columns when one is too tall. */
 export function HelpOverlay({ sections, width, height }: { sections: HelpSection[]; width: number; height: number }) {

@@ -15,7 +15,7 @@ export const cardsThatFit = (height: number) => Math.max(1, Math.floor((height -
  * A card's title in at most two lines of `width` cells, wrapped at word ends, the second
  * cut with the ellipsis: one line left "Write the schema" and "Write the docs" alike.
  */
-export function titleLines(title: string, width: number, ellipsis: string): string[] {
+function titleLines(title: string, width: number, ellipsis: string): string[] {
   const lines = wrap(title, width);
   if (lines.length <= 2) return lines.length ? lines : [''];
   return [lines[0]!, truncate(lines.slice(1).join(' '), width, ellipsis)];
@@ -26,7 +26,7 @@ export function titleLines(title: string, width: number, ellipsis: string): stri
  * one with about as much above it as below, the rest of the room filled. Only the cards
  * near the selection are measured.
  */
-export function cardWindow(n: number, height: (i: number) => number, selected: number, room: number): [number, number] {
+function cardWindow(n: number, height: (i: number) => number, selected: number, room: number): [number, number] {
   if (n === 0) return [0, 0];
   const sel = Math.max(0, Math.min(n - 1, selected));
   let start = sel;

@@ -31,7 +31,7 @@ export function AgentList({ agents, selected, width, height }: { agents: FleetAg
   );
 }
 
-export const tokensOf = (r: RunView): number | null => (r.tokens_in === null && r.tokens_out === null ? null : (r.tokens_in ?? 0) + (r.tokens_out ?? 0));
+const tokensOf = (r: RunView): number | null => (r.tokens_in === null && r.tokens_out === null ? null : (r.tokens_in ?? 0) + (r.tokens_out ?? 0));
 
 /** Cost, tokens and duration of the last runs as sparklines, oldest on the left. */
 export function RunSparklines({ runs, width }: { runs: RunView[]; width: number }) {

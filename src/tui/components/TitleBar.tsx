@@ -5,7 +5,7 @@ import type { Tone } from '../theme.js';
 import { Line } from './Line.js';
 
 /** What the title bar says of the supervisor. */
-export function supervisorText(s: SupervisorStatus): { text: string; tone: Tone } {
+function supervisorText(s: SupervisorStatus): { text: string; tone: Tone } {
   if (s.state === 'attached') return { text: `supervisor pid ${s.pid ?? '?'}`, tone: 'ok' };
   if (s.state === 'lost') return { text: 'supervisor went away: showing the database', tone: 'bad' };
   return { text: 'no supervisor: showing the database', tone: 'warn' };

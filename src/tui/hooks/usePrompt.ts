@@ -41,7 +41,7 @@ interface State {
 }
 
 /** "message (hint)" from whatever an action rejected with (a UserError has both). */
-export function errorText(e: unknown): string {
+function errorText(e: unknown): string {
   if (e && typeof e === 'object' && 'message' in e) {
     const err = e as { message: unknown; hint?: unknown };
     const hint = typeof err.hint === 'string' && err.hint ? ` (${err.hint})` : '';

@@ -78,6 +78,6 @@ export function useSource<T>(source: DataSource, read: (s: DataSource) => T, dep
       if ('fallback' in opts) return opts.fallback as T;
       throw e;
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `read` is left out on purpose: callers pass a new closure each render, and `deps` says when it reads something else.
   }, [source, version, ...deps]);
 }

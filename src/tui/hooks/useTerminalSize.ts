@@ -21,7 +21,7 @@ export function useTerminalSize(): Size {
     return () => {
       stdout.off('resize', onResize);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `get` is left out on purpose: it is a new closure each render and reads only `stdout`.
   }, [stdout]);
   return size;
 }

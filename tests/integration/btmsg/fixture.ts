@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { ROOT, type RunOptions, type RunResult, btmsg, json, seedTeam, tempDb, ok, sql } from '../../helpers/cli.js';
+import { ROOT, type RunOptions, type RunResult, btmsg, seedTeam, tempDb, ok, sql } from '../../helpers/cli.js';
 import type { DeadLetter, Message } from '../../../src/msg/views.js';
 
 export type { DeadLetter, Message };

@@ -22,6 +22,7 @@ describe('btmsg search', () => {
     expect(hits[0]).toMatchObject({ kind: 'message', from: 'boss', to: 'bob' });
     expect(hits[0]!.snippet).toContain('migration');
     // The JSON snippet carries no highlight control characters.
+    // eslint-disable-next-line no-control-regex
     expect(hits[0]!.snippet).not.toMatch(/[\x01\x02]/);
   });
 

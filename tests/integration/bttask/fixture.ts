@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type RunOptions, type RunResult, btmsg, json, run, runAsync, tempDb, ok, sql } from '../../helpers/cli.js';
+import { type RunOptions, type RunResult, btmsg, run, runAsync, tempDb, ok, sql } from '../../helpers/cli.js';
 import type { TaskDetail } from '../../../src/task/board.js';
 import type { Change, Comment, Task } from '../../../src/task/views.js';
 

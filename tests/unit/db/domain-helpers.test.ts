@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Exit, UserError } from '../../../src/core/errors.js';
+import { Exit } from '../../../src/core/errors.js';
 import { MAX_BODY_BYTES, decodeBody, validateBody } from '../../../src/msg/body.js';
 import { resolvePrefix } from '../../../src/core/ids.js';
 import { showControls } from '../../../src/core/text.js';

@@ -18,6 +18,14 @@ describe('agent actions', () => {
     expect(s.calls).toEqual([{ method: 'stop', args: [['worker-2']] }]);
   });
 
+  test('an action key still works after the key of the view already on screen', async () => {
+    const s = fixture();
+    const r = await renderApp(s);
+    await r.waitFor('worker-1');
+    await r.press('1', 's');
+    await r.waitFor('start worker-1? [y/n]');
+  });
+
   test('n at the prompt cancels the action', async () => {
     const s = fixture();
     const r = await renderApp(s);

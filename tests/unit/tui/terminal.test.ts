@@ -99,6 +99,7 @@ describe('colour', () => {
     const f = await r.waitFor('worker-1');
     expect(f).toContain(ESC);
     // worker-2 has been silent past its stall_after: its timer is red.
+    // eslint-disable-next-line no-control-regex
     expect(f).toMatch(/\x1b\[31m16m4\ds/);
   });
 });

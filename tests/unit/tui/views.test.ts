@@ -67,7 +67,7 @@ describe('the runs view', () => {
     await r.press('4');
     const f = await r.waitFor('RUNS OF worker-1');
     // Runs oldest to newest: cost 0.25, 0.50, not reported; duration 65 s, 1800 s, running.
-    expect(lineWith(f, 'cost ')).toMatch(/cost +▅█  last \$0\.50 +max \$0\.50/);
+    expect(lineWith(f, 'cost ')).toMatch(/cost +▅█ {2}last \$0\.50 +max \$0\.50/);
     expect(lineWith(f, 'duration ')).toMatch(/duration +▁█ /);
   });
 
