@@ -23,10 +23,10 @@ export function parseDuration(text: string, what = 'duration'): number {
   return ms / 1000;
 }
 
-/** Milliseconds -> the shortest exact text of the grammar above ("15m", "1500ms"). */
+/** Milliseconds -> the shortest exact text of the grammar above in days at most ("7d", "15m", "1500ms"). */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
-  for (const unit of ['w', 'd', 'h', 'm', 's'] as const) if (ms % UNIT_MS[unit]! === 0) return `${ms / UNIT_MS[unit]!}${unit}`;
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms % UNIT_MS[unit]! === 0) return `${ms / UNIT_MS[unit]!}${unit}`;
   return `${ms}ms`;
 }
 
