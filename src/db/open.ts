@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { type Stats, closeSync, fchmodSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { busyError, isBusy, translateDbError } from './errors.js';
 import { LATEST_VERSION, migrations } from './migrations/index.js';
@@ -13,7 +13,10 @@ export interface OpenOptions {
   path?: string;
   /** Milliseconds to wait for another writer; default $AGOR_BUSY_TIMEOUT or DEFAULT_BUSY_TIMEOUT_MS. */
   busyTimeoutMs?: number;
-  /** Where the one-line warning about a file other users can read goes (default: stderr). */
+  /**
+   * Where the one-line warning about a file other users can read goes; without it there
+   * is none (this layer never prints: the CLI passes its stderr writer).
+   */
   warn?: (message: string) => void;
 }
 
@@ -85,7 +88,7 @@ const warned = new Set<string>();
 
 /** Once per process and file: says so when the database or its -wal/-shm can be read by other users. */
 function warnIfShared(path: string, st: Stats, warn: ((message: string) => void) | undefined): void {
-  if (warned.has(path)) return;
+  if (!warn || warned.has(path)) return;
   const open = [[path, st.mode] as const];
   for (const f of [`${path}-wal`, `${path}-shm`]) {
     const s = statSync(f, { throwIfNoEntry: false });
@@ -96,8 +99,7 @@ function warnIfShared(path: string, st: Stats, warn: ((message: string) => void)
   warned.add(path);
   const [first, mode] = shared[0]!;
   const message = `${first} can be read by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); to make it private: chmod 600 ${shared.map(([f]) => f).join(' ')}`;
-  if (warn) warn(message);
-  else process.stderr.write(`${basename(process.argv[1] ?? 'agor').replace(/\.[cm]?js$/, '')}: warning: ${message}\n`);
+  warn(message);
 }
 
 /**

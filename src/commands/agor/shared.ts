@@ -3,11 +3,12 @@ import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UserError, notFound } from '../../core/errors.js';
 import type { GlobalArgs } from '../../cli/run.js';
+import { warnOnStderr } from '../../cli/verb.js';
 import type { Db } from '../../db/open.js';
 import type { ControlClient } from '../../supervisor/client.js';
 
 export type { Verb } from '../../cli/run.js';
-export { limitOption, withDb } from '../../cli/verb.js';
+export { limitOption, warnOnStderr, withDb } from '../../cli/verb.js';
 
 export interface FileArgs {
   file?: string;
@@ -25,7 +26,7 @@ export async function openFor(argv: GlobalArgs): Promise<{ db: Db; path: string 
   const [{ openDb }, { resolveDbPath }] = await Promise.all([import('../../db/open.js'), import('../../db/path.js')]);
   // Absolute: agents run in other directories and get it as $AGOR_DB.
   const path = resolve(resolveDbPath(argv.db).path);
-  return { db: openDb({ path }), path };
+  return { db: openDb({ path, warn: warnOnStderr }), path };
 }
 
 /**
