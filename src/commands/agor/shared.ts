@@ -1,7 +1,7 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { UserError, notFound } from '../../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { GlobalArgs } from '../../cli/run.js';
 import { warnOnStderr } from '../../cli/verb.js';
 import type { Db } from '../../db/open.js';
@@ -59,9 +59,7 @@ export async function viaSupervisor<T>(
 
 /** The agents agor knows in this database (those a supervisor registered). */
 export async function requireKnownAgents(db: Db, ids: string[]): Promise<void> {
-  const { getAgent } = await import('../../db/agents.js');
-  const unknown = ids.filter((id) => getAgent(db, id)?.managed !== 1);
-  if (unknown.length) throw notFound(`no agent ${unknown.map((u) => `'${u}'`).join(', ')} is managed by agor here`, 'agor ps lists the agents');
+  (await import('../../supervisor/managed.js')).requireManaged(db, ids);
 }
 
 /** `s` as one shell word. */
