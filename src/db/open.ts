@@ -141,6 +141,33 @@ export function openDb(opts: OpenOptions = {}): Db {
   }
 }
 
+/**
+ * Opens an existing agor database for reading only, as the dashboard does: no migration,
+ * no switch to WAL, and SQLite itself refuses every write on the connection. A missing file
+ * is an error, never created (openDb creates and migrates). Reads see a WAL file's
+ * committed state while other processes write; `busyTimeoutMs` as in openDb.
+ */
+export function openReadOnly(opts: Pick<OpenOptions, 'path' | 'busyTimeoutMs'> = {}): Db {
+  const { path } = resolveDbPath(opts.path);
+  if (!checkExistingFile(path)) throw new UserError(`no database at ${path}`, 'any btmsg, bttask or agor command creates it; or pass --db with another path');
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    setBusyTimeout(db, busyTimeout(opts.busyTimeoutMs));
+    refuseNewer(db, path);
+    return db;
+  } catch (e) {
+    db?.close();
+    throw translateDbError(e, path) ?? e;
+  }
+}
+
+/**
+ * A number that changes when another connection commits to the file (PRAGMA data_version):
+ * one page read, so a reader can poll it to learn that there is something new to read.
+ */
+export const dataVersion = (db: Db): number => db.pragma('data_version', { simple: true }) as number;
+
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
