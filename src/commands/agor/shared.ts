@@ -21,11 +21,16 @@ export const fileOption = <T>(y: Argv<T>) =>
 export const agentsPositional = <T>(y: Argv<T>) =>
   y.positional('agents', { type: 'string', array: true, describe: 'Agent ids', demandOption: true });
 
+/** The database's absolute path, from --db, else $AGOR_DB, else the default. */
+export async function dbPathOf(argv: GlobalArgs): Promise<string> {
+  const { resolveDbPath } = await import('../../db/path.js');
+  // Absolute: agents run in other directories and get it as $AGOR_DB.
+  return resolve(resolveDbPath(argv.db).path);
+}
+
 /** Opens the database, honouring --db and $AGOR_DB. */
 export async function openFor(argv: GlobalArgs): Promise<{ db: Db; path: string }> {
-  const [{ openDb }, { resolveDbPath }] = await Promise.all([import('../../db/open.js'), import('../../db/path.js')]);
-  // Absolute: agents run in other directories and get it as $AGOR_DB.
-  const path = resolve(resolveDbPath(argv.db).path);
+  const [{ openDb }, path] = await Promise.all([import('../../db/open.js'), dbPathOf(argv)]);
   return { db: openDb({ path, warn: warnOnStderr }), path };
 }
 

@@ -1,6 +1,5 @@
-import { resolve } from 'node:path';
 import { emit } from '../../cli/output.js';
-import { type FileArgs, type Verb, fileOption, selfCommand, shellWord, warnOnStderr } from './shared.js';
+import { type FileArgs, type Verb, dbPathOf, fileOption, selfCommand, shellWord, warnOnStderr } from './shared.js';
 
 interface UpArgs extends FileArgs {
   headless?: boolean;
@@ -22,8 +21,7 @@ export const up: Verb<UpArgs> = {
     if (dashboard) {
       const r = await detachSupervisor({ file: argv.file, db: argv.db, warn: warnOnStderr });
       const { runDashboard } = await import('../../tui/index.js');
-      const { resolveDbPath } = await import('../../db/path.js');
-      await runDashboard({ dbPath: resolve(resolveDbPath(argv.db).path) });
+      await runDashboard({ dbPath: await dbPathOf(argv) });
       const where = argv.db ? ` --db ${shellWord(argv.db)}` : '';
       const { isSameProcess, procStat } = await import('../../supervisor/proc.js');
       const alive = isSameProcess(r.pid, procStat(r.pid)?.starttime ?? null);
