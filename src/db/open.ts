@@ -57,11 +57,15 @@ function checkExistingFile(path: string): Stats | undefined {
   return st;
 }
 
+/** $AGOR_BUSY_TIMEOUT in milliseconds, or undefined when it is unset or not a number. */
+export function envBusyTimeout(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.AGOR_BUSY_TIMEOUT;
+  const ms = Number(raw);
+  return raw && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 function busyTimeout(opt?: number): number {
-  if (opt !== undefined) return opt;
-  const raw = process.env.AGOR_BUSY_TIMEOUT;
-  const env = Number(raw);
-  return raw && Number.isFinite(env) && env >= 0 ? env : DEFAULT_BUSY_TIMEOUT_MS;
+  return opt ?? envBusyTimeout() ?? DEFAULT_BUSY_TIMEOUT_MS;
 }
 
 /**

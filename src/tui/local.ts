@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { managedGroup } from '../db/agents.js';
 import { listAudit } from '../db/audit.js';
-import { type Db, dataVersion, openDb, openReadOnly, writeTx } from '../db/open.js';
+import { type Db, dataVersion, envBusyTimeout, openDb, openReadOnly, writeTx } from '../db/open.js';
 import { getRun, insertWake } from '../db/runs.js';
 import { claimedTaskOf } from '../db/tasks.js';
 import { feed, send } from '../msg/messages.js';
@@ -28,9 +28,9 @@ const REATTACH_MS = 2000;
  */
 const STAT_MS = 2000;
 /**
- * How long a read waits for the file (a reader of a WAL file waits only while another
- * connection recovers or truncates the log): a dashboard must keep drawing, not hang for
- * the minute a writer would wait.
+ * How long a read waits for the file unless AGOR_BUSY_TIMEOUT says otherwise (a reader of a
+ * WAL file waits only while another connection recovers or truncates the log): a dashboard
+ * must keep drawing, not hang for the minute a writer would wait.
  */
 const READ_WAIT_MS = 5000;
 
@@ -65,7 +65,7 @@ export class LocalSource implements DataSource {
     this.label = dbPath;
     // Create or migrate the file once, then read through a connection that cannot write.
     openDb({ path: dbPath }).close();
-    this.ro = openReadOnly({ path: dbPath, busyTimeoutMs: READ_WAIT_MS });
+    this.ro = openReadOnly({ path: dbPath, busyTimeoutMs: envBusyTimeout() ?? READ_WAIT_MS });
     this.timers.push(
       setInterval(() => this.poll(), POLL_MS),
       setInterval(() => void this.attach(), REATTACH_MS),

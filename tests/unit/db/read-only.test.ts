@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { managedGroup } from '../../../src/db/agents.js';
-import { type Db, dataVersion, openDb, openReadOnly, writeTx } from '../../../src/db/open.js';
+import { type Db, dataVersion, envBusyTimeout, openDb, openReadOnly, writeTx } from '../../../src/db/open.js';
 import { claimedTaskOf } from '../../../src/db/tasks.js';
 import { register } from '../../../src/msg/agents.js';
 import { send } from '../../../src/msg/messages.js';
@@ -47,6 +47,10 @@ describe('openReadOnly', () => {
     process.env.AGOR_BUSY_TIMEOUT = '777';
     try {
       expect(track(openReadOnly({ path: t.db })).pragma('busy_timeout', { simple: true })).toBe(777);
+      // What the dashboard asks before falling back to its own shorter wait.
+      expect(envBusyTimeout()).toBe(777);
+      expect(envBusyTimeout({ AGOR_BUSY_TIMEOUT: 'soon' })).toBeUndefined();
+      expect(envBusyTimeout({})).toBeUndefined();
     } finally {
       if (saved === undefined) delete process.env.AGOR_BUSY_TIMEOUT;
       else process.env.AGOR_BUSY_TIMEOUT = saved;
