@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Db } from '../db/open.js';
 import { Exit, UserError, usage } from '../core/errors.js';
@@ -10,13 +11,17 @@ export { myId };
 /** The same, for the verbs that change agents and contacts. */
 export const actorId = (): string => myId();
 
+/** A warning from below (openDb's about a file others can read): one line on stderr, named after the binary. */
+export const warnOnStderr = (message: string): void =>
+  void process.stderr.write(`${basename(process.argv[1] ?? 'agor').replace(/\.[cm]?js$/, '')}: warning: ${message}\n`);
+
 /**
  * Opens the database for one verb and always closes it. Imported lazily so that
  * --help and usage errors never load the native SQLite addon.
  */
 export async function withDb<T>(argv: GlobalArgs, fn: (db: Db) => T): Promise<T> {
   const { openDb } = await import('../db/open.js');
-  const db = openDb({ path: argv.db });
+  const db = openDb({ path: argv.db, warn: warnOnStderr });
   try {
     return fn(db);
   } catch (e) {

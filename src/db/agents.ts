@@ -23,6 +23,10 @@ export interface AgentStatusRow extends AgentRow {
 
 export const getAgent = (db: Db, id: string) => stmt<AgentRow>(db, 'SELECT * FROM agents WHERE id = ?').get(id);
 
+/** The group of the first agent agor manages here (by id), or null before any supervisor ran. */
+export const managedGroup = (db: Db): string | null =>
+  stmt<{ group_id: string }>(db, 'SELECT group_id FROM agents WHERE managed = 1 ORDER BY id LIMIT 1').get()?.group_id ?? null;
+
 export const listAgents = (db: Db) => stmt<AgentRow>(db, 'SELECT * FROM agents ORDER BY tier, group_id, id').all();
 
 export const listAgentStatus = (db: Db) =>

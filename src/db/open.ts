@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { type Stats, closeSync, fchmodSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { busyError, isBusy, translateDbError } from './errors.js';
 import { LATEST_VERSION, migrations } from './migrations/index.js';
@@ -13,7 +13,10 @@ export interface OpenOptions {
   path?: string;
   /** Milliseconds to wait for another writer; default $AGOR_BUSY_TIMEOUT or DEFAULT_BUSY_TIMEOUT_MS. */
   busyTimeoutMs?: number;
-  /** Where the one-line warning about a file other users can read goes (default: stderr). */
+  /**
+   * Where the one-line warning about a file other users can read goes; without it there
+   * is none (this layer never prints: the CLI passes its stderr writer).
+   */
   warn?: (message: string) => void;
 }
 
@@ -54,11 +57,15 @@ function checkExistingFile(path: string): Stats | undefined {
   return st;
 }
 
+/** $AGOR_BUSY_TIMEOUT in milliseconds, or undefined when it is unset or not a number. */
+export function envBusyTimeout(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.AGOR_BUSY_TIMEOUT;
+  const ms = Number(raw);
+  return raw && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 function busyTimeout(opt?: number): number {
-  if (opt !== undefined) return opt;
-  const raw = process.env.AGOR_BUSY_TIMEOUT;
-  const env = Number(raw);
-  return raw && Number.isFinite(env) && env >= 0 ? env : DEFAULT_BUSY_TIMEOUT_MS;
+  return opt ?? envBusyTimeout() ?? DEFAULT_BUSY_TIMEOUT_MS;
 }
 
 /**
@@ -85,7 +92,7 @@ const warned = new Set<string>();
 
 /** Once per process and file: says so when the database or its -wal/-shm can be read by other users. */
 function warnIfShared(path: string, st: Stats, warn: ((message: string) => void) | undefined): void {
-  if (warned.has(path)) return;
+  if (!warn || warned.has(path)) return;
   const open = [[path, st.mode] as const];
   for (const f of [`${path}-wal`, `${path}-shm`]) {
     const s = statSync(f, { throwIfNoEntry: false });
@@ -96,8 +103,7 @@ function warnIfShared(path: string, st: Stats, warn: ((message: string) => void)
   warned.add(path);
   const [first, mode] = shared[0]!;
   const message = `${first} can be read by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); to make it private: chmod 600 ${shared.map(([f]) => f).join(' ')}`;
-  if (warn) warn(message);
-  else process.stderr.write(`${basename(process.argv[1] ?? 'agor').replace(/\.[cm]?js$/, '')}: warning: ${message}\n`);
+  warn(message);
 }
 
 /**
@@ -138,6 +144,33 @@ export function openDb(opts: OpenOptions = {}): Db {
     throw translateDbError(e, path) ?? e;
   }
 }
+
+/**
+ * Opens an existing agor database for reading only, as the dashboard does: no migration,
+ * no switch to WAL, and SQLite itself refuses every write on the connection. A missing file
+ * is an error, never created (openDb creates and migrates). Reads see a WAL file's
+ * committed state while other processes write; `busyTimeoutMs` as in openDb.
+ */
+export function openReadOnly(opts: Pick<OpenOptions, 'path' | 'busyTimeoutMs'> = {}): Db {
+  const { path } = resolveDbPath(opts.path);
+  if (!checkExistingFile(path)) throw new UserError(`no database at ${path}`, 'any btmsg, bttask or agor command creates it; or pass --db with another path');
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    setBusyTimeout(db, busyTimeout(opts.busyTimeoutMs));
+    refuseNewer(db, path);
+    return db;
+  } catch (e) {
+    db?.close();
+    throw translateDbError(e, path) ?? e;
+  }
+}
+
+/**
+ * A number that changes when another connection commits to the file (PRAGMA data_version):
+ * one page read, so a reader can poll it to learn that there is something new to read.
+ */
+export const dataVersion = (db: Db): number => db.pragma('data_version', { simple: true }) as number;
 
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;

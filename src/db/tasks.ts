@@ -171,6 +171,12 @@ export const activeLease = (db: Db, taskId: string) =>
   stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE task_id = ? AND state = 'active'`).get(taskId);
 /** Every active lease (one per task at most: the partial unique index holds them). */
 export const activeLeases = (db: Db) => stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE state = 'active'`).all();
+/** The task an agent holds a lease on (its oldest active lease), as id and title. */
+export const claimedTaskOf = (db: Db, agent: string) =>
+  stmt<{ id: string; title: string }>(
+    db,
+    `SELECT t.id, t.title FROM task_leases l JOIN tasks t ON t.id = l.task_id WHERE l.agent_id = ? AND l.state = 'active' ORDER BY l.id LIMIT 1`,
+  ).get(agent);
 export const lastLeaseOf = (db: Db, taskId: string, agent: string) =>
   stmt<LeaseRow>(db, 'SELECT * FROM task_leases WHERE task_id = ? AND agent_id = ? ORDER BY id DESC LIMIT 1').get(taskId, agent);
 export function insertLease(db: Db, l: Pick<LeaseRow, 'task_id' | 'agent_id' | 'run_id' | 'duration' | 'expires_at' | 'assigned_before'>): LeaseRow {

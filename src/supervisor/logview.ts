@@ -5,27 +5,19 @@ import { getAgent } from '../db/agents.js';
 import { type RunRow, getRun, latestRun, runIdsByPrefix } from '../db/runs.js';
 import { ControlClient, liveSupervisor } from './client.js';
 import { readFrom, tailLines } from './logs.js';
-import { safeJson, showControls } from '../core/text.js';
 
 export interface LogsOptions {
   agent: string;
+  /** A run id or prefix; default the latest run (and, following, each later one). */
   run?: string;
   lines: number;
   follow: boolean;
-  json: boolean;
-  /** Print the log as it is, escape sequences and all (else they are shown, as cat -v does). */
-  raw?: boolean;
+  /** Ends following (else it goes on until the process is interrupted). */
+  signal?: AbortSignal;
 }
 
-const write = (o: LogsOptions, agent: string, run: string | null, text: string) => {
-  if (!text) return;
-  if (o.json) for (const line of text.replace(/\n$/, '').split('\n')) process.stdout.write(safeJson({ agent, run, line }) + '\n');
-  else {
-    // An agent's log holds whatever its tools printed: shown, never obeyed, unless --raw.
-    const shown = o.raw ? text : showControls(text);
-    process.stdout.write(shown.endsWith('\n') ? shown : shown + '\n');
-  }
-};
+/** Output of one run: whole lines, possibly several, as read from its log. */
+export type OnLogText = (agent: string, run: string | null, text: string) => void;
 
 function findRun(db: Db, agent: string, prefix?: string): RunRow | undefined {
   if (!prefix) return latestRun(db, agent);
@@ -36,11 +28,15 @@ function findRun(db: Db, agent: string, prefix?: string): RunRow | undefined {
 }
 
 /**
- * Prints an agent's log. Through the control socket when a supervisor runs (so -f follows
- * the agent into its next runs as they start), else straight from the log files.
- * Closes `db` when done; with -f it runs until interrupted.
+ * Reads an agent's log and hands it to `onText`: the last `lines`, then, with `follow`,
+ * new output as it comes until interrupted. Through the control socket when a supervisor
+ * runs (so following goes on into the agent's next runs as they start), else straight
+ * from the log files. Closes `db` when done, or as soon as the supervisor answers.
  */
-export async function showLogs(db: Db, o: LogsOptions): Promise<void> {
+export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Promise<void> {
+  const emit: OnLogText = (agent, run, text) => {
+    if (text) onText(agent, run, text);
+  };
   if (!getAgent(db, o.agent)) {
     db.close();
     throw notFound(`no agent '${o.agent}'`, 'agor ps lists the agents');
@@ -50,16 +46,23 @@ export async function showLogs(db: Db, o: LogsOptions): Promise<void> {
     db.close();
     const c = await ControlClient.connect(sup.socket);
     c.onEvent = (ev) => {
-      if (ev.event === 'log') write(o, ev.agent, ev.run, ev.text);
+      if (ev.event === 'log') emit(ev.agent, ev.run, ev.text);
     };
     const r = await c.request<{ run: string | null; lines: string[] }>('logs', { agent: o.agent, run: o.run, lines: o.lines, follow: o.follow });
-    write(o, o.agent, r.run, r.lines.length ? r.lines.join('\n') + '\n' : '');
-    if (!o.follow) return c.close();
+    emit(o.agent, r.run, r.lines.length ? r.lines.join('\n') + '\n' : '');
+    if (!o.follow || o.signal?.aborted) return c.close();
+    o.signal?.addEventListener('abort', () => c.close(), { once: true });
     await c.closed;
     return;
   }
-  let run = findRun(db, o.agent, o.run);
-  if (run?.log_path) write(o, o.agent, run.id, tailLines(run.log_path, o.lines).join('\n'));
+  let run: RunRow | undefined;
+  try {
+    run = findRun(db, o.agent, o.run);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  if (run?.log_path) emit(o.agent, run.id, tailLines(run.log_path, o.lines).join('\n'));
   if (!o.follow) {
     db.close();
     return;
@@ -70,16 +73,24 @@ export async function showLogs(db: Db, o: LogsOptions): Promise<void> {
   } catch {
     /* no log yet */
   }
-  for (;;) {
+  while (!o.signal?.aborted) {
     await new Promise((r) => setTimeout(r, 250));
+    if (o.signal?.aborted) break;
     if (run?.log_path) {
       const r = readFrom(run.log_path, offset);
       offset = r.offset;
-      write(o, o.agent, run.id, r.text);
+      emit(o.agent, run.id, r.text);
     }
     if (!o.run) {
       const latest = latestRun(db, o.agent);
       if (latest && latest.id !== run?.id) (run = latest), (offset = 0);
     }
   }
+  db.close();
+}
+
+/** The last `lines` lines of an agent's latest run, read from its log file. */
+export function latestLogTail(db: Db, agent: string, lines: number): { agent: string; run: string | null; lines: string[] } {
+  const run = latestRun(db, agent);
+  return { agent, run: run?.id ?? null, lines: run?.log_path ? tailLines(run.log_path, lines) : [] };
 }

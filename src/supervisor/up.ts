@@ -12,7 +12,7 @@ import { clockFromEnv } from './clock.js';
 import { loadConfig } from './config.js';
 import { Supervisor } from './daemon.js';
 import { readTail, rotateIfLarge } from './logs.js';
-import { inertJson, showControls } from '../core/text.js';
+import type { Event } from './protocol.js';
 
 /**
  * Where the control socket goes: beside the database, else (Unix socket paths are
@@ -62,20 +62,25 @@ export const supervisorLogPath = (dbPath: string): string => join(dirname(dbPath
 export interface UpOptions {
   file?: string;
   db?: string;
-  json?: boolean;
+  /** Where openDb's warning about a database other users can read goes. */
+  warn?: (message: string) => void;
+}
+
+/** Where a supervisor running in this process reports what it does. */
+export interface SupervisorOutput {
+  /** One line per event (for --headless and the supervisor's own log). */
+  log: (line: string) => void;
+  /** Every event as it happens (`agor up --json`). */
+  events?: (ev: Event) => void;
+  /** An error in the supervisor's own bookkeeping that it carries on after, with its stack. */
+  survived: (line: string) => void;
 }
 
 /** Runs the supervisor in this process until `agor down`, SIGTERM or SIGINT. */
-export async function startSupervisor(o: UpOptions): Promise<void> {
+export async function startSupervisor(o: UpOptions, out: SupervisorOutput): Promise<void> {
   const config = loadConfig(o.file);
   const dbPath = resolve(resolveDbPath(o.db).path);
-  const db = openDb({ path: dbPath });
-  const out = (line: string) => {
-    if (o.json) process.stdout.write(inertJson(line) + '\n');
-    else process.stdout.write(`${new Date().toISOString()} ${showControls(line)}\n`);
-  };
-  // A closed terminal must not take the supervisor down with it.
-  process.stdout.on('error', () => undefined);
+  const db = openDb({ path: dbPath, warn: o.warn });
   const socketPath = socketPathFor(dbPath);
   try {
     prepareSocketDir(socketPath);
@@ -91,8 +96,8 @@ export async function startSupervisor(o: UpOptions): Promise<void> {
     logPath: process.env.AGOR_SUPERVISOR_LOG ?? null,
     config,
     clock: clockFromEnv(),
-    log: o.json ? () => undefined : out,
-    events: o.json ? (ev) => out(JSON.stringify(ev)) : undefined,
+    log: out.log,
+    events: out.events,
   });
   // Before start(): a signal sent the moment it says it is ready must stop it cleanly,
   // not kill it with its agents orphaned.
@@ -108,11 +113,7 @@ export async function startSupervisor(o: UpOptions): Promise<void> {
   await sup.start();
   started = true;
   // Once running, a bug in one agent's bookkeeping must not leave every agent unsupervised.
-  const survive = (what: string) => (err: unknown) => {
-    const line = `${what} (the supervisor carries on): ${(err as Error)?.stack ?? String(err)}`;
-    if (o.json) process.stderr.write(line + '\n');
-    else out(line);
-  };
+  const survive = (what: string) => (err: unknown) => out.survived(`${what} (the supervisor carries on): ${(err as Error)?.stack ?? String(err)}`);
   process.on('uncaughtException', survive('uncaught exception'));
   process.on('unhandledRejection', survive('unhandled rejection'));
   if (pending) void sup.shutdown(pending);
@@ -134,7 +135,7 @@ export interface Detached {
 export async function detachSupervisor(o: UpOptions): Promise<Detached> {
   const config = loadConfig(o.file);
   const dbPath = resolve(resolveDbPath(o.db).path);
-  const db = openDb({ path: dbPath });
+  const db = openDb({ path: dbPath, warn: o.warn });
   try {
     const held = liveSupervisor(db);
     if (held) throw new UserError(`another supervisor holds ${dbPath}: pid ${held.pid} on ${held.host ?? '?'}${held.config ? `, for ${held.config}` : ''}`, 'stop it with: agor down', 7);

@@ -1,16 +1,17 @@
-import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
+import { managedGroup } from '../db/agents.js';
 import { listAudit } from '../db/audit.js';
-import { type Db, openDb, stmt, writeTx } from '../db/open.js';
-import { getRun, insertWake, latestRun, listRuns } from '../db/runs.js';
+import { type Db, dataVersion, envBusyTimeout, openDb, openReadOnly, writeTx } from '../db/open.js';
+import { getRun, insertWake } from '../db/runs.js';
+import { claimedTaskOf } from '../db/tasks.js';
 import { feed, send } from '../msg/messages.js';
 import { list as listDeadLetters } from '../msg/deadletters.js';
 import { ControlClient, liveSupervisor } from '../supervisor/client.js';
-import { tailLines } from '../supervisor/logs.js';
+import { runHistory } from '../supervisor/history.js';
+import { latestLogTail } from '../supervisor/logview.js';
 import type { AgentView } from '../supervisor/protocol.js';
 import { offlineList } from '../supervisor/status.js';
-import { runView } from '../supervisor/views.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
 import type { Change } from '../task/views.js';
 import type { Activity, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
@@ -26,6 +27,12 @@ const REATTACH_MS = 2000;
  * supervisor's CPU per list of 100 agents, per dashboard, is what asking it would cost).
  */
 const STAT_MS = 2000;
+/**
+ * How long a read waits for the file unless AGOR_BUSY_TIMEOUT says otherwise (a reader of a
+ * WAL file waits only while another connection recovers or truncates the log): a dashboard
+ * must keep drawing, not hang for the minute a writer would wait.
+ */
+const READ_WAIT_MS = 5000;
 
 const later = (a: string | null, ms: number | null): string | null => {
   if (ms === null) return a;
@@ -58,8 +65,7 @@ export class LocalSource implements DataSource {
     this.label = dbPath;
     // Create or migrate the file once, then read through a connection that cannot write.
     openDb({ path: dbPath }).close();
-    this.ro = new Database(dbPath, { readonly: true, fileMustExist: true });
-    this.ro.pragma('busy_timeout = 5000');
+    this.ro = openReadOnly({ path: dbPath, busyTimeoutMs: envBusyTimeout() ?? READ_WAIT_MS });
     this.timers.push(
       setInterval(() => this.poll(), POLL_MS),
       setInterval(() => void this.attach(), REATTACH_MS),
@@ -163,7 +169,7 @@ export class LocalSource implements DataSource {
   private poll(): void {
     let v: number;
     try {
-      v = this.ro.pragma('data_version', { simple: true }) as number;
+      v = dataVersion(this.ro);
     } catch {
       return;
     }
@@ -183,23 +189,14 @@ export class LocalSource implements DataSource {
   }
 
   supervisor(): SupervisorStatus {
-    if (this.status.group === null) {
-      const g = stmt<{ group_id: string }>(this.ro, 'SELECT group_id FROM agents WHERE managed = 1 ORDER BY id LIMIT 1').get();
-      return { ...this.status, group: g?.group_id ?? null };
-    }
+    if (this.status.group === null) return { ...this.status, group: managedGroup(this.ro) };
     return this.status;
   }
 
   fleet(): FleetAgent[] {
     const agents = this.live ?? offlineList(this.ro);
     this.shown = agents;
-    return agents.map((a) => {
-      const task = stmt<{ id: string; title: string }>(
-        this.ro,
-        `SELECT t.id, t.title FROM task_leases l JOIN tasks t ON t.id = l.task_id WHERE l.agent_id = ? AND l.state = 'active' ORDER BY l.id LIMIT 1`,
-      ).get(a.id);
-      return { ...a, claimed_task: task ?? null };
-    });
+    return agents.map((a) => ({ ...a, claimed_task: claimedTaskOf(this.ro, a.id) ?? null }));
   }
 
   activity(): ReadonlyMap<string, Activity> {
@@ -237,7 +234,7 @@ export class LocalSource implements DataSource {
   }
 
   runs(agent: string | null, limit: number) {
-    return listRuns(this.ro, { agent: agent ?? undefined, limit }).map(runView);
+    return runHistory(this.ro, { agent: agent ?? undefined, limit });
   }
 
   audit(f: AuditFilter) {
@@ -251,8 +248,7 @@ export class LocalSource implements DataSource {
   }
 
   logTail(agent: string, lines: number): LogTail {
-    const run = latestRun(this.ro, agent);
-    return { agent, run: run?.id ?? null, lines: run?.log_path ? tailLines(run.log_path, lines) : [] };
+    return latestLogTail(this.ro, agent, lines);
   }
 
   private writable(): Db {

@@ -22,8 +22,16 @@ export const logs: Verb<LogsArgs> = {
     const { usage } = await import('../../core/errors.js');
     const n = Number(argv.lines);
     if (!Number.isInteger(n) || n < 0 || n > 100_000) throw usage(`invalid --lines '${argv.lines}'`, 'give a whole number from 0 to 100000');
-    const { showLogs } = await import('../../supervisor/logview.js');
+    const [{ followLogs }, { safeJson, showControls }] = await Promise.all([import('../../supervisor/logview.js'), import('../../core/text.js')]);
+    const print = (agent: string, run: string | null, text: string) => {
+      if (argv.json) for (const line of text.replace(/\n$/, '').split('\n')) process.stdout.write(safeJson({ agent, run, line }) + '\n');
+      else {
+        // An agent's log holds whatever its tools printed: shown, never obeyed, unless --raw.
+        const shown = argv.raw ? text : showControls(text);
+        process.stdout.write(shown.endsWith('\n') ? shown : shown + '\n');
+      }
+    };
     const { db } = await openFor(argv);
-    await showLogs(db, { agent: argv.agent, run: argv.run, lines: n, follow: !!argv.follow, json: !!argv.json, raw: !!argv.raw });
+    await followLogs(db, { agent: argv.agent, run: argv.run, lines: n, follow: !!argv.follow }, print);
   },
 };

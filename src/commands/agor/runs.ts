@@ -8,9 +8,8 @@ export const runs: Verb<{ agent?: string; limit: number }> = {
   describe: 'Run history with outcomes, newest first',
   builder: (y) => limitOption(y.positional('agent', { type: 'string', describe: 'Only this agent' }), 20, 'runs'),
   handler: async (argv) => {
-    const { listRuns } = await import('../../db/runs.js');
-    const { runView } = await import('../../supervisor/views.js');
-    const rows = await withDb(argv, (db) => listRuns(db, { agent: argv.agent, limit: argv.limit }).map(runView));
+    const { runHistory } = await import('../../supervisor/history.js');
+    const rows = await withDb(argv, (db) => runHistory(db, { agent: argv.agent, limit: argv.limit }));
     emit(argv.json, rows, (rs) => {
       const c = color();
       if (!rs.length) return [c.dim('no runs yet')];

@@ -1,13 +1,14 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { UserError, notFound } from '../../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { GlobalArgs } from '../../cli/run.js';
+import { warnOnStderr } from '../../cli/verb.js';
 import type { Db } from '../../db/open.js';
 import type { ControlClient } from '../../supervisor/client.js';
 
 export type { Verb } from '../../cli/run.js';
-export { limitOption, withDb } from '../../cli/verb.js';
+export { limitOption, warnOnStderr, withDb } from '../../cli/verb.js';
 
 export interface FileArgs {
   file?: string;
@@ -20,12 +21,17 @@ export const fileOption = <T>(y: Argv<T>) =>
 export const agentsPositional = <T>(y: Argv<T>) =>
   y.positional('agents', { type: 'string', array: true, describe: 'Agent ids', demandOption: true });
 
+/** The database's absolute path, from --db, else $AGOR_DB, else the default. */
+export async function dbPathOf(argv: GlobalArgs): Promise<string> {
+  const { resolveDbPath } = await import('../../db/path.js');
+  // Absolute: agents run in other directories and get it as $AGOR_DB.
+  return resolve(resolveDbPath(argv.db).path);
+}
+
 /** Opens the database, honouring --db and $AGOR_DB. */
 export async function openFor(argv: GlobalArgs): Promise<{ db: Db; path: string }> {
-  const [{ openDb }, { resolveDbPath }] = await Promise.all([import('../../db/open.js'), import('../../db/path.js')]);
-  // Absolute: agents run in other directories and get it as $AGOR_DB.
-  const path = resolve(resolveDbPath(argv.db).path);
-  return { db: openDb({ path }), path };
+  const [{ openDb }, path] = await Promise.all([import('../../db/open.js'), dbPathOf(argv)]);
+  return { db: openDb({ path, warn: warnOnStderr }), path };
 }
 
 /**
@@ -58,9 +64,7 @@ export async function viaSupervisor<T>(
 
 /** The agents agor knows in this database (those a supervisor registered). */
 export async function requireKnownAgents(db: Db, ids: string[]): Promise<void> {
-  const { getAgent } = await import('../../db/agents.js');
-  const unknown = ids.filter((id) => getAgent(db, id)?.managed !== 1);
-  if (unknown.length) throw notFound(`no agent ${unknown.map((u) => `'${u}'`).join(', ')} is managed by agor here`, 'agor ps lists the agents');
+  (await import('../../supervisor/managed.js')).requireManaged(db, ids);
 }
 
 /** `s` as one shell word. */

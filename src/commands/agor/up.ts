@@ -1,6 +1,5 @@
-import { resolve } from 'node:path';
 import { emit } from '../../cli/output.js';
-import { type FileArgs, type Verb, fileOption, selfCommand, shellWord } from './shared.js';
+import { type FileArgs, type Verb, dbPathOf, fileOption, selfCommand, shellWord, warnOnStderr } from './shared.js';
 
 interface UpArgs extends FileArgs {
   headless?: boolean;
@@ -20,10 +19,9 @@ export const up: Verb<UpArgs> = {
     // it, so that leaving the dashboard (q) leaves the agents running.
     const dashboard = !argv.detach && !argv.headless && !argv.json && process.stdout.isTTY && process.stdin.isTTY;
     if (dashboard) {
-      const r = await detachSupervisor({ file: argv.file, db: argv.db });
+      const r = await detachSupervisor({ file: argv.file, db: argv.db, warn: warnOnStderr });
       const { runDashboard } = await import('../../tui/index.js');
-      const { resolveDbPath } = await import('../../db/path.js');
-      await runDashboard({ dbPath: resolve(resolveDbPath(argv.db).path) });
+      await runDashboard({ dbPath: await dbPathOf(argv) });
       const where = argv.db ? ` --db ${shellWord(argv.db)}` : '';
       const { isSameProcess, procStat } = await import('../../supervisor/proc.js');
       const alive = isSameProcess(r.pid, procStat(r.pid)?.starttime ?? null);
@@ -36,10 +34,22 @@ export const up: Verb<UpArgs> = {
       return;
     }
     if (argv.detach) {
-      const r = await detachSupervisor({ file: argv.file, db: argv.db });
+      const r = await detachSupervisor({ file: argv.file, db: argv.db, warn: warnOnStderr });
       emit(argv.json, r, (x) => [`agor: supervisor started (pid ${x.pid}) for ${x.group}; log: ${x.log}`]);
       return;
     }
-    await startSupervisor({ file: argv.file, db: argv.db, json: argv.json });
+    const { inertJson, showControls } = await import('../../core/text.js');
+    // A closed terminal must not take the supervisor down with it.
+    process.stdout.on('error', () => undefined);
+    // --json: the events as JSON lines on stdout, and nothing else there.
+    const line = argv.json
+      ? (l: string) => void process.stdout.write(inertJson(l) + '\n')
+      : (l: string) => void process.stdout.write(`${new Date().toISOString()} ${showControls(l)}\n`);
+    await startSupervisor(
+      { file: argv.file, db: argv.db, warn: warnOnStderr },
+      argv.json
+        ? { log: () => undefined, events: (ev) => line(JSON.stringify(ev)), survived: (l) => void process.stderr.write(l + '\n') }
+        : { log: line, survived: line },
+    );
   },
 };

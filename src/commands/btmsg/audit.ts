@@ -16,18 +16,9 @@ export const audit: Verb<{ agent?: string; type?: string; since?: string; limit:
       'entries',
     ),
   handler: async (argv) => {
-    const { listAudit } = await import('../../db/audit.js');
+    const { auditLog } = await import('../../msg/audit.js');
     const since = argv.since !== undefined ? parseSince(argv.since) : undefined;
-    const rows = await withDb(argv, (db) => listAudit(db, { agent: argv.agent, type: argv.type, since, limit: argv.limit }));
-    const data = rows.map((r) => {
-      let detail: unknown = r.detail;
-      try {
-        detail = r.detail ? JSON.parse(r.detail) : null;
-      } catch {
-        /* written by the earlier tools as plain text */
-      }
-      return { id: r.id, agent: r.agent_id, type: r.event_type, detail, created_at: r.created_at };
-    });
+    const data = await withDb(argv, (db) => auditLog(db, { agent: argv.agent, type: argv.type, since, limit: argv.limit }));
     emit(argv.json, data, (es) => {
       if (!es.length) return [color().dim('no audit entries')];
       const c = color();

@@ -4,7 +4,7 @@ import type { ChannelMessage, DeadLetter, Message } from '../../msg/views.js';
 
 export type { Verb } from '../../cli/run.js';
 
-export { actorId, limitOption, myId, withDb } from '../../cli/verb.js';
+export { actorId, limitOption, myId, warnOnStderr, withDb } from '../../cli/verb.js';
 
 const FLAG_TEXT: Record<string, string> = {
   ignore_instructions: 'tells the reader to ignore its instructions',

@@ -1,8 +1,7 @@
 import { Exit, UserError } from '../../core/errors.js';
 import { emit } from '../../cli/output.js';
-import { longTimeout } from '../../core/timer.js';
 import { parseDuration } from '../../core/durations.js';
-import { type Verb, channelLine, messageBlock, myId } from './shared.js';
+import { type Verb, channelLine, messageBlock, myId, warnOnStderr } from './shared.js';
 
 export const wait: Verb<{ timeout?: string; from?: string; channel?: string }> = {
   command: 'wait',
@@ -15,57 +14,24 @@ export const wait: Verb<{ timeout?: string; from?: string; channel?: string }> =
       .conflicts('from', 'channel'),
   handler: async (argv) => {
     const timeoutS = argv.timeout !== undefined ? parseDuration(argv.timeout, 'timeout') : undefined;
-    const [{ openDb }, { resolveDbPath }, { watchDb }, agents, messages, channels] = await Promise.all([
-      import('../../db/open.js'),
-      import('../../db/path.js'),
-      import('../../db/watch.js'),
-      import('../../msg/agents.js'),
-      import('../../msg/messages.js'),
-      import('../../msg/channels.js'),
-    ]);
-    const db = openDb({ path: argv.db });
-    let stop = () => {};
-    let cancel = () => {};
+    const [{ openDb }, { waitForMessage }] = await Promise.all([import('../../db/open.js'), import('../../msg/wait.js')]);
+    const db = openDb({ path: argv.db, warn: warnOnStderr });
     try {
-      const me = agents.requireAgent(db, myId());
-      const from = argv.from !== undefined ? agents.requireOther(db, argv.from).id : null;
-      const cursor = argv.channel !== undefined ? channels.waitCursor(db, me, argv.channel) : undefined;
-      const check = () =>
-        cursor
-          ? (() => {
-              const m = channels.nextChannelMessage(db, me, cursor.channel.id, cursor.after);
-              return m ? { kind: 'channel' as const, ...m } : undefined;
-            })()
-          : (() => {
-              const m = messages.takeNext(db, me, from);
-              return m ? { kind: 'message' as const, ...m } : undefined;
-            })();
-      const found = await new Promise<ReturnType<typeof check>>((resolvePromise, reject) => {
-        const attempt = () => {
-          try {
-            const m = check();
-            if (m) resolvePromise(m);
-          } catch (e) {
-            reject(e);
-          }
-        };
-        // Watch first, then look: nothing that lands in between is missed.
-        stop = watchDb(resolveDbPath(argv.db).path, attempt);
-        // Chained timers: one setTimeout above ~24.8 days would fire at once.
-        if (timeoutS !== undefined) cancel = longTimeout(() => resolvePromise(undefined), timeoutS * 1000);
-        attempt();
+      const r = await waitForMessage(db, {
+        me: myId(),
+        from: argv.from,
+        channel: argv.channel,
+        timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000,
       });
-      if (!found) {
-        const what = cursor ? `post in #${cursor.channel.name}` : from ? `message from ${from}` : 'message';
+      if (!r.arrival) {
+        const what = r.channel !== null ? `post in #${r.channel}` : r.from ? `message from ${r.from}` : 'message';
         throw new UserError(`no new ${what} within ${argv.timeout}${/^\d+(\.\d+)?$/.test(String(argv.timeout)) ? 's' : ''}`, undefined, Exit.TIMEOUT);
       }
-      emit(argv.json, found, (m) => (m.kind === 'channel' ? [channelLine(m)] : messageBlock(m)));
+      emit(argv.json, r.arrival, (m) => (m.kind === 'channel' ? [channelLine(m)] : messageBlock(m)));
     } catch (e) {
       (await import('../../msg/refusals.js')).recordRefusal(db, e);
       throw e;
     } finally {
-      cancel();
-      stop();
       db.close();
     }
   },
