@@ -99,3 +99,18 @@ export function safeJson(value: unknown, indent?: number): string {
 
 /** The same escapes applied to JSON text made elsewhere (one document or JSON lines). */
 export const inertJson = (json: string): string => json.replace(JSON_UNSAFE, jsonEscape);
+
+/*
+ * FTS5's snippet() marks each match between \x01 and \x02 (src/db asks for char(1) and
+ * char(2)): bytes no stored text keeps raw, so the marks cannot be forged by a body.
+ */
+// eslint-disable-next-line no-control-regex -- the match marks are control characters on purpose
+const SNIPPET_MARKS = /[\x01\x02]/g;
+// eslint-disable-next-line no-control-regex -- as above
+const SNIPPET_MATCH = /\x01([^\x02]*)\x02/;
+
+/** A search snippet without its match marks (for --json). */
+export const plainSnippet = (snippet: string): string => snippet.replace(SNIPPET_MARKS, '');
+
+/** A search snippet on one line, split at its marks: even indexes are context, odd ones matches. */
+export const snippetParts = (snippet: string): string[] => snippet.replace(/\s+/g, ' ').split(SNIPPET_MATCH);

@@ -1,5 +1,6 @@
 import { color } from '../../cli/color.js';
 import { emit, shortId } from '../../cli/output.js';
+import { plainSnippet, snippetParts } from '../../core/text.js';
 import { type Verb, limitOption, myId, withDb } from './shared.js';
 
 export const search: Verb<{ query: string[]; limit: number; raw?: boolean }> = {
@@ -14,9 +15,9 @@ export const search: Verb<{ query: string[]; limit: number; raw?: boolean }> = {
   handler: async (argv) => {
     const { search: find } = await import('../../msg/messages.js');
     const hits = await withDb(argv, (db) => find(db, myId(), argv.query.map(String).join(' '), { limit: argv.limit, raw: argv.raw }));
-    if (argv.json) return emit(true, hits.map((h) => ({ ...h, snippet: h.snippet.replace(/[\x01\x02]/g, '') })), () => []);
-    // FTS5 marks each match with \x01 ... \x02: split there, so the parts are shown safely and the matches get the colour.
-    const parts = hits.map((h) => ({ ...h, snippet: h.snippet.replace(/\s+/g, ' ').split(/\x01([^\x02]*)\x02/) }));
+    if (argv.json) return emit(true, hits.map((h) => ({ ...h, snippet: plainSnippet(h.snippet) })), () => []);
+    // Split at the match marks, so the parts are shown safely and the matches get the colour.
+    const parts = hits.map((h) => ({ ...h, snippet: snippetParts(h.snippet) }));
     emit(false, parts, (hs) => {
       if (!hs.length) return [color().dim('no matches')];
       const c = color();

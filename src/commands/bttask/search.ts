@@ -1,5 +1,6 @@
 import { color } from '../../cli/color.js';
 import { emit, shortId } from '../../cli/output.js';
+import { plainSnippet } from '../../core/text.js';
 import { type Verb, limitOption, myId, stateLabel, withBoard } from './shared.js';
 
 export const search: Verb<{ query: string[]; limit: number }> = {
@@ -9,7 +10,7 @@ export const search: Verb<{ query: string[]; limit: number }> = {
   handler: async (argv) => {
     const b = await import('../../task/board.js');
     const hits = await withBoard(argv, (db) => b.search(db, myId(), argv.query.map(String).join(' '), argv.limit));
-    const clean = hits.map((h) => ({ ...h, snippet: h.snippet.replace(/[\x01\x02]/g, '') }));
+    const clean = hits.map((h) => ({ ...h, snippet: plainSnippet(h.snippet) }));
     emit(argv.json, clean, (hs) =>
       hs.length
         ? hs.map((h) => `${color().bold(shortId(h.task_id))} ${stateLabel(h.status)} ${h.title}${h.kind === 'comment' ? color().dim(' (comment)') : ''}\n    ${h.snippet.replace(/\s+/g, ' ')}`)
