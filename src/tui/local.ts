@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { listAudit } from '../db/audit.js';
-import { type Db, openDb, stmt, writeTx } from '../db/open.js';
-import { getRun, insertWake, latestRun, listRuns } from '../db/runs.js';
+import { type Db, openDb, stmt } from '../db/open.js';
+import { getRun, latestRun, listRuns } from '../db/runs.js';
 import { feed, send } from '../msg/messages.js';
 import { list as listDeadLetters } from '../msg/deadletters.js';
 import { ControlClient, liveSupervisor } from '../supervisor/client.js';
@@ -11,6 +11,7 @@ import { tailLines } from '../supervisor/logs.js';
 import type { AgentView } from '../supervisor/protocol.js';
 import { offlineList } from '../supervisor/status.js';
 import { runView } from '../supervisor/views.js';
+import { queueWake } from '../supervisor/wake.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
 import type { Change } from '../task/views.js';
 import type { Activity, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
@@ -279,10 +280,8 @@ export class LocalSource implements DataSource {
 
   async wake(agent: string, reason: string) {
     if (this.client) await this.client.request('wake', { agent, reason });
-    else {
-      const db = this.writable();
-      writeTx(db, () => insertWake(db, { agent, reason: 'manual', detail: reason, prompt: null, timeout_ms: null }));
-    }
+    // Without a supervisor the wake waits in the database, under the same rules and audit.
+    else queueWake(this.writable(), { agent, reason: 'manual', detail: reason, prompt: null, timeoutMs: null, by: ADMIN });
   }
 
   async send(to: string, text: string) {
