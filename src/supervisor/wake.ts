@@ -21,6 +21,10 @@ export interface WakeRequest {
   by: string;
 }
 
+/** The bounds of a wake's own wall clock (`agor wake --timeout`, the socket's `timeout_ms`). */
+export const WAKE_TIMEOUT_MIN_MS = 1000;
+export const WAKE_TIMEOUT_MAX_MS = 7 * 86_400_000;
+
 function checkText(text: string | null, what: string): void {
   if (text === null) return;
   if (text.includes('\0')) throw usage(`${what} contains a NUL byte`);
@@ -35,20 +39,30 @@ function checkText(text: string | null, what: string): void {
  * wakes are queued by the message that causes them, in its transaction.
  *
  * The agent must be managed by agor. An agent may wake only those it may message (btmsg
- * send's contacts). Every wake is audited, and so is a refusal. Injection findings in the
+ * send's contacts). Every wake is audited, and so is a refusal for want of a contact. Injection findings in the
  * detail or prompt are kept on the wake (the prompt shows them) and audited; like a
  * message's, they flag, they do not block.
  */
 export function queueWake(db: Db, o: WakeRequest): WakeRow {
+  const target = () => {
+    const to = getAgent(db, o.agent);
+    if (to?.managed !== 1) throw notFound(`no agent '${o.agent}' is managed by agor here`, 'agor ps lists the agents');
+    return to;
+  };
+  // Once without the lock, so an unknown agent is refused without waiting behind writers;
+  // again inside, where the answer counts.
+  target();
   checkText(o.detail, 'reason');
   checkText(o.prompt, 'prompt');
+  if (o.timeoutMs !== null && !(Number.isInteger(o.timeoutMs) && o.timeoutMs >= WAKE_TIMEOUT_MIN_MS && o.timeoutMs <= WAKE_TIMEOUT_MAX_MS)) {
+    throw usage(`invalid timeout of ${o.timeoutMs} ms`, 'give from 1 s to 7 days');
+  }
   const findings = detectInjection([o.detail ?? '', o.prompt ?? ''].join('\n'));
   const flags = findings.length ? findings.join(',') : null;
   try {
     return writeTx(db, () => {
       const me = requireAgent(db, o.by);
-      const to = getAgent(db, o.agent);
-      if (to?.managed !== 1) throw notFound(`no agent '${o.agent}' is managed by agor here`, 'agor ps lists the agents');
+      const to = target();
       if (me.id !== to.id) {
         try {
           checkContact(db, me, to);
