@@ -34,9 +34,16 @@ export interface RunRow {
   context_usage: number | null;
 }
 
+/**
+ * Why a wake was queued: a message, a task assigned or a review requested (each with the
+ * message's id as detail), agor wake and the like (manual), a schedule, a retry, the scorer.
+ */
+export type WakeReason = 'message' | 'task' | 'review' | 'manual' | 'schedule' | 'retry' | 'scorer';
+
 export interface WakeRow {
   id: number;
   agent: string;
+  /** A WakeReason, read back from the file as text. */
   reason: string;
   detail: string | null;
   prompt: string | null;
@@ -170,6 +177,7 @@ export const touchRunHeartbeat = (db: Db, id: string, at: number) => stmt(db, 'U
 
 // ---- wakes
 
+/** Queues a wake; the domain decides whether and why (see supervisor/wake.ts, msg/messages.ts). */
 export function insertWake(
   db: Db,
   w: Pick<WakeRow, 'agent' | 'reason' | 'detail' | 'prompt' | 'timeout_ms'> & Partial<Pick<WakeRow, 'requested_by' | 'flags'>>,
@@ -182,14 +190,6 @@ export function insertWake(
   ).run(row);
   return stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE id = ?').get(info.lastInsertRowid)!;
 }
-
-/**
- * Gives the wake that storing message `messageId` enqueued its real reason. The trigger
- * marks every message wake 'message' (a body can say anything); only the tools that
- * send the notice know it is a task or a review. Call in the transaction that stored it.
- */
-export const setMessageWakeReason = (db: Db, messageId: string, reason: 'task' | 'review') =>
-  stmt(db, "UPDATE wakes SET reason = ? WHERE detail = ? AND reason = 'message' AND run_id IS NULL").run(reason, messageId).changes;
 
 /** Wakes not yet consumed, oldest first. */
 export const pendingWakes = (db: Db, agent: string) =>

@@ -6,6 +6,7 @@ import { getAgent } from '../db/agents.js';
 import { getMessage, insertMessage } from '../db/messages.js';
 import { type Db, writeTx } from '../db/open.js';
 import { requireAgent } from './agents.js';
+import { queueMessageWake } from './messages.js';
 import { newId } from '../core/ids.js';
 import { type DeadLetter, type Message, toDeadLetter, toMessage } from './views.js';
 
@@ -47,6 +48,8 @@ export function requeue(db: Db, meId: string | undefined, id: string): Message {
       sender_group_id: from?.group_id ?? null,
       flags: d.flags,
     });
+    // A requeued letter wakes its recipient as a message just sent would.
+    queueMessageWake(db, d.from_agent, to, msgId, 'message');
     deleteDeadLetter(db, n);
     audit(db, me.id, 'dead_letter_requeued', { dead_letter: n, id: msgId, to: d.to_agent });
     return toMessage(row);

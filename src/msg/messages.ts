@@ -24,7 +24,7 @@ import {
 } from '../db/messages.js';
 import { recentChannelMessages, searchChannelMessages } from '../db/channels.js';
 import { type Db, writeTx } from '../db/open.js';
-import { setMessageWakeReason } from '../db/runs.js';
+import { insertWake } from '../db/runs.js';
 import { STALE_AFTER_SECONDS, requireAgent, requireOther } from './agents.js';
 import { validateBody } from './body.js';
 import { newId, resolvePrefix } from '../core/ids.js';
@@ -45,11 +45,34 @@ export function undeliverableReason(db: Db, to: AgentRow, nowSeconds = Math.floo
   return `recipient '${to.id}' has sent no heartbeat for ${Math.round(age / 60)} min (stale after ${STALE_AFTER_SECONDS / 60} min) and cannot be woken`;
 }
 
+/** Why a stored message wakes its recipient: a plain message, or bttask's notice of a task or a review. */
+export type MessageWake = 'message' | 'task' | 'review';
+
 /**
- * Stores a message (or dead-letters it) inside the caller's transaction. `findings` is
- * worked out before the transaction, so the write lock is not held while scanning text.
+ * Queues the wake a direct message from `fromId` to `to` causes: only an agent agor manages
+ * is woken, and never by its own message. Call in the transaction that stores the message,
+ * so the two are written together or not at all.
  */
-function store(db: Db, me: AgentRow, to: AgentRow, content: string, replyTo: string | null, event: string, findings: InjectionFinding[]): SendResult {
+export function queueMessageWake(db: Db, fromId: string, to: AgentRow, messageId: string, reason: MessageWake): void {
+  if (to.managed !== 1 || fromId === to.id) return;
+  insertWake(db, { agent: to.id, reason, detail: messageId, prompt: null, timeout_ms: null });
+}
+
+/**
+ * Stores a message (or dead-letters it) inside the caller's transaction, with the wake it
+ * causes. `findings` is worked out before the transaction, so the write lock is not held
+ * while scanning text.
+ */
+function store(
+  db: Db,
+  me: AgentRow,
+  to: AgentRow,
+  content: string,
+  replyTo: string | null,
+  event: string,
+  findings: InjectionFinding[],
+  wake: MessageWake = 'message',
+): SendResult {
   const flags = findings.length ? findings.join(',') : null;
   const id = newId();
   const reason = undeliverableReason(db, to);
@@ -70,6 +93,7 @@ function store(db: Db, me: AgentRow, to: AgentRow, content: string, replyTo: str
     sender_group_id: me.group_id,
     flags,
   });
+  queueMessageWake(db, me.id, to, id, wake);
   audit(db, me.id, event, { id, to: to.id, bytes: Buffer.byteLength(content), ...(replyTo ? { reply_to: replyTo } : {}) });
   if (flags) audit(db, me.id, 'prompt_injection_detected', { id, to: to.id, findings });
   return { stored: true, message: toMessage(row) };
@@ -284,13 +308,11 @@ export function takeNext(db: Db, me: AgentRow, from: string | null): Message | u
  * A message the tools send on an agent's behalf (task assigned, review requested):
  * no contact check, but the same delivery rules, audit and dead letters as `send`.
  * `wake` is the reason of the wake it causes for an agor-managed agent (default
- * 'message'), set here because the text of a message never decides it.
+ * 'message'), given here because the text of a message never decides it.
  * Call inside a write transaction.
  */
-export function notifyAgent(db: Db, from: AgentRow, toId: string, content: string, wake?: 'task' | 'review'): SendResult | undefined {
+export function notifyAgent(db: Db, from: AgentRow, toId: string, content: string, wake: MessageWake = 'message'): SendResult | undefined {
   const to = getAgent(db, toId);
   if (!to || to.id === from.id) return undefined;
-  const r = store(db, from, to, content, null, 'message_sent', detectInjection(content));
-  if (wake && r.stored) setMessageWakeReason(db, r.message.id, wake);
-  return r;
+  return store(db, from, to, content, null, 'message_sent', detectInjection(content), wake);
 }

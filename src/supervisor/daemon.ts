@@ -25,7 +25,7 @@ import { attentionScore, backoffMs, wakeScore, type WakeSignal } from './scoring
 import { type ControlServer, FileLines, startControlServer } from './socket.js';
 import { type ExitStatus, spawnAgent } from './spawn.js';
 import { lastRunFields, viewHealth } from './status.js';
-import { requestWake } from './wake.js';
+import { queueWake } from './wake.js';
 import { WriteQueue } from './writes.js';
 
 /** Why a run is being stopped, which decides its outcome and what follows. */
@@ -1230,14 +1230,16 @@ export class Supervisor {
         if (!this.slots.has(agent)) throw notFound(`no agent '${agent}' in ${this.o.config.file}`);
         const wake = {
           agent,
-          reason: typeof req.reason === 'string' ? req.reason : null,
+          reason: 'manual' as const,
+          detail: typeof req.reason === 'string' ? req.reason : null,
           prompt: typeof req.prompt === 'string' ? req.prompt : null,
           timeoutMs: wakeTimeout(req.timeout_ms),
+          // The socket is 0600: whoever is on it is the operator.
+          by: 'admin',
         };
         let w!: R.WakeRow;
-        // The socket is 0600: whoever is on it is the operator.
         await this.patientWrite(`a wake of ${agent}`, () => {
-          w = requestWake(this.db, 'admin', wake);
+          w = queueWake(this.db, wake);
         }, 30_000);
         this.checkWakes();
         return w;

@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
+import { ADMIN } from '../core/roles.js';
 import { managedGroup } from '../db/agents.js';
 import { listAudit } from '../db/audit.js';
-import { type Db, dataVersion, envBusyTimeout, openDb, openReadOnly, writeTx } from '../db/open.js';
-import { getRun, insertWake } from '../db/runs.js';
+import { type Db, dataVersion, envBusyTimeout, openDb, openReadOnly } from '../db/open.js';
+import { getRun } from '../db/runs.js';
 import { claimedTaskOf } from '../db/tasks.js';
 import { feed, send } from '../msg/messages.js';
 import { list as listDeadLetters } from '../msg/deadletters.js';
@@ -12,11 +13,11 @@ import { runHistory } from '../supervisor/history.js';
 import { latestLogTail } from '../supervisor/logview.js';
 import type { AgentView } from '../supervisor/protocol.js';
 import { offlineList } from '../supervisor/status.js';
+import { queueWake } from '../supervisor/wake.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
 import type { Change } from '../task/views.js';
 import type { Activity, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
-const ADMIN = 'admin';
 /** How often another process's writes are looked for (PRAGMA data_version: one page read). */
 const POLL_MS = 500;
 const REATTACH_MS = 2000;
@@ -275,10 +276,8 @@ export class LocalSource implements DataSource {
 
   async wake(agent: string, reason: string) {
     if (this.client) await this.client.request('wake', { agent, reason });
-    else {
-      const db = this.writable();
-      writeTx(db, () => insertWake(db, { agent, reason: 'manual', detail: reason, prompt: null, timeout_ms: null }));
-    }
+    // Without a supervisor the wake waits in the database, under the same rules and audit.
+    else queueWake(this.writable(), { agent, reason: 'manual', detail: reason, prompt: null, timeoutMs: null, by: ADMIN });
   }
 
   async send(to: string, text: string) {

@@ -19,22 +19,20 @@ export const wake: Verb<WakeArgs> = {
       .option('prompt', { type: 'string', requiresArg: true, describe: 'Text for the run to start with' })
       .option('timeout', { type: 'string', requiresArg: true, describe: "Wall clock for the run (e.g. 20m); default: the agent's timeout" }),
   handler: async (argv) => {
-    const [{ parseDuration }, { requestWake }, { liveSupervisor }, { requireKnownAgents }] = await Promise.all([
+    const [{ parseDuration }, { queueWake, WAKE_TIMEOUT_MIN_MS, WAKE_TIMEOUT_MAX_MS }, { liveSupervisor }] = await Promise.all([
       import('../../core/durations.js'),
       import('../../supervisor/wake.js'),
       import('../../supervisor/client.js'),
-      import('./shared.js'),
     ]);
     const timeoutMs = argv.timeout !== undefined ? parseDuration(argv.timeout, 'timeout') * 1000 : null;
-    if (timeoutMs !== null && (timeoutMs < 1000 || timeoutMs > 7 * 86_400_000)) {
+    if (timeoutMs !== null && (timeoutMs < WAKE_TIMEOUT_MIN_MS || timeoutMs > WAKE_TIMEOUT_MAX_MS)) {
       const { usage } = await import('../../core/errors.js');
       throw usage(`invalid timeout '${argv.timeout}'`, 'give from 1s to 7d');
     }
     const { db, path } = await openFor(argv);
     try {
-      await requireKnownAgents(db, [argv.agent]);
       // The caller is the agent named by BTMSG_AGENT_ID (or AGOR_AGENT), else the operator.
-      const w = requestWake(db, myId(), { agent: argv.agent, reason: argv.reason ?? null, prompt: argv.prompt ?? null, timeoutMs });
+      const w = queueWake(db, { agent: argv.agent, reason: 'manual', detail: argv.reason ?? null, prompt: argv.prompt ?? null, timeoutMs, by: myId() });
       const live = liveSupervisor(db) !== null;
       emit(argv.json, { ...w, supervisor_running: live }, (r) => [
         `queued wake #${r.id} for ${r.agent}`,

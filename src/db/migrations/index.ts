@@ -7,6 +7,7 @@ import { supervisor } from './0005-supervisor.js';
 import { reconcileSchema } from './0006-reconcile.js';
 import { wakeReasons } from './0007-wake-reasons.js';
 import { operatorState } from './0008-operator-state.js';
+import { explicitWakes } from './0009-explicit-wakes.js';
 
 export interface Migration {
   version: number;
@@ -16,5 +17,5 @@ export interface Migration {
 }
 
 /** Ordered; each version exactly one more than the last. */
-export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, reconcileSchema, wakeReasons, operatorState];
+export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, reconcileSchema, wakeReasons, operatorState, explicitWakes];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
