@@ -1,4 +1,5 @@
 import { conflict, notFound, usage } from '../core/errors.js';
+import { ADMIN } from '../core/roles.js';
 import { type AgentRow, getAgent, listAgents } from '../db/agents.js';
 import { audit } from '../db/audit.js';
 import { type Db, writeTx } from '../db/open.js';
@@ -141,7 +142,7 @@ function returnTask(db: Db, l: T.LeaseRow, why: string, state: 'expired' | 'rele
   // Work handed in (review) or finished is not taken back, and its holder keeps its rights.
   T.endLease(db, l.id, t && (t.status === 'done' || t.status === 'review') ? 'finished' : state);
   if (!t) return l.task_id;
-  const system = getAgent(db, 'admin')!;
+  const system = getAgent(db, ADMIN)!;
   if (t.status !== 'done' && t.status !== 'review') {
     const patch: T.TaskPatch = { status: 'todo', assigned_to: l.assigned_before };
     const changed = Object.entries(patch).filter(([k, v]) => t[k as keyof TaskRow] !== v);

@@ -1,5 +1,6 @@
 import { color } from '../../cli/color.js';
 import { emit } from '../../cli/output.js';
+import { ADMIN } from '../../core/roles.js';
 import { type Verb, channelLine, limitOption, messageLine, myId, withDb } from './shared.js';
 
 export const feed: Verb<{ limit: number }> = {
@@ -11,7 +12,7 @@ export const feed: Verb<{ limit: number }> = {
     const me = myId();
     emit(argv.json, await withDb(argv, (db) => recent(db, me, argv.limit)), (items) =>
       items.length
-        ? items.map((i) => (i.kind === 'channel' ? channelLine(i) : messageLine(i, me === 'admin' ? undefined : me) + color().dim(` (${i.from} → ${i.to})`)))
+        ? items.map((i) => (i.kind === 'channel' ? channelLine(i) : messageLine(i, me === ADMIN ? undefined : me) + color().dim(` (${i.from} → ${i.to})`)))
         : [color().dim('nothing yet')],
     );
   },
