@@ -2,13 +2,14 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Socket } from 'node:net';
 import { Exit, UserError, conflict, notFound, usage } from '../core/errors.js';
-import { type Db, setBusyTimeout, stmt, writeTx } from '../db/open.js';
+import { type Db, setBusyTimeout, writeTx } from '../db/open.js';
 import { isBusy } from '../db/errors.js';
 import { addContact, getAgent, recordHeartbeat, upsertAgent } from '../db/agents.js';
 import { audit } from '../db/audit.js';
 import { markDelivered, unreadCount } from '../db/messages.js';
 import { renewAgentLeases } from '../db/tasks.js';
 import * as R from '../db/runs.js';
+import { activeLeaseCounts, checkpointWal, managedAgentIds, pendingWakesAfter, pressuredRunCount, readyTaskCount, reviewTaskCount, runCostSince } from '../db/supervisor.js';
 import { watchDb } from '../db/watch.js';
 import { newId } from '../core/ids.js';
 import { ROLE_TIERS } from '../core/roles.js';
@@ -24,7 +25,8 @@ import { scheduleDue, scheduleKey, nextSlot } from './schedule.js';
 import { attentionScore, backoffMs, wakeScore, type WakeSignal } from './scoring.js';
 import { type ControlServer, FileLines, startControlServer } from './socket.js';
 import { type ExitStatus, spawnAgent } from './spawn.js';
-import { lastRunFields, viewHealth } from './status.js';
+import { lastRunFields } from './status.js';
+import { agentView } from './views.js';
 import { requestWake } from './wake.js';
 import { WriteQueue } from './writes.js';
 
@@ -101,7 +103,7 @@ const SCORER_COOLDOWN_MS = 10 * 60_000;
 const FOLLOW_MS = 250;
 const OUTPUT_TAIL_BYTES = 8 * 1024;
 /**
- * The supervisor's own wait for the write lock. better-sqlite3 blocks the process while it
+ * The supervisor's own wait for the write lock. The database driver blocks the process while it
  * waits, so a long wait would freeze the control socket and every timer; a write refused
  * after this long is retried from the event loop instead (WriteQueue).
  */
@@ -310,10 +312,10 @@ export class Supervisor {
         for (const to of [...reach, ...a.contacts]) if (to !== a.id && to !== 'admin') addContact(this.db, a.id, to);
       }
       // Agents of this group dropped from agor.yaml are no longer woken by messages.
-      for (const row of stmt<{ id: string }>(this.db, 'SELECT id FROM agents WHERE group_id = ? AND managed = 1').all(group)) {
-        if (!ids.has(row.id)) {
-          R.setManaged(this.db, row.id, false);
-          R.deleteAgentState(this.db, row.id);
+      for (const id of managedAgentIds(this.db, group)) {
+        if (!ids.has(id)) {
+          R.setManaged(this.db, id, false);
+          R.deleteAgentState(this.db, id);
         }
       }
       audit(this.db, 'admin', 'supervisor_started', { pid: this.pid, group, config: this.o.config.file, agents: agents.length });
@@ -841,11 +843,8 @@ export class Supervisor {
   private wakeContext(agent: string): { unread: number; ready: number; review: number } {
     // Counted up to 1000: a prompt says "1000 ready tasks" as well as any larger number.
     const unread = unreadCount(this.db, agent);
-    const ready = stmt<{ n: number }>(
-      this.db,
-      `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE status = 'todo' AND open_deps = 0 AND (assigned_to IS NULL OR assigned_to = ?) LIMIT 1000)`,
-    ).get(agent)!.n;
-    const review = stmt<{ n: number }>(this.db, `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE status = 'review' LIMIT 1000)`).get()!.n;
+    const ready = readyTaskCount(this.db, agent, 1000);
+    const review = reviewTaskCount(this.db, 1000);
     return { unread, ready, review };
   }
 
@@ -857,7 +856,7 @@ export class Supervisor {
       const slot = this.slots.get(p.agent);
       if (!slot) continue;
       if (p.last > this.lastWakeId) {
-        for (const w of stmt<R.WakeRow>(this.db, 'SELECT * FROM wakes WHERE agent = ? AND id > ? AND run_id IS NULL ORDER BY id').all(p.agent, this.lastWakeId)) {
+        for (const w of pendingWakesAfter(this.db, p.agent, this.lastWakeId)) {
           this.emit({ event: 'wake', at: iso(this.now())!, agent: p.agent, wake: w.id, reason: w.reason, detail: w.detail });
         }
       }
@@ -889,13 +888,10 @@ export class Supervisor {
     const tier1 = ROLE_TIERS[slot.cfg.role] === 1;
     const states = [...this.slots.values()].filter((s) => s !== slot);
     if (tier1 && states.some((s) => s.state === 'stalled' || s.state === 'failed')) out.push('attention_spike');
-    const pressured = stmt<{ n: number }>(this.db, 'SELECT count(*) AS n FROM runs WHERE ended_at IS NULL AND context_usage > 0.75').get()!.n;
+    const pressured = pressuredRunCount(this.db, 0.75);
     if (tier1 && pressured >= 2) out.push('context_pressure_cluster');
     const now = this.now();
-    const cost = stmt<{ hour: number | null; day: number | null }>(
-      this.db,
-      'SELECT sum(CASE WHEN started_at >= @h THEN cost_usd END) AS hour, sum(cost_usd) AS day FROM runs WHERE started_at >= @d',
-    ).get({ h: now - 3_600_000, d: now - 86_400_000 })!;
+    const cost = runCostSince(this.db, now - 3_600_000, now - 86_400_000);
     if (tier1 && cost.hour && cost.day && cost.hour > (2 * cost.day) / 24 && cost.day > cost.hour) out.push('burn_rate_anomaly');
     const ctx = this.wakeContext(id);
     if (ctx.ready >= 3 || wakes.some((w) => w.reason === 'task')) out.push('task_queue_pressure');
@@ -1050,7 +1046,7 @@ export class Supervisor {
 
   private checkpoint(): void {
     try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      checkpointWal(this.db);
       R.pruneWakes(this.db, Date.now() - 7 * 86_400_000);
       // Our own log (agor up -d): stdout is O_APPEND, so truncation in place is safe.
       if (this.o.logPath) rotateIfLarge(this.o.logPath);
@@ -1111,34 +1107,31 @@ export class Supervisor {
     const { unread, claimed, pending, beats } = this.counts();
     const now = this.now();
     return [...this.slots.values()].map((s) => {
-      const att = this.attention(s);
-      return {
-        id: s.cfg.id,
-        name: s.cfg.name,
-        role: s.cfg.role,
-        mode: s.cfg.mode,
-        strategy: s.cfg.wake.strategy,
-        state: s.state,
-        health: viewHealth(s.state, s.health),
-        pid: s.run?.pid ?? null,
-        run_id: s.run?.id ?? null,
-        started_at: iso(s.run?.startedAt),
-        uptime_s: s.run ? Math.max(0, Math.round((now - s.run.startedAt) / 1000)) : null,
-        last_output_at: iso(s.run?.lastOutputAt),
-        // Stamped with the wall clock; the other times are the supervisor's.
-        last_heartbeat_at: s.run && beats.get(s.run.id) ? iso(beats.get(s.run.id)! + now - Date.now()) : null,
-        restarts: s.restarts,
-        attempts: s.attempts,
-        next_start_at: iso(s.nextStartAt),
-        pending_wakes: pending.get(s.cfg.id) ?? 0,
-        unread: unread.get(s.cfg.id) ?? 0,
-        claimed: claimed.get(s.cfg.id) ?? 0,
-        attention: att.score,
-        attention_reason: att.reason,
-        supervised: true,
-        stall_after_s: Math.round(s.cfg.stallAfterMs / 1000),
-        ...lastRunFields(this.db, s.cfg.id),
-      };
+      const hb = s.run ? beats.get(s.run.id) : null;
+      return agentView(
+        {
+          id: s.cfg.id,
+          name: s.cfg.name,
+          role: s.cfg.role,
+          mode: s.cfg.mode,
+          strategy: s.cfg.wake.strategy,
+          state: s.state,
+          health: s.health,
+          // Heartbeats are stamped with the wall clock; the other times are the supervisor's.
+          run: s.run ? { id: s.run.id, pid: s.run.pid, startedAt: s.run.startedAt, lastOutputAt: s.run.lastOutputAt, heartbeatAt: hb ? hb + now - Date.now() : null } : null,
+          restarts: s.restarts,
+          attempts: s.attempts,
+          nextStartAt: s.nextStartAt,
+          pendingWakes: pending.get(s.cfg.id) ?? 0,
+          unread: unread.get(s.cfg.id) ?? 0,
+          claimed: claimed.get(s.cfg.id) ?? 0,
+          attention: this.attention(s),
+          supervised: true,
+          stallAfterMs: s.cfg.stallAfterMs,
+          lastRun: lastRunFields(this.db, s.cfg.id),
+        },
+        now,
+      );
     });
   }
 
@@ -1147,7 +1140,7 @@ export class Supervisor {
     try {
       this.lastCounts = {
         unread: new Map([...this.slots.keys()].map((id) => [id, unreadCount(this.db, id)])),
-        claimed: new Map(stmt<{ a: string; n: number }>(this.db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n])),
+        claimed: activeLeaseCounts(this.db),
         pending: new Map(R.pendingWakeCounts(this.db).map((p) => [p.agent, p.n])),
         beats: new Map(R.openRunHeartbeats(this.db).map((r) => [r.id, r.heartbeat_at])),
       };
