@@ -2,6 +2,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
 import { UserError, exitCodeName } from '../core/errors.js';
 import { translateDbError } from '../db/errors.js';
+import { LINE_TOO_LARGE, LineSplitter } from './jsonlines.js';
 import { linesBetween, tailRange } from './logs.js';
 import { type ErrorBody, MAX_LINE_BYTES, OPS, type Request, type Response } from './protocol.js';
 
@@ -170,15 +171,14 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
   // still gets every answer; we end our side once nothing is pending.
   const server: Server = createServer({ allowHalfOpen: true }, (conn) => {
     conns.add(conn);
-    let buf: Buffer = Buffer.alloc(0);
-    let skipping = false;
+    const lines = new LineSplitter(MAX_LINE_BYTES);
     let pending = 0;
     let ended = false;
     const o = outbox(conn);
     // Requests in hand count too: each may read a log, and a burst of them must not block the supervisor.
     const congested = () => o.busy || o.queue.length > 0 || conn.writableLength > HIGH_WATER || pending >= MAX_PENDING;
     const endIfDone = () => {
-      if (ended && pending === 0 && !congested() && buf.indexOf(10) === -1 && !subscribers.has(conn)) conn.end();
+      if (ended && pending === 0 && !congested() && !lines.hasLine() && !subscribers.has(conn)) conn.end();
     };
     const answer = (id: Request['id'], body: { result: unknown } | { error: ErrorBody }) => {
       if (conn.destroyed) return;
@@ -227,26 +227,10 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
           conn.pause();
           return;
         }
-        const nl = buf.indexOf(10);
-        if (nl === -1) {
-          if (buf.length > MAX_LINE_BYTES) {
-            if (!skipping) answer(null, { error: { code: 'too_large', message: `request line over ${MAX_LINE_BYTES} bytes`, exit: 2 } });
-            skipping = true;
-            buf = Buffer.alloc(0);
-          }
-          break;
-        }
-        const line = buf.subarray(0, nl);
-        buf = buf.subarray(nl + 1);
-        if (skipping) {
-          skipping = false;
-          continue;
-        }
-        if (line.length > MAX_LINE_BYTES) {
-          answer(null, { error: { code: 'too_large', message: `request line over ${MAX_LINE_BYTES} bytes`, exit: 2 } });
-          continue;
-        }
-        onLine(line.toString('utf8'));
+        const line = lines.next();
+        if (line === null) break;
+        if (line === LINE_TOO_LARGE) answer(null, { error: { code: 'too_large', message: `request line over ${MAX_LINE_BYTES} bytes`, exit: 2 } });
+        else onLine(line);
       }
       if (!conn.destroyed && conn.isPaused() && !congested()) conn.resume();
       endIfDone();
@@ -258,7 +242,7 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
     conn.on('drain', resume);
 
     conn.on('data', (chunk: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      lines.push(chunk);
       pump();
     });
     conn.on('end', () => {
@@ -274,7 +258,7 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
       // Nothing queued for it is sent now, and nothing it asked for is still to do.
       o.queue = [];
       o.queuedBytes = 0;
-      buf = Buffer.alloc(0);
+      lines.clear();
       h.closed(conn);
     });
   });
