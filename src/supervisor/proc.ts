@@ -77,5 +77,3 @@ function statusField(pid: number, field: string): number | null {
 
 /** Peak resident memory of a process so far, in KiB (VmHWM). */
 export const peakRssKb = (pid: number): number | null => statusField(pid, 'VmHWM');
-/** Resident memory now, in KiB (VmRSS). */
-export const rssKb = (pid: number): number | null => statusField(pid, 'VmRSS');
