@@ -32,7 +32,6 @@ export interface Run {
   timeoutMs: number | null;
   adopted: boolean;
   wakeReason: string;
-  wakeCount: number;
   stopping: StopWhy | null;
   /** When a stop escalates to SIGKILL (wall clock). */
   killAt: number | null;
@@ -61,7 +60,6 @@ export interface Slot {
   nextDelayMs: number | null;
   /** The prompt of a failed on-demand run, for its retry. */
   retryOf: { runId: string; reason: string } | null;
-  lastOutcome: string | null;
   lastScorerWake: number;
   /** A start put off because the database was busy (logged once per streak). */
   deferred: boolean;
@@ -82,7 +80,6 @@ export function newSlot(cfg: AgentConfig): Slot {
     nextStartAt: null,
     nextDelayMs: null,
     retryOf: null,
-    lastOutcome: null,
     lastScorerWake: 0,
     deferred: false,
     lastAttention: { score: 0, reason: null },
@@ -102,7 +99,7 @@ export interface Ctx {
   /** Agents waiting for a place under max_concurrent, in order. */
   startQueue: string[];
   /** True once shutdown has begun. */
-  readonly shuttingDown: boolean;
+  shuttingDown(): boolean;
   now(): number;
   emit(ev: Event): void;
   emitState(slot: Slot, reason?: string): void;

@@ -79,17 +79,13 @@ export class Supervisor {
     this.db = o.db;
     this.writes = new WriteQueue({ log: (l) => o.log(l), drained: () => this.safe('wakes', () => this.wakeups.check()) });
     for (const cfg of o.config.agents) this.slots.set(cfg.id, newSlot(cfg));
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const self = this;
     this.ctx = {
       db: this.db,
       o,
       slots: this.slots,
       writes: this.writes,
       startQueue: [],
-      get shuttingDown() {
-        return self.shuttingDown !== null;
-      },
+      shuttingDown: () => this.shuttingDown !== null,
       now: () => this.now(),
       emit: (ev) => this.emit(ev),
       emitState: (slot, reason) => this.emitState(slot, reason),

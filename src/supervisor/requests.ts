@@ -53,7 +53,7 @@ export class Requests {
 
   async handle(req: Request, conn: Socket): Promise<unknown> {
     const { ctx, d } = this;
-    if (ctx.shuttingDown && req.op !== 'list' && req.op !== 'hello') throw conflict('the supervisor is shutting down');
+    if (ctx.shuttingDown() && req.op !== 'list' && req.op !== 'hello') throw conflict('the supervisor is shutting down');
     switch (req.op) {
       case 'hello':
         return { protocol: PROTOCOL_VERSION, pid: process.pid, group: ctx.o.config.group, config: ctx.o.config.file, db: ctx.o.dbPath };

@@ -50,7 +50,7 @@ export class Runs {
   /** Starts a run now, or queues it when max_concurrent runs are already going. */
   start(slot: Slot, why: string, delayMs: number | null): void {
     const { ctx } = this;
-    if (ctx.shuttingDown || slot.run || !slot.enabled || slot.state === 'failed') return;
+    if (ctx.shuttingDown() || slot.run || !slot.enabled || slot.state === 'failed') return;
     if (slot.timer) (clearTimeout(slot.timer), (slot.timer = null));
     slot.nextStartAt = null;
     if (this.running() >= ctx.o.config.maxConcurrent) {
@@ -115,19 +115,18 @@ export class Runs {
       // The messages that woke the run are in the agent's hands now.
       markDelivered(db, wakes.filter((w) => ['message', 'task', 'review'].includes(w.reason) && w.detail).map((w) => w.detail!));
       const prompt = composePrompt(a, wakes, wakeContext(db, a.id), slot.retryOf ? reason : why);
-      return { wakes, row, prompt, now, runId, logPath };
+      return { row, prompt, now, runId, logPath };
     });
   }
 
   /** Spawns the recorded run; from here on every write may wait in the queue. */
   private launch(slot: Slot, why: string, rec: ReturnType<Runs['recordStart']>): void {
     const { ctx } = this;
-    const { wakes, row, prompt, now, runId, logPath } = rec;
+    const { row, prompt, now, runId, logPath } = rec;
     const a = slot.cfg;
     slot.deferred = false;
     slot.retryOf = null;
     const run = this.makeRun(row, false);
-    run.wakeCount = wakes.length;
     run.lastOutputAt = now;
     slot.run = run;
     slot.state = 'running';
@@ -184,7 +183,6 @@ export class Runs {
       timeoutMs: row.timeout_ms,
       adopted,
       wakeReason: row.wake_reason ?? 'start',
-      wakeCount: 0,
       stopping: null,
       killAt: null,
       timers: [],
@@ -353,7 +351,6 @@ export class Runs {
       `end:${run.id}`,
     );
     if (slot.run === run) slot.run = null;
-    slot.lastOutcome = outcome;
     try {
       ctx.emit({ event: 'run_end', at: iso(ended)!, agent: slot.cfg.id, run: run.id, outcome, exit_code: st.code, signal: st.signal, error_class: errorClass, note });
       this.follow(slot, run, outcome, errorClass, statusLost, ended);
@@ -395,7 +392,7 @@ export class Runs {
       restart: a.restart,
       onStall: a.onStall,
       stopping: run.stopping,
-      shuttingDown: ctx.shuttingDown,
+      shuttingDown: ctx.shuttingDown(),
       enabled: slot.enabled,
       outcome,
       errorClass,

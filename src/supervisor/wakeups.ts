@@ -75,7 +75,7 @@ export class Wakeups {
   /** Starts runs for dormant agents with pending wakes; running agents get theirs after. */
   check(): void {
     const { ctx } = this;
-    if (ctx.shuttingDown) return;
+    if (ctx.shuttingDown()) return;
     const pending = R.pendingWakeCounts(ctx.db);
     for (const p of pending) {
       const slot = ctx.slots.get(p.agent);
@@ -127,7 +127,7 @@ export class Wakeups {
   /** The wake scorer: wakes a dormant smart agent when its signals alone pass its threshold. */
   runScorer(): void {
     const { ctx } = this;
-    if (ctx.shuttingDown) return;
+    if (ctx.shuttingDown()) return;
     const now = Date.now();
     for (const slot of ctx.slots.values()) {
       if (slot.cfg.wake.strategy !== 'smart' || slot.run || slot.timer || !slot.enabled || slot.state === 'failed') continue;
