@@ -3,6 +3,7 @@ import { UserError } from '../core/errors.js';
 import type { Db } from '../db/open.js';
 import { type SupervisorRow, getSupervisor } from '../db/runs.js';
 import { isSameProcess } from './proc.js';
+import { LineSplitter } from './jsonlines.js';
 import type { Event, Op, Response } from './protocol.js';
 
 /** The supervisor holding `db`, when one is alive (pid and start time both match). */
@@ -15,23 +16,14 @@ export function liveSupervisor(db: Db): SupervisorRow | null {
 export class ControlClient {
   private next = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  /** The start of a line still arriving: a large answer comes in many pieces. */
-  private parts: string[] = [];
+  /** A large answer comes in many pieces. */
+  private readonly lines = new LineSplitter();
   onEvent: (ev: Event) => void = () => undefined;
   readonly closed: Promise<void>;
 
   private constructor(private readonly sock: Socket) {
-    sock.setEncoding('utf8');
-    // Each piece is searched once for newlines, so a line of many MB costs linear time.
-    sock.on('data', (chunk: string) => {
-      let from = 0;
-      for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', from)) {
-        const tail = chunk.slice(from, nl);
-        const line = this.parts.length ? (this.parts.push(tail), this.parts.splice(0).join('')) : tail;
-        from = nl + 1;
-        if (line) this.dispatch(JSON.parse(line) as Response | Event);
-      }
-      if (from < chunk.length) this.parts.push(chunk.slice(from));
+    sock.on('data', (chunk: Buffer) => {
+      for (const line of this.lines.take(chunk)) if (line) this.dispatch(JSON.parse(line) as Response | Event);
     });
     this.closed = new Promise((r) =>
       sock.on('close', () => {

@@ -9,7 +9,7 @@ export interface Clock {
   now(): number;
 }
 
-export const realClock: Clock = { now: () => Date.now() };
+const realClock: Clock = { now: () => Date.now() };
 
 export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
   const at = env.AGOR_CLOCK;

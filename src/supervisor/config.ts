@@ -3,7 +3,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Document, LineCounter, type Node, type Pair, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { Exit, UserError, usage } from '../core/errors.js';
-import { type Role, ROLES } from '../core/roles.js';
+import { ADMIN, type Role, ROLES } from '../core/roles.js';
 import { nameProblem } from '../core/text.js';
 import { AGENT_ID } from '../core/identity.js';
 import { durationMs, formatDuration } from '../core/durations.js';
@@ -29,7 +29,7 @@ export interface Schedule {
 export interface AgentConfig {
   id: string;
   name: string;
-  role: Exclude<Role, 'admin'>;
+  role: Exclude<Role, typeof ADMIN>;
   /** argv; "{prompt}" in any element is replaced by the wake prompt. */
   command: string[];
   promptVia: 'arg' | 'stdin' | 'env';
@@ -170,7 +170,7 @@ function checkDir(ctx: Ctx, node: Node, key: string, dir: string): void {
   if (!st.isDirectory()) fail(ctx, node, key, `${dir} is not a directory`);
 }
 
-export function validTimeZone(tz: string): boolean {
+function validTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
@@ -183,12 +183,12 @@ const AGENT_KEYS = [
   'name', 'role', 'command', 'prompt', 'prompt_via', 'cwd', 'env', 'model', 'mode', 'restart', 'stall_after', 'on_stall', 'timeout',
   'stop_grace', 'schedules', 'wake', 'contacts', 'sandbox', 'limits', 'secrets',
 ] as const;
-const WORKER_ROLES = ROLES.filter((r) => r !== 'admin') as Exclude<Role, 'admin'>[];
+const WORKER_ROLES = ROLES.filter((r) => r !== ADMIN) as Exclude<Role, typeof ADMIN>[];
 
 function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>): AgentConfig {
   const k = `agents.${id}`;
   if (!AGENT_ID.test(id)) fail(ctx, idNode, k, 'agent ids are 1-64 letters, digits, dot, dash or underscore');
-  if (id === 'admin') fail(ctx, idNode, k, "'admin' is the built-in operator");
+  if (id === ADMIN) fail(ctx, idNode, k, `'${ADMIN}' is the built-in operator`);
   const e = entries(ctx, node, k, AGENT_KEYS);
   const get = (key: string) => e.get(key)?.value;
   for (const later of ['sandbox', 'limits', 'secrets'] as const) {
@@ -287,7 +287,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     if (!isSeq(c)) fail(ctx, c, `${k}.contacts`, 'must be a list of agent ids');
     c.items.forEach((n, i) => {
       const to = str(ctx, n as Node, `${k}.contacts[${i}]`);
-      if (!ids.has(to) && to !== 'admin') fail(ctx, n as Node, `${k}.contacts[${i}]`, `'${to}' is not an agent of this group`, `agents: ${[...ids].join(', ')}`);
+      if (!ids.has(to) && to !== ADMIN) fail(ctx, n as Node, `${k}.contacts[${i}]`, `'${to}' is not an agent of this group`, `agents: ${[...ids].join(', ')}`);
       contacts.push(to);
     });
   }

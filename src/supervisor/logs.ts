@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 /** Size at which a run's log is rotated (AGOR_LOG_MAX_BYTES overrides, for tests). */
 export const LOG_MAX_BYTES = Number(process.env.AGOR_LOG_MAX_BYTES) > 0 ? Number(process.env.AGOR_LOG_MAX_BYTES) : 10 * 1024 * 1024;
 /** Rotated copies kept beside the live log: run.log.1 (newer), run.log.2 (older). */
-export const LOG_KEEP = 2;
+const LOG_KEEP = 2;
 
 /** Where the logs of `agent` live: beside the database, in logs/AGENT/. */
-export const agentLogDir = (dataDir: string, agent: string): string => join(dataDir, 'logs', agent);
+const agentLogDir = (dataDir: string, agent: string): string => join(dataDir, 'logs', agent);
 
 export const runLogPath = (dataDir: string, agent: string, runId: string): string => join(agentLogDir(dataDir, agent), `${runId}.log`);
 

@@ -68,7 +68,7 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
 
 function statusField(pid: number, field: string): number | null {
   try {
-    const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    const m = readFileSync(`/proc/${pid}/status`, 'latin1').match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'));
     return m ? Number(m[1]) : null;
   } catch {
     return null;
@@ -77,5 +77,3 @@ function statusField(pid: number, field: string): number | null {
 
 /** Peak resident memory of a process so far, in KiB (VmHWM). */
 export const peakRssKb = (pid: number): number | null => statusField(pid, 'VmHWM');
-/** Resident memory now, in KiB (VmRSS). */
-export const rssKb = (pid: number): number | null => statusField(pid, 'VmRSS');

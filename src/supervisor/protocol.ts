@@ -73,3 +73,23 @@ export type Event =
   | { event: 'wake'; at: string; agent: string; wake: number; reason: string; detail: string | null }
   | { event: 'log'; at: string; agent: string; run: string; text: string }
   | { event: 'supervisor'; at: string; status: 'ready' | 'stopping'; pid: number };
+
+/** One line of the supervisor's log for an event. */
+export function formatEvent(ev: Event): string {
+  switch (ev.event) {
+    case 'state':
+      return `${ev.agent}: ${ev.state} (${ev.health})${ev.reason ? ` — ${ev.reason}` : ''}`;
+    case 'run_start':
+      return `${ev.agent}: run ${ev.run.slice(0, 8)} ${ev.adopted ? 're-adopted' : 'started'} (pid ${ev.pid ?? '-'}, #${ev.incarnation}, ${ev.wake_reason ?? 'start'})`;
+    case 'run_end':
+      return `${ev.agent}: run ${ev.run.slice(0, 8)} ended: ${ev.outcome}${ev.exit_code !== null ? `, exit ${ev.exit_code}` : ''}${ev.signal ? `, ${ev.signal}` : ''}${ev.error_class ? `, ${ev.error_class}` : ''}${ev.note ? ` (${ev.note})` : ''}`;
+    case 'stall':
+      return `${ev.agent}: stalled, silent for ${ev.silent_s} s (on_stall: ${ev.action})`;
+    case 'wake':
+      return `${ev.agent}: wake #${ev.wake} (${ev.reason}${ev.detail ? `: ${ev.detail}` : ''})`;
+    case 'log':
+      return `${ev.agent}: ${ev.text}`;
+    case 'supervisor':
+      return `supervisor ${ev.status} (pid ${ev.pid})`;
+  }
+}

@@ -1,5 +1,5 @@
 /** Wake signals and their weights (architecture: wakes and schedules). */
-export const WAKE_WEIGHTS = {
+const WAKE_WEIGHTS = {
   attention_spike: 1.0,
   context_pressure_cluster: 0.9,
   burn_rate_anomaly: 0.8,
@@ -46,13 +46,4 @@ export function attentionScore(a: AttentionInput): { score: number; reason: stri
   if (!c.length) return { score: 0, reason: null };
   c.sort((x, y) => y[0] - x[0]);
   return { score: c[0]![0], reason: c[0]![1] };
-}
-
-/**
- * Delay before restart attempt `attempt` (1-based): base, 2×base, 4×base, … capped.
- * With the defaults: 1 s, 2 s, 4 s, 8 s, 16 s, then 30 s.
- */
-export function backoffMs(attempt: number, baseMs: number, capMs: number, factor = 1): number {
-  const raw = baseMs * 2 ** Math.max(0, attempt - 1) * factor;
-  return Math.min(capMs * factor, raw);
 }

@@ -1,7 +1,8 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
-import { UserError, exitCodeName } from '../core/errors.js';
+import { Exit, UserError, exitCodeName } from '../core/errors.js';
 import { translateDbError } from '../db/errors.js';
+import { LINE_TOO_LARGE, LineSplitter } from './jsonlines.js';
 import { linesBetween, tailRange } from './logs.js';
 import { type ErrorBody, MAX_LINE_BYTES, OPS, type Request, type Response } from './protocol.js';
 
@@ -24,7 +25,7 @@ export interface ControlServer {
  * plus what the socket has buffered. A connection over it is cut off rather than
  * allowed to grow the supervisor's memory or slow it down.
  */
-export const MAX_BACKLOG = 8 * 1024 * 1024;
+const MAX_BACKLOG = 8 * 1024 * 1024;
 /** Past this much unsent, a connection's further requests wait (its input is paused). */
 const HIGH_WATER = 1024 * 1024;
 /** Requests of one connection being worked on at once; later ones wait their turn. */
@@ -78,7 +79,7 @@ function errorBody(err: unknown, log: (l: string) => void): ErrorBody {
   }
   if (e instanceof UserError) return { code: exitCodeName(e.code), message: e.message, ...(e.hint ? { hint: e.hint } : {}), exit: e.code };
   log(`request failed: ${(err as Error)?.stack ?? String(err)}`);
-  return { code: 'failure', message: (err as Error)?.message ?? String(err), exit: 1 };
+  return { code: 'failure', message: (err as Error)?.message ?? String(err), exit: Exit.FAILURE };
 }
 
 /** Writes `{"id":…,"ok":true,"result":{…head,"lines":[…]}}` a batch at a time, as the socket drains. */
@@ -170,22 +171,21 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
   // still gets every answer; we end our side once nothing is pending.
   const server: Server = createServer({ allowHalfOpen: true }, (conn) => {
     conns.add(conn);
-    let buf: Buffer = Buffer.alloc(0);
-    let skipping = false;
+    const lines = new LineSplitter(MAX_LINE_BYTES);
     let pending = 0;
     let ended = false;
     const o = outbox(conn);
     // Requests in hand count too: each may read a log, and a burst of them must not block the supervisor.
     const congested = () => o.busy || o.queue.length > 0 || conn.writableLength > HIGH_WATER || pending >= MAX_PENDING;
     const endIfDone = () => {
-      if (ended && pending === 0 && !congested() && buf.indexOf(10) === -1 && !subscribers.has(conn)) conn.end();
+      if (ended && pending === 0 && !congested() && !lines.hasLine() && !subscribers.has(conn)) conn.end();
     };
     const answer = (id: Request['id'], body: { result: unknown } | { error: ErrorBody }) => {
       if (conn.destroyed) return;
       if ('result' in body && body.result instanceof FileLines) return enqueue(conn, { id, lines: body.result });
       const line = JSON.stringify({ id: id ?? null, ...('error' in body ? { ok: false, error: body.error } : { ok: true, result: body.result }) } as Response) + '\n';
       if (Buffer.byteLength(line) > MAX_BACKLOG) {
-        return write(conn, { id: id ?? null, ok: false, error: { code: 'too_large', message: `the answer is over ${MAX_BACKLOG} bytes`, exit: 1 } });
+        return write(conn, { id: id ?? null, ok: false, error: { code: 'too_large', message: `the answer is over ${MAX_BACKLOG} bytes`, exit: Exit.FAILURE } });
       }
       enqueue(conn, line);
     };
@@ -196,15 +196,15 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
       try {
         req = JSON.parse(line) as Request;
       } catch {
-        answer(null, { error: { code: 'bad_request', message: 'not a JSON object: one JSON request per line', exit: 2 } });
+        answer(null, { error: { code: 'bad_request', message: 'not a JSON object: one JSON request per line', exit: Exit.USAGE } });
         return;
       }
       if (typeof req !== 'object' || req === null || Array.isArray(req)) {
-        answer(null, { error: { code: 'bad_request', message: 'a request is a JSON object with an "op"', exit: 2 } });
+        answer(null, { error: { code: 'bad_request', message: 'a request is a JSON object with an "op"', exit: Exit.USAGE } });
         return;
       }
       if (typeof req.op !== 'string' || !(OPS as readonly string[]).includes(req.op)) {
-        answer(req.id, { error: { code: 'bad_request', message: `unknown op ${JSON.stringify(req.op)}`, hint: `ops: ${OPS.join(', ')}`, exit: 2 } });
+        answer(req.id, { error: { code: 'bad_request', message: `unknown op ${JSON.stringify(req.op)}`, hint: `ops: ${OPS.join(', ')}`, exit: Exit.USAGE } });
         return;
       }
       pending++;
@@ -227,26 +227,10 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
           conn.pause();
           return;
         }
-        const nl = buf.indexOf(10);
-        if (nl === -1) {
-          if (buf.length > MAX_LINE_BYTES) {
-            if (!skipping) answer(null, { error: { code: 'too_large', message: `request line over ${MAX_LINE_BYTES} bytes`, exit: 2 } });
-            skipping = true;
-            buf = Buffer.alloc(0);
-          }
-          break;
-        }
-        const line = buf.subarray(0, nl);
-        buf = buf.subarray(nl + 1);
-        if (skipping) {
-          skipping = false;
-          continue;
-        }
-        if (line.length > MAX_LINE_BYTES) {
-          answer(null, { error: { code: 'too_large', message: `request line over ${MAX_LINE_BYTES} bytes`, exit: 2 } });
-          continue;
-        }
-        onLine(line.toString('utf8'));
+        const line = lines.next();
+        if (line === null) break;
+        if (line === LINE_TOO_LARGE) answer(null, { error: { code: 'too_large', message: `request line over ${MAX_LINE_BYTES} bytes`, exit: Exit.USAGE } });
+        else onLine(line);
       }
       if (!conn.destroyed && conn.isPaused() && !congested()) conn.resume();
       endIfDone();
@@ -258,7 +242,7 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
     conn.on('drain', resume);
 
     conn.on('data', (chunk: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      lines.push(chunk);
       pump();
     });
     conn.on('end', () => {
@@ -274,7 +258,7 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
       // Nothing queued for it is sent now, and nothing it asked for is still to do.
       o.queue = [];
       o.queuedBytes = 0;
-      buf = Buffer.alloc(0);
+      lines.clear();
       h.closed(conn);
     });
   });

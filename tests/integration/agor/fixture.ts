@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { ROOT, type RunOptions, type RunResult, json, runAsync, sql, tempDb } from '../../helpers/cli.js';
 import { alive, groupMembers, processesMentioning } from '../../helpers/proc.js';
 import { sleep, waitFor } from '../../helpers/wait.js';
+import { LineSplitter } from '../../../src/supervisor/jsonlines.js';
 import type { WakeRow } from '../../../src/db/runs.js';
 import type { AgentView, Event } from '../../../src/supervisor/protocol.js';
 import type { RunView } from '../../../src/supervisor/views.js';
@@ -70,18 +71,11 @@ export class Control {
   /** Resolves when the connection has closed, from either end. */
   readonly closed: Promise<void>;
   private nextId = 1000;
-  private buf = '';
+  private readonly split = new LineSplitter();
   private constructor(private readonly sock: Socket) {
     this.closed = new Promise((r) => sock.once('close', () => r()));
-    sock.setEncoding('utf8');
-    sock.on('data', (chunk: string) => {
-      this.buf += chunk;
-      let nl;
-      while ((nl = this.buf.indexOf('\n')) !== -1) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 1);
-        if (line) this.lines.push(JSON.parse(line) as Line);
-      }
+    sock.on('data', (chunk: Buffer) => {
+      for (const line of this.split.take(chunk)) if (line) this.lines.push(JSON.parse(line) as Line);
     });
     sock.on('error', () => undefined);
   }

@@ -52,7 +52,7 @@ describe.concurrent('agor stall detection', () => {
       },
     });
     await g.up();
-    const runs = await g.waitRuns('hung', 'a second run', (rs) => rs.length === 2, 8000);
+    const runs = await g.waitRuns('hung', 'a second run', (rs) => rs.length === 2 && rs[1]!.pid !== null, 8000);
     expect(runs[0]).toMatchObject({ outcome: 'failed', note: 'killed after 2 s without output or heartbeat' });
     expect(runs[1]).toMatchObject({ outcome: null, wake_reason: 'restart' });
     expect(await g.agent('hung')).toMatchObject({ state: 'running', pid: runs[1]!.pid });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attentionScore, backoffMs, wakeScore } from '../../../src/supervisor/scoring.js';
+import { backoffMs } from '../../../src/supervisor/policy.js';
+import { attentionScore, wakeScore } from '../../../src/supervisor/scoring.js';
 
 describe('wake score', () => {
   it.each([

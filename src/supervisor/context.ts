@@ -1,0 +1,116 @@
+/** What the supervisor's modules share: its options, the agents' slots and runs, and the ways to record and tell. */
+import type { Db } from '../db/open.js';
+import type { Clock } from './clock.js';
+import type { AgentConfig, GroupConfig } from './config.js';
+import type { Event, Health, State } from './protocol.js';
+import type { WriteQueue } from './writes.js';
+
+export interface DaemonOptions {
+  db: Db;
+  dbPath: string;
+  dataDir: string;
+  socketPath: string;
+  logPath: string | null;
+  config: GroupConfig;
+  clock: Clock;
+  /** One line per event, for --headless and the supervisor's own log. */
+  log: (line: string) => void;
+  /** Every event as it happens (`agor up --json`). */
+  events?: (ev: Event) => void;
+}
+
+/** Why a run is being stopped, which decides its outcome and what follows. */
+export type StopWhy = 'stop' | 'restart' | 'down' | 'timeout' | 'stalled' | 'removed';
+
+/** A live run of an agent; whether it is stalled or idle is its slot's state. */
+export interface Run {
+  id: string;
+  pid: number | null;
+  pidStart: number | null;
+  startedAt: number;
+  logPath: string;
+  timeoutMs: number | null;
+  adopted: boolean;
+  wakeReason: string;
+  stopping: StopWhy | null;
+  /** When a stop escalates to SIGKILL (wall clock). */
+  killAt: number | null;
+  timers: NodeJS.Timeout[];
+  lastSize: number;
+  lastOutputAt: number;
+  peakKb: number;
+  ended: boolean;
+  done: Promise<void>;
+  finish: () => void;
+}
+
+/** One agent of the group as the supervisor holds it. */
+export interface Slot {
+  cfg: AgentConfig;
+  state: State;
+  health: Health;
+  run: Run | null;
+  attempts: number;
+  restarts: number;
+  /** False after `agor stop`: nothing starts the agent until `agor start`. */
+  enabled: boolean;
+  /** A pending restart or retry. */
+  timer: NodeJS.Timeout | null;
+  nextStartAt: number | null;
+  nextDelayMs: number | null;
+  /** The prompt of a failed on-demand run, for its retry. */
+  retryOf: { runId: string; reason: string } | null;
+  lastScorerWake: number;
+  /** A start put off because the database was busy (logged once per streak). */
+  deferred: boolean;
+  lastAttention: { score: number; reason: string | null };
+  schedules: { key: string; next: number; s: AgentConfig['schedules'][number] }[];
+}
+
+export function newSlot(cfg: AgentConfig): Slot {
+  return {
+    cfg,
+    state: cfg.mode === 'service' ? 'inactive' : 'dormant',
+    health: 'healthy',
+    run: null,
+    attempts: 0,
+    restarts: 0,
+    enabled: true,
+    timer: null,
+    nextStartAt: null,
+    nextDelayMs: null,
+    retryOf: null,
+    lastScorerWake: 0,
+    deferred: false,
+    lastAttention: { score: 0, reason: null },
+    schedules: [],
+  };
+}
+
+/** The state of an agent at rest: a service is inactive, an on-demand agent dormant. */
+export const restState = (slot: Slot): State => (slot.cfg.mode === 'service' ? 'inactive' : 'dormant');
+
+/** What every module of the supervisor reaches through the coordinator. */
+export interface Ctx {
+  readonly db: Db;
+  readonly o: DaemonOptions;
+  readonly slots: Map<string, Slot>;
+  readonly writes: WriteQueue;
+  /** Agents waiting for a place under max_concurrent, in order. */
+  startQueue: string[];
+  /** True once shutdown has begun. */
+  shuttingDown(): boolean;
+  now(): number;
+  emit(ev: Event): void;
+  emitState(slot: Slot, reason?: string): void;
+  /** Saves the slot's state as it is now; a newer save replaces one still waiting. */
+  persist(slot: Slot): void;
+  /** An audit entry by the operator, recorded when the database lets it. */
+  audit(event: string, detail: Record<string, unknown>): void;
+  /** Runs one piece of bookkeeping; what it throws is logged, never fatal to the supervisor. */
+  safe(where: string, fn: () => void): void;
+  /** A write someone waits for, retried while the file is busy, up to `ms`. */
+  patientWrite(what: string, fn: () => void, ms?: number): Promise<void>;
+}
+
+export const iso = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(ms).toISOString());
