@@ -19,9 +19,10 @@ export interface Holder {
   config: GroupConfig;
 }
 
-/** Who holds the lock, as the refusal names them. */
-function describeHolder(cur: R.SupervisorRow): string {
-  return `pid ${cur.pid} on ${cur.host ?? '?'}, since ${iso(cur.started_at)}${cur.config ? `, for ${cur.config}` : ''}`;
+/** The refusal of a second supervisor (Exit.BUSY), naming the one that holds the lock. */
+export function heldError(dbPath: string, cur: R.SupervisorRow): UserError {
+  const who = `pid ${cur.pid} on ${cur.host ?? '?'}, since ${iso(cur.started_at)}${cur.config ? `, for ${cur.config}` : ''}`;
+  return new UserError(`another supervisor holds ${dbPath}: ${who}`, 'stop it with: agor down (or use another --db)', Exit.BUSY);
 }
 
 /**
@@ -32,7 +33,7 @@ export function acquireLock(db: Db, h: Holder): void {
   writeTx(db, () => {
     const cur = R.getSupervisor(db);
     if (cur && cur.pid !== h.pid && isSameProcess(cur.pid, cur.pid_start, cur.boot_id)) {
-      throw new UserError(`another supervisor holds ${h.dbPath}: ${describeHolder(cur)}`, 'stop it with: agor down (or use another --db)', Exit.BUSY);
+      throw heldError(h.dbPath, cur);
     }
     R.putSupervisor(db, {
       pid: h.pid,

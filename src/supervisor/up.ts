@@ -3,12 +3,13 @@ import { chmodSync, closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Exit, UserError } from '../core/errors.js';
+import { UserError } from '../core/errors.js';
 import { openDb } from '../db/open.js';
 import { resolveDbPath } from '../db/path.js';
 import { getSupervisor } from '../db/runs.js';
 import { liveSupervisor } from './client.js';
 import { clockFromEnv } from './clock.js';
+import { heldError } from './lock.js';
 import { loadConfig } from './config.js';
 import { Supervisor } from './daemon.js';
 import { readTail, rotateIfLarge } from './logs.js';
@@ -138,7 +139,7 @@ export async function detachSupervisor(o: UpOptions): Promise<Detached> {
   const db = openDb({ path: dbPath, warn: o.warn });
   try {
     const held = liveSupervisor(db);
-    if (held) throw new UserError(`another supervisor holds ${dbPath}: pid ${held.pid} on ${held.host ?? '?'}${held.config ? `, for ${held.config}` : ''}`, 'stop it with: agor down', Exit.BUSY);
+    if (held) throw heldError(dbPath, held);
     // Here too, so a refusal reads as itself rather than as a start-up failure.
     prepareSocketDir(socketPathFor(dbPath));
     const log = supervisorLogPath(dbPath);
@@ -163,9 +164,7 @@ export async function detachSupervisor(o: UpOptions): Promise<Detached> {
       if (row && row.pid === child.pid && row.ready === 1) return { pid: row.pid, group: config.group, config: config.file, socket: row.socket, log };
       if (exited !== undefined) {
         const winner = liveSupervisor(db);
-        if (winner && winner.pid !== child.pid) {
-          throw new UserError(`another supervisor holds ${dbPath}: pid ${winner.pid} on ${winner.host ?? '?'}${winner.config ? `, for ${winner.config}` : ''}`, 'stop it with: agor down', Exit.BUSY);
-        }
+        if (winner && winner.pid !== child.pid) throw heldError(dbPath, winner);
         const tail = readTail(log, 4096).trim().split('\n').slice(-5).join('\n');
         throw new UserError(`the supervisor exited during start-up (exit ${exited})${tail ? `:\n${tail}` : ''}`, `see ${log}`);
       }
