@@ -14,3 +14,7 @@ export const isRole = (s: string): s is Role => Object.prototype.hasOwnProperty.
 
 /** The built-in operator: tier 0, may message anyone, anyone may message it. */
 export const ADMIN = 'admin';
+
+/** The roles an agent may take: all but the operator's. */
+export type WorkerRole = Exclude<Role, typeof ADMIN>;
+export const WORKER_ROLES = ROLES.filter((r): r is WorkerRole => r !== ADMIN);

@@ -19,7 +19,7 @@ import { renewAgentLeases } from '../db/tasks.js';
 import { type Db, writeTx } from '../db/open.js';
 import { nameProblem } from '../core/text.js';
 import { AGENT_ID } from '../core/identity.js';
-import { ADMIN, ROLES, ROLE_TIERS, isRole } from '../core/roles.js';
+import { ADMIN, ROLE_TIERS, WORKER_ROLES, isRole } from '../core/roles.js';
 
 /** Seconds without a heartbeat after which an agent that used to send them counts as stale. */
 export const STALE_AFTER_SECONDS = 300;
@@ -78,8 +78,8 @@ export interface Registered {
 export function register(db: Db, actorId: string, o: RegisterOptions): Registered {
   validateAgentId(o.id);
   if (o.id === ADMIN) return registerAdmin(db, actorId, o);
-  if (!isRole(o.role)) throw usage(`unknown role '${o.role}'`, `roles: ${ROLES.filter((r) => r !== 'admin').join(', ')}`);
-  if (o.role === 'admin') throw usage("role 'admin' is reserved for the built-in operator");
+  if (!isRole(o.role)) throw usage(`unknown role '${o.role}'`, `roles: ${WORKER_ROLES.join(', ')}`);
+  if (o.role === ADMIN) throw usage(`role '${ADMIN}' is reserved for the built-in operator`);
   if (o.name.trim() === '') throw usage('name is empty');
   if (o.group.trim() === '') throw usage('group is empty');
   for (const [value, what] of [[o.name, 'name'], [o.group, 'group'], [o.model, 'model'], [o.cwd, 'cwd']] as const) {
@@ -104,7 +104,7 @@ export function register(db: Db, actorId: string, o: RegisterOptions): Registere
  * is refused.
  */
 function registerAdmin(db: Db, actorId: string, o: RegisterOptions): Registered {
-  if (o.role !== 'admin' || (o.tier !== undefined && o.tier !== 0)) {
+  if (o.role !== ADMIN || (o.tier !== undefined && o.tier !== 0)) {
     throw refused(
       { agent: actorId, action: 'register', target: ADMIN },
       `admin is the built-in operator (role admin, tier 0) and cannot be re-registered as ${o.role}${o.tier !== undefined ? `, tier ${o.tier}` : ''}`,

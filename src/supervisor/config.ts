@@ -3,7 +3,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Document, LineCounter, type Node, type Pair, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { Exit, UserError, usage } from '../core/errors.js';
-import { ADMIN, type Role, ROLES } from '../core/roles.js';
+import { ADMIN, WORKER_ROLES, type WorkerRole } from '../core/roles.js';
 import { nameProblem } from '../core/text.js';
 import { AGENT_ID } from '../core/identity.js';
 import { durationMs, formatDuration } from '../core/durations.js';
@@ -29,7 +29,7 @@ export interface Schedule {
 export interface AgentConfig {
   id: string;
   name: string;
-  role: Exclude<Role, typeof ADMIN>;
+  role: WorkerRole;
   /** argv; "{prompt}" in any element is replaced by the wake prompt. */
   command: string[];
   promptVia: 'arg' | 'stdin' | 'env';
@@ -183,7 +183,6 @@ const AGENT_KEYS = [
   'name', 'role', 'command', 'prompt', 'prompt_via', 'cwd', 'env', 'model', 'mode', 'restart', 'stall_after', 'on_stall', 'timeout',
   'stop_grace', 'schedules', 'wake', 'contacts', 'sandbox', 'limits', 'secrets',
 ] as const;
-const WORKER_ROLES = ROLES.filter((r) => r !== ADMIN) as Exclude<Role, typeof ADMIN>[];
 
 function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>): AgentConfig {
   const k = `agents.${id}`;
