@@ -8,7 +8,7 @@ export const ROLE_TIERS = {
   project: 2,
 } as const;
 export type Role = keyof typeof ROLE_TIERS;
-export const ROLES = Object.keys(ROLE_TIERS) as Role[];
+const ROLES = Object.keys(ROLE_TIERS) as Role[];
 
 export const isRole = (s: string): s is Role => Object.prototype.hasOwnProperty.call(ROLE_TIERS, s);
 
