@@ -14,7 +14,7 @@ export function durationMs(text: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-export const DURATION_HINT = 'use a number of seconds or a value like 500ms, 30s, 15m, 2h, 1d, 1w';
+const DURATION_HINT = 'use a number of seconds or a value like 500ms, 30s, 15m, 2h, 1d, 1w';
 
 /** A duration given on the command line -> seconds; a usage error when it is not one. */
 export function parseDuration(text: string, what = 'duration'): number {

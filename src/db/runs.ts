@@ -1,7 +1,6 @@
 import { type Db, stmt } from './open.js';
 
 export type Outcome = 'success' | 'partial' | 'cancelled' | 'timeout' | 'failed' | 'blocked';
-export const OUTCOMES: readonly Outcome[] = ['success', 'partial', 'cancelled', 'timeout', 'failed', 'blocked'];
 
 export interface RunRow {
   id: string;
@@ -89,7 +88,7 @@ export interface AgentStateRow {
 }
 
 /** Runs kept per agent; older ones (and their logs) are pruned. */
-export const RUNS_KEPT = 100;
+const RUNS_KEPT = 100;
 
 // ---- runs
 
@@ -122,8 +121,6 @@ export function endRun(db: Db, id: string, e: Pick<RunRow, 'ended_at' | 'exit_co
   ).run({ ...e, id });
 }
 
-export const setPeakRss = (db: Db, id: string, kb: number) =>
-  stmt(db, 'UPDATE runs SET peak_rss_kb = max(coalesce(peak_rss_kb, 0), ?) WHERE id = ?').run(kb, id);
 
 /** Runs not yet ended, oldest first: what a starting supervisor may re-adopt. */
 export const openRuns = (db: Db) => stmt<RunRow>(db, 'SELECT * FROM runs WHERE ended_at IS NULL ORDER BY started_at').all();
@@ -207,7 +204,6 @@ export function consumeWakes(db: Db, ids: number[], runId: string, at: number): 
   return n;
 }
 
-export const wakesOfRun = (db: Db, runId: string) => stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE run_id = ? ORDER BY id').all(runId);
 
 /** Puts the wakes of a run that never started back in the queue. */
 export const releaseWakes = (db: Db, runId: string) => stmt(db, 'UPDATE wakes SET run_id = NULL, consumed_at = NULL WHERE run_id = ?').run(runId).changes;

@@ -199,11 +199,6 @@ export const expiredLeases = (db: Db, now: number) =>
   stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at`).all(now);
 export const hasExpiredLeases = (db: Db, now: number) =>
   stmt(db, `SELECT 1 FROM task_leases WHERE state = 'active' AND expires_at <= ? LIMIT 1`).get(now) !== undefined;
-export const activeLeasesOf = (db: Db, agent: string, runId: string | null) =>
-  stmt<LeaseRow>(
-    db,
-    `SELECT * FROM task_leases WHERE agent_id = @agent AND state = 'active' AND (@run IS NULL OR run_id IS NULL OR run_id = @run)`,
-  ).all({ agent, run: runId });
 export const activeLeasesOfRun = (db: Db, runId: string) =>
   stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE run_id = ? AND state = 'active'`).all(runId);
 

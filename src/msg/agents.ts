@@ -25,7 +25,7 @@ import { ADMIN, ROLE_TIERS, WORKER_ROLES, isRole } from '../core/roles.js';
 export const STALE_AFTER_SECONDS = 300;
 
 
-export function validateAgentId(id: string, what = 'agent id'): string {
+function validateAgentId(id: string, what = 'agent id'): string {
   if (id === '') throw usage(`${what} is empty`);
   if (!AGENT_ID.test(id)) {
     throw usage(`invalid ${what} '${id}'`, 'use 1-64 letters, digits, dot, dash or underscore, starting with a letter or digit');
@@ -155,7 +155,7 @@ export interface AgentView {
   unread?: number;
 }
 
-export const toAgentView = (a: AgentRow & { heartbeat?: number | null; unread?: number }): AgentView => ({
+const toAgentView = (a: AgentRow & { heartbeat?: number | null; unread?: number }): AgentView => ({
   id: a.id,
   name: a.name,
   role: a.role,

@@ -27,7 +27,7 @@ import { type ChannelMessage, toChannelMessage } from './views.js';
 const CHANNEL_NAME = AGENT_ID;
 
 /** "#review-queue" and "review-queue" name the same channel. */
-export function normalizeChannel(name: string): string {
+function normalizeChannel(name: string): string {
   const n = name.trim().replace(/^#/, '');
   if (n === '') throw usage('channel name is empty');
   if (!CHANNEL_NAME.test(n)) throw usage(`invalid channel name '${name}'`, 'use 1-64 letters, digits, dot, dash or underscore');
@@ -69,7 +69,7 @@ const toView = (db: Db, c: ChannelRow): ChannelView => ({
  * yet. For channels the tools post to on their own, such as #review-queue. Call inside
  * a write transaction.
  */
-export function ensureChannel(db: Db, name: string, createdBy: AgentRow, members: string[] = []): ChannelRow {
+function ensureChannel(db: Db, name: string, createdBy: AgentRow, members: string[] = []): ChannelRow {
   const n = normalizeChannel(name);
   let c = channelByName(db, n);
   if (!c) {

@@ -35,7 +35,7 @@ import { type ChannelMessage, type DeadLetter, type Message, toChannelMessage, t
 export type SendResult = { stored: true; message: Message } | { stored: false; dead_letter: DeadLetter };
 
 /** Why `to` cannot take a message now (dead-letter reason), or null when it can. */
-export function undeliverableReason(db: Db, to: AgentRow, nowSeconds = Math.floor(Date.now() / 1000)): string | null {
+function undeliverableReason(db: Db, to: AgentRow, nowSeconds = Math.floor(Date.now() / 1000)): string | null {
   if (to.managed === 1 || to.tier === 0) return null;
   const hb = lastHeartbeat(db, to.id);
   // Agents that never sent a heartbeat are plain mailboxes: their messages wait.
@@ -127,7 +127,7 @@ export function send(db: Db, meId: string | undefined, toId: string, content: st
 }
 
 /** Resolves a message id visible to `me` (to or from it; everything for the operator). */
-export function resolveMessage(db: Db, me: AgentRow, idOrPrefix: string): MessageRow {
+function resolveMessage(db: Db, me: AgentRow, idOrPrefix: string): MessageRow {
   const scope = me.tier === 0 ? null : me.id;
   const id = resolvePrefix(idOrPrefix, 'message', (p) => messageIdsByPrefix(db, p, scope));
   return getMessage(db, id)!;

@@ -39,7 +39,7 @@ export interface DeadLetter {
   flags: string[];
 }
 
-export const splitFlags = (flags: string | null): string[] => (flags ? flags.split(',').filter(Boolean) : []);
+const splitFlags = (flags: string | null): string[] => (flags ? flags.split(',').filter(Boolean) : []);
 
 export const toMessage = (r: MessageRow): Message => ({
   id: r.id,

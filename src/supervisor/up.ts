@@ -21,7 +21,7 @@ import type { Event } from './protocol.js';
  * temporary directory, /tmp/agor-UID, which prepareSocketDir checks: a name right in
  * /tmp could be taken first by another user.
  */
-export function socketPathFor(dbPath: string, env = process.env, uid = process.getuid?.() ?? 0): string {
+function socketPathFor(dbPath: string, env = process.env, uid = process.getuid?.() ?? 0): string {
   const beside = `${dbPath}.sock`;
   if (Buffer.byteLength(beside) <= 100) return beside;
   const hash = createHash('sha256').update(dbPath).digest('hex').slice(0, 16);
@@ -33,7 +33,7 @@ export function socketPathFor(dbPath: string, env = process.env, uid = process.g
  * Makes the private directory of socketPathFor (0700), or checks the one there: it must
  * be a real directory of ours, else someone else could swap the socket or read from it.
  */
-export function prepareSocketDir(socketPath: string, uid = process.getuid?.() ?? 0): void {
+function prepareSocketDir(socketPath: string, uid = process.getuid?.() ?? 0): void {
   const dir = dirname(socketPath);
   if (basename(dir) !== `agor-${uid}`) return;
   try {
@@ -55,7 +55,7 @@ export function prepareSocketDir(socketPath: string, uid = process.getuid?.() ??
  * saves ~9 MB of RSS, a 1 MiB young generation ~2 MB more (it allocates little and lives
  * long). Together they take it from above pm2's memory to well below.
  */
-export const SUPERVISOR_FLAGS = ['--lite-mode', '--max-semi-space-size=1'];
+const SUPERVISOR_FLAGS = ['--lite-mode', '--max-semi-space-size=1'];
 
 /** The supervisor's own log when detached: beside the database. */
 export const supervisorLogPath = (dbPath: string): string => join(dirname(dbPath), `${basename(dbPath)}.supervisor.log`);

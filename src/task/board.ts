@@ -13,36 +13,36 @@ import { type Action, can, isBoardAdmin, requirePermission, seesOnlyOwn } from '
 import { detectInjection } from '../msg/injection.js';
 import { type Change, type Comment, PRIORITIES, STATES, type Task, taskFlags, toChange, toComment, toTask } from './views.js';
 
-export const MAX_TITLE = 500;
-export const MAX_DESCRIPTION_BYTES = 64 * 1024;
+const MAX_TITLE = 500;
+const MAX_DESCRIPTION_BYTES = 64 * 1024;
 /** Lease granted by `claim` when none is asked for. */
-export const DEFAULT_LEASE_SECONDS = 30 * 60;
-export const REVIEW_QUEUE = 'review-queue';
-export const REVIEW_LOG = 'review-log';
+const DEFAULT_LEASE_SECONDS = 30 * 60;
+const REVIEW_QUEUE = 'review-queue';
+const REVIEW_LOG = 'review-log';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const short = (id: string) => id.slice(0, 8);
 
-export function validateTitle(title: string): string {
+function validateTitle(title: string): string {
   const t = title.trim();
   if (t === '') throw usage('task title is empty');
   if ([...t].length > MAX_TITLE) throw usage(`task title is ${[...t].length} characters, over the ${MAX_TITLE} limit`, 'put the detail in --desc');
   return t;
 }
 
-export function validateDescription(desc: string, what = 'description'): string {
+function validateDescription(desc: string, what = 'description'): string {
   const n = Buffer.byteLength(desc, 'utf8');
   if (n > MAX_DESCRIPTION_BYTES) throw usage(`${what} is ${n} bytes, over the 64 KiB limit`, 'link to a file instead');
   if (desc.includes('\0')) throw usage(`${what} contains a NUL byte`);
   return desc;
 }
 
-export function validatePriority(p: string): string {
+function validatePriority(p: string): string {
   if (!(PRIORITIES as readonly string[]).includes(p)) throw usage(`unknown priority '${p}'`, `priorities: ${PRIORITIES.join(', ')}`);
   return p;
 }
 
-export function validateState(s: string): string {
+function validateState(s: string): string {
   if (!(STATES as readonly string[]).includes(s)) throw usage(`unknown state '${s}'`, `states: ${STATES.join(', ')}`);
   return s;
 }

@@ -35,7 +35,7 @@ export interface Task {
   flags: InjectionFinding[];
 }
 
-export const toLease = (l: LeaseRow, now = Math.floor(Date.now() / 1000)): Lease => ({
+const toLease = (l: LeaseRow, now = Math.floor(Date.now() / 1000)): Lease => ({
   agent: l.agent_id,
   run_id: l.run_id,
   expires_at: new Date(l.expires_at * 1000).toISOString(),

@@ -2,7 +2,7 @@ import { emit } from '../../cli/output.js';
 import type { ReportInput } from '../../supervisor/report.js';
 import { type Verb, openFor } from './shared.js';
 
-export const BLOCK_REASONS = ['captcha', 'login_wall', 'rate_limit', 'fraud_check', 'other'] as const;
+const BLOCK_REASONS = ['captcha', 'login_wall', 'rate_limit', 'fraud_check', 'other'] as const;
 
 type ReportArgs = ReportInput & { run?: string };
 

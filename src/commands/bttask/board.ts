@@ -7,7 +7,7 @@ import { type Verb, flagMark, myId, priorityLabel, stateLabel, withBoard } from 
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - visibleLength(s)));
 
 /** Five columns side by side, as wide as the terminal allows (80 columns upward). */
-export function renderBoard(cols: Record<string, Task[]>, width: number, rows = 20): string[] {
+function renderBoard(cols: Record<string, Task[]>, width: number, rows = 20): string[] {
   const c = color();
   const states = Object.keys(cols);
   const gap = 1;

@@ -52,7 +52,7 @@ const STATE_COLOR: Record<string, (s: string) => string> = {
 };
 export const stateLabel = (s: string, text = s) => (STATE_COLOR[s] ?? ((x: string) => x))(text);
 
-export function leaseText(t: Task): string {
+function leaseText(t: Task): string {
   if (!t.lease) return '';
   const s = t.lease.seconds_left;
   return color().dim(` [lease ${t.lease.agent}, ${s < 120 ? `${s}s` : `${Math.round(s / 60)}m`} left]`);
