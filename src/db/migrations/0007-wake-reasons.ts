@@ -8,8 +8,8 @@ import { addColumns } from './reconcile.js';
  *
  * A message's wake is always reason 'message'. Version 5 read the reason from the text
  * ("Task assigned to you:", "Review requested:"), so any agent could forge a task or
- * review wake by how it began a message; bttask now sets those reasons itself, in the
- * transaction that stores its notice (setMessageWakeReason).
+ * review wake by how it began a message. (Migration 9 drops this trigger too: the message
+ * domain now queues each wake itself, with its reason, in the transaction that stores it.)
  */
 export const wakeReasons: Migration = {
   version: 7,
