@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { procStat } from '../../src/supervisor/proc.js';
 
 /** What a test needs of a process, read from /proc/PID/stat. */
@@ -50,4 +50,32 @@ export function processesMentioning(text: string): number[] {
     }
     return false;
   });
+}
+
+/** True when `pid` holds an inotify instance: it has begun watching files (fs.watch). */
+export function watchingFiles(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify';
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** Signal numbers as /proc/PID/status counts them (bit n-1 of SigIgn). */
+const SIGNALS = { SIGTERM: 15 } as const;
+
+/** True when `pid` ignores `signal` (SIG_IGN, e.g. after `trap "" TERM` in sh). */
+export function ignores(pid: number, signal: keyof typeof SIGNALS): boolean {
+  try {
+    const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1];
+    return mask !== undefined && (BigInt(`0x${mask}`) & (1n << BigInt(SIGNALS[signal] - 1))) !== 0n;
+  } catch {
+    return false;
+  }
 }

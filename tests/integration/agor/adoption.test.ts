@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { alive, group, groupMembers, ms, processesMentioning, sh, sleep, waitGone, waitGroupGone } from './fixture.js';
+import { alive, group, groupMembers, ms, processesMentioning, sh, sleep, waitFor, waitGone, waitGroupGone } from './fixture.js';
 
 const TICKER = { command: sh('while :; do echo tick; sleep 0.3; done'), stop_grace: '1s' };
 
@@ -18,8 +18,7 @@ describe.concurrent('agor after a supervisor crash', () => {
     // Its output goes to its log file, not through the dead supervisor.
     const [run] = await g.runs('ticker');
     const before = statSync(run!.log_path!).size;
-    await sleep(800);
-    expect(statSync(run!.log_path!).size).toBeGreaterThan(before);
+    await waitFor('the log to grow', () => statSync(run!.log_path!).size, (size) => size > before, { timeout: 5000, interval: 50 });
 
     const second = await g.up();
     expect(second.pid).not.toBe(first.pid);

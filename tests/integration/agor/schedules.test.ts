@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { group, ms, sh, sleep, sql } from './fixture.js';
+import { group, ms, sh, sleep, sql, waitFor } from './fixture.js';
 
 const SHOW_PROMPT = sh('echo "reason=$AGOR_WAKE_REASON"; printf "%s\\n" "$AGOR_PROMPT"');
 
@@ -52,7 +52,7 @@ describe.concurrent('agor schedules', () => {
     const clock = { AGOR_CLOCK: '2026-01-05T10:00:00Z' };
     // First sight: the schedule starts counting from now and fires nothing.
     await g.up(clock);
-    await sleep(500);
+    await waitFor('the schedule to be seen', () => lastFired(g.db, 'daily'), (at) => at !== null);
     expect((await g.down()).code).toBe(0);
     expect(await g.runs('daily')).toEqual([]);
     expect(lastFired(g.db, 'daily')).not.toBeNull();

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { alive, group, groupMembers, ms, sh, sleep, waitGone, waitGroupGone } from './fixture.js';
+import { ignores } from '../../helpers/proc.js';
+import { alive, group, groupMembers, ms, sh, sleep, waitFor, waitGone, waitGroupGone } from './fixture.js';
 
 /** A leader that dies of SIGTERM, and a grandchild that ignores it (SIG_IGN is inherited across exec). */
 const STUBBORN_GRANDCHILD = '(trap "" TERM; exec sleep 300) & echo "grandchild $!"; sleep 300';
+
+/** Waits until a process of group `pgid` ignores SIGTERM: its `trap "" TERM` has run. */
+const trapped = (pgid: number, what: string) =>
+  waitFor(`${what} to ignore SIGTERM`, () => groupMembers(pgid).some((p) => ignores(p, 'SIGTERM')), Boolean, { interval: 20 });
 
 describe.concurrent('agor stop', () => {
   it('ends every process of the group: SIGTERM, then SIGKILL after stop_grace for one that ignores it', async ({ onTestFinished }) => {
@@ -15,8 +20,8 @@ describe.concurrent('agor stop', () => {
     await g.up();
     const tree = await g.waitAgent('tree', 'running with both children', (a) => a.pid !== null && groupMembers(a.pid).length >= 3);
     const deaf = await g.waitAgent('deaf', 'running', (a) => a.pid !== null);
-    // Let the deaf one's shell install its trap before it is signalled.
-    await sleep(300);
+    // The deaf one's shell must have installed its trap before it is signalled.
+    await trapped(deaf.pid!, 'deaf');
 
     const t0 = Date.now();
     const r = await g.agor(['stop', 'tree', 'deaf', '--json']);
@@ -53,7 +58,7 @@ describe.concurrent('agor stop', () => {
     const g = group(onTestFinished, { agents: { parent: { command: sh(STUBBORN_GRANDCHILD), stop_grace: '1s' } } });
     await g.up();
     const a = await g.waitAgent('parent', 'running with its grandchild', (x) => x.pid !== null && groupMembers(x.pid).length >= 2);
-    await sleep(300);
+    await trapped(a.pid!, 'the grandchild');
     const r = await g.agor(['stop', 'parent']);
     expect(r.code, r.stderr).toBe(0);
     await waitGroupGone(a.pid!, 'parent', 2500);
@@ -69,7 +74,7 @@ describe.concurrent('agor stop', () => {
     const sup = await g.up();
     const p = await g.waitAgent('parent', 'running with its grandchild', (x) => x.pid !== null && groupMembers(x.pid).length >= 2);
     const t = await g.waitAgent('tree', 'running with both children', (x) => x.pid !== null && groupMembers(x.pid).length >= 3);
-    await sleep(300);
+    await trapped(p.pid!, 'the grandchild');
     const r = await g.down();
     expect(r.code, r.stderr).toBe(0);
     expect(alive(sup.pid)).toBe(false);

@@ -3,18 +3,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ROOT, btmsgAsync, json } from '../../helpers/cli.js';
+import { processesMentioning, watchingFiles } from '../../helpers/proc.js';
+import { waitFor } from '../../helpers/wait.js';
 import { type Message, jsonError, ok, send, useTeam } from './fixture.js';
-
-// Long enough for a spawned `wait` to have opened the database and started watching it.
-const SETTLE_MS = 600;
 
 describe('btmsg wait', () => {
   const t = useTeam();
   const waitAs = (agent: string, args: string[]) => btmsgAsync(['wait', ...args], { db: t.db, as: agent });
+  // A spawned `wait` watches the database (inotify) before it first looks, so from then on nothing is missed.
+  const watching = () => waitFor('btmsg wait to watch the database', () => processesMentioning(t.dir).some(watchingFiles), Boolean, { interval: 20 });
 
   it('wakes as soon as another process sends a message, and prints it', async () => {
     const waiting = waitAs('bob', ['--timeout', '30', '--json']);
-    await sleep(SETTLE_MS);
+    await watching();
     const sent = send(t.alice, 'bob', 'wake up');
     const sentAt = Date.now();
     const r = await waiting;
@@ -29,7 +30,7 @@ describe('btmsg wait', () => {
 
   it('prints the message in full for humans', async () => {
     const waiting = waitAs('bob', ['--timeout', '30']);
-    await sleep(SETTLE_MS);
+    await watching();
     send(t.alice, 'bob', 'human readable');
     const r = await waiting;
     expect(r.code, r.stderr).toBe(0);
@@ -68,7 +69,7 @@ describe('btmsg wait', () => {
 
   it('waits only for the agent named with --from and leaves other messages queued', async () => {
     const waiting = waitAs('bob', ['--from', 'boss', '--timeout', '30', '--json']);
-    await sleep(SETTLE_MS);
+    await watching();
     const fromAlice = send(t.alice, 'bob', 'not this one');
     await sleep(300);
     send(t.boss, 'bob', 'this one');
@@ -82,7 +83,7 @@ describe('btmsg wait', () => {
     expect(t.alice(['channel', 'create', 'ops', 'bob']).code).toBe(0);
     expect(t.alice(['channel', 'send', 'ops', 'old news']).code).toBe(0);
     const waiting = waitAs('bob', ['--channel', '#ops', '--timeout', '30', '--json']);
-    await sleep(SETTLE_MS);
+    await watching();
     // A direct message does not end a channel wait.
     send(t.alice, 'bob', 'direct, ignored');
     await sleep(300);

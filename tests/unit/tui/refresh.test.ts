@@ -1,15 +1,33 @@
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { FakeSource, fixture, fleetAgent, message, task } from './fake-source.js';
 import { KEY, renderApp, sleep } from './render.js';
 
+/**
+ * The dashboard's clock (setInterval and Date) on fake time that also follows the real
+ * clock: `pass` moves it on by seconds at once, while Ink and React keep their real timers.
+ */
+function fakeClock() {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'], shouldAdvanceTime: true });
+  return async (ms: number) => {
+    await vi.advanceTimersByTimeAsync(ms);
+    // Let React commit what the ticks set, on its real timers.
+    await sleep(50);
+  };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('refreshing', () => {
   test('reads again after a notification, and the two-second clock re-reads nothing', async () => {
+    const pass = fakeClock();
     const s = fixture();
     const r = await renderApp(s);
     await r.waitFor('worker-1');
     const before = s.readsOf('fleet').length;
     const silent = /worker-1 .* (4\d)s /.exec(r.frame())?.[1];
-    await sleep(2300);
+    await pass(2300);
     // The timers moved on without a read.
     expect(/worker-1 .* (4\d)s /.exec(r.frame())?.[1]).not.toBe(silent);
     expect(s.readsOf('fleet').length).toBe(before);
@@ -20,6 +38,7 @@ describe('refreshing', () => {
   });
 
   test('the clock draws a frame only when a timer on screen reads differently', async () => {
+    const pass = fakeClock();
     const days = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
     const s = new FakeSource();
     // Up and silent for days: the timers read 2d00h and 3d00h for the next hour.
@@ -27,14 +46,14 @@ describe('refreshing', () => {
     const r = await renderApp(s);
     await r.waitFor('old-2');
     const quiet = r.frames.length;
-    await sleep(4500);
+    await pass(4500);
     expect(r.frames.length).toBe(quiet);
     // An agent whose uptime reads in seconds makes the next tick draw.
     s.agents = [...s.agents, fleetAgent({ id: 'young', state: 'running', pid: 103, started_at: new Date().toISOString(), last_output_at: new Date().toISOString() })];
     s.emit();
     await r.waitFor('young');
     const fresh = r.frames.length;
-    await sleep(2300);
+    await pass(2300);
     expect(r.frames.length).toBeGreaterThan(fresh);
   });
 
