@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
  * Tests that load both cores themselves (dozens of processes writing one file at once,
  * with default busy timeouts, refusing none): they run alone, as they were written to.
  */
-const LOAD = ['tests/integration/concurrency.test.ts', 'tests/integration/btmsg/concurrency.test.ts', 'tests/integration/bttask/races.test.ts', 'tests/integration/agor/mixed-load.test.ts'];
+const LOAD = [
+  'tests/integration/concurrency.test.ts',
+  'tests/integration/btmsg/concurrency.test.ts',
+  'tests/integration/bttask/races.test.ts',
+  'tests/integration/agor/mixed-load.test.ts',
+];
 
 export default defineConfig({
   test: {

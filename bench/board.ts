@@ -29,7 +29,11 @@ const WORKERS = Array.from({ length: 8 }, (_, i) => `dev-${i + 1}`);
  */
 async function newBoard(path: string, agents: string[]): Promise<void> {
   bttask(path, ['list', '--json']);
-  await btmsgAll(path, agents.map((id) => ({ args: ['register', id, id, 'project', 'bench'] })), 2);
+  await btmsgAll(
+    path,
+    agents.map((id) => ({ args: ['register', id, id, 'project', 'bench'] })),
+    2,
+  );
 }
 
 /** The columns `bttask add` and the later updates write, in the order of TASK_INSERT. */
@@ -98,7 +102,10 @@ export const CLAIMER = 'worker';
 /** A board for `claims` claims by CLAIMER, with a few spare tasks; returns the task count. */
 export async function claimBoard(path: string, claims: number): Promise<number> {
   await newBoard(path, [CLAIMER]);
-  insertTasks(path, todoTasks(claims + CLAIM_SPARE, (i) => `Claimable task ${i + 1}`));
+  insertTasks(
+    path,
+    todoTasks(claims + CLAIM_SPARE, (i) => `Claimable task ${i + 1}`),
+  );
   return claims + CLAIM_SPARE;
 }
 
@@ -112,12 +119,18 @@ export async function boardStartup(s: Settings, log: Log): Promise<TimingSection
     // list reads a board of a handful of open tasks, which the claims never touch.
     const listDb = join(dir, 'list.db');
     await newBoard(listDb, ['worker']);
-    insertTasks(listDb, todoTasks(READY_HANDFUL, (i) => `Open task ${i + 1} on a small board`));
+    insertTasks(
+      listDb,
+      todoTasks(READY_HANDFUL, (i) => `Open task ${i + 1} on a small board`),
+    );
     // claim takes one task per run, warm-up included; the spares keep the last one a real claim.
     const claimDb = join(dir, 'claim.db');
     await newBoard(claimDb, ['worker']);
     const claims = s.warmup + s.rounds;
-    insertTasks(claimDb, todoTasks(claims + CLAIM_SPARE, (i) => `Claimable task ${i + 1}`));
+    insertTasks(
+      claimDb,
+      todoTasks(claims + CLAIM_SPARE, (i) => `Claimable task ${i + 1}`),
+    );
 
     const cmds = [
       nodeBaseline(),
@@ -158,9 +171,22 @@ export async function boardStartup(s: Settings, log: Log): Promise<TimingSection
 
 const VERBS = ['Fix', 'Add', 'Test', 'Document', 'Refactor', 'Speed up', 'Review', 'Remove', 'Migrate', 'Split'];
 const THINGS = [
-  'the inbox query', 'the lease reaper', 'the websocket relay', 'the schema migration', 'the retry backoff', 'the CLI help',
-  'the FTS index', 'the heartbeat check', 'the release script', 'the staging deploy', 'the dashboard table', 'the config loader',
-  'the token budget', 'the sandbox profile', 'the review queue', 'the audit log',
+  'the inbox query',
+  'the lease reaper',
+  'the websocket relay',
+  'the schema migration',
+  'the retry backoff',
+  'the CLI help',
+  'the FTS index',
+  'the heartbeat check',
+  'the release script',
+  'the staging deploy',
+  'the dashboard table',
+  'the config loader',
+  'the token budget',
+  'the sandbox profile',
+  'the review queue',
+  'the audit log',
 ];
 const DETAILS = [
   'See the failing run in CI; it only shows under load.',
@@ -225,7 +251,10 @@ function insertBigBoard(path: string, log: Log): string[] {
       const updated = touched ? created + rnd() * 14 * 86400_000 : created;
       tasks[i] = {
         id: globalThis.crypto.randomUUID(),
-        title: k !== undefined ? `Ready task ${k + 1}: ${VERBS[k % VERBS.length]} ${THINGS[k]}` : `${VERBS[Math.floor(rnd() * VERBS.length)]} ${THINGS[Math.floor(rnd() * THINGS.length)]} (#${i + 1})`,
+        title:
+          k !== undefined
+            ? `Ready task ${k + 1}: ${VERBS[k % VERBS.length]} ${THINGS[k]}`
+            : `${VERBS[Math.floor(rnd() * VERBS.length)]} ${THINGS[Math.floor(rnd() * THINGS.length)]} (#${i + 1})`,
         description: rnd() < 0.4 ? DETAILS[Math.floor(rnd() * DETAILS.length)]! : '',
         status,
         priority: k !== undefined ? PRIORITIES[k % PRIORITIES.length]! : pickPriority(rnd()),
@@ -294,7 +323,10 @@ async function cachedBigBoard(tag: string, rebuild: boolean, log: Log): Promise<
   });
   const buildSeconds = (Date.now() - t0) / 1000;
   if (built) {
-    writeFileSync(join(dirname(final), `board-${BOARD_TASKS}.json`), JSON.stringify({ tasks: BOARD_TASKS, tag, built_at: new Date().toISOString(), seconds: buildSeconds }, null, 2) + '\n');
+    writeFileSync(
+      join(dirname(final), `board-${BOARD_TASKS}.json`),
+      JSON.stringify({ tasks: BOARD_TASKS, tag, built_at: new Date().toISOString(), seconds: buildSeconds }, null, 2) + '\n',
+    );
     log(`built in ${buildSeconds.toFixed(0)} s`);
   }
   return { path: final, tasks: BOARD_TASKS, built, ...(built ? { buildSeconds } : {}) };
@@ -311,7 +343,9 @@ interface BoardShape {
 const boardShape = (path: string): BoardShape =>
   readOnly(path, (db) => ({
     tasks: count(db, 'SELECT count(*) AS n FROM tasks'),
-    byStatus: Object.fromEntries((db.prepare('SELECT status, count(*) AS n FROM tasks GROUP BY status ORDER BY n DESC').all() as { status: string; n: number }[]).map((r) => [r.status, r.n])),
+    byStatus: Object.fromEntries(
+      (db.prepare('SELECT status, count(*) AS n FROM tasks GROUP BY status ORDER BY n DESC').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
+    ),
     deps: count(db, 'SELECT count(*) AS n FROM task_deps'),
     blockedTodo: count(
       db,
@@ -353,7 +387,9 @@ export async function boardScale(s: Settings, log: Log, tag: string): Promise<Ti
     const shape = boardShape(big.path);
     const commands = measure(cmds, s, log, 'section 5');
     const [e, b] = commands as [CommandFigures, CommandFigures];
-    const states = Object.entries(shape.byStatus).map(([k, v]) => `${fmtInt(v)} ${k}`).join(', ');
+    const states = Object.entries(shape.byStatus)
+      .map(([k, v]) => `${fmtInt(v)} ${k}`)
+      .join(', ');
     return {
       title: `Section 5 — bttask ready --json on ${fmtInt(BOARD_TASKS)} tasks with dependencies vs an empty board`,
       commands,
@@ -409,7 +445,10 @@ export async function claimRace(s: Settings, log: Log, quick: boolean): Promise<
     const n = quick ? 48 : 160;
     log(`section 6: a board of ${n} ready tasks, ${CLAIMERS} claimers registered through the binary …`);
     await newBoard(db, claimers);
-    insertTasks(db, todoTasks(n, (i) => `Race task ${i + 1}`));
+    insertTasks(
+      db,
+      todoTasks(n, (i) => `Race task ${i + 1}`),
+    );
 
     log(`section 6: ${CLAIMERS} claimers racing for ${n} tasks …`);
     const got: { agent: string; id: string }[] = [];

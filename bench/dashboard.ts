@@ -15,7 +15,19 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Log, REPO, TEAM, buildCached, cacheDir, cachedBigDb, cachedTeamDb, checkpoint, prng, sqlTime, tempDir } from './fixtures.js';
 import { type Stats, stats } from './harness.js';
-import { type ProcessFigures, SLEEP_ARGV, agorAgents, agorSupervisor, gone, pending, running, sampleProcess, sweepLeftovers, tearDown, waitForAgents } from './supervisor.js';
+import {
+  type ProcessFigures,
+  SLEEP_ARGV,
+  agorAgents,
+  agorSupervisor,
+  gone,
+  pending,
+  running,
+  sampleProcess,
+  sweepLeftovers,
+  tearDown,
+  waitForAgents,
+} from './supervisor.js';
 
 /** The size of the database (agents: the bench's 100-agent team). */
 export const DASH_AGENTS = TEAM.length;
@@ -72,11 +84,19 @@ function buildYaml(): string {
       lines.push('    mode: on-demand', `    command: ${JSON.stringify(['sh', '-c', 'echo "woken: $AGOR_WAKE_REASON"'])}`);
     } else if (i % 10 === 0) {
       const script = 'echo "connecting to the model API"; echo "error: connect ECONNREFUSED 127.0.0.1:443 (network)" >&2; exit 1';
-      lines.push('    mode: service', `    command: ${JSON.stringify(['sh', '-c', script])}`, '    restart: { max_retries: 2, backoff: 1s, backoff_cap: 1s, stable_after: 5m }');
+      lines.push(
+        '    mode: service',
+        `    command: ${JSON.stringify(['sh', '-c', script])}`,
+        '    restart: { max_retries: 2, backoff: 1s, backoff_cap: 1s, stable_after: 5m }',
+      );
     } else {
       const script =
         'echo "run $AGOR_RUN_ID of $AGOR_AGENT"; i=1; while [ $i -le 30 ]; do echo "step $i/30: read the task, edit src/app.ts, run the tests (ok)"; i=$((i+1)); done; sleep 1; echo "done"';
-      lines.push('    mode: service', `    command: ${JSON.stringify(['sh', '-c', script])}`, '    restart: { max_retries: 10, backoff: 1s, backoff_cap: 1s, stable_after: 5m }');
+      lines.push(
+        '    mode: service',
+        `    command: ${JSON.stringify(['sh', '-c', script])}`,
+        '    restart: { max_retries: 10, backoff: 1s, backoff_cap: 1s, stable_after: 5m }',
+      );
     }
     lines.push('    env:', '      AGOR_BENCH_RUN: "@MARK@"');
   });
@@ -93,7 +113,16 @@ function idleYaml(): string {
 }
 
 const TASK_VERBS = ['Fix', 'Add', 'Test', 'Document', 'Refactor', 'Speed up', 'Review', 'Migrate'];
-const TASK_THINGS = ['the inbox query', 'the lease reaper', 'the relay', 'the schema migration', 'the retry backoff', 'the dashboard table', 'the config loader', 'the audit log'];
+const TASK_THINGS = [
+  'the inbox query',
+  'the lease reaper',
+  'the relay',
+  'the schema migration',
+  'the retry backoff',
+  'the dashboard table',
+  'the config loader',
+  'the audit log',
+];
 
 /**
  * 1000 tasks, 200 in each column, assigned round the team (todo ones half unassigned),
@@ -122,7 +151,18 @@ function fillBoard(path: string): void {
         const id = globalThis.crypto.randomUUID();
         const created = sqlTime(now - (DASH_TASKS - i) * 600_000);
         const title = `${TASK_VERBS[i % TASK_VERBS.length]} ${TASK_THINGS[Math.floor(rnd() * TASK_THINGS.length)]} (#${i + 1})`;
-        ins.run(id, title, 'Numbers before and after in a comment, please.', status, PRIORITIES[Math.floor(rnd() * 4)], assigned, i + 1, created, created, 1 + Math.floor(rnd() * 4));
+        ins.run(
+          id,
+          title,
+          'Numbers before and after in a comment, please.',
+          status,
+          PRIORITIES[Math.floor(rnd() * 4)],
+          assigned,
+          i + 1,
+          created,
+          created,
+          1 + Math.floor(rnd() * 4),
+        );
         if (status === 'progress') lease.run(id, who, 1_800_000, now + 1_800_000, created);
         if (i % 5 === 0) comment.run(globalThis.crypto.randomUUID(), id, who, 'lexer done, parser next; see the run log', created);
       }
@@ -489,9 +529,33 @@ export async function idleDash(dbPath: string, seconds: number, log: Log): Promi
     const t0 = Date.now();
     // The pane: a 256-colour UTF-8 terminal (the bench's environment says NO_COLOR; not the operator's).
     tmux.run([
-      '-f', '/dev/null', 'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';',
-      'new-session', '-d', '-s', 'dash', '-x', String(COLUMNS), '-y', String(ROWS),
-      'env', '-u', 'NO_COLOR', 'TERM=xterm-256color', 'LANG=C.UTF-8', process.execPath, AGOR, 'dash', '--db', s.db,
+      '-f',
+      '/dev/null',
+      'start-server',
+      ';',
+      'set-option',
+      '-g',
+      'remain-on-exit',
+      'on',
+      ';',
+      'new-session',
+      '-d',
+      '-s',
+      'dash',
+      '-x',
+      String(COLUMNS),
+      '-y',
+      String(ROWS),
+      'env',
+      '-u',
+      'NO_COLOR',
+      'TERM=xterm-256color',
+      'LANG=C.UTF-8',
+      process.execPath,
+      AGOR,
+      'dash',
+      '--db',
+      s.db,
     ]);
     const pid = Number(tmux.run(['display-message', '-p', '-t', 'dash', '#{pane_pid}']).trim());
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -587,7 +651,7 @@ export async function dashboard(s: { rounds: number; warmup: number; rebuild: bo
       `a fake ${COLUMNS}x${ROWS} TTY, colour on; for each view and round, the time from a change notification (what the 500 ms data_version poll or a ` +
       'supervisor event sends) to the frame written: the reads of every subscribed component, React, the Yoga layout and the frame string, all synchronous',
     'frames: Ink in debug mode writes one frame per component that re-reads (the renders column); the dashboard itself throttles frames to one per 32 ms, ' +
-      'so this is the whole CPU cost of a notification, an upper bound of the frame time; open = from the view\'s key to its first frame: one render with ' +
+      "so this is the whole CPU cost of a notification, an upper bound of the frame time; open = from the view's key to its first frame: one render with " +
       'every read of the view, about what a notification would cost if its re-reads were committed in one render',
     `frames: PASS when the p90 is under ${FRAME_TARGET_MS} ms; ${GAP_MS} ms between notifications, beyond the 100 ms coalescing of reads` +
       (frames.retried ? `; ${frames.retried} notification(s) merged by the coalescing wrote no frame and were sent again` : ''),
@@ -595,7 +659,10 @@ export async function dashboard(s: { rounds: number; warmup: number; rebuild: bo
       `service agents (sleep 100000) on a copy of the database, the Fleet view; ${SETTLE_SECONDS} s unmeasured after its first frame, then ${seconds} s untouched; ` +
       'CPU = (utime + stime) delta / wall time of the dash process alone (not tmux, not the supervisor)',
   ];
-  if (quick) notes.push('quick: 10 rounds and a 10 s window; the one-second clock of the Fleet view and the supervisor\'s writes make the idle figure step; quote the full run');
+  if (quick)
+    notes.push(
+      "quick: 10 rounds and a 10 s window; the one-second clock of the Fleet view and the supervisor's writes make the idle figure step; quote the full run",
+    );
   const ok = !frames.error && !idle.error && idle.leftovers === 0 && idle.runningAfter === DASH_AGENTS;
   return {
     title: `Section 9 — the dashboard: ${DASH_AGENTS} agents, ${DASH_TASKS} tasks, ${DASH_MESSAGES.toLocaleString('en-US')} messages, ${COLUMNS}x${ROWS}`,

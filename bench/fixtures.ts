@@ -106,7 +106,11 @@ export function snapshotBinary(): { hash: string; bttaskHash: string; remove: ()
   for (const f of BINARY_FILES) copyFileSync(join(DIST, f), join(dir, f));
   btmsgPath = join(dir, 'btmsg.cjs');
   bttaskPath = join(dir, 'bttask.cjs');
-  const hashOf = (f: string) => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex').slice(0, 12);
+  const hashOf = (f: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(dir, f)))
+      .digest('hex')
+      .slice(0, 12);
   return { hash: hashOf('btmsg.bundle.cjs'), bttaskHash: hashOf('bttask.bundle.cjs'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -156,12 +160,12 @@ async function registerTeam(db: string, agents: AgentDef[], contacts: [string, s
   // The first register creates the file; then two at a time (the machine has two cores).
   const [first, ...rest] = agents;
   btmsg(db, ['register', first!.id, first!.id, first!.role, first!.group]);
-  await btmsgAll(db, rest.map((a) => ({ args: ['register', a.id, a.id, a.role, a.group] })), 2);
   await btmsgAll(
     db,
-    [...contacts.map(([a, b]) => ({ args: ['allow', a, b, '--bidirectional'] })), ...oneWay.map(([a, b]) => ({ args: ['allow', a, b] }))],
+    rest.map((a) => ({ args: ['register', a.id, a.id, a.role, a.group] })),
     2,
   );
+  await btmsgAll(db, [...contacts.map(([a, b]) => ({ args: ['allow', a, b, '--bidirectional'] })), ...oneWay.map(([a, b]) => ({ args: ['allow', a, b] }))], 2);
 }
 
 /** Section 1's database: the core four, built fresh. */
@@ -402,7 +406,10 @@ export async function cachedBigDb(tag: string, team: string, rows: number, rebui
   });
   const buildSeconds = (Date.now() - t0) / 1000;
   if (built) {
-    writeFileSync(join(dirname(final), `messages-${rows}.json`), JSON.stringify({ rows, tag, built_at: new Date().toISOString(), seconds: buildSeconds }, null, 2) + '\n');
+    writeFileSync(
+      join(dirname(final), `messages-${rows}.json`),
+      JSON.stringify({ rows, tag, built_at: new Date().toISOString(), seconds: buildSeconds }, null, 2) + '\n',
+    );
     log(`built in ${buildSeconds.toFixed(0)} s`);
   }
   return { path: final, rows, built, ...(built ? { buildSeconds } : {}) };

@@ -54,9 +54,7 @@ export function timeOnceAsync(cmd: Command): Promise<Run> {
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (status, signal) =>
-      resolve({ ms: elapsedMs(t0), status, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }),
-    );
+    child.on('close', (status, signal) => resolve({ ms: elapsedMs(t0), status, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
   });
 }
 

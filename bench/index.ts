@@ -16,7 +16,17 @@ import { type CommandFigures, type Settings, type ThroughputSection, type Timing
 import { fmtInt, fmtMs, fmtRatio, table } from './harness.js';
 import { DASH_AGENTS, DASH_MESSAGES, DASH_TASKS, type DashboardSection, dashboard } from './dashboard.js';
 import { BURST_SENDERS, type BurstSection, burst } from './burst.js';
-import { IDLE_AGENTS, agorBundleHash, type IdleRun, type IdleSection, type LatencyRun, type RestartSection, idleSupervision, restartLatency, stopSupervisors } from './supervisor.js';
+import {
+  IDLE_AGENTS,
+  agorBundleHash,
+  type IdleRun,
+  type IdleSection,
+  type LatencyRun,
+  type RestartSection,
+  idleSupervision,
+  restartLatency,
+  stopSupervisors,
+} from './supervisor.js';
 
 const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
@@ -135,7 +145,7 @@ function printClaims(c: ClaimRaceSection, out: string[]): void {
       [
         ['tasks claimed', `${fmtInt(c.claimed)} of ${fmtInt(c.tasks)}`],
         ['claimed twice', fmtInt(c.duplicates)],
-        ['in progress under its claimer\'s lease', `${fmtInt(c.onBoard)} of ${fmtInt(c.tasks)}`],
+        ["in progress under its claimer's lease", `${fmtInt(c.onBoard)} of ${fmtInt(c.tasks)}`],
         ['failed claims', fmtInt(c.failures)],
         ['wall time', `${c.wallSeconds.toFixed(2)} s`],
         ['throughput', `${c.claimsPerSecond.toFixed(1)} claims/s`],
@@ -185,7 +195,8 @@ function loudIdleError(s: IdleSection): string[] {
   lines.push(`!!! ERROR: each supervisor must keep all ${s.agents} agents running and leave nothing behind`);
   for (const r of [s.agor, s.pm2]) {
     if (r.error) lines.push(`!!! ${r.supervisor}: ${r.error}`);
-    if (r.runningAfter !== undefined && r.runningAfter !== s.agents) lines.push(`!!! ${r.supervisor}: ${r.runningAfter} of ${s.agents} agents running after the window`);
+    if (r.runningAfter !== undefined && r.runningAfter !== s.agents)
+      lines.push(`!!! ${r.supervisor}: ${r.runningAfter} of ${s.agents} agents running after the window`);
     if (r.leftovers) lines.push(`!!! ${r.supervisor}: ${r.leftovers} sleep 100000 process(es) of this run left after the tear-down (killed by the benchmark)`);
     if (!r.supervisorGone) lines.push(`!!! ${r.supervisor}: the supervisor process was still alive 10 s after the tear-down (killed by the benchmark)`);
   }
@@ -205,7 +216,16 @@ function printRestarts(s: RestartSection, out: string[]): void {
   ];
   const rows = [row(s.agor), row(s.pm2)];
   const spawned = s.pm2.spawned;
-  if (spawned) rows.push(['pm2, to online', `${s.pm2.spawnedSamples!.length} of ${s.wanted}`, fmtMs(spawned.median), fmtMs(spawned.p90), fmtMs(spawned.max), fmtMs(spawned.min), '']);
+  if (spawned)
+    rows.push([
+      'pm2, to online',
+      `${s.pm2.spawnedSamples!.length} of ${s.wanted}`,
+      fmtMs(spawned.median),
+      fmtMs(spawned.p90),
+      fmtMs(spawned.max),
+      fmtMs(spawned.min),
+      '',
+    ]);
   out.push(s.title, table(['supervisor', 'restarts', 'median', 'p90', 'max', 'min', 'backoff waited'], rows));
   for (const n of s.notes) out.push(`  ${n}`);
   if (!s.ok) out.push(...loudRestartError(s));
@@ -224,7 +244,10 @@ function printBurst(b: BurstSection, out: string[]): void {
         ['wall time', `${b.wallSeconds.toFixed(2)} s`],
         ['throughput', `${b.sendsPerSecond.toFixed(1)} msg/s`],
         ['throughput by quarter of the burst', b.quarterRates.map((r) => r.toFixed(1)).join(', ') + ' msg/s'],
-        [`cpu of one send alone (mean of ${b.cpuMsAlone.runs}, 90% interval)`, `${fmtMs(b.cpuMsAlone.mean)} (${b.cpuMsAlone.interval.map((x) => x.toFixed(1)).join('–')} ms)`],
+        [
+          `cpu of one send alone (mean of ${b.cpuMsAlone.runs}, 90% interval)`,
+          `${fmtMs(b.cpuMsAlone.mean)} (${b.cpuMsAlone.interval.map((x) => x.toFixed(1)).join('–')} ms)`,
+        ],
         ...(b.cpuMsInBurst !== undefined
           ? [
               ['cpu per send in the burst (mean)', `${fmtMs(b.cpuMsInBurst)} (${fmtRatio(b.cpuMsInBurst / b.cpuMsAlone.mean)} of alone)`],
@@ -309,7 +332,8 @@ function loudDashboardError(s: DashboardSection): string[] {
   lines.push('!!! ERROR: section 9 did not run cleanly');
   if (s.frames.error) lines.push(`!!! frames: ${s.frames.error}`);
   if (s.idle.error) lines.push(`!!! idle dash: ${s.idle.error}`);
-  if (s.idle.runningAfter !== undefined && s.idle.runningAfter !== DASH_AGENTS) lines.push(`!!! idle dash: ${s.idle.runningAfter} of ${DASH_AGENTS} agents running after the window`);
+  if (s.idle.runningAfter !== undefined && s.idle.runningAfter !== DASH_AGENTS)
+    lines.push(`!!! idle dash: ${s.idle.runningAfter} of ${DASH_AGENTS} agents running after the window`);
   if (s.idle.leftovers) lines.push(`!!! idle dash: ${s.idle.leftovers} sleep 100000 process(es) left after the tear-down (killed by the benchmark)`);
   lines.push('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
   return lines;
@@ -394,7 +418,10 @@ async function main(): Promise<void> {
   const s9 = await attempt(9, () => dashboard(args, args.quick, tag, log));
   const s10 = await attempt(10, () => burst(args.quick ? 5 : 20, args.quick ? 10 : 30, log));
   // A supervisor that could not be started or measured is a section that did not run.
-  for (const [n, s] of [[7, s7], [8, s8]] as const) {
+  for (const [n, s] of [
+    [7, s7],
+    [8, s8],
+  ] as const) {
     for (const r of s ? [s.agor, s.pm2] : []) if (r.error) errors.push(`section ${n} (${r.supervisor}): ${r.error}`);
   }
   if (s9?.frames.error) errors.push(`section 9 (frames): ${s9.frames.error}`);
@@ -405,7 +432,9 @@ async function main(): Promise<void> {
   const ratios = [...(s1?.ratios ?? []), ...(s2?.ratios ?? []), ...(s4?.ratios ?? []), ...(s5?.ratios ?? [])];
   if (args.json) {
     const figures = (cmds: CommandFigures[]) =>
-      Object.fromEntries(cmds.map((c) => [c.name, { wall_ms: c.ms, samples_ms: c.samples.map((x) => +x.toFixed(1)), ...(c.cpuMs !== undefined ? { cpu_ms_mean: c.cpuMs } : {}) }]));
+      Object.fromEntries(
+        cmds.map((c) => [c.name, { wall_ms: c.ms, samples_ms: c.samples.map((x) => +x.toFixed(1)), ...(c.cpuMs !== undefined ? { cpu_ms_mean: c.cpuMs } : {}) }]),
+      );
     const out = {
       ...env,
       loadavg_end: loadEnd,
@@ -446,7 +475,13 @@ async function main(): Promise<void> {
           : {}),
         ...(s8
           ? {
-              restart_latency_ms: { median: s8.agor.latency?.median ?? null, p90: s8.agor.latency?.p90 ?? null, max: s8.agor.latency?.max ?? null, target: s8.target, pass: s8.pass ?? null },
+              restart_latency_ms: {
+                median: s8.agor.latency?.median ?? null,
+                p90: s8.agor.latency?.p90 ?? null,
+                max: s8.agor.latency?.max ?? null,
+                target: s8.target,
+                pass: s8.pass ?? null,
+              },
               pm2_restart_latency_ms: s8.pm2.latency ? { median: s8.pm2.latency.median, p90: s8.pm2.latency.p90, max: s8.pm2.latency.max } : null,
               pm2_restart_to_online_ms: s8.pm2.spawned ? { median: s8.pm2.spawned.median, p90: s8.pm2.spawned.p90, max: s8.pm2.spawned.max } : null,
               restart_latency_ok: s8.ok,
@@ -455,7 +490,10 @@ async function main(): Promise<void> {
         ...(s9
           ? {
               dashboard_frame_ms: Object.fromEntries(
-                s9.frames.views.map((v) => [v.view.toLowerCase(), { median: v.change.median, p90: v.change.p90, max: v.change.max, target: s9.frameTarget, pass: s9.framePass?.[v.view] ?? null }]),
+                s9.frames.views.map((v) => [
+                  v.view.toLowerCase(),
+                  { median: v.change.median, p90: v.change.p90, max: v.change.max, target: s9.frameTarget, pass: s9.framePass?.[v.view] ?? null },
+                ]),
               ),
               dashboard_idle_cpu_percent: { value: s9.idle.figures?.cpuPercent ?? null, target: s9.cpuTarget, pass: s9.cpuPass ?? null },
               dashboard_ok: s9.ok,
@@ -505,30 +543,47 @@ async function main(): Promise<void> {
     `≤ ${fmtRatio(r.target)}${r.cpuTarget !== undefined ? ' (both)' : ''}`,
     r.pass ? 'PASS' : 'MISS',
   ]);
-  if (s3) rows.push([`${s3.senders} concurrent senders`, `${s3.messagesPerSecond.toFixed(1)} msg/s`, '', '', 'no target', s3.ok ? 'all delivered' : 'LOST MESSAGES']);
+  if (s3)
+    rows.push([`${s3.senders} concurrent senders`, `${s3.messagesPerSecond.toFixed(1)} msg/s`, '', '', 'no target', s3.ok ? 'all delivered' : 'LOST MESSAGES']);
   if (s6) rows.push([`${s6.claimers} racing claimers`, `${s6.claimsPerSecond.toFixed(1)} claims/s`, '', '', 'no target', s6.ok ? 'each task once' : 'CLAIM ERRORS']);
   if (s7) {
     const a = s7.agor.figures;
     const p = s7.pm2.figures;
     const clean = s7.ok ? '' : ' (RUN ERRORS)';
     if (s7.rssRatio !== undefined) {
-      rows.push([`agor / pm2 supervisor RSS, ${s7.agents} idle agents`, fmtRatio(s7.rssRatio), '', a && p && p.cpuMs > 0 ? fmtRatio(a.cpuMs / p.cpuMs) : '-', `≤ ${fmtRatio(s7.rssTarget)}`, (s7.rssPass ? 'PASS' : 'MISS') + clean]);
+      rows.push([
+        `agor / pm2 supervisor RSS, ${s7.agents} idle agents`,
+        fmtRatio(s7.rssRatio),
+        '',
+        a && p && p.cpuMs > 0 ? fmtRatio(a.cpuMs / p.cpuMs) : '-',
+        `≤ ${fmtRatio(s7.rssTarget)}`,
+        (s7.rssPass ? 'PASS' : 'MISS') + clean,
+      ]);
     }
     if (a) rows.push(['agor supervisor idle CPU', pct(a.cpuPercent), '', '', `< ${s7.cpuTarget}%`, (s7.cpuPass ? 'PASS' : 'MISS') + clean]);
     if (p) rows.push(['pm2 God daemon idle CPU', pct(p.cpuPercent), '', '', 'no target', '']);
   }
   if (s8) {
     const clean = s8.ok ? '' : ' (RUN ERRORS)';
-    if (s8.agor.latency) rows.push(['agor crash to restart beyond backoff (median)', fmtMs(s8.agor.latency.median), '', '', `< ${s8.target} ms`, (s8.pass ? 'PASS' : 'MISS') + clean]);
+    if (s8.agor.latency)
+      rows.push(['agor crash to restart beyond backoff (median)', fmtMs(s8.agor.latency.median), '', '', `< ${s8.target} ms`, (s8.pass ? 'PASS' : 'MISS') + clean]);
     if (s8.pm2.latency) rows.push(['pm2 crash to restart beyond restart_delay (median)', fmtMs(s8.pm2.latency.median), '', '', 'no target', '']);
   }
   if (s9) {
     const clean = s9.ok ? '' : ' (RUN ERRORS)';
     for (const v of s9.frames.views) {
-      rows.push([`dashboard frame after a change, ${v.view} (median, p90)`, `${fmtMs(v.change.median)}, ${fmtMs(v.change.p90)}`, '', '', `p90 < ${s9.frameTarget} ms`, (s9.framePass?.[v.view] ? 'PASS' : 'MISS') + clean]);
+      rows.push([
+        `dashboard frame after a change, ${v.view} (median, p90)`,
+        `${fmtMs(v.change.median)}, ${fmtMs(v.change.p90)}`,
+        '',
+        '',
+        `p90 < ${s9.frameTarget} ms`,
+        (s9.framePass?.[v.view] ? 'PASS' : 'MISS') + clean,
+      ]);
     }
     const f = s9.idle.figures;
-    if (f) rows.push([`agor dash idle CPU, attached to ${DASH_AGENTS} agents`, pct(f.cpuPercent), '', '', `< ${s9.cpuTarget}%`, (s9.cpuPass ? 'PASS' : 'MISS') + clean]);
+    if (f)
+      rows.push([`agor dash idle CPU, attached to ${DASH_AGENTS} agents`, pct(f.cpuPercent), '', '', `< ${s9.cpuTarget}%`, (s9.cpuPass ? 'PASS' : 'MISS') + clean]);
   }
   if (s10) {
     rows.push([
@@ -540,7 +595,11 @@ async function main(): Promise<void> {
       s10.ok ? 'all stored, none refused' : 'REFUSED OR LOST',
     ]);
   }
-  out.push(`Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`, table(['figure', 'value', '90% interval', 'cpu ratio (90%)', 'target', ''], rows), '');
+  out.push(
+    `Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`,
+    table(['figure', 'value', '90% interval', 'cpu ratio (90%)', 'target', ''], rows),
+    '',
+  );
   process.stdout.write(out.join('\n'));
 }
 

@@ -78,7 +78,15 @@ export const ratio = (name: string, num: CommandFigures, den: CommandFigures, ta
       ? { cpu: num.cpuMs / den.cpuMs, cpuInterval: ratioInterval(num.cpuSamples, den.cpuSamples, 2000, 'mean') }
       : undefined;
   const cpuPass = !o.cpuToo || (cpu !== undefined && cpu.cpu <= target);
-  return { name, value, interval: ratioInterval(num.samples, den.samples), ...cpu, target, ...(o.cpuToo ? { cpuTarget: target } : {}), pass: value <= target && cpuPass };
+  return {
+    name,
+    value,
+    interval: ratioInterval(num.samples, den.samples),
+    ...cpu,
+    target,
+    ...(o.cpuToo ? { cpuTarget: target } : {}),
+    pass: value <= target && cpuPass,
+  };
 };
 
 /** Runs `cmds` round-robin (see interleave) and reduces each one's samples to figures. */

@@ -28,7 +28,10 @@ const AGOR = join(REPO, 'dist', 'agor.cjs');
 /** A short hash of the agor bundle under test, when it is built. */
 export function agorBundleHash(): string | undefined {
   try {
-    return createHash('sha256').update(readFileSync(join(REPO, 'dist', 'agor.bundle.cjs'))).digest('hex').slice(0, 12);
+    return createHash('sha256')
+      .update(readFileSync(join(REPO, 'dist', 'agor.bundle.cjs')))
+      .digest('hex')
+      .slice(0, 12);
   } catch {
     return undefined;
   }
@@ -134,7 +137,7 @@ export async function sampleProcess(pid: number, seconds: number): Promise<Proce
   const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (!last) throw new Error(`process ${pid} died during the measurement`);
   const cpuMs = ((last.ticks - first.ticks) * 1000) / CLK_TCK;
-  return { pid, rssKb: stats(rss), cpuPercent: (cpuMs / 10 / wallSeconds), cpuMs, wallSeconds };
+  return { pid, rssKb: stats(rss), cpuPercent: cpuMs / 10 / wallSeconds, cpuMs, wallSeconds };
 }
 
 // ---- running the supervisors ----
@@ -311,7 +314,10 @@ const tally = (states: string[]): Record<string, number> => {
  * running agent that has printed nothing for a minute, as a sleep does), per agor ps.
  */
 export function agorAgents(s: ReturnType<typeof agorSupervisor>, quietToo: boolean): Agents {
-  const list = parseJson<{ id: string; state: string; pid: number | null }[]>('agor ps --json', check('agor ps', run('agor ps', [AGOR, 'ps', '--db', s.db, '--json'], s.env, 60_000)));
+  const list = parseJson<{ id: string; state: string; pid: number | null }[]>(
+    'agor ps --json',
+    check('agor ps', run('agor ps', [AGOR, 'ps', '--db', s.db, '--json'], s.env, 60_000)),
+  );
   if (!Array.isArray(list)) throw new Error('agor ps --json printed no array');
   const up = list.filter((a) => (a.state === 'running' || (quietToo && a.state === 'idle')) && typeof a.pid === 'number' && a.pid > 0);
   return { running: up.length, pids: up.map((a) => a.pid!), states: tally(list.map((a) => a.state)) };
@@ -344,7 +350,9 @@ export async function waitForAgents(what: string, look: () => Agents, want: numb
     const live = last.pids.filter((p) => running(p) && isIdleSleep(p)).length;
     if (last.running === want && live === want) return last;
     if (Date.now() - t0 > timeoutMs) {
-      throw new Error(`${what}: ${last.running} of ${want} agents running after ${timeoutMs / 1000} s (${live} of them a live sleep process; states ${JSON.stringify(last.states)})`);
+      throw new Error(
+        `${what}: ${last.running} of ${want} agents running after ${timeoutMs / 1000} s (${live} of them a live sleep process; states ${JSON.stringify(last.states)})`,
+      );
     }
     await sleep(500);
   }
@@ -427,7 +435,14 @@ const idleYaml = (n: number): string =>
     'group: bench',
     'max_concurrent: 200',
     'agents:',
-    ...agentIds(n).flatMap((id) => [`  ${id}:`, '    role: project', `    command: ${JSON.stringify(SLEEP_ARGV)}`, '    mode: service', '    env:', '      AGOR_BENCH_RUN: "@MARK@"']),
+    ...agentIds(n).flatMap((id) => [
+      `  ${id}:`,
+      '    role: project',
+      `    command: ${JSON.stringify(SLEEP_ARGV)}`,
+      '    mode: service',
+      '    env:',
+      '      AGOR_BENCH_RUN: "@MARK@"',
+    ]),
     '',
   ].join('\n');
 
@@ -529,12 +544,22 @@ export async function idleSupervision(quick: boolean, log: Log): Promise<IdleSec
     `RSS sampled once a second (VmRSS); CPU = (utime + stime) delta / wall time, CLK_TCK ${CLK_TCK}; the supervisor process only, not its agents`,
     `${SETTLE_SECONDS} s unmeasured after all agents run; nothing queries either supervisor during the window`,
     'pm2 as installed (its default 30 s worker and host-metrics collection on), version check off, private PM2_HOME',
-    'running after the window: a live sleep 100000 that the supervisor lists as running (pm2: online; agor: running, or idle, which is agor\'s name for a running agent silent for a minute)',
+    "running after the window: a live sleep 100000 that the supervisor lists as running (pm2: online; agor: running, or idle, which is agor's name for a running agent silent for a minute)",
   ];
-  if (quick) notes.push('both are Node processes whose RSS steps with their garbage collector: over a 15 s window the medians swing by up to a quarter between runs; quote the 60 s run');
-  for (const r of [agor, pm2]) if (r.statesAfter) notes.push(`${r.supervisor} lists after the window: ${Object.entries(r.statesAfter).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  if (quick)
+    notes.push(
+      'both are Node processes whose RSS steps with their garbage collector: over a 15 s window the medians swing by up to a quarter between runs; quote the 60 s run',
+    );
+  for (const r of [agor, pm2])
+    if (r.statesAfter)
+      notes.push(
+        `${r.supervisor} lists after the window: ${Object.entries(r.statesAfter)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}`,
+      );
   for (const r of [agor, pm2]) {
-    if (r.figures && r.markedInProc !== IDLE_AGENTS) notes.push(`${r.supervisor}: only ${r.markedInProc} of ${IDLE_AGENTS} agents carry the run's environment mark; leftovers were also looked for by pid`);
+    if (r.figures && r.markedInProc !== IDLE_AGENTS)
+      notes.push(`${r.supervisor}: only ${r.markedInProc} of ${IDLE_AGENTS} agents carry the run's environment mark; leftovers were also looked for by pid`);
   }
   const ok = [agor, pm2].every((r) => !r.error && r.leftovers === 0 && r.supervisorGone && r.runningAfter === IDLE_AGENTS);
   return {
@@ -688,7 +713,7 @@ export function pm2RestartLatencies(logText: string, app: string, delayMs: numbe
   for (const m of logText.matchAll(re)) {
     // No zone in the stamp: local time, like the daemon's clock; only differences matter.
     const t = new Date(m[1]!).getTime();
-    if (m[2] === 'exited with code') (exitAt = t), (started = false);
+    if (m[2] === 'exited with code') ((exitAt = t), (started = false));
     else if (exitAt === undefined) continue;
     else if (m[2] === 'starting in' && !started) (out.starting.push(t - exitAt - delayMs), (started = true));
     else if (m[2] === 'online' && started) (out.online.push(t - exitAt - delayMs), (exitAt = undefined));

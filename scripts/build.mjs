@@ -108,7 +108,9 @@ module.exports = (spec) => import(pathToFileURL(join(__dirname, spec)).href);
 
 const names = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : readdirSync('bin').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+  : readdirSync('bin')
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.slice(0, -3));
 // Build beside dist/ and swap it in at the end, so a running test never sees it half-made.
 const out = 'dist.new';
 rmSync(out, { recursive: true, force: true });

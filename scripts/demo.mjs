@@ -103,8 +103,7 @@ child.on('exit', (code, signal) => {
   if (!kept) {
     const dir = dirname(db);
     process.stdout.write(
-      `demo: the demo's files are kept in ${dir} (database and agent logs);\n` +
-        `      once the team is stopped, remove them with: rm -r ${dir}\n`,
+      `demo: the demo's files are kept in ${dir} (database and agent logs);\n` + `      once the team is stopped, remove them with: rm -r ${dir}\n`,
     );
   }
   if (signal) {

@@ -46,29 +46,31 @@ export function verbShape(verb: { command: string; builder?: Builder }): VerbSha
   const recorder: object = new Proxy(
     {},
     {
-      get: (_t, method) => (name: unknown, opts: Record<string, unknown> = {}) => {
-        if (method === 'option' && typeof name === 'string') {
-          const alias = opts.alias;
-          shape.options.set(name, {
-            name,
-            aliases: alias === undefined ? [] : Array.isArray(alias) ? (alias as string[]) : [alias as string],
-            type: opts.type as string | undefined,
-            requiresArg: opts.requiresArg as boolean | undefined,
-            default: opts.default,
-            coerce: opts.coerce as OptionShape['coerce'],
-          });
-          if (Object.keys(opts).some((k) => !SIMPLE_OPTION_KEYS.has(k)) || (opts.type !== 'string' && opts.type !== 'boolean')) shape.simple = false;
-          if (opts.type === 'string' && !opts.requiresArg) shape.simple = false;
-        } else if (method === 'positional' && typeof name === 'string') {
-          if (Object.keys(opts).some((k) => !SIMPLE_POSITIONAL_KEYS.has(k)) || opts.type !== 'string') shape.simple = false;
-          const p = shape.positionals.find((x) => x.name === name);
-          if (!p || Boolean(opts.array) !== p.variadic) shape.simple = false;
-        } else {
-          shape.simple = false;
-          if (method === 'command') shape.subVerbs = true;
-        }
-        return recorder;
-      },
+      get:
+        (_t, method) =>
+        (name: unknown, opts: Record<string, unknown> = {}) => {
+          if (method === 'option' && typeof name === 'string') {
+            const alias = opts.alias;
+            shape.options.set(name, {
+              name,
+              aliases: alias === undefined ? [] : Array.isArray(alias) ? (alias as string[]) : [alias as string],
+              type: opts.type as string | undefined,
+              requiresArg: opts.requiresArg as boolean | undefined,
+              default: opts.default,
+              coerce: opts.coerce as OptionShape['coerce'],
+            });
+            if (Object.keys(opts).some((k) => !SIMPLE_OPTION_KEYS.has(k)) || (opts.type !== 'string' && opts.type !== 'boolean')) shape.simple = false;
+            if (opts.type === 'string' && !opts.requiresArg) shape.simple = false;
+          } else if (method === 'positional' && typeof name === 'string') {
+            if (Object.keys(opts).some((k) => !SIMPLE_POSITIONAL_KEYS.has(k)) || opts.type !== 'string') shape.simple = false;
+            const p = shape.positionals.find((x) => x.name === name);
+            if (!p || Boolean(opts.array) !== p.variadic) shape.simple = false;
+          } else {
+            shape.simple = false;
+            if (method === 'command') shape.subVerbs = true;
+          }
+          return recorder;
+        },
     },
   );
   try {

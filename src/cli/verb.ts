@@ -48,4 +48,3 @@ export function limitOption<T>(y: Argv<T>, dflt: number, what = 'entries') {
     },
   });
 }
-

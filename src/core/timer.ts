@@ -10,11 +10,14 @@ export function longTimeout(fn: () => void, ms: number): () => void {
   const end = Date.now() + ms;
   let timer: NodeJS.Timeout | undefined;
   const arm = (left: number) => {
-    timer = setTimeout(() => {
-      const rest = end - Date.now();
-      if (rest > 0) arm(rest);
-      else fn();
-    }, Math.min(Math.max(0, left), MAX_TIMER_MS));
+    timer = setTimeout(
+      () => {
+        const rest = end - Date.now();
+        if (rest > 0) arm(rest);
+        else fn();
+      },
+      Math.min(Math.max(0, left), MAX_TIMER_MS),
+    );
     timer.unref();
   };
   if (!Number.isFinite(ms)) return () => undefined; // forever: nothing to arm

@@ -38,10 +38,7 @@ export const listAgentStatus = (db: Db) =>
      ORDER BY a.tier, a.group_id, a.id`,
   ).all();
 
-export function upsertAgent(
-  db: Db,
-  a: Pick<AgentRow, 'id' | 'name' | 'role' | 'group_id' | 'tier' | 'model' | 'cwd'>,
-): 'created' | 'updated' {
+export function upsertAgent(db: Db, a: Pick<AgentRow, 'id' | 'name' | 'role' | 'group_id' | 'tier' | 'model' | 'cwd'>): 'created' | 'updated' {
   const existed = getAgent(db, a.id) !== undefined;
   stmt(
     db,
@@ -52,11 +49,9 @@ export function upsertAgent(
   return existed ? 'updated' : 'created';
 }
 
-export const touchAgent = (db: Db, id: string) =>
-  stmt(db, `UPDATE agents SET last_active_at = datetime('now') WHERE id = ?`).run(id);
+export const touchAgent = (db: Db, id: string) => stmt(db, `UPDATE agents SET last_active_at = datetime('now') WHERE id = ?`).run(id);
 
-export const hasContact = (db: Db, from: string, to: string) =>
-  stmt(db, 'SELECT 1 FROM contacts WHERE agent_id = ? AND contact_id = ?').get(from, to) !== undefined;
+export const hasContact = (db: Db, from: string, to: string) => stmt(db, 'SELECT 1 FROM contacts WHERE agent_id = ? AND contact_id = ?').get(from, to) !== undefined;
 
 /** True when the row was new. */
 export const addContact = (db: Db, from: string, to: string) =>
@@ -73,11 +68,7 @@ export const contactsOf = (db: Db, id: string) =>
 export const allContacts = (db: Db) =>
   stmt<{ agent_id: string; contact_id: string }>(db, 'SELECT agent_id, contact_id FROM contacts ORDER BY agent_id, contact_id').all();
 
-export const lastHeartbeat = (db: Db, id: string) =>
-  stmt<{ timestamp: number }>(db, 'SELECT timestamp FROM heartbeats WHERE agent_id = ?').get(id)?.timestamp;
+export const lastHeartbeat = (db: Db, id: string) => stmt<{ timestamp: number }>(db, 'SELECT timestamp FROM heartbeats WHERE agent_id = ?').get(id)?.timestamp;
 
 export const recordHeartbeat = (db: Db, id: string, unixSeconds: number) =>
-  stmt(
-    db,
-    'INSERT INTO heartbeats (agent_id, timestamp) VALUES (?, ?) ON CONFLICT(agent_id) DO UPDATE SET timestamp = excluded.timestamp',
-  ).run(id, unixSeconds);
+  stmt(db, 'INSERT INTO heartbeats (agent_id, timestamp) VALUES (?, ?) ON CONFLICT(agent_id) DO UPDATE SET timestamp = excluded.timestamp').run(id, unixSeconds);

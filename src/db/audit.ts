@@ -29,7 +29,8 @@ export function listAudit(db: Db, f: AuditFilter): AuditRow[] {
   if (f.agent) (where.push('agent_id = @agent'), (params.agent = f.agent));
   if (f.type) {
     // A trailing * matches a prefix: --type 'message_*'.
-    if (f.type.endsWith('*')) (where.push('event_type >= @tlo AND event_type < @thi'), (params.tlo = f.type.slice(0, -1)), (params.thi = f.type.slice(0, -1) + '\uffff'));
+    if (f.type.endsWith('*'))
+      (where.push('event_type >= @tlo AND event_type < @thi'), (params.tlo = f.type.slice(0, -1)), (params.thi = f.type.slice(0, -1) + '\uffff'));
     else (where.push('event_type = @type'), (params.type = f.type));
   }
   if (f.since) (where.push('created_at >= @since'), (params.since = f.since));

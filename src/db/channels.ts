@@ -25,8 +25,7 @@ export interface ChannelMessageRow {
   flags: string | null;
 }
 
-export const channelByName = (db: Db, name: string) =>
-  stmt<ChannelRow>(db, 'SELECT * FROM channels WHERE name = ? ORDER BY created_at LIMIT 1').get(name);
+export const channelByName = (db: Db, name: string) => stmt<ChannelRow>(db, 'SELECT * FROM channels WHERE name = ? ORDER BY created_at LIMIT 1').get(name);
 
 export function insertChannel(db: Db, c: Omit<ChannelRow, 'created_at'>): void {
   stmt(db, 'INSERT INTO channels (id, name, group_id, created_by) VALUES (@id, @name, @group_id, @created_by)').run(c);
@@ -54,18 +53,9 @@ export const membersOf = (db: Db, channelId: string) =>
 
 const CM_COLS = `cm.rowid, cm.id, cm.channel_id, c.name AS channel, cm.from_agent, cm.content, cm.created_at, cm.flags`;
 
-export function insertChannelMessage(
-  db: Db,
-  m: { id: string; channel_id: string; from_agent: string; content: string; flags: string | null },
-): ChannelMessageRow {
-  stmt(
-    db,
-    'INSERT INTO channel_messages (id, channel_id, from_agent, content, flags) VALUES (@id, @channel_id, @from_agent, @content, @flags)',
-  ).run(m);
-  return stmt<ChannelMessageRow>(
-    db,
-    `SELECT ${CM_COLS} FROM channel_messages cm JOIN channels c ON c.id = cm.channel_id WHERE cm.id = ?`,
-  ).get(m.id)!;
+export function insertChannelMessage(db: Db, m: { id: string; channel_id: string; from_agent: string; content: string; flags: string | null }): ChannelMessageRow {
+  stmt(db, 'INSERT INTO channel_messages (id, channel_id, from_agent, content, flags) VALUES (@id, @channel_id, @from_agent, @content, @flags)').run(m);
+  return stmt<ChannelMessageRow>(db, `SELECT ${CM_COLS} FROM channel_messages cm JOIN channels c ON c.id = cm.channel_id WHERE cm.id = ?`).get(m.id)!;
 }
 
 /** The newest `limit` messages of a channel, oldest first. */
@@ -84,8 +74,7 @@ export const channelMessagesAfter = (db: Db, channelId: string, afterRowid: numb
      WHERE cm.channel_id = ? AND cm.rowid > ? AND cm.from_agent != ? ORDER BY cm.rowid LIMIT 1`,
   ).get(channelId, afterRowid, exceptAgent);
 
-export const maxChannelRowid = (db: Db) =>
-  stmt<{ r: number | null }>(db, 'SELECT max(rowid) AS r FROM channel_messages').get()!.r ?? 0;
+export const maxChannelRowid = (db: Db) => stmt<{ r: number | null }>(db, 'SELECT max(rowid) AS r FROM channel_messages').get()!.r ?? 0;
 
 /** Recent channel messages in channels `agent` belongs to (all when null), oldest first. */
 export const recentChannelMessages = (db: Db, agent: string | null, limit: number) =>

@@ -21,8 +21,7 @@ export function insertDeadLetter(db: Db, d: Omit<DeadLetterRow, 'id' | 'created_
   return getDeadLetter(db, Number(info.lastInsertRowid))!;
 }
 
-export const getDeadLetter = (db: Db, id: number) =>
-  stmt<DeadLetterRow>(db, 'SELECT * FROM dead_letter_queue WHERE id = ?').get(id);
+export const getDeadLetter = (db: Db, id: number) => stmt<DeadLetterRow>(db, 'SELECT * FROM dead_letter_queue WHERE id = ?').get(id);
 
 /** Dead letters sent by or addressed to `agent` (all when null), oldest first. */
 export const listDeadLetters = (db: Db, agent: string | null, limit: number) =>

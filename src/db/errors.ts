@@ -88,9 +88,16 @@ function schemaMismatch(message: string, where: string): UserError | undefined {
   if (m) {
     const column = m[1]!;
     // SQLite does not say which table; the ones that should have the column do.
-    const tables = tablesWithColumn(column, migrations.map((m) => m.up));
+    const tables = tablesWithColumn(
+      column,
+      migrations.map((m) => m.up),
+    );
     const table = tables.length === 1 ? tables[0]! : null;
-    const what = table ? `table ${table} has no column ${column}` : tables.length ? `one of the tables ${tables.join(', ')} has no column ${column}` : `no column ${column}`;
+    const what = table
+      ? `table ${table} has no column ${column}`
+      : tables.length
+        ? `one of the tables ${tables.join(', ')} has no column ${column}`
+        : `no column ${column}`;
     return new UserError(`database schema mismatch${where}: ${what}`, MISMATCH_HINT(table ?? 'TABLE'));
   }
   m = /^no such table: (?:main\.)?(\S+)/.exec(message);

@@ -63,10 +63,7 @@ export const messageIdsByPrefix = (db: Db, prefix: string, agent: string | null,
     .map((r) => r.id);
 
 export const unreadFor = (db: Db, agent: string, limit: number) =>
-  stmt<MessageRow>(
-    db,
-    `SELECT ${COLS} FROM messages WHERE to_agent = ? AND read = 0 ORDER BY created_at, rowid LIMIT ?`,
-  ).all(agent, limit);
+  stmt<MessageRow>(db, `SELECT ${COLS} FROM messages WHERE to_agent = ? AND read = 0 ORDER BY created_at, rowid LIMIT ?`).all(agent, limit);
 
 /** The newest `limit` messages to `agent`, oldest first. */
 export const allFor = (db: Db, agent: string, limit: number) =>
@@ -76,8 +73,7 @@ export const allFor = (db: Db, agent: string, limit: number) =>
      ORDER BY created_at, rowid`,
   ).all(agent, limit);
 
-export const unreadCount = (db: Db, agent: string) =>
-  stmt<{ n: number }>(db, 'SELECT count(*) AS n FROM messages WHERE to_agent = ? AND read = 0').get(agent)!.n;
+export const unreadCount = (db: Db, agent: string) => stmt<{ n: number }>(db, 'SELECT count(*) AS n FROM messages WHERE to_agent = ? AND read = 0').get(agent)!.n;
 
 /** Marks the given messages delivered (those still queued); returns how many changed. */
 export function markDelivered(db: Db, ids: string[]): number {
@@ -185,7 +181,4 @@ export const unnotified = (db: Db, agent: string, session: string) =>
   ).all(agent, session);
 
 export const recordNotified = (db: Db, session: string, id: string) =>
-  stmt(db, `INSERT OR IGNORE INTO seen_messages (session_id, message_id, seen_at) VALUES (?, ?, strftime('%s','now'))`).run(
-    session,
-    id,
-  );
+  stmt(db, `INSERT OR IGNORE INTO seen_messages (session_id, message_id, seen_at) VALUES (?, ?, strftime('%s','now'))`).run(session, id);

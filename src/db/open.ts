@@ -179,10 +179,7 @@ export function schemaVersion(db: Db): number {
 function refuseNewer(db: Db, path: string): void {
   const version = schemaVersion(db);
   if (version > LATEST_VERSION) {
-    throw new UserError(
-      `${path} has schema version ${version}, newer than this agor understands (${LATEST_VERSION})`,
-      'upgrade agor; the file was left untouched',
-    );
+    throw new UserError(`${path} has schema version ${version}, newer than this agor understands (${LATEST_VERSION})`, 'upgrade agor; the file was left untouched');
   }
 }
 

@@ -121,12 +121,10 @@ export function endRun(db: Db, id: string, e: Pick<RunRow, 'ended_at' | 'exit_co
   ).run({ ...e, id });
 }
 
-
 /** Runs not yet ended, oldest first: what a starting supervisor may re-adopt. */
 export const openRuns = (db: Db) => stmt<RunRow>(db, 'SELECT * FROM runs WHERE ended_at IS NULL ORDER BY started_at').all();
 
-export const openRunHeartbeats = (db: Db) =>
-  stmt<{ id: string; heartbeat_at: number | null }>(db, 'SELECT id, heartbeat_at FROM runs WHERE ended_at IS NULL').all();
+export const openRunHeartbeats = (db: Db) => stmt<{ id: string; heartbeat_at: number | null }>(db, 'SELECT id, heartbeat_at FROM runs WHERE ended_at IS NULL').all();
 
 export const deleteRun = (db: Db, id: string) => stmt(db, 'DELETE FROM runs WHERE id = ?').run(id);
 
@@ -189,8 +187,7 @@ export function insertWake(
 }
 
 /** Wakes not yet consumed, oldest first. */
-export const pendingWakes = (db: Db, agent: string) =>
-  stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE agent = ? AND run_id IS NULL ORDER BY id').all(agent);
+export const pendingWakes = (db: Db, agent: string) => stmt<WakeRow>(db, 'SELECT * FROM wakes WHERE agent = ? AND run_id IS NULL ORDER BY id').all(agent);
 
 export const pendingWakeCounts = (db: Db) =>
   stmt<{ agent: string; n: number; last: number }>(db, 'SELECT agent, count(*) AS n, max(id) AS last FROM wakes WHERE run_id IS NULL GROUP BY agent').all();
@@ -203,7 +200,6 @@ export function consumeWakes(db: Db, ids: number[], runId: string, at: number): 
   for (const id of ids) n += stmt(db, 'UPDATE wakes SET run_id = ?, consumed_at = ? WHERE id = ? AND run_id IS NULL').run(runId, at, id).changes;
   return n;
 }
-
 
 /** Puts the wakes of a run that never started back in the queue. */
 export const releaseWakes = (db: Db, runId: string) => stmt(db, 'UPDATE wakes SET run_id = NULL, consumed_at = NULL WHERE run_id = ?').run(runId).changes;

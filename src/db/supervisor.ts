@@ -3,19 +3,29 @@ import { type Db, stmt } from './open.js';
 import type { WakeRow } from './runs.js';
 
 /** The agents that agor supervises, in id order. */
-export const managedAgents = (db: Db) => stmt<{ id: string; name: string; role: string }>(db, 'SELECT id, name, role FROM agents WHERE managed = 1 ORDER BY id').all();
+export const managedAgents = (db: Db) =>
+  stmt<{ id: string; name: string; role: string }>(db, 'SELECT id, name, role FROM agents WHERE managed = 1 ORDER BY id').all();
 
 /** The ids of the agents of `group` that agor supervises. */
 export const managedAgentIds = (db: Db, group: string) =>
-  stmt<{ id: string }>(db, 'SELECT id FROM agents WHERE group_id = ? AND managed = 1').all(group).map((r) => r.id);
+  stmt<{ id: string }>(db, 'SELECT id FROM agents WHERE group_id = ? AND managed = 1')
+    .all(group)
+    .map((r) => r.id);
 
 /** Active task leases per agent. */
 export const activeLeaseCounts = (db: Db): Map<string, number> =>
-  new Map(stmt<{ a: string; n: number }>(db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`).all().map((r) => [r.a, r.n]));
+  new Map(
+    stmt<{ a: string; n: number }>(db, `SELECT agent_id AS a, count(*) AS n FROM task_leases WHERE state = 'active' GROUP BY agent_id`)
+      .all()
+      .map((r) => [r.a, r.n]),
+  );
 
 /** Ready todo tasks open to `agent` (unassigned or its own), counted up to `cap`. */
 export const readyTaskCount = (db: Db, agent: string, cap = 1000) =>
-  stmt<{ n: number }>(db, `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE status = 'todo' AND open_deps = 0 AND (assigned_to IS NULL OR assigned_to = ?) LIMIT ?)`).get(agent, cap)!.n;
+  stmt<{ n: number }>(
+    db,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM tasks WHERE status = 'todo' AND open_deps = 0 AND (assigned_to IS NULL OR assigned_to = ?) LIMIT ?)`,
+  ).get(agent, cap)!.n;
 
 /** Tasks in review, counted up to `cap`. */
 export const reviewTaskCount = (db: Db, cap = 1000) =>

@@ -124,24 +124,18 @@ export const readyTasks = (db: Db, forAgent: string | null, limit: number) =>
      ORDER BY ${ORDER} LIMIT @limit`,
   ).all({ agent: forAgent, limit });
 
-export const isReady = (db: Db, id: string) =>
-  stmt(
-    db,
-    `SELECT 1 FROM tasks t WHERE t.id = ? AND t.status = 'todo' AND t.open_deps = 0`,
-  ).get(id) !== undefined;
+export const isReady = (db: Db, id: string) => stmt(db, `SELECT 1 FROM tasks t WHERE t.id = ? AND t.status = 'todo' AND t.open_deps = 0`).get(id) !== undefined;
 
 export const reviewCount = (db: Db) => stmt<{ n: number }>(db, `SELECT count(*) AS n FROM tasks WHERE status = 'review'`).get()!.n;
 
-export const childrenOf = (db: Db, id: string) =>
-  stmt<TaskRow>(db, `SELECT ${COLS} FROM tasks WHERE parent_task_id = ? ORDER BY ${ORDER}`).all(id);
+export const childrenOf = (db: Db, id: string) => stmt<TaskRow>(db, `SELECT ${COLS} FROM tasks WHERE parent_task_id = ? ORDER BY ${ORDER}`).all(id);
 
 // Comments
 export function insertComment(db: Db, c: Omit<CommentRow, 'created_at'>): CommentRow {
   stmt(db, 'INSERT INTO task_comments (id, task_id, agent_id, content) VALUES (@id, @task_id, @agent_id, @content)').run(c);
   return stmt<CommentRow>(db, 'SELECT * FROM task_comments WHERE id = ?').get(c.id)!;
 }
-export const commentsOf = (db: Db, taskId: string) =>
-  stmt<CommentRow>(db, 'SELECT * FROM task_comments WHERE task_id = ? ORDER BY created_at, rowid').all(taskId);
+export const commentsOf = (db: Db, taskId: string) => stmt<CommentRow>(db, 'SELECT * FROM task_comments WHERE task_id = ? ORDER BY created_at, rowid').all(taskId);
 
 // Dependencies
 export const depsOf = (db: Db, taskId: string) =>
@@ -167,8 +161,7 @@ export const dependsTransitively = (db: Db, from: string, to: string) =>
   ).get(from, to) !== undefined;
 
 // Leases
-export const activeLease = (db: Db, taskId: string) =>
-  stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE task_id = ? AND state = 'active'`).get(taskId);
+export const activeLease = (db: Db, taskId: string) => stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE task_id = ? AND state = 'active'`).get(taskId);
 /** Every active lease (one per task at most: the partial unique index holds them). */
 export const activeLeases = (db: Db) => stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE state = 'active'`).all();
 /** The task an agent holds a lease on (its oldest active lease), as id and title. */
@@ -190,23 +183,18 @@ export function insertLease(db: Db, l: Pick<LeaseRow, 'task_id' | 'agent_id' | '
 export const endLease = (db: Db, leaseId: number, state: LeaseRow['state']) =>
   stmt(db, `UPDATE task_leases SET state = ?, ended_at = datetime('now') WHERE id = ? AND state = 'active'`).run(state, leaseId).changes;
 export const extendLease = (db: Db, leaseId: number, expiresAt: number, duration?: number) =>
-  stmt(db, `UPDATE task_leases SET expires_at = ?, duration = coalesce(?, duration) WHERE id = ? AND state = 'active'`).run(
-    expiresAt,
-    duration ?? null,
-    leaseId,
-  ).changes;
+  stmt(db, `UPDATE task_leases SET expires_at = ?, duration = coalesce(?, duration) WHERE id = ? AND state = 'active'`).run(expiresAt, duration ?? null, leaseId)
+    .changes;
 export const expiredLeases = (db: Db, now: number) =>
   stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE state = 'active' AND expires_at <= ? ORDER BY expires_at`).all(now);
 export const hasExpiredLeases = (db: Db, now: number) =>
   stmt(db, `SELECT 1 FROM task_leases WHERE state = 'active' AND expires_at <= ? LIMIT 1`).get(now) !== undefined;
-export const activeLeasesOfRun = (db: Db, runId: string) =>
-  stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE run_id = ? AND state = 'active'`).all(runId);
+export const activeLeasesOfRun = (db: Db, runId: string) => stmt<LeaseRow>(db, `SELECT * FROM task_leases WHERE run_id = ? AND state = 'active'`).all(runId);
 
 // History
 export const insertHistory = (db: Db, h: Omit<HistoryRow, 'id' | 'created_at'>) =>
   stmt(db, 'INSERT INTO task_history (task_id, agent_id, field, old_value, new_value) VALUES (@task_id, @agent_id, @field, @old_value, @new_value)').run(h);
-export const historyOf = (db: Db, taskId: string) =>
-  stmt<HistoryRow>(db, 'SELECT * FROM task_history WHERE task_id = ? ORDER BY id').all(taskId);
+export const historyOf = (db: Db, taskId: string) => stmt<HistoryRow>(db, 'SELECT * FROM task_history WHERE task_id = ? ORDER BY id').all(taskId);
 
 // Search
 export interface TaskSearchHit {

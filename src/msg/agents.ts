@@ -24,7 +24,6 @@ import { ADMIN, ROLE_TIERS, WORKER_ROLES, isRole } from '../core/roles.js';
 /** Seconds without a heartbeat after which an agent that used to send them counts as stale. */
 export const STALE_AFTER_SECONDS = 300;
 
-
 function validateAgentId(id: string, what = 'agent id'): string {
   if (id === '') throw usage(`${what} is empty`);
   if (!AGENT_ID.test(id)) {
@@ -82,7 +81,12 @@ export function register(db: Db, actorId: string, o: RegisterOptions): Registere
   if (o.role === ADMIN) throw usage(`role '${ADMIN}' is reserved for the built-in operator`);
   if (o.name.trim() === '') throw usage('name is empty');
   if (o.group.trim() === '') throw usage('group is empty');
-  for (const [value, what] of [[o.name, 'name'], [o.group, 'group'], [o.model, 'model'], [o.cwd, 'cwd']] as const) {
+  for (const [value, what] of [
+    [o.name, 'name'],
+    [o.group, 'group'],
+    [o.model, 'model'],
+    [o.cwd, 'cwd'],
+  ] as const) {
     const problem = value === undefined ? undefined : nameProblem(value, what);
     if (problem) throw usage(problem, 'give it again without them');
   }
@@ -176,7 +180,10 @@ export const status = (db: Db): AgentView[] => listAgentStatus(db).map(toAgentVi
 /** The agents `me` may message directly. The operator may message everyone. */
 export function contacts(db: Db, meId: string | undefined): AgentView[] {
   const me = requireAgent(db, meId);
-  if (me.tier === 0) return listAgentStatus(db).filter((a) => a.id !== me.id).map((a: AgentStatusRow) => toAgentView({ ...a, unread: undefined }));
+  if (me.tier === 0)
+    return listAgentStatus(db)
+      .filter((a) => a.id !== me.id)
+      .map((a: AgentStatusRow) => toAgentView({ ...a, unread: undefined }));
   const list = contactsOf(db, me.id).map((a) => toAgentView({ ...a, unread: undefined }));
   if (!list.some((a) => a.id === ADMIN)) {
     const admin = getAgent(db, ADMIN);

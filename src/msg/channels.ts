@@ -43,7 +43,11 @@ function requireChannel(db: Db, name: string): ChannelRow {
 
 function requireMembership(db: Db, c: ChannelRow, me: AgentRow, action: string, verb: string): void {
   if (me.tier === 0 || isMember(db, c.id, me.id)) return;
-  throw refused({ agent: me.id, action: verb, target: `#${c.name}` }, `${me.id} is not a member of #${c.name} and may not ${action}`, `a member can add you: btmsg channel add ${c.name} ${me.id}`);
+  throw refused(
+    { agent: me.id, action: verb, target: `#${c.name}` },
+    `${me.id} is not a member of #${c.name} and may not ${action}`,
+    `a member can add you: btmsg channel add ${c.name} ${me.id}`,
+  );
 }
 
 export interface ChannelView {

@@ -33,7 +33,8 @@ export function requeue(db: Db, meId: string | undefined, id: string): Message {
     const me = requireAgent(db, meId);
     const d = getDeadLetter(db, n);
     if (!d) throw notFound(`no dead letter #${n}`, 'btmsg dlq list shows the queue');
-    if (me.tier !== 0 && d.from_agent !== me.id) throw refused({ agent: me.id, action: 'dlq requeue', target: `#${n}` }, 'only the operator or the sender can requeue a dead letter');
+    if (me.tier !== 0 && d.from_agent !== me.id)
+      throw refused({ agent: me.id, action: 'dlq requeue', target: `#${n}` }, 'only the operator or the sender can requeue a dead letter');
     const to = getAgent(db, d.to_agent);
     if (!to) throw notFound(`recipient '${d.to_agent}' is no longer registered`, `purge it instead: btmsg dlq purge --id ${n}`);
     const from = getAgent(db, d.from_agent);
@@ -68,7 +69,8 @@ export function purge(db: Db, meId: string | undefined, opts: { id?: string; bef
       const dl = parseDlqId(opts.id);
       const d = getDeadLetter(db, dl);
       if (!d) throw notFound(`no dead letter #${dl}`);
-      if (me.tier !== 0 && d.from_agent !== me.id && d.to_agent !== me.id) throw refused({ agent: me.id, action: 'dlq purge', target: `#${dl}` }, 'that dead letter is not yours to purge');
+      if (me.tier !== 0 && d.from_agent !== me.id && d.to_agent !== me.id)
+        throw refused({ agent: me.id, action: 'dlq purge', target: `#${dl}` }, 'that dead letter is not yours to purge');
       n = deleteDeadLetter(db, dl);
     } else {
       n = purgeDeadLetters(db, me.tier === 0 ? null : me.id, opts.before ?? null);

@@ -23,10 +23,15 @@ const WHICH = String.raw`(?:previous|prior|above|earlier|preceding|former|origin
 
 const IGNORE = new RegExp(String.raw`\b${DROP}\b[^.!?]{0,40}?\b${WHICH}\b[^.!?]{0,30}?\b${OBJECT}\b`, 'i');
 // "Ignore the instructions you were given", "forget everything above".
-const IGNORE_GIVEN = new RegExp(String.raw`\b${DROP} (?:all of |all )?(?:the ${OBJECT} |everything |anything |whatever |all |what )(?:(?:that )?you (?:were|have been|'ve been|got) (?:told|given|instructed)|(?:written |said |stated )?(?:above|before|so far|previously|earlier))`, 'i');
+const IGNORE_GIVEN = new RegExp(
+  String.raw`\b${DROP} (?:all of |all )?(?:the ${OBJECT} |everything |anything |whatever |all |what )(?:(?:that )?you (?:were|have been|'ve been|got) (?:told|given|instructed)|(?:written |said |stated )?(?:above|before|so far|previously|earlier))`,
+  'i',
+);
 const NEW_INSTRUCTIONS = /\b(?:new|updated|real|actual|revised|true) (?:system )?(?:instructions|rules|directives|orders)\s*:/i;
-const NOW_YOU_ARE = /\b(?:from now on|starting now|henceforth),? you (?:are|will|must|shall)\b|\byou are now (?:in )?(?:dan|developer mode|jailbroken|unrestricted|an? (?:unrestricted|unfiltered|new) )/i;
-const REVEAL = /\b(?:reveal|print|show|output|repeat|leak|dump) (?:me )?(?:your|the) (?:full |entire |hidden |original )?(?:system prompt|hidden instructions|initial instructions)\b/i;
+const NOW_YOU_ARE =
+  /\b(?:from now on|starting now|henceforth),? you (?:are|will|must|shall)\b|\byou are now (?:in )?(?:dan|developer mode|jailbroken|unrestricted|an? (?:unrestricted|unfiltered|new) )/i;
+const REVEAL =
+  /\b(?:reveal|print|show|output|repeat|leak|dump) (?:me )?(?:your|the) (?:full |entire |hidden |original )?(?:system prompt|hidden instructions|initial instructions)\b/i;
 
 // A line that pretends to be a role or tool boundary of a chat transcript.
 const FAKE_HEADER =
@@ -47,12 +52,81 @@ const STRIP = /[\u{E0000}-\u{E007F}\u202A-\u202E\u2066-\u2069\u200B-\u200F\u061C
 
 // Cyrillic and Greek letters that look like Latin ones (after NFKC; lower and upper case).
 const CONFUSABLE: Record<string, string> = {
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  ѕ: 's', і: 'i', ї: 'i', ј: 'j', һ: 'h', ԁ: 'd', ԛ: 'q', ԝ: 'w', ӏ: 'l', ɡ: 'g', ո: 'n', ս: 'u',
-  А: 'A', В: 'B', Е: 'E', Ё: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', У: 'Y', Х: 'X',
-  Ѕ: 'S', І: 'I', Ї: 'I', Ј: 'J', Һ: 'H', Ԁ: 'D', Ԛ: 'Q', Ԝ: 'W', Ӏ: 'I',
-  α: 'a', β: 'b', γ: 'y', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ω: 'w',
-  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  һ: 'h',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  ӏ: 'l',
+  ɡ: 'g',
+  ո: 'n',
+  ս: 'u',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  Ё: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  У: 'Y',
+  Х: 'X',
+  Ѕ: 'S',
+  І: 'I',
+  Ї: 'I',
+  Ј: 'J',
+  Һ: 'H',
+  Ԁ: 'D',
+  Ԛ: 'Q',
+  Ԝ: 'W',
+  Ӏ: 'I',
+  α: 'a',
+  β: 'b',
+  γ: 'y',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  Α: 'A',
+  Β: 'B',
+  Ε: 'E',
+  Ζ: 'Z',
+  Η: 'H',
+  Ι: 'I',
+  Κ: 'K',
+  Μ: 'M',
+  Ν: 'N',
+  Ο: 'O',
+  Ρ: 'P',
+  Τ: 'T',
+  Υ: 'Y',
+  Χ: 'X',
 };
 const CONFUSABLES = new RegExp(`[${Object.keys(CONFUSABLE).join('')}]`, 'gu');
 

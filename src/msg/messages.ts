@@ -103,7 +103,11 @@ function store(
 export function checkContact(db: Db, me: AgentRow, to: AgentRow): void {
   if (me.tier === 0 || to.tier === 0 || to.id === ADMIN) return;
   if (!hasContact(db, me.id, to.id)) {
-    throw refused({ agent: me.id, action: 'send', target: to.id }, `${me.id} may not message ${to.id}: not a contact`, `ask the operator: btmsg allow ${me.id} ${to.id}`);
+    throw refused(
+      { agent: me.id, action: 'send', target: to.id },
+      `${me.id} may not message ${to.id}: not a contact`,
+      `ask the operator: btmsg allow ${me.id} ${to.id}`,
+    );
   }
 }
 
@@ -195,7 +199,8 @@ export function ack(db: Db, meId: string | undefined, idOrPrefix: string): { mes
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const m = resolveMessage(db, me, idOrPrefix);
-    if (m.to_agent !== me.id) throw refused({ agent: me.id, action: 'ack', target: m.id }, 'only the recipient can acknowledge a message', `it is addressed to ${m.to_agent}`);
+    if (m.to_agent !== me.id)
+      throw refused({ agent: me.id, action: 'ack', target: m.id }, 'only the recipient can acknowledge a message', `it is addressed to ${m.to_agent}`);
     if (m.acked_at !== null) return { message: toMessage(m), changed: false };
     markAcked(db, m.id);
     audit(db, me.id, 'message_acked', { id: m.id });

@@ -72,7 +72,16 @@ export function adoptRuns(ctx: Ctx, runs: Runs): void {
     slot.state = 'running';
     runs.arm(slot, run);
     ctx.persist(slot);
-    ctx.emit({ event: 'run_start', at: iso(ctx.now())!, agent: slot.cfg.id, run: run.id, pid, incarnation: row.incarnation, wake_reason: row.wake_reason, adopted: true });
+    ctx.emit({
+      event: 'run_start',
+      at: iso(ctx.now())!,
+      agent: slot.cfg.id,
+      run: run.id,
+      pid,
+      incarnation: row.incarnation,
+      wake_reason: row.wake_reason,
+      adopted: true,
+    });
     ctx.o.log(`${slot.cfg.id}: re-adopted run ${row.id.slice(0, 8)} (pid ${pid})`);
     // Stopped by the operator while the supervisor was gone mid-stop: finish the stop.
     if (!slot.enabled) runs.stopQuietly(slot, 'stop');

@@ -7,11 +7,20 @@ export type FailureKind = 'rate_limit' | 'auth' | 'quota' | 'overloaded' | 'netw
 // Checked in order: the first that matches wins. Quota before rate limit ("429 ... quota
 // exceeded" is a quota), overloaded before network (a 529 is the service, not the link).
 const RULES: [FailureKind, RegExp][] = [
-  ['quota', /\b(quota (exceeded|exhausted|reached)|exceeded your (current )?quota|insufficient[_ ]quota|billing (hard )?limit|credit balance is too low|out of credits|usage limit reached|payment required|\b402\b)/i],
-  ['auth', /\b(401|403)\b.{0,40}(unauthori[sz]ed|forbidden|invalid|auth)|\b(unauthori[sz]ed|forbidden|invalid (x-)?api[ _-]?key|authentication (failed|error|required)|not logged in|please (log|sign) ?in|token (has )?expired|permission denied \(publickey\)|invalid_api_key|oauth)\b/i],
+  [
+    'quota',
+    /\b(quota (exceeded|exhausted|reached)|exceeded your (current )?quota|insufficient[_ ]quota|billing (hard )?limit|credit balance is too low|out of credits|usage limit reached|payment required|\b402\b)/i,
+  ],
+  [
+    'auth',
+    /\b(401|403)\b.{0,40}(unauthori[sz]ed|forbidden|invalid|auth)|\b(unauthori[sz]ed|forbidden|invalid (x-)?api[ _-]?key|authentication (failed|error|required)|not logged in|please (log|sign) ?in|token (has )?expired|permission denied \(publickey\)|invalid_api_key|oauth)\b/i,
+  ],
   ['overloaded', /\b(529|503)\b|\boverloaded(_error)?\b|service unavailable|server is (busy|overloaded)|capacity (constraints|exceeded)|try again later/i],
   ['rate_limit', /\b429\b|rate[ _-]?limit(ed|_error)?|too many requests|slow down|requests per (minute|min|second)/i],
-  ['network', /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|EPIPE)\b|getaddrinfo|could not resolve host|name or service not known|temporary failure in name resolution|network (is )?unreachable|connection (refused|reset|timed out)|socket hang up|TLS handshake|certificate (verify|has expired)/i],
+  [
+    'network',
+    /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|EPIPE)\b|getaddrinfo|could not resolve host|name or service not known|temporary failure in name resolution|network (is )?unreachable|connection (refused|reset|timed out)|socket hang up|TLS handshake|certificate (verify|has expired)/i,
+  ],
 ];
 
 export function classifyFailure(outputTail: string, exitCode: number | null, signal: string | null): FailureKind {

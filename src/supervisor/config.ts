@@ -77,7 +77,6 @@ export class ConfigError extends UserError {
 /** What aliases may add to agor.yaml, in YAML nodes: far above any real file, far below harm. */
 export const MAX_ALIAS_NODES = 10_000;
 
-
 interface Ctx {
   file: string;
   lines: LineCounter;
@@ -144,10 +143,14 @@ function duration(ctx: Ctx, node: Node | null | undefined, key: string, minMs: n
   return ms;
 }
 
-
 /** True when `cmd` names an executable: a path, or a name found on PATH. */
 export function commandExists(cmd: string, cwd: string, path = process.env.PATH ?? ''): boolean {
-  const candidates = cmd.includes('/') ? [isAbsolute(cmd) ? cmd : resolve(cwd, cmd)] : path.split(delimiter).filter(Boolean).map((d) => join(d, cmd));
+  const candidates = cmd.includes('/')
+    ? [isAbsolute(cmd) ? cmd : resolve(cwd, cmd)]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, cmd));
   return candidates.some((c) => {
     try {
       accessSync(c, constants.X_OK);
@@ -165,7 +168,13 @@ function checkDir(ctx: Ctx, node: Node, key: string, dir: string): void {
     st = statSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    fail(ctx, node, key, code === 'ENOENT' ? `${dir} does not exist` : `cannot use ${dir}: ${(e as Error).message}`, 'create the directory, or correct the path (relative paths start at the directory of agor.yaml)');
+    fail(
+      ctx,
+      node,
+      key,
+      code === 'ENOENT' ? `${dir} does not exist` : `cannot use ${dir}: ${(e as Error).message}`,
+      'create the directory, or correct the path (relative paths start at the directory of agor.yaml)',
+    );
   }
   if (!st.isDirectory()) fail(ctx, node, key, `${dir} is not a directory`);
 }
@@ -180,8 +189,26 @@ function validTimeZone(tz: string): boolean {
 }
 
 const AGENT_KEYS = [
-  'name', 'role', 'command', 'prompt', 'prompt_via', 'cwd', 'env', 'model', 'mode', 'restart', 'stall_after', 'on_stall', 'timeout',
-  'stop_grace', 'schedules', 'wake', 'contacts', 'sandbox', 'limits', 'secrets',
+  'name',
+  'role',
+  'command',
+  'prompt',
+  'prompt_via',
+  'cwd',
+  'env',
+  'model',
+  'mode',
+  'restart',
+  'stall_after',
+  'on_stall',
+  'timeout',
+  'stop_grace',
+  'schedules',
+  'wake',
+  'contacts',
+  'sandbox',
+  'limits',
+  'secrets',
 ] as const;
 
 function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>): AgentConfig {
@@ -214,8 +241,16 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
   if (!commandExists(command[0]!, cwd)) fail(ctx, cmdNode, `${k}.command`, `'${command[0]}' is not an executable file or on PATH`);
   const hasPlaceholder = command.some((a) => a.includes('{prompt}'));
   const promptVia = get('prompt_via') ? oneOf(ctx, get('prompt_via'), `${k}.prompt_via`, ['arg', 'stdin', 'env'] as const) : hasPlaceholder ? 'arg' : 'env';
-  if (promptVia === 'arg' && !hasPlaceholder) fail(ctx, get('prompt_via'), `${k}.prompt_via`, 'is arg, but no argument of command holds {prompt}', 'put "{prompt}" where the prompt goes, or use prompt_via: stdin or env');
-  if (promptVia !== 'arg' && hasPlaceholder) fail(ctx, cmdNode, `${k}.command`, `holds {prompt}, but prompt_via is ${promptVia}`, 'use prompt_via: arg, or take {prompt} out of the command');
+  if (promptVia === 'arg' && !hasPlaceholder)
+    fail(
+      ctx,
+      get('prompt_via'),
+      `${k}.prompt_via`,
+      'is arg, but no argument of command holds {prompt}',
+      'put "{prompt}" where the prompt goes, or use prompt_via: stdin or env',
+    );
+  if (promptVia !== 'arg' && hasPlaceholder)
+    fail(ctx, cmdNode, `${k}.command`, `holds {prompt}, but prompt_via is ${promptVia}`, 'use prompt_via: arg, or take {prompt} out of the command');
   const env: Record<string, string> = {};
   if (get('env')) {
     const envNode = get('env');
@@ -253,24 +288,38 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
       const cron = str(ctx, cronNode, `${sk}.cron`);
       const fields = cron.trim().split(/\s+/).length;
       if (!cron.trim().startsWith('@') && fields !== 5 && fields !== 6) {
-        fail(ctx, cronNode, `${sk}.cron`, `has ${fields} field${fields === 1 ? '' : 's'}`, "five fields: minute hour day-of-month month day-of-week (e.g. '0 9 * * 1-5'), or six with seconds first");
+        fail(
+          ctx,
+          cronNode,
+          `${sk}.cron`,
+          `has ${fields} field${fields === 1 ? '' : 's'}`,
+          "five fields: minute hour day-of-month month day-of-week (e.g. '0 9 * * 1-5'), or six with seconds first",
+        );
       }
       const tz = s.get('tz') ? str(ctx, s.get('tz')!.value, `${sk}.tz`) : Intl.DateTimeFormat().resolvedOptions().timeZone;
       if (!validTimeZone(tz)) fail(ctx, s.get('tz')?.value, `${sk}.tz`, `unknown time zone '${tz}'`, 'use an IANA name such as Europe/Berlin or UTC');
       try {
         CronExpressionParser.parse(cron, { tz, strict: false });
       } catch (err) {
-        fail(ctx, cronNode, `${sk}.cron`, `cannot parse '${cron}': ${(err as Error).message}`, "five fields: minute hour day-of-month month day-of-week, e.g. '0 9 * * 1-5'");
+        fail(
+          ctx,
+          cronNode,
+          `${sk}.cron`,
+          `cannot parse '${cron}': ${(err as Error).message}`,
+          "five fields: minute hour day-of-month month day-of-week, e.g. '0 9 * * 1-5'",
+        );
       }
       schedules.push({
         cron,
         tz,
         prompt: s.get('prompt') ? str(ctx, s.get('prompt')!.value, `${sk}.prompt`) : `Scheduled run (${cron} ${tz}).`,
-        timeoutMs: s.get('timeout') ? duration(ctx, s.get('timeout')!.value, `${sk}.timeout`, 1000, 7 * 86_400_000) : explicitTimeout ?? DEFAULTS.scheduleTimeoutMs,
+        timeoutMs: s.get('timeout')
+          ? duration(ctx, s.get('timeout')!.value, `${sk}.timeout`, 1000, 7 * 86_400_000)
+          : (explicitTimeout ?? DEFAULTS.scheduleTimeoutMs),
       });
     });
   }
-  const wake: AgentConfig["wake"] = { strategy: "on-demand", threshold: DEFAULTS.threshold };
+  const wake: AgentConfig['wake'] = { strategy: 'on-demand', threshold: DEFAULTS.threshold };
   if (get('wake')) {
     const w = entries(ctx, get('wake'), `${k}.wake`, ['strategy', 'threshold']);
     if (w.get('strategy')) wake.strategy = oneOf(ctx, w.get('strategy')!.value, `${k}.wake.strategy`, ['persistent', 'on-demand', 'smart'] as const);
@@ -348,7 +397,13 @@ function checkAliasSize(ctx: Ctx, doc: Document): void {
     Alias(_, node) {
       total += sizeOf(node);
       if (total > MAX_ALIAS_NODES) {
-        throw new ConfigError(ctx.file, lineOf(ctx, node as unknown as Node), '', `aliases expand to more than ${MAX_ALIAS_NODES} nodes (at *${node.source})`, 'nested aliases multiply: write the values out, or use fewer levels of anchors');
+        throw new ConfigError(
+          ctx.file,
+          lineOf(ctx, node as unknown as Node),
+          '',
+          `aliases expand to more than ${MAX_ALIAS_NODES} nodes (at *${node.source})`,
+          'nested aliases multiply: write the values out, or use fewer levels of anchors',
+        );
       }
     },
   });
@@ -403,7 +458,8 @@ export function loadConfig(file?: string, cwd = process.cwd()): GroupConfig {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw usage(`no ${file ?? CONFIG_FILE} in ${file ? dirname(path) : cwd}`, file ? 'check the path given with -f' : 'create one with: agor init');
+    if (code === 'ENOENT')
+      throw usage(`no ${file ?? CONFIG_FILE} in ${file ? dirname(path) : cwd}`, file ? 'check the path given with -f' : 'create one with: agor init');
     if (code === 'EISDIR') throw usage(`${path} is a directory`, 'pass -f with the path of agor.yaml');
     throw new UserError(`cannot read ${path}: ${(e as Error).message}`);
   }

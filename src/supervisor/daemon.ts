@@ -68,7 +68,12 @@ export class Supervisor {
   private readonly pid = process.pid;
   private readonly writes: WriteQueue;
   /** The counts `agor ps` showed last, for when the database cannot be read. */
-  private lastCounts = { unread: new Map<string, number>(), claimed: new Map<string, number>(), pending: new Map<string, number>(), beats: new Map<string, number | null>() };
+  private lastCounts = {
+    unread: new Map<string, number>(),
+    claimed: new Map<string, number>(),
+    pending: new Map<string, number>(),
+    beats: new Map<string, number | null>(),
+  };
   private lastReadError = 0;
   private exitResolve!: () => void;
   /** Resolves once the supervisor has shut down. */
@@ -94,7 +99,11 @@ export class Supervisor {
       safe: (where, fn) => this.safe(where, fn),
       patientWrite: (what, fn, ms) => this.patientWrite(what, fn, ms),
     };
-    this.followers = new Followers((conn, ev) => this.server?.send(conn, ev), (agent) => this.slots.get(agent)?.run ?? null, () => this.now());
+    this.followers = new Followers(
+      (conn, ev) => this.server?.send(conn, ev),
+      (agent) => this.slots.get(agent)?.run ?? null,
+      () => this.now(),
+    );
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
     this.runs = new Runs(this.ctx, {
       started: (agent, run) => this.followers.switchTo(agent, run),
@@ -120,7 +129,9 @@ export class Supervisor {
   async start(): Promise<void> {
     const { o } = this;
     setBusyTimeout(this.db, SUPERVISOR_BUSY_MS);
-    await this.patientWrite('the supervisor lock', () => acquireLock(this.db, { pid: this.pid, dbPath: o.dbPath, socketPath: o.socketPath, logPath: o.logPath, config: o.config }));
+    await this.patientWrite('the supervisor lock', () =>
+      acquireLock(this.db, { pid: this.pid, dbPath: o.dbPath, socketPath: o.socketPath, logPath: o.logPath, config: o.config }),
+    );
     try {
       await this.patientWrite('the agents of the group', () => registerGroup(this.db, o.config, this.pid));
       this.restoreState();
@@ -163,7 +174,7 @@ export class Supervisor {
         return fn();
       } catch (err) {
         if (!isBusy(err) || Date.now() >= deadline) throw err;
-        if (!told) (told = true), this.o.log(`database busy: waiting to record ${what}`);
+        if (!told) ((told = true), this.o.log(`database busy: waiting to record ${what}`));
       }
       await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
     }
@@ -176,7 +187,7 @@ export class Supervisor {
     } catch (err) {
       if (isBusy(err)) {
         // Reads rarely meet a busy file (WAL); the next tick or safety poll tries again.
-        if (Date.now() - this.lastReadError > 10_000) (this.lastReadError = Date.now()), this.o.log(`${where}: database busy, will try again`);
+        if (Date.now() - this.lastReadError > 10_000) ((this.lastReadError = Date.now()), this.o.log(`${where}: database busy, will try again`));
       } else this.o.log(`${where}: ${(err as Error)?.stack ?? String(err)}`);
     }
   }
@@ -262,7 +273,12 @@ export class Supervisor {
     try {
       const ctx = slot.run ? (R.getRun(this.db, slot.run.id)?.context_usage ?? null) : null;
       const review = ['reviewer', 'manager'].includes(slot.cfg.role) ? wakeContext(this.db, slot.cfg.id).review : 0;
-      slot.lastAttention = attentionScore({ stalled: slot.state === 'stalled', error: slot.state === 'failed' || slot.health === 'failed', contextUsage: ctx, reviewQueue: review });
+      slot.lastAttention = attentionScore({
+        stalled: slot.state === 'stalled',
+        error: slot.state === 'failed' || slot.health === 'failed',
+        contextUsage: ctx,
+        reviewQueue: review,
+      });
     } catch {
       /* unreadable for now: the last score stands */
     }
@@ -292,7 +308,15 @@ export class Supervisor {
   }
 
   private emitState(slot: Slot, reason?: string): void {
-    this.emit({ event: 'state', at: iso(this.now())!, agent: slot.cfg.id, state: slot.state, health: slot.health, pid: slot.run?.pid ?? null, ...(reason ? { reason } : {}) });
+    this.emit({
+      event: 'state',
+      at: iso(this.now())!,
+      agent: slot.cfg.id,
+      state: slot.state,
+      health: slot.health,
+      pid: slot.run?.pid ?? null,
+      ...(reason ? { reason } : {}),
+    });
   }
 
   private emit(ev: Event): void {
@@ -317,7 +341,9 @@ export class Supervisor {
           state: s.state,
           health: s.health,
           // Heartbeats are stamped with the wall clock; the other times are the supervisor's.
-          run: s.run ? { id: s.run.id, pid: s.run.pid, startedAt: s.run.startedAt, lastOutputAt: s.run.lastOutputAt, heartbeatAt: hb ? hb + now - Date.now() : null } : null,
+          run: s.run
+            ? { id: s.run.id, pid: s.run.pid, startedAt: s.run.startedAt, lastOutputAt: s.run.lastOutputAt, heartbeatAt: hb ? hb + now - Date.now() : null }
+            : null,
           restarts: s.restarts,
           attempts: s.attempts,
           nextStartAt: s.nextStartAt,
@@ -381,7 +407,10 @@ export class Supervisor {
         // Answer the request that asked for this before the socket goes.
         setTimeout(() => {
           const close = this.server?.close() ?? Promise.resolve();
-          void close.then(() => this.exitResolve(), () => this.exitResolve());
+          void close.then(
+            () => this.exitResolve(),
+            () => this.exitResolve(),
+          );
         }, 50);
       }
     })();

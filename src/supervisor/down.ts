@@ -42,7 +42,12 @@ export async function signalSupervisor(db: Db, sup: SupervisorRow, timeoutMs = 1
   }
   const deadline = Date.now() + timeoutMs;
   while (same()) {
-    if (Date.now() > deadline) throw new UserError(`the supervisor (pid ${sup.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s of SIGTERM`, `kill -9 ${sup.pid} ends it; agor down then stops what it left`, Exit.TIMEOUT);
+    if (Date.now() > deadline)
+      throw new UserError(
+        `the supervisor (pid ${sup.pid}) did not stop within ${Math.round(timeoutMs / 1000)} s of SIGTERM`,
+        `kill -9 ${sup.pid} ends it; agor down then stops what it left`,
+        Exit.TIMEOUT,
+      );
     await sleep(50);
   }
   return { supervisor: sup.pid, stopped: running };
@@ -59,11 +64,27 @@ export async function stopUnsupervised(db: Db, graceMs = 10_000): Promise<DownRe
   for (const r of live) if (groupMembers(r.pid!).length) killGroup(r.pid!, 'SIGKILL');
   writeTx(db, () => {
     for (const r of live) {
-      endRun(db, r.id, { ended_at: Date.now(), exit_code: null, signal: 'SIGTERM', outcome: 'cancelled', error_class: null, note: 'stopped by agor down with no supervisor running', peak_rss_kb: null });
+      endRun(db, r.id, {
+        ended_at: Date.now(),
+        exit_code: null,
+        signal: 'SIGTERM',
+        outcome: 'cancelled',
+        error_class: null,
+        note: 'stopped by agor down with no supervisor running',
+        peak_rss_kb: null,
+      });
       returnRunLeases(db, r.id, 'cancelled');
     }
     for (const r of dead) {
-      endRun(db, r.id, { ended_at: Date.now(), exit_code: null, signal: null, outcome: r.reported_outcome ?? 'failed', error_class: r.reported_outcome ? null : 'unknown', note: 'ended while no supervisor was running: exit status not observable', peak_rss_kb: null });
+      endRun(db, r.id, {
+        ended_at: Date.now(),
+        exit_code: null,
+        signal: null,
+        outcome: r.reported_outcome ?? 'failed',
+        error_class: r.reported_outcome ? null : 'unknown',
+        note: 'ended while no supervisor was running: exit status not observable',
+        peak_rss_kb: null,
+      });
       returnRunLeases(db, r.id, 'ended unsupervised');
     }
   });

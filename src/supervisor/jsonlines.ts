@@ -37,13 +37,13 @@ export class LineSplitter {
         this.offset = 0;
         if (this.partialBytes > this.maxBytes) {
           this.dropPartial();
-          if (!this.skipping) return (this.skipping = true), LINE_TOO_LARGE;
+          if (!this.skipping) return ((this.skipping = true), LINE_TOO_LARGE);
         }
         continue;
       }
       const tail = chunk.subarray(this.offset, nl);
       this.offset = nl + 1;
-      if (this.offset >= chunk.length) this.chunks.shift(), (this.offset = 0);
+      if (this.offset >= chunk.length) (this.chunks.shift(), (this.offset = 0));
       if (this.skipping) {
         this.skipping = false;
         this.dropPartial();

@@ -33,7 +33,8 @@ export function rotateIfLarge(path: string, max = LOG_MAX_BYTES): boolean {
   for (let i = LOG_KEEP; i > 1; i--) if (existsSync(`${path}.${i - 1}`)) renameSync(`${path}.${i - 1}`, `${path}.${i}`);
   // Only the newest `max` bytes are kept: a flood between two checks must not fill the disk.
   if (size <= 2 * max) copyFileSync(path, `${path}.1`);
-  else writeFileSync(`${path}.1`, Buffer.concat([Buffer.from(`[agor: ${size - max} earlier bytes of a flood dropped]\n`), readTailBytes(path, max)]), { mode: 0o600 });
+  else
+    writeFileSync(`${path}.1`, Buffer.concat([Buffer.from(`[agor: ${size - max} earlier bytes of a flood dropped]\n`), readTailBytes(path, max)]), { mode: 0o600 });
   truncateSync(path, 0);
   return true;
 }

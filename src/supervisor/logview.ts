@@ -83,7 +83,7 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
     }
     if (!o.run) {
       const latest = latestRun(db, o.agent);
-      if (latest && latest.id !== run?.id) (run = latest), (offset = 0);
+      if (latest && latest.id !== run?.id) ((run = latest), (offset = 0));
     }
   }
   db.close();

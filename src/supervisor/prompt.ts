@@ -53,7 +53,8 @@ export function composePrompt(agent: Pick<AgentConfig, 'id' | 'prompt' | 'wake'>
   if (agent.wake.strategy === 'persistent') return standing || 'Continue.';
   const lines: string[] = [];
   if (standing) lines.push(standing, '');
-  if (wakes.length === 1 && ['manual', 'schedule'].includes(wakes[0]!.reason) && wakes[0]!.prompt && !standing && fromOperator(wakes[0]!)) lines.push(wakes[0]!.prompt, '');
+  if (wakes.length === 1 && ['manual', 'schedule'].includes(wakes[0]!.reason) && wakes[0]!.prompt && !standing && fromOperator(wakes[0]!))
+    lines.push(wakes[0]!.prompt, '');
   lines.push(`You are ${agent.id}, started by agor (${why}).`);
   if (wakes.length) {
     lines.push('You were woken because of:');

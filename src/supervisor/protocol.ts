@@ -68,7 +68,17 @@ export interface AgentView {
 export type Event =
   | { event: 'state'; at: string; agent: string; state: State; health: Health; pid: number | null; reason?: string }
   | { event: 'run_start'; at: string; agent: string; run: string; pid: number | null; incarnation: number; wake_reason: string | null; adopted?: boolean }
-  | { event: 'run_end'; at: string; agent: string; run: string; outcome: string; exit_code: number | null; signal: string | null; error_class: string | null; note: string | null }
+  | {
+      event: 'run_end';
+      at: string;
+      agent: string;
+      run: string;
+      outcome: string;
+      exit_code: number | null;
+      signal: string | null;
+      error_class: string | null;
+      note: string | null;
+    }
   | { event: 'stall'; at: string; agent: string; run: string; silent_s: number; action: string }
   | { event: 'wake'; at: string; agent: string; wake: number; reason: string; detail: string | null }
   | { event: 'log'; at: string; agent: string; run: string; text: string }

@@ -46,7 +46,8 @@ export function reportForRun(db: Db, runRef: string | undefined, i: ReportInput)
   if (i.reason && i.outcome !== 'blocked') throw usage('--reason goes with --outcome blocked');
   if (i.evidence && Buffer.byteLength(i.evidence) > MAX_EVIDENCE) throw usage(`--evidence is over ${MAX_EVIDENCE} bytes`, 'give a URL or a shorter excerpt');
   const cost = i.cost === undefined ? undefined : Number(i.cost);
-  if (cost !== undefined && (i.cost!.trim() === '' || !Number.isFinite(cost) || cost < 0)) throw usage(`invalid --cost '${i.cost}'`, 'give an amount in US dollars, e.g. 0.42');
+  if (cost !== undefined && (i.cost!.trim() === '' || !Number.isFinite(cost) || cost < 0))
+    throw usage(`invalid --cost '${i.cost}'`, 'give an amount in US dollars, e.g. 0.42');
   const r: RunReport = {
     reported_outcome: i.outcome,
     report_reason: i.reason,

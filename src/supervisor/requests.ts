@@ -65,7 +65,7 @@ export class Requests {
         const slots = this.slotsOf(req);
         for (const s of slots) {
           s.enabled = true;
-          if (s.state === 'failed') (s.state = restState(s)), (s.health = 'healthy'), (s.attempts = 0);
+          if (s.state === 'failed') ((s.state = restState(s)), (s.health = 'healthy'), (s.attempts = 0));
           ctx.persist(s);
           if (s.run || s.timer) continue;
           ctx.audit('agent_start', { agent: s.cfg.id });

@@ -85,7 +85,7 @@ export class Runs {
   /** A start the database refused (busy): tried again after a jittered pause; nothing is lost. */
   private deferStart(slot: Slot, why: string, delayMs: number | null, pauseMs?: number): void {
     const pause = pauseMs ?? Math.round(300 + Math.random() * 700);
-    if (!slot.deferred) (slot.deferred = true), this.ctx.o.log(`${slot.cfg.id}: database busy, start deferred`);
+    if (!slot.deferred) ((slot.deferred = true), this.ctx.o.log(`${slot.cfg.id}: database busy, start deferred`));
     slot.nextStartAt = this.ctx.now() + pause;
     slot.timer = setTimeout(() => {
       slot.timer = null;
@@ -110,10 +110,26 @@ export class Runs {
         : wakes.length && why !== 'wake'
           ? `${why}, ${wakeSummary(wakes, why)}`
           : wakeSummary(wakes, why);
-      const row = R.insertRun(db, { id: runId, agent: a.id, log_path: logPath, started_at: now, wake_reason: reason, timeout_ms: timeout, restart_delay_ms: delayMs });
-      R.consumeWakes(db, wakes.map((w) => w.id), runId, now);
+      const row = R.insertRun(db, {
+        id: runId,
+        agent: a.id,
+        log_path: logPath,
+        started_at: now,
+        wake_reason: reason,
+        timeout_ms: timeout,
+        restart_delay_ms: delayMs,
+      });
+      R.consumeWakes(
+        db,
+        wakes.map((w) => w.id),
+        runId,
+        now,
+      );
       // The messages that woke the run are in the agent's hands now.
-      markDelivered(db, wakes.filter((w) => ['message', 'task', 'review'].includes(w.reason) && w.detail).map((w) => w.detail!));
+      markDelivered(
+        db,
+        wakes.filter((w) => ['message', 'task', 'review'].includes(w.reason) && w.detail).map((w) => w.detail!),
+      );
       const prompt = composePrompt(a, wakes, wakeContext(db, a.id), slot.retryOf ? reason : why);
       return { row, prompt, now, runId, logPath };
     });
@@ -202,14 +218,17 @@ export class Runs {
     if (run.timeoutMs != null) run.timers.push(setTimeout(() => this.stopQuietly(slot, 'timeout'), Math.max(0, run.timeoutMs - elapsed)));
     if (slot.cfg.mode === 'service') {
       run.timers.push(
-        setTimeout(() => {
-          if (slot.run === run && (slot.attempts > 0 || slot.health !== 'healthy')) {
-            slot.attempts = 0;
-            slot.health = 'healthy';
-            ctx.persist(slot);
-            ctx.emitState(slot, 'stable');
-          }
-        }, Math.max(0, slot.cfg.restart.stableAfterMs - elapsed)),
+        setTimeout(
+          () => {
+            if (slot.run === run && (slot.attempts > 0 || slot.health !== 'healthy')) {
+              slot.attempts = 0;
+              slot.health = 'healthy';
+              ctx.persist(slot);
+              ctx.emitState(slot, 'stable');
+            }
+          },
+          Math.max(0, slot.cfg.restart.stableAfterMs - elapsed),
+        ),
       );
     }
   }
@@ -262,7 +281,11 @@ export class Runs {
       return;
     }
     if (run.ended) return; // only its leftover children are still being reaped
-    throw new UserError(`${slot.cfg.id} did not end within ${Math.round(ms / 1000)} s of its stop (pid ${run.pid ?? '-'})`, 'see agor logs; agor down ends it with SIGKILL', Exit.TIMEOUT);
+    throw new UserError(
+      `${slot.cfg.id} did not end within ${Math.round(ms / 1000)} s of its stop (pid ${run.pid ?? '-'})`,
+      'see agor logs; agor down ends it with SIGKILL',
+      Exit.TIMEOUT,
+    );
   }
 
   /** A stop nobody waits for (timeout, stall, an adopted run of a stopped agent): failures are logged. */
@@ -281,7 +304,7 @@ export class Runs {
     const deadline = killAt ?? Date.now() + graceMs;
     let killed = false;
     while (groupMembers(pgid).length) {
-      if (!killed && Date.now() >= deadline) (killed = true), killGroup(pgid, 'SIGKILL');
+      if (!killed && Date.now() >= deadline) ((killed = true), killGroup(pgid, 'SIGKILL'));
       if (killed && Date.now() > deadline + 5000) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -352,7 +375,17 @@ export class Runs {
     );
     if (slot.run === run) slot.run = null;
     try {
-      ctx.emit({ event: 'run_end', at: iso(ended)!, agent: slot.cfg.id, run: run.id, outcome, exit_code: st.code, signal: st.signal, error_class: errorClass, note });
+      ctx.emit({
+        event: 'run_end',
+        at: iso(ended)!,
+        agent: slot.cfg.id,
+        run: run.id,
+        outcome,
+        exit_code: st.code,
+        signal: st.signal,
+        error_class: errorClass,
+        note,
+      });
       this.follow(slot, run, outcome, errorClass, statusLost, ended);
     } catch (err) {
       ctx.o.log(`${slot.cfg.id}: after run ${run.id.slice(0, 8)}: ${(err as Error)?.stack ?? String(err)}`);

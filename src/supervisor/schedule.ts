@@ -11,17 +11,19 @@ export const scheduleKey = (s: Pick<Schedule, 'cron' | 'tz'>): string => `${s.cr
 
 /** The first slot strictly after `now` (Unix ms). */
 export function nextSlot(s: Pick<Schedule, 'cron' | 'tz'>, now: number): number {
-  return CronExpressionParser.parse(s.cron, { tz: s.tz, currentDate: new Date(now) }).next().getTime();
+  return CronExpressionParser.parse(s.cron, { tz: s.tz, currentDate: new Date(now) })
+    .next()
+    .getTime();
 }
 
 /** The last slot at or before `now` (Unix ms). */
 export function lastSlot(s: Pick<Schedule, 'cron' | 'tz'>, now: number): number {
-  return CronExpressionParser.parse(s.cron, { tz: s.tz, currentDate: new Date(now + 1) }).prev().getTime();
+  return CronExpressionParser.parse(s.cron, { tz: s.tz, currentDate: new Date(now + 1) })
+    .prev()
+    .getTime();
 }
 
-export type ScheduleDecision =
-  | { fire: false; record: number | null }
-  | { fire: true; slot: number; missed: number };
+export type ScheduleDecision = { fire: false; record: number | null } | { fire: true; slot: number; missed: number };
 
 /**
  * Whether a schedule fires now, given the slot it last fired for. A schedule never seen

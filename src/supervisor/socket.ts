@@ -144,7 +144,7 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
       conn.destroy();
     } finally {
       o.busy = false;
-      if (conn.destroyed) (o.queue = []), (o.queuedBytes = 0);
+      if (conn.destroyed) ((o.queue = []), (o.queuedBytes = 0));
       idle.get(conn)?.();
     }
   };
@@ -183,7 +183,8 @@ export function startControlServer(path: string, h: ControlHandlers): Promise<Co
     const answer = (id: Request['id'], body: { result: unknown } | { error: ErrorBody }) => {
       if (conn.destroyed) return;
       if ('result' in body && body.result instanceof FileLines) return enqueue(conn, { id, lines: body.result });
-      const line = JSON.stringify({ id: id ?? null, ...('error' in body ? { ok: false, error: body.error } : { ok: true, result: body.result }) } as Response) + '\n';
+      const line =
+        JSON.stringify({ id: id ?? null, ...('error' in body ? { ok: false, error: body.error } : { ok: true, result: body.result }) } as Response) + '\n';
       if (Buffer.byteLength(line) > MAX_BACKLOG) {
         return write(conn, { id: id ?? null, ok: false, error: { code: 'too_large', message: `the answer is over ${MAX_BACKLOG} bytes`, exit: Exit.FAILURE } });
       }

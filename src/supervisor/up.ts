@@ -43,7 +43,8 @@ function prepareSocketDir(socketPath: string, uid = process.getuid?.() ?? 0): vo
   }
   const st = lstatSync(dir);
   const hint = 'remove it, or set XDG_RUNTIME_DIR, or give a shorter --db path (the socket then sits beside the database)';
-  if (!st.isDirectory()) throw new UserError(`${dir} is not a directory (${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}): refusing to put the control socket there`, hint);
+  if (!st.isDirectory())
+    throw new UserError(`${dir} is not a directory (${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}): refusing to put the control socket there`, hint);
   if (st.uid !== uid) throw new UserError(`${dir} belongs to uid ${st.uid}, not to you (uid ${uid}): refusing to put the control socket there`, hint);
   // Ours, but opened up: close it before the socket goes in.
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);

@@ -123,7 +123,7 @@ export class WriteQueue {
 
   private caughtUp(): void {
     this.delay = this.min;
-    if (this.timer) clearTimeout(this.timer), (this.timer = null);
+    if (this.timer) (clearTimeout(this.timer), (this.timer = null));
     if (this.waitingSince === null) return;
     this.o.log(`database writes caught up after ${((Date.now() - this.waitingSince) / 1000).toFixed(1)} s`);
     this.waitingSince = null;

@@ -123,7 +123,9 @@ export function reapExpiredLeases(db: Db, now = nowSeconds()): string[] {
   return writeTx(db, () => {
     const out: string[] = [];
     for (const l of T.expiredLeases(db, now)) {
-      out.push(returnTask(db, l, `lease of ${l.agent_id}${l.run_id ? ` (run ${l.run_id})` : ''} lapsed at ${new Date(l.expires_at * 1000).toISOString()}`, 'expired'));
+      out.push(
+        returnTask(db, l, `lease of ${l.agent_id}${l.run_id ? ` (run ${l.run_id})` : ''} lapsed at ${new Date(l.expires_at * 1000).toISOString()}`, 'expired'),
+      );
     }
     return out;
   });
@@ -237,8 +239,21 @@ export function setStatus(db: Db, meId: string | undefined, idOrPrefix: string, 
     if (o.comment) addComment(db, me, t, o.comment);
     if (u !== t && state === 'review') {
       const who = reviewers(db);
-      postSystem(db, me, REVIEW_QUEUE, `review requested: ${short(t.id)} "${t.title}" by ${me.id}${t.assigned_to && t.assigned_to !== me.id ? ` (assignee ${t.assigned_to})` : ''}`, who);
-      for (const r of who) notifyAgent(db, me, r, `Review requested: ${short(t.id)} "${t.title}". Decide with: bttask status ${short(t.id)} done, or bttask status ${short(t.id)} progress --comment "..."`, 'review');
+      postSystem(
+        db,
+        me,
+        REVIEW_QUEUE,
+        `review requested: ${short(t.id)} "${t.title}" by ${me.id}${t.assigned_to && t.assigned_to !== me.id ? ` (assignee ${t.assigned_to})` : ''}`,
+        who,
+      );
+      for (const r of who)
+        notifyAgent(
+          db,
+          me,
+          r,
+          `Review requested: ${short(t.id)} "${t.title}". Decide with: bttask status ${short(t.id)} done, or bttask status ${short(t.id)} progress --comment "..."`,
+          'review',
+        );
     }
     if (u !== t && decision) {
       const verdict = state === 'done' ? 'approved' : `sent back to ${state}`;

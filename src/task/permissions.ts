@@ -55,5 +55,9 @@ export function requirePermission(actor: AgentRow, action: Action, task?: TaskRo
   if (can(actor, action, task)) return;
   const what = task ? `${VERBS[action]} task ${task.id.slice(0, 8)}` : VERBS[action];
   const why = seesOnlyOwn(actor) && task && ROLE_ACTIONS.project!.includes(action) ? ' (it is not assigned to you)' : '';
-  throw refused({ agent: actor.id, action: `task ${action}`, ...(task ? { target: task.id } : {}) }, `${actor.id} (${actor.role}) may not ${what}${why}`, 'see the PERMISSIONS section of man bttask');
+  throw refused(
+    { agent: actor.id, action: `task ${action}`, ...(task ? { target: task.id } : {}) },
+    `${actor.id} (${actor.role}) may not ${what}${why}`,
+    'see the PERMISSIONS section of man bttask',
+  );
 }

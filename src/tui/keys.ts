@@ -53,11 +53,39 @@ export function splitKeys(chunk: string): string[] {
 export const isTextRun = (k: string): boolean => k.length > 1 && k[0] !== ESC && k[0]! >= ' ' && k[0] !== '\x7f';
 
 const CSI_NAMES: Record<string, string> = {
-  A: 'up', B: 'down', C: 'right', D: 'left', E: 'clear', F: 'end', H: 'home', Z: 'tab',
-  a: 'up', b: 'down', c: 'right', d: 'left', e: 'clear',
-  '1~': 'home', '2~': 'insert', '3~': 'delete', '4~': 'end', '5~': 'pageup', '6~': 'pagedown', '7~': 'home', '8~': 'end',
-  '2$': 'insert', '3$': 'delete', '5$': 'pageup', '6$': 'pagedown', '7$': 'home', '8$': 'end',
-  '2^': 'insert', '3^': 'delete', '5^': 'pageup', '6^': 'pagedown', '7^': 'home', '8^': 'end',
+  A: 'up',
+  B: 'down',
+  C: 'right',
+  D: 'left',
+  E: 'clear',
+  F: 'end',
+  H: 'home',
+  Z: 'tab',
+  a: 'up',
+  b: 'down',
+  c: 'right',
+  d: 'left',
+  e: 'clear',
+  '1~': 'home',
+  '2~': 'insert',
+  '3~': 'delete',
+  '4~': 'end',
+  '5~': 'pageup',
+  '6~': 'pagedown',
+  '7~': 'home',
+  '8~': 'end',
+  '2$': 'insert',
+  '3$': 'delete',
+  '5$': 'pageup',
+  '6$': 'pagedown',
+  '7$': 'home',
+  '8$': 'end',
+  '2^': 'insert',
+  '3^': 'delete',
+  '5^': 'pageup',
+  '6^': 'pagedown',
+  '7^': 'home',
+  '8^': 'end',
 };
 
 /** Keys whose input is empty, as in Ink (its named keys; not escape, return or enter). */
@@ -65,8 +93,20 @@ const NAMED = new Set(['up', 'down', 'right', 'left', 'clear', 'end', 'home', 'i
 
 function blank(): Key {
   return {
-    upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false,
-    return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+    upArrow: false,
+    downArrow: false,
+    leftArrow: false,
+    rightArrow: false,
+    pageDown: false,
+    pageUp: false,
+    return: false,
+    escape: false,
+    ctrl: false,
+    shift: false,
+    tab: false,
+    backspace: false,
+    delete: false,
+    meta: false,
   };
 }
 
@@ -78,9 +118,9 @@ export function parseKey(k: string): { input: string; key: Key } {
   if (k === '\r') name = 'return';
   else if (k === '\n') name = 'enter';
   else if (k === '\t') name = 'tab';
-  else if (k === '\b' || k === '\x1b\b') (name = 'backspace'), (key.meta = k.length === 2);
-  else if (k === '\x7f' || k === '\x1b\x7f') (name = 'delete'), (key.meta = k.length === 2);
-  else if (k === ESC || k === ESC + ESC) (name = 'escape'), (key.meta = true);
+  else if (k === '\b' || k === '\x1b\b') ((name = 'backspace'), (key.meta = k.length === 2));
+  else if (k === '\x7f' || k === '\x1b\x7f') ((name = 'delete'), (key.meta = k.length === 2));
+  else if (k === ESC || k === ESC + ESC) ((name = 'escape'), (key.meta = true));
   else if (k.length === 1 && k < ' ') {
     name = String.fromCharCode(k.charCodeAt(0) + 96);
     key.ctrl = true;
@@ -100,7 +140,10 @@ export function parseKey(k: string): { input: string; key: Key } {
       key.ctrl = (mod & 4) !== 0;
     }
     const code = params[0] && params[0] !== '1' ? `${params[0]}${final}` : final;
-    name = (ss3 ? { A: 'up', B: 'down', C: 'right', D: 'left', E: 'clear', F: 'end', H: 'home', a: 'up', b: 'down', c: 'right', d: 'left', e: 'clear' }[final] : CSI_NAMES[code]) ?? (ss3 && /^[P-S]$/.test(final) ? 'f' : '');
+    name =
+      (ss3
+        ? { A: 'up', B: 'down', C: 'right', D: 'left', E: 'clear', F: 'end', H: 'home', a: 'up', b: 'down', c: 'right', d: 'left', e: 'clear' }[final]
+        : CSI_NAMES[code]) ?? (ss3 && /^[P-S]$/.test(final) ? 'f' : '');
     if (!ss3 && (/^[a-e]$/.test(final) || code.endsWith('$') || code === 'Z')) key.shift = true;
     if ((ss3 && /^[a-e]$/.test(final)) || code.endsWith('^')) key.ctrl = true;
     input = '';

@@ -71,10 +71,29 @@ class Terminal {
     const pairs = Object.entries({ ...TERMINAL_ENV, ...env }).map(([k, v]) => `${k}=${v}`);
     // One tmux call: start the server without a config file, keep dead panes, open the session.
     this.tmux([
-      '-f', '/dev/null', 'start-server', ';',
-      'set-option', '-g', 'remain-on-exit', 'on', ';',
-      'new-session', '-d', '-s', 'e2e', '-x', String(this.columns), '-y', String(this.rows),
-      'sh', '-c', 'env "$@"; echo "[exit status $?]"', 'sh', ...pairs, ...argv,
+      '-f',
+      '/dev/null',
+      'start-server',
+      ';',
+      'set-option',
+      '-g',
+      'remain-on-exit',
+      'on',
+      ';',
+      'new-session',
+      '-d',
+      '-s',
+      'e2e',
+      '-x',
+      String(this.columns),
+      '-y',
+      String(this.rows),
+      'sh',
+      '-c',
+      'env "$@"; echo "[exit status $?]"',
+      'sh',
+      ...pairs,
+      ...argv,
     ]);
   }
 
@@ -257,7 +276,9 @@ function terminal(onTestFinished: (fn: () => void) => void, label: string, colum
   return term;
 }
 
-test('agor up on a 100x30 terminal: the demo team at work, every view, stop/start/restart from the dashboard, q leaves the team running, agor down leaves nothing', async ({ onTestFinished }) => {
+test('agor up on a 100x30 terminal: the demo team at work, every view, stop/start/restart from the dashboard, q leaves the team running, agor down leaves nothing', async ({
+  onTestFinished,
+}) => {
   const g = group(onTestFinished);
   const term = terminal(onTestFinished, 'demo', 100, 30);
   term.start([process.execPath, DEMO, '--db', g.db], DEMO_KNOBS);
@@ -265,7 +286,11 @@ test('agor up on a 100x30 terminal: the demo team at work, every view, stop/star
   // The supervisor went to the background and the dashboard attached to it.
   let s = await term.waitFor(
     'the demo team up: five agents, the workers running',
-    (x) => supervisorPid(x) !== null && ['alice', 'bob', 'carol'].every((id) => RUNNING.includes(rowState(x, id) ?? '')) && rowState(x, 'manager') !== null && rowState(x, 'reviewer') !== null,
+    (x) =>
+      supervisorPid(x) !== null &&
+      ['alice', 'bob', 'carol'].every((id) => RUNNING.includes(rowState(x, id) ?? '')) &&
+      rowState(x, 'manager') !== null &&
+      rowState(x, 'reviewer') !== null,
     30_000,
   );
   term.show('Fleet: the demo team is up, the dashboard attached to the supervisor', s);
@@ -348,9 +373,13 @@ test('agor up on a 100x30 terminal: the demo team at work, every view, stop/star
   expect((await ps(g)).alice!.pid).toBe(secondPid);
   s = await term.press('r', 'the restart question again', (x) => /restart alice\? \[y\/n\]/.test(x));
   s = await term.press('y', 'alice restarted', (x) => /restarted alice/.test(x), 15_000);
-  agents = await waitPs(g, 'agor ps to show alice running in a new process', (a) => RUNNING.includes(a.alice?.state ?? '') && a.alice!.pid !== null && a.alice!.pid !== secondPid);
+  agents = await waitPs(
+    g,
+    'agor ps to show alice running in a new process',
+    (a) => RUNNING.includes(a.alice?.state ?? '') && a.alice!.pid !== null && a.alice!.pid !== secondPid,
+  );
   const thirdPid = agents.alice!.pid!;
-  s = await term.waitFor('the new pid on alice\'s row', (x) => new RegExp(`alice\\s+\\w+\\s+\\w+\\s+${thirdPid}\\s`).test(x));
+  s = await term.waitFor("the new pid on alice's row", (x) => new RegExp(`alice\\s+\\w+\\s+\\w+\\s+${thirdPid}\\s`).test(x));
   term.show('y: alice restarted (new pid)', s);
   expect(alive(secondPid)).toBe(false);
 
@@ -381,7 +410,9 @@ test('agor up on a 100x30 terminal: the demo team at work, every view, stop/star
   expect(alive(supPid)).toBe(false);
 }, 90_000);
 
-test('agor up on an 80x24 terminal: every view fits; 70x20 asks to enlarge; the supervisor killed while attached: the dashboard says so and keeps showing the database', async ({ onTestFinished }) => {
+test('agor up on an 80x24 terminal: every view fits; 70x20 asks to enlarge; the supervisor killed while attached: the dashboard says so and keeps showing the database', async ({
+  onTestFinished,
+}) => {
   const g = group(onTestFinished);
   const term = terminal(onTestFinished, 'small', 80, 24);
   term.start([process.execPath, AGOR, 'up', '-f', DEMO_YAML, '--db', g.db], DEMO_KNOBS);
@@ -395,7 +426,13 @@ test('agor up on an 80x24 terminal: every view fits; 70x20 asks to enlarge; the 
   expectFits(term, s);
   const supPid = supervisorPid(s)!;
 
-  for (const [k, name] of [['2', 'Board'], ['3', 'Comms'], ['4', 'Runs'], ['5', 'Audit'], ['6', 'Logs']] as const) {
+  for (const [k, name] of [
+    ['2', 'Board'],
+    ['3', 'Comms'],
+    ['4', 'Runs'],
+    ['5', 'Audit'],
+    ['6', 'Logs'],
+  ] as const) {
     s = await term.press(k, `the ${name} view`, titleIs(name));
     term.show(`key ${k}: ${name} at 80x24`, s);
     expectFits(term, s);
@@ -495,7 +532,9 @@ test('agor dash on a database with no agents, at 70x20 then 80x24: the enlarge m
   await expectNothingLeft(g, term);
 }, 40_000);
 
-test('agor up on a 100x30 terminal: a busy agent never reads silent, a stalled one is not healthy, a failed one says why, keys sent together all count, board cards can be told apart at 100 and 80 columns', async ({ onTestFinished }) => {
+test('agor up on a 100x30 terminal: a busy agent never reads silent, a stalled one is not healthy, a failed one says why, keys sent together all count, board cards can be told apart at 100 and 80 columns', async ({
+  onTestFinished,
+}) => {
   const g = group(onTestFinished, {
     agents: {
       busy: { command: sh('while :; do echo "working on it"; sleep 1; done'), stall_after: '20s', stop_grace: '1s' },
@@ -513,7 +552,8 @@ test('agor up on a 100x30 terminal: a busy agent never reads silent, a stalled o
 
   let s = await term.waitFor(
     'busy running, net failed, quiet stalled',
-    (x) => supervisorPid(x) !== null && fleetRow(x, 'busy')?.state === 'running' && fleetRow(x, 'net')?.state === 'failed' && fleetRow(x, 'quiet')?.state === 'stalled',
+    (x) =>
+      supervisorPid(x) !== null && fleetRow(x, 'busy')?.state === 'running' && fleetRow(x, 'net')?.state === 'failed' && fleetRow(x, 'quiet')?.state === 'stalled',
     30_000,
   );
   term.show('Fleet: busy running, net failed, quiet stalled', s);
@@ -564,7 +604,10 @@ test('agor up on a 100x30 terminal: a busy agent never reads silent, a stalled o
   expect(s).toMatch(/ \w{8} Write the schema · medium · unassigned/);
   term.show('Board at 100x30', s);
   term.resize(80, 24);
-  s = await term.waitFor('the board at 80x24', (x) => titleIs('Board')(x) && x.split('\n').length <= 24 && /TODO/.test(x) && x.split('\n').every((l) => [...l].length <= 80));
+  s = await term.waitFor(
+    'the board at 80x24',
+    (x) => titleIs('Board')(x) && x.split('\n').length <= 24 && /TODO/.test(x) && x.split('\n').every((l) => [...l].length <= 80),
+  );
   term.show('Board at 80x24', s);
   expectFits(term, s);
   expect(cards(s)).toContain('schema');

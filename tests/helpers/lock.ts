@@ -28,7 +28,7 @@ export async function holdWriteLock(db: string, ms: number): Promise<HeldLock> {
   const taken = new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: string) => {
       out += d;
-      if (!takenAt && out.includes('locked')) (takenAt = Date.now()), resolve();
+      if (!takenAt && out.includes('locked')) ((takenAt = Date.now()), resolve());
       if (!releasedAt && out.includes('released')) releasedAt = Date.now();
     });
     child.once('exit', (code) => (takenAt ? undefined : reject(new Error(`the lock holder exited (${code}) before taking the lock`))));

@@ -97,7 +97,7 @@ describe('a word that starts with one dash', () => {
     expect(JSON.parse(negative.stdout).content).toBe('-5 degrees');
   });
 
-  it('still works as a group of the verb\'s own one-letter options', () => {
+  it("still works as a group of the verb's own one-letter options", () => {
     btmsg(['send', 'bob', 'one'], { db: t.db, as: 'alice' });
     const r = btmsg(['inbox', '-an', '5', '--json'], { db: t.db, as: 'bob' });
     expect(r.code, r.stderr).toBe(0);

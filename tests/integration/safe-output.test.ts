@@ -71,7 +71,10 @@ describe('output of stored text', () => {
       ).run(EVIL, Date.now());
     });
     // A YAML double-quoted string may hold any control character.
-    writeFileSync(yaml, `group: demo\nagents:\n  alice:\n    command: [sh, -c, "true"]\n    schedules:\n      - cron: "0 9 * * *"\n        tz: UTC\n        prompt: ${JSON.stringify(EVIL)}\n`);
+    writeFileSync(
+      yaml,
+      `group: demo\nagents:\n  alice:\n    command: [sh, -c, "true"]\n    schedules:\n      - cron: "0 9 * * *"\n        tz: UTC\n        prompt: ${JSON.stringify(EVIL)}\n`,
+    );
     // A dead letter: carol has not sent a heartbeat for an hour and agor does not run her.
     must(btmsg('admin', ['register', 'carol', 'Carol', 'project', 'demo']));
     sql(t.db, (db) => db.prepare('INSERT INTO heartbeats (agent_id, timestamp) VALUES (?, ?)').run('carol', Math.floor(Date.now() / 1000) - 3600));
@@ -138,12 +141,19 @@ describe('output of stored text', () => {
     expect(json<{ task: { title: string } }>(bttask('boss', ['show', taskId, '--json'])).task.title).toBe(EVIL);
     const logs = agor(['logs', 'alice', '--json']);
     expectInert('agor logs --json', logs);
-    expect(logs.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { line: string }).line)).toEqual([EVIL, `second line ${EVIL}`]);
+    expect(
+      logs.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { line: string }).line),
+    ).toEqual([EVIL, `second line ${EVIL}`]);
   });
 
   it('shows a body stored as invalid UTF-8 (a lone 0x9B byte included) without any control', () => {
     const id = json<{ id: string }>(run('btmsg', ['send', 'bob', 'placeholder', '--json'], { db: t.db, as: 'alice' })).id;
-    sql(t.db, (db) => db.prepare('UPDATE messages SET content = CAST(? AS TEXT) WHERE id = ?').run(Buffer.from([0x68, 0xc3, 0x28, 0x1b, 0xff, 0x9b, 0x32, 0x4a]), id));
+    sql(t.db, (db) =>
+      db.prepare('UPDATE messages SET content = CAST(? AS TEXT) WHERE id = ?').run(Buffer.from([0x68, 0xc3, 0x28, 0x1b, 0xff, 0x9b, 0x32, 0x4a]), id),
+    );
     const r = btmsg('bob', ['read', id]);
     expect(r.code, r.stderr).toBe(0);
     expectInert('btmsg read of invalid UTF-8', r);

@@ -32,7 +32,11 @@ export const down: Verb<object> = {
     emit(argv.json, r, (x) =>
       x.supervisor
         ? [`agor: stopped the supervisor (pid ${x.supervisor}) and ${x.stopped} running agent${x.stopped === 1 ? '' : 's'}`]
-        : [x.stopped ? `agor: no supervisor was running; stopped ${x.stopped} agent run${x.stopped === 1 ? '' : 's'} it had left` : 'agor: no supervisor is running'],
+        : [
+            x.stopped
+              ? `agor: no supervisor was running; stopped ${x.stopped} agent run${x.stopped === 1 ? '' : 's'} it had left`
+              : 'agor: no supervisor is running',
+          ],
     );
   },
 };

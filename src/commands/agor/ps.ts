@@ -27,7 +27,12 @@ const since = (iso: string | null, now: number) => (iso ? `${duration(Math.max(0
 const visible = (s: string) => showControls(s.replace(/\n/g, ' '));
 
 /** The last non-empty line of a run's note. */
-const noteLine = (note: string | null) => (note ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+const noteLine = (note: string | null) =>
+  (note ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1) ?? '';
 
 /** How the last run ended: "failed (network)". */
 const lastRun = (a: AgentView) => (a.last_outcome ? visible(`${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}`) : '-');

@@ -13,7 +13,8 @@ export const runs: Verb<{ agent?: string; limit: number }> = {
     emit(argv.json, rows, (rs) => {
       const c = color();
       if (!rs.length) return [c.dim('no runs yet')];
-      const tint = (o: string | null) => (o === 'success' ? c.green(o) : o === 'failed' || o === 'timeout' ? c.red(o) : o === null ? c.cyan('running') : c.yellow(o));
+      const tint = (o: string | null) =>
+        o === 'success' ? c.green(o) : o === 'failed' || o === 'timeout' ? c.red(o) : o === null ? c.cyan('running') : c.yellow(o);
       return table([
         ['RUN', 'AGENT', '#', 'STARTED', 'TOOK', 'OUTCOME', 'EXIT', 'ERROR', 'WAKE', 'TOKENS', 'COST'].map((h) => c.bold(h)),
         ...rs.map((r) => [

@@ -21,7 +21,15 @@ export const schedule: Verb<FileArgs & { action: string }> = {
       if (!rs.length) return [c.dim(`no schedules in ${file}`)];
       return table([
         ['AGENT', 'CRON', 'TZ', 'NEXT', 'LAST', 'TIMEOUT', 'PROMPT'].map((h) => c.bold(h)),
-        ...rs.map((r) => [r.agent, r.cron, r.tz, r.next_at.slice(0, 16).replace('T', ' ') + 'Z', r.last_fired_at ? r.last_fired_at.slice(0, 16).replace('T', ' ') + 'Z' : '-', `${r.timeout_s}s`, r.prompt.slice(0, 40)]),
+        ...rs.map((r) => [
+          r.agent,
+          r.cron,
+          r.tz,
+          r.next_at.slice(0, 16).replace('T', ' ') + 'Z',
+          r.last_fired_at ? r.last_fired_at.slice(0, 16).replace('T', ' ') + 'Z' : '-',
+          `${r.timeout_s}s`,
+          r.prompt.slice(0, 40),
+        ]),
       ]);
     });
   },

@@ -18,8 +18,7 @@ export interface FileArgs {
 export const fileOption = <T>(y: Argv<T>) =>
   y.option('file', { alias: 'f', type: 'string', requiresArg: true, describe: 'The agor.yaml to use (default: ./agor.yaml)' });
 
-export const agentsPositional = <T>(y: Argv<T>) =>
-  y.positional('agents', { type: 'string', array: true, describe: 'Agent ids', demandOption: true });
+export const agentsPositional = <T>(y: Argv<T>) => y.positional('agents', { type: 'string', array: true, describe: 'Agent ids', demandOption: true });
 
 /** The database's absolute path, from --db, else $AGOR_DB, else the default. */
 export async function dbPathOf(argv: GlobalArgs): Promise<string> {

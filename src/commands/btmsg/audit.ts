@@ -22,7 +22,9 @@ export const audit: Verb<{ agent?: string; type?: string; since?: string; limit:
     emit(argv.json, data, (es) => {
       if (!es.length) return [color().dim('no audit entries')];
       const c = color();
-      return table(es.map((e) => [c.dim(String(e.id)), c.dim(e.created_at), c.bold(e.agent), e.type, typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)]));
+      return table(
+        es.map((e) => [c.dim(String(e.id)), c.dim(e.created_at), c.bold(e.agent), e.type, typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)]),
+      );
     });
   },
 };

@@ -9,15 +9,13 @@ const list: Verb<{ limit: number }> = {
   builder: (y) => limitOption(y, 100, 'dead letters'),
   handler: async (argv) => {
     const dl = await import('../../msg/deadletters.js');
-    emit(argv.json, await withDb(argv, (db) => dl.list(db, myId(), argv.limit)), (ds) =>
-      ds.length ? ds.map(deadLetterLine) : [color().dim('no dead letters')],
-    );
+    emit(argv.json, await withDb(argv, (db) => dl.list(db, myId(), argv.limit)), (ds) => (ds.length ? ds.map(deadLetterLine) : [color().dim('no dead letters')]));
   },
 };
 
 const requeue: Verb<{ id: string }> = {
   command: 'requeue <id>',
-  describe: 'Put a dead letter back in its recipient\'s inbox',
+  describe: "Put a dead letter back in its recipient's inbox",
   builder: (y) => y.positional('id', { type: 'string', describe: 'Dead letter number' }),
   handler: async (argv) => {
     const dl = await import('../../msg/deadletters.js');

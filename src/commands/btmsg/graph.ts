@@ -15,7 +15,9 @@ export const graph: Verb<object> = {
         const both = out.filter((e) => e.mutual).map((e) => e.to);
         const one = out.filter((e) => !e.mutual).map((e) => e.to);
         const parts = [...both.map((t) => `↔ ${t}`), ...one.map((t) => `→ ${t}`)];
-        lines.push(`${c.bold(n.id)} ${c.dim(`(${n.role})`)}${n.tier === 0 ? c.dim('  may message anyone') : parts.length ? '  ' + parts.join('  ') : c.dim('  no contacts')}`);
+        lines.push(
+          `${c.bold(n.id)} ${c.dim(`(${n.role})`)}${n.tier === 0 ? c.dim('  may message anyone') : parts.length ? '  ' + parts.join('  ') : c.dim('  no contacts')}`,
+        );
       }
       return lines;
     });

@@ -6,6 +6,8 @@ export const heartbeat: Verb<object> = {
   describe: 'Record that you are alive and renew your task leases (call it every few minutes)',
   handler: async (argv) => {
     const { heartbeat: beat } = await import('../../msg/agents.js');
-    emit(argv.json, await withDb(argv, (db) => beat(db, myId(), process.env.AGOR_RUN_ID || null)), (r) => [`heartbeat ${r.agent} at ${new Date(r.timestamp * 1000).toISOString()}`]);
+    emit(argv.json, await withDb(argv, (db) => beat(db, myId(), process.env.AGOR_RUN_ID || null)), (r) => [
+      `heartbeat ${r.agent} at ${new Date(r.timestamp * 1000).toISOString()}`,
+    ]);
   },
 };

@@ -24,11 +24,30 @@ import { whoami } from './whoami.js';
 
 /** Every btmsg verb, in the order --help lists them. */
 export const commands: AnyVerb[] = [
-  send, inbox, read, reply, ack, show, history, unread, wait, search, feed, notify,
-  channel, contacts, status, whoami, graph, heartbeat, register, allow, dlq, audit,
+  send,
+  inbox,
+  read,
+  reply,
+  ack,
+  show,
+  history,
+  unread,
+  wait,
+  search,
+  feed,
+  notify,
+  channel,
+  contacts,
+  status,
+  whoami,
+  graph,
+  heartbeat,
+  register,
+  allow,
+  dlq,
+  audit,
 ];
 
 export const describe = 'Messages between agents: direct messages, replies, channels, heartbeats and dead letters.';
 
-export const epilog =
-  'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy, 8 dead letter. See man btmsg.';
+export const epilog = 'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy, 8 dead letter. See man btmsg.';

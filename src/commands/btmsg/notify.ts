@@ -4,8 +4,7 @@ import { type Verb, myId, withDb } from './shared.js';
 export const notify: Verb<{ session?: string }> = {
   command: 'notify',
   describe: 'One line about unread messages not yet announced in this session (for hooks); silent otherwise',
-  builder: (y) =>
-    y.option('session', { type: 'string', requiresArg: true, describe: 'Session key (default: $AGOR_RUN_ID, else "default")' }),
+  builder: (y) => y.option('session', { type: 'string', requiresArg: true, describe: 'Session key (default: $AGOR_RUN_ID, else "default")' }),
   handler: async (argv) => {
     const { notify: pending } = await import('../../msg/messages.js');
     const session = argv.session || process.env.AGOR_RUN_ID || 'default';

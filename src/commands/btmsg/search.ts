@@ -15,7 +15,12 @@ export const search: Verb<{ query: string[]; limit: number; raw?: boolean }> = {
   handler: async (argv) => {
     const { search: find } = await import('../../msg/messages.js');
     const hits = await withDb(argv, (db) => find(db, myId(), argv.query.map(String).join(' '), { limit: argv.limit, raw: argv.raw }));
-    if (argv.json) return emit(true, hits.map((h) => ({ ...h, snippet: plainSnippet(h.snippet) })), () => []);
+    if (argv.json)
+      return emit(
+        true,
+        hits.map((h) => ({ ...h, snippet: plainSnippet(h.snippet) })),
+        () => [],
+      );
     // Split at the match marks, so the parts are shown safely and the matches get the colour.
     const parts = hits.map((h) => ({ ...h, snippet: snippetParts(h.snippet) }));
     emit(false, parts, (hs) => {

@@ -16,14 +16,29 @@ function renderBoard(cols: Record<string, Task[]>, width: number, rows = 20): st
   const lines = [header, states.map(() => c.dim('─'.repeat(w))).join(' '.repeat(gap))];
   const cards = states.map((s) =>
     cols[s]!.slice(0, rows).flatMap((t) => [
-      pad(`${priorityLabel(t.priority, t.priority === 'critical' ? '!' : t.priority === 'high' ? '^' : t.priority === 'low' ? '.' : '·')} ${t.flags.length ? flagMark(t.flags) + oneLine(t.title, w - 4) : oneLine(t.title, w - 2)}`, w),
+      pad(
+        `${priorityLabel(t.priority, t.priority === 'critical' ? '!' : t.priority === 'high' ? '^' : t.priority === 'low' ? '.' : '·')} ${t.flags.length ? flagMark(t.flags) + oneLine(t.title, w - 4) : oneLine(t.title, w - 2)}`,
+        w,
+      ),
       pad(c.dim(oneLine(`${shortId(t.id)} ${t.assigned_to ? '@' + t.assigned_to : ''}`, w)), w),
     ]),
   );
   const height = Math.max(0, ...cards.map((x) => x.length));
-  for (let i = 0; i < height; i++) lines.push(cards.map((x) => x[i] ?? ' '.repeat(w)).join(' '.repeat(gap)).trimEnd());
+  for (let i = 0; i < height; i++)
+    lines.push(
+      cards
+        .map((x) => x[i] ?? ' '.repeat(w))
+        .join(' '.repeat(gap))
+        .trimEnd(),
+    );
   const more = states.map((s) => (cols[s]!.length > rows ? c.dim(`+${cols[s]!.length - rows} more`) : ''));
-  if (more.some(Boolean)) lines.push(more.map((m) => pad(m, w)).join(' '.repeat(gap)).trimEnd());
+  if (more.some(Boolean))
+    lines.push(
+      more
+        .map((m) => pad(m, w))
+        .join(' '.repeat(gap))
+        .trimEnd(),
+    );
   return lines;
 }
 

@@ -14,6 +14,9 @@ export const claim: Verb<{ id?: string; lease?: string }> = {
     const leaseSeconds = argv.lease !== undefined ? parseDuration(argv.lease, 'lease') : undefined;
     const b = await import('../../task/board.js');
     const t = await withBoard(argv, (db) => b.claim(db, myId(), { id: argv.id, leaseSeconds, runId: process.env.AGOR_RUN_ID || null }));
-    emit(argv.json, t, (x) => [`claimed ${color().bold(shortId(x.id))} ${x.title}`, color().dim(`lease until ${x.lease?.expires_at}; renew with bttask renew ${shortId(x.id)} or btmsg heartbeat`)]);
+    emit(argv.json, t, (x) => [
+      `claimed ${color().bold(shortId(x.id))} ${x.title}`,
+      color().dim(`lease until ${x.lease?.expires_at}; renew with bttask renew ${shortId(x.id)} or btmsg heartbeat`),
+    ]);
   },
 };

@@ -19,7 +19,23 @@ import { status } from './status.js';
 
 /** Every bttask verb, in the order --help lists them. */
 export const commands: AnyVerb[] = [
-  list, board, show, add, assign, status, comment, ready, claim, release, renew, dep, search, history, priorities, reviewCount, del,
+  list,
+  board,
+  show,
+  add,
+  assign,
+  status,
+  comment,
+  ready,
+  claim,
+  release,
+  renew,
+  dep,
+  search,
+  history,
+  priorities,
+  reviewCount,
+  del,
 ];
 
 export const describe = "The team's kanban board: tasks, priorities, dependencies, atomic claims with leases, and reviews.";

@@ -6,7 +6,9 @@ export const renew: Verb<{ id: string; lease?: string }> = {
   command: 'renew <id>',
   describe: 'Extend your lease on a task',
   builder: (y) =>
-    y.positional('id', { type: 'string' }).option('lease', { alias: 'l', type: 'string', requiresArg: true, describe: 'New length from now (default: the original)' }),
+    y
+      .positional('id', { type: 'string' })
+      .option('lease', { alias: 'l', type: 'string', requiresArg: true, describe: 'New length from now (default: the original)' }),
   handler: async (argv) => {
     const seconds = argv.lease !== undefined ? parseDuration(argv.lease, 'lease') : undefined;
     const b = await import('../../task/board.js');

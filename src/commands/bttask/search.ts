@@ -13,7 +13,10 @@ export const search: Verb<{ query: string[]; limit: number }> = {
     const clean = hits.map((h) => ({ ...h, snippet: plainSnippet(h.snippet) }));
     emit(argv.json, clean, (hs) =>
       hs.length
-        ? hs.map((h) => `${color().bold(shortId(h.task_id))} ${stateLabel(h.status)} ${h.title}${h.kind === 'comment' ? color().dim(' (comment)') : ''}\n    ${h.snippet.replace(/\s+/g, ' ')}`)
+        ? hs.map(
+            (h) =>
+              `${color().bold(shortId(h.task_id))} ${stateLabel(h.status)} ${h.title}${h.kind === 'comment' ? color().dim(' (comment)') : ''}\n    ${h.snippet.replace(/\s+/g, ' ')}`,
+          )
         : [color().dim('no matches')],
     );
   },

@@ -19,7 +19,8 @@ export const show: Verb<{ id: string }> = {
       if (x.task.description) lines.push('', x.task.description);
       if (x.comments.length) {
         lines.push('', c.dim(`comments (${x.comments.length})`));
-        for (const k of x.comments) lines.push(`${c.dim(k.created_at.slice(5, 16))} ${c.bold(k.agent)}${k.flags.length ? ' ' + flagMark(k.flags).trimEnd() : ''}: ${k.content}`);
+        for (const k of x.comments)
+          lines.push(`${c.dim(k.created_at.slice(5, 16))} ${c.bold(k.agent)}${k.flags.length ? ' ' + flagMark(k.flags).trimEnd() : ''}: ${k.content}`);
         const warn = flagWarning([...new Set(x.comments.flatMap((k) => k.flags))], 'the comments marked ⚠');
         if (warn) lines.push(warn);
       }

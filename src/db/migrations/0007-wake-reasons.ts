@@ -16,7 +16,10 @@ export const wakeReasons: Migration = {
   name: 'wake-reasons',
   up: (db: Db) => {
     // Only what is missing: a file may have been given the columns already.
-    addColumns(db, [['wakes', 'requested_by TEXT'], ['wakes', 'flags TEXT']]);
+    addColumns(db, [
+      ['wakes', 'requested_by TEXT'],
+      ['wakes', 'flags TEXT'],
+    ]);
     db.exec(`
 DROP TRIGGER IF EXISTS messages_wake_ai;
 CREATE TRIGGER messages_wake_ai AFTER INSERT ON messages

@@ -34,7 +34,12 @@ export interface Reconciled {
 const CONSTANT = /^(NULL|[-+]?\d+(\.\d+)?|'([^']|'')*'|X'[0-9A-Fa-f]*')$/i;
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const normalise = (sql: string | null) => (sql ?? '').replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim().toLowerCase();
+const normalise = (sql: string | null) =>
+  (sql ?? '')
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),])\s*/g, '$1')
+    .trim()
+    .toLowerCase();
 
 /** The schema the given migrations make on an empty file, read back from an in-memory database. */
 function referenceSchema(steps: Step[]): { objects: SchemaObject[]; columns: Map<string, Column[]>; kinds: Map<string, string> } {
@@ -55,9 +60,7 @@ function readSchema(db: Db) {
   for (const t of db.pragma('table_list') as { schema: string; name: string; type: string }[]) {
     if (t.schema === 'main' && !t.name.startsWith('sqlite_')) kinds.set(t.name, t.type);
   }
-  const objects = db
-    .prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid`)
-    .all() as SchemaObject[];
+  const objects = db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid`).all() as SchemaObject[];
   const columns = new Map<string, Column[]>();
   for (const [name, kind] of kinds) {
     if (kind === 'table') columns.set(name, db.pragma(`table_info(${quote(name)})`) as Column[]);
@@ -96,7 +99,10 @@ export function reconcile(db: Db, steps: Step[]): Reconciled {
       continue;
     }
     if (kind !== wanted) {
-      throw new UserError(`${t.name} in this database is a ${kind}, where agor expects a ${wanted === 'virtual' ? 'virtual table' : 'table'}`, `the file was changed outside agor; compare it with: sqlite3 FILE '.schema ${t.name}'`);
+      throw new UserError(
+        `${t.name} in this database is a ${kind}, where agor expects a ${wanted === 'virtual' ? 'virtual table' : 'table'}`,
+        `the file was changed outside agor; compare it with: sqlite3 FILE '.schema ${t.name}'`,
+      );
     }
     if (wanted !== 'table') continue;
     const present = new Set(have.columns.get(t.name)!.map((c) => c.name.toLowerCase()));

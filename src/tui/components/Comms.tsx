@@ -16,19 +16,24 @@ export function FeedList({ items, width, header }: { items: FeedItem[]; width: n
       <Line segs={[cell(header, width, e, { bold: true, tone: 'muted' })]} />
       <Block
         rows={items.map((m): Piece[] => {
-        const to = m.kind === 'channel' ? `#${t.text(m.channel)}` : t.text(m.to);
-        const route = `${t.text(m.from)} ${t.g.arrow} ${to}`;
-        const flagged = m.flags.length > 0;
-        const flag: Seg[] = flagged ? [{ text: `${t.g.flag} `, tone: 'bad', bold: true }, { text: `[${t.text(m.flags.join(','))}] `, tone: 'bad' }] : [];
-        const used = 9 + ROUTE + 1 + flag.reduce((n, s) => n + cellWidth(s.text), 0);
-        return [
-          { text: `${clockTime(m.created_at)} `, tone: 'muted' },
-          cell(route, ROUTE, e, { tone: m.kind === 'channel' ? 'accent' : 'info' }),
-          ' ',
-          ...flag,
-          cell(t.text(m.content), Math.max(1, width - used), e),
-        ];
-      })}
+          const to = m.kind === 'channel' ? `#${t.text(m.channel)}` : t.text(m.to);
+          const route = `${t.text(m.from)} ${t.g.arrow} ${to}`;
+          const flagged = m.flags.length > 0;
+          const flag: Seg[] = flagged
+            ? [
+                { text: `${t.g.flag} `, tone: 'bad', bold: true },
+                { text: `[${t.text(m.flags.join(','))}] `, tone: 'bad' },
+              ]
+            : [];
+          const used = 9 + ROUTE + 1 + flag.reduce((n, s) => n + cellWidth(s.text), 0);
+          return [
+            { text: `${clockTime(m.created_at)} `, tone: 'muted' },
+            cell(route, ROUTE, e, { tone: m.kind === 'channel' ? 'accent' : 'info' }),
+            ' ',
+            ...flag,
+            cell(t.text(m.content), Math.max(1, width - used), e),
+          ];
+        })}
       />
     </Box>
   );

@@ -50,7 +50,12 @@ function stallTone(silent: number | null, stallAfter: number | null, state: Flee
 }
 
 /** The last non-empty line of a run's note. */
-const noteLine = (note: string | null): string => (note ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+const noteLine = (note: string | null): string =>
+  (note ?? '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1) ?? '';
 
 /** How the latest run ended, and why when it failed: "failed (network): connect ECONNREFUSED". */
 function lastRun(a: FleetAgent, t: { text: (s: string) => string }): string {
@@ -116,25 +121,25 @@ export function FleetTable({ agents, selected, now, width, total, offset }: Flee
       <Line segs={header} />
       <Block
         rows={agents.map((a): Piece[] => {
-        const sel = a.id === selected;
-        const silent = silentSeconds(a, now);
-        const task = a.claimed_task ? `${shortId(a.claimed_task.id)} ${t.text(a.claimed_task.title)}` : a.claimed > 0 ? `${a.claimed} claimed` : '-';
-        return [
-          { text: sel ? `${t.g.cursor} ` : '  ', tone: 'accent', bold: true },
-          { text: `${t.dot(a.state)} `, tone: STATE_TONE[a.state] },
-          cell(t.text(a.id), 13, e, { bold: sel }),
-          cell(a.state, 9, e, { tone: STATE_TONE[a.state] }),
-          cell(a.health, 9, e, { tone: HEALTH_TONE[a.health] }),
-          cell(a.pid === null ? '-' : String(a.pid), 8, e),
-          cell(duration(uptimeSeconds(a, now)), 7, e),
-          cell(duration(silent), 7, e, { tone: stallTone(silent, a.stall_after_s, a.state) }),
-          cell(String(a.restarts), 4, e, { tone: a.restarts > 0 ? 'warn' : undefined }),
-          cell(String(a.unread), 4, e, { tone: a.unread > 0 ? 'info' : undefined }),
-          ...(L.role ? [cell(t.text(a.role), 10, e)] : []),
-          ...(L.outcome ? [cell(t.text(a.last_outcome ?? '-'), 10, e, { tone: a.last_outcome ? OUTCOME_TONE[a.last_outcome] : undefined })] : []),
-          cell(task, L.task, e),
-        ];
-      })}
+          const sel = a.id === selected;
+          const silent = silentSeconds(a, now);
+          const task = a.claimed_task ? `${shortId(a.claimed_task.id)} ${t.text(a.claimed_task.title)}` : a.claimed > 0 ? `${a.claimed} claimed` : '-';
+          return [
+            { text: sel ? `${t.g.cursor} ` : '  ', tone: 'accent', bold: true },
+            { text: `${t.dot(a.state)} `, tone: STATE_TONE[a.state] },
+            cell(t.text(a.id), 13, e, { bold: sel }),
+            cell(a.state, 9, e, { tone: STATE_TONE[a.state] }),
+            cell(a.health, 9, e, { tone: HEALTH_TONE[a.health] }),
+            cell(a.pid === null ? '-' : String(a.pid), 8, e),
+            cell(duration(uptimeSeconds(a, now)), 7, e),
+            cell(duration(silent), 7, e, { tone: stallTone(silent, a.stall_after_s, a.state) }),
+            cell(String(a.restarts), 4, e, { tone: a.restarts > 0 ? 'warn' : undefined }),
+            cell(String(a.unread), 4, e, { tone: a.unread > 0 ? 'info' : undefined }),
+            ...(L.role ? [cell(t.text(a.role), 10, e)] : []),
+            ...(L.outcome ? [cell(t.text(a.last_outcome ?? '-'), 10, e, { tone: a.last_outcome ? OUTCOME_TONE[a.last_outcome] : undefined })] : []),
+            cell(task, L.task, e),
+          ];
+        })}
       />
     </Box>
   );
@@ -160,7 +165,15 @@ export function AgentDetail({ agent, width, now }: { agent: FleetAgent; width: n
 export function AttentionPanel({ agents, width }: { agents: FleetAgent[]; width: number }) {
   const t = useTheme();
   const e = t.g.ellipsis;
-  if (!agents.length) return <Line segs={[{ text: 'ATTENTION', bold: true, tone: 'muted' }, { text: '  nothing needs you', tone: 'muted' }]} />;
+  if (!agents.length)
+    return (
+      <Line
+        segs={[
+          { text: 'ATTENTION', bold: true, tone: 'muted' },
+          { text: '  nothing needs you', tone: 'muted' },
+        ]}
+      />
+    );
   return (
     <Box flexDirection="column">
       <Line segs={[{ text: `ATTENTION (top ${agents.length})`, bold: true, tone: 'muted' }]} />

@@ -136,7 +136,12 @@ export function taskDetailLines(d: TaskDetail, history: Change[] | null, width: 
     `  assignee ${task.assigned_to ? t.text(task.assigned_to) : '-'}  by ${t.text(task.created_by)}  v${task.version}${d.ready ? '  ready' : ''}`,
   ]);
   if (task.lease) {
-    out.push([{ text: `lease: ${t.text(task.lease.agent)}${task.lease.run_id ? ` (run ${shortId(task.lease.run_id)})` : ''}, ${duration(task.lease.seconds_left)} left`, tone: 'info' }]);
+    out.push([
+      {
+        text: `lease: ${t.text(task.lease.agent)}${task.lease.run_id ? ` (run ${shortId(task.lease.run_id)})` : ''}, ${duration(task.lease.seconds_left)} left`,
+        tone: 'info',
+      },
+    ]);
   }
   if (task.parent_task_id) out.push([{ text: `parent: ${shortId(task.parent_task_id)}`, tone: 'muted' }]);
   const rel = (what: string, list: { id: string; title: string; status: string }[]) => {

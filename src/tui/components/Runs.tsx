@@ -53,7 +53,12 @@ export function RunSparklines({ runs, width }: { runs: RunView[]; width: number 
         return (
           <Line
             key={name}
-            segs={[cell(name, 9, e, { tone: 'muted' }), { text: sparkline(values, t.g.spark), tone: 'info' }, ' ', cell(summary, Math.max(1, width - 10 - n), e, { tone: 'muted' })]}
+            segs={[
+              cell(name, 9, e, { tone: 'muted' }),
+              { text: sparkline(values, t.g.spark), tone: 'info' },
+              ' ',
+              cell(summary, Math.max(1, width - 10 - n), e, { tone: 'muted' }),
+            ]}
           />
         );
       })}
@@ -66,7 +71,15 @@ export function RunsTable({ runs, width }: { runs: RunView[]; width: number }) {
   const t = useTheme();
   const e = t.g.ellipsis;
   const reason = Math.max(6, width - 12 - 8 - 10 - 8 - 8 - 6);
-  const head: Seg[] = [cell('STARTED', 12, e), cell('DUR', 8, e), cell('OUTCOME', 10, e), cell('TOKENS', 8, e), cell('COST', 8, e), cell('EXIT', 6, e), cell('WAKE', reason, e)].map((s) => ({
+  const head: Seg[] = [
+    cell('STARTED', 12, e),
+    cell('DUR', 8, e),
+    cell('OUTCOME', 10, e),
+    cell('TOKENS', 8, e),
+    cell('COST', 8, e),
+    cell('EXIT', 6, e),
+    cell('WAKE', reason, e),
+  ].map((s) => ({
     ...s,
     bold: true,
     tone: 'muted' as const,
@@ -76,19 +89,22 @@ export function RunsTable({ runs, width }: { runs: RunView[]; width: number }) {
       <Line segs={head} />
       <Block
         rows={runs.map((r): Piece[] => {
-        const outcome = r.outcome ?? (r.ended_at ? '?' : 'running');
-        const exit = r.signal ?? (r.exit_code === null ? '-' : String(r.exit_code));
-        const why = [r.wake_reason, r.error_class, r.note].filter(Boolean).map((s) => t.text(s)).join(' ');
-        return [
-          cell(dayTime(r.started_at), 12, e),
-          cell(duration(r.duration_s), 8, e),
-          cell(outcome, 10, e, { tone: r.outcome ? OUTCOME_TONE[r.outcome] : 'ok' }),
-          cell(count(tokensOf(r)), 8, e),
-          cell(money(r.cost_usd), 8, e),
-          cell(exit, 6, e),
-          cell(why || '-', reason, e, { tone: 'muted' }),
-        ];
-      })}
+          const outcome = r.outcome ?? (r.ended_at ? '?' : 'running');
+          const exit = r.signal ?? (r.exit_code === null ? '-' : String(r.exit_code));
+          const why = [r.wake_reason, r.error_class, r.note]
+            .filter(Boolean)
+            .map((s) => t.text(s))
+            .join(' ');
+          return [
+            cell(dayTime(r.started_at), 12, e),
+            cell(duration(r.duration_s), 8, e),
+            cell(outcome, 10, e, { tone: r.outcome ? OUTCOME_TONE[r.outcome] : 'ok' }),
+            cell(count(tokensOf(r)), 8, e),
+            cell(money(r.cost_usd), 8, e),
+            cell(exit, 6, e),
+            cell(why || '-', reason, e, { tone: 'muted' }),
+          ];
+        })}
       />
     </Box>
   );

@@ -11,14 +11,25 @@ export function StatusLine({ prompt, status, hints, width }: { prompt: PromptVie
   const t = useTheme();
   if (prompt?.phase === 'confirm') {
     const tail = ' [y/n]';
-    return <Line segs={[{ text: truncate(t.text(prompt.question), width - tail.length, t.g.ellipsis), tone: 'warn', bold: true }, { text: tail, bold: true }]} />;
+    return (
+      <Line
+        segs={[
+          { text: truncate(t.text(prompt.question), width - tail.length, t.g.ellipsis), tone: 'warn', bold: true },
+          { text: tail, bold: true },
+        ]}
+      />
+    );
   }
   if (prompt?.phase === 'field') {
     const label = `${t.text(prompt.label)}: `;
     if (prompt.choices) {
       const opts = prompt.choices.map((c, i) => (i === prompt.choice ? `[${c}]` : ` ${c} `)).join('');
       const tail = `  ${t.g.leftRight} enter esc`;
-      return <Line segs={[{ text: label, tone: 'warn', bold: true }, truncate(opts, width - cellWidth(label) - tail.length, t.g.ellipsis), { text: tail, tone: 'muted' }]} />;
+      return (
+        <Line
+          segs={[{ text: label, tone: 'warn', bold: true }, truncate(opts, width - cellWidth(label) - tail.length, t.g.ellipsis), { text: tail, tone: 'muted' }]}
+        />
+      );
     }
     const tail = prompt.optional ? '  enter (may be empty)  esc' : '  enter  esc';
     const room = Math.max(1, width - cellWidth(label) - tail.length - 1);

@@ -14,7 +14,10 @@ export function agentSelection(
   setAgent: (id: string | null) => void,
   page: number,
 ): { idx: number; onKey: (input: string, key: Key) => boolean } {
-  const idx = Math.max(0, fleet.findIndex((a) => a.id === agent));
+  const idx = Math.max(
+    0,
+    fleet.findIndex((a) => a.id === agent),
+  );
   const onKey = (_input: string, key: Key): boolean => {
     if (!fleet.length) return false;
     let n = idx;

@@ -28,8 +28,7 @@ export type Status = { tone: 'ok' | 'bad' | 'info'; text: string } | null;
 
 /** What the prompt line shows. */
 export type PromptView =
-  | { phase: 'field'; label: string; buffer: string; optional: boolean; choices?: readonly string[]; choice: number }
-  | { phase: 'confirm'; question: string };
+  { phase: 'field'; label: string; buffer: string; optional: boolean; choices?: readonly string[]; choice: number } | { phase: 'confirm'; question: string };
 
 interface State {
   spec: PromptSpec;

@@ -66,7 +66,11 @@ export function AuditView({ source, width, height, ask }: AuditViewProps) {
       {shown.length ? (
         <AuditTable entries={shown} width={width} />
       ) : (
-        <Line segs={[{ text: filter.agent || filter.type ? 'no audit entries match the filter (a and t change it; empty clears it)' : 'no audit entries yet', tone: 'muted' }]} />
+        <Line
+          segs={[
+            { text: filter.agent || filter.type ? 'no audit entries match the filter (a and t change it; empty clears it)' : 'no audit entries yet', tone: 'muted' },
+          ]}
+        />
       )}
     </Box>
   );

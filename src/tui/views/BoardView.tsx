@@ -32,7 +32,8 @@ export function BoardView({ source, width, height }: BoardViewProps) {
   const [scroll, setScroll] = useSticky('board.scroll', 0);
   const opened = useSource(
     source,
-    (s): { detail: TaskDetail | null; history: Change[] | null } => (open ? { detail: s.task(open), history: s.taskHistory?.(open) ?? null } : { detail: null, history: null }),
+    (s): { detail: TaskDetail | null; history: Change[] | null } =>
+      open ? { detail: s.task(open), history: s.taskHistory?.(open) ?? null } : { detail: null, history: null },
     [open],
     { fallback: { detail: null, history: null } },
   );
@@ -85,13 +86,19 @@ export function BoardView({ source, width, height }: BoardViewProps) {
     const more = lines.length > detailRows ? `  ${t.g.upDown} ${start + 1}-${Math.min(lines.length, start + detailRows)}/${lines.length}` : '';
     return (
       <Box flexDirection="column" height={height}>
-        <Line segs={[{ text: `TASK${more}`, bold: true, tone: 'muted' }, { text: '  esc back', tone: 'muted' }]} />
+        <Line
+          segs={[
+            { text: `TASK${more}`, bold: true, tone: 'muted' },
+            { text: '  esc back', tone: 'muted' },
+          ]}
+        />
         <ScrollLines lines={lines} start={start} height={detailRows} />
       </Box>
     );
   }
 
-  if (columns.every((c) => c.length === 0)) return <Empty what='no tasks: add one with bttask add "title"' todo="the board fills in as agents and the operator add tasks" />;
+  if (columns.every((c) => c.length === 0))
+    return <Empty what='no tasks: add one with bttask add "title"' todo="the board fills in as agents and the operator add tasks" />;
 
   const w = Math.floor(width / BOARD_STATES.length);
   return (

@@ -41,7 +41,8 @@ export function CommsView({ source, width, height }: CommsViewProps) {
     },
   });
 
-  if (!items.length && !letters.length) return <Empty what='no messages yet: btmsg send <agent> "text" sends one' todo="direct messages, channel posts and dead letters show up here" />;
+  if (!items.length && !letters.length)
+    return <Empty what='no messages yet: btmsg send <agent> "text" sends one' todo="direct messages, channel posts and dead letters show up here" />;
   const end = Math.max(0, items.length - off);
   const shown = items.slice(Math.max(0, end - rows), end);
   const header = off > 0 ? `FEED  ${off} newer below (${t.g.down})` : `FEED  newest at the bottom (${t.g.up} scrolls back)`;

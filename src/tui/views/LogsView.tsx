@@ -35,7 +35,11 @@ export function LogsView({ source, width, height, agent, setAgent }: LogsViewPro
   return (
     <Box flexDirection="column" height={height}>
       <Line segs={[{ text: `${t.dot(a.state)} `, tone: undefined }, cell(head, width - 2, t.g.ellipsis, { bold: true, tone: 'muted' })]} />
-      {lines.length ? <LogPane lines={lines} width={width} /> : <Line segs={[{ text: tail?.run ? 'the log is empty so far' : `${t.text(id)} has no run yet: w wakes it, s starts it`, tone: 'muted' }]} />}
+      {lines.length ? (
+        <LogPane lines={lines} width={width} />
+      ) : (
+        <Line segs={[{ text: tail?.run ? 'the log is empty so far' : `${t.text(id)} has no run yet: w wakes it, s starts it`, tone: 'muted' }]} />
+      )}
     </Box>
   );
 }

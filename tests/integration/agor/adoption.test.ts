@@ -18,7 +18,12 @@ describe.concurrent('agor after a supervisor crash', () => {
     // Its output goes to its log file, not through the dead supervisor.
     const [run] = await g.runs('ticker');
     const before = statSync(run!.log_path!).size;
-    await waitFor('the log to grow', () => statSync(run!.log_path!).size, (size) => size > before, { timeout: 5000, interval: 50 });
+    await waitFor(
+      'the log to grow',
+      () => statSync(run!.log_path!).size,
+      (size) => size > before,
+      { timeout: 5000, interval: 50 },
+    );
 
     const second = await g.up();
     expect(second.pid).not.toBe(first.pid);
@@ -104,4 +109,3 @@ describe.concurrent('agor after a supervisor crash', () => {
     expect((await g.ps()).map((a) => [a.id, a.pid])).toEqual([['stays', stays.pid]]);
   });
 });
-

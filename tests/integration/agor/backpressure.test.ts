@@ -29,10 +29,15 @@ describe('a control-socket client that never reads', () => {
       },
     });
     const sup = await g.up({ AGOR_LOG_MAX_BYTES: '100000000' });
-    const logFile = await waitFor('the log to be written', async () => (await g.runs('big'))[0]?.log_path ?? null, (p) => p !== null && readFileSync(p, 'utf8').endsWith('done\n'), {
-      timeout: 30_000,
-      interval: 200,
-    });
+    const logFile = await waitFor(
+      'the log to be written',
+      async () => (await g.runs('big'))[0]?.log_path ?? null,
+      (p) => p !== null && readFileSync(p, 'utf8').endsWith('done\n'),
+      {
+        timeout: 30_000,
+        interval: 200,
+      },
+    );
     const before = rssMb(sup.pid);
 
     // Each asks three times for the last 100,000 lines (some 8 MB of JSON a time) and reads none of it.
@@ -71,29 +76,38 @@ describe('a control-socket client that never reads', () => {
     expect((await g.agent('big')).state).toBe('running');
   });
 
-  it('does nothing more for a connection once it has closed: a request that waited behind an unread answer is dropped with it', { timeout: 60_000 }, async ({ onTestFinished }) => {
-    const g = group(onTestFinished, {
-      agents: {
-        big: { command: sh(`seq 1 120000 | sed 's/$/ ${'x'.repeat(70)}/'; echo done; exec sleep 300`), stop_grace: '1s' },
-        other: { mode: 'on-demand', command: sh('echo woken'), stop_grace: '1s' },
-      },
-    });
-    await g.up({ AGOR_LOG_MAX_BYTES: '100000000' });
-    await waitFor('the log to be written', async () => (await g.runs('big'))[0]?.log_path ?? null, (p) => p !== null && readFileSync(p, 'utf8').endsWith('done\n'), {
-      timeout: 30_000,
-      interval: 200,
-    });
-    const s = await deafClient(g.socket, [JSON.stringify({ id: 1, op: 'logs', agent: 'big', lines: LINES }) + '\n']);
-    // Once the answer waits for the client to read, its next request waits behind it.
-    await sleep(500);
-    await new Promise<void>((r) => s.write(JSON.stringify({ id: 2, op: 'wake', agent: 'other', reason: 'behind an unread answer' }) + '\n', () => r()));
-    await sleep(500);
-    s.destroy();
-    // A wake asked for on a live connection afterwards is served, and is the only one.
-    expect((await g.agor(['wake', 'other', '--reason', 'asked later'])).code).toBe(0);
-    await g.waitRuns('other', 'a finished run', (rs) => rs[0]?.outcome != null);
-    expect(g.wakes('other').map((w) => w.detail)).toEqual(['asked later']);
-  });
+  it(
+    'does nothing more for a connection once it has closed: a request that waited behind an unread answer is dropped with it',
+    { timeout: 60_000 },
+    async ({ onTestFinished }) => {
+      const g = group(onTestFinished, {
+        agents: {
+          big: { command: sh(`seq 1 120000 | sed 's/$/ ${'x'.repeat(70)}/'; echo done; exec sleep 300`), stop_grace: '1s' },
+          other: { mode: 'on-demand', command: sh('echo woken'), stop_grace: '1s' },
+        },
+      });
+      await g.up({ AGOR_LOG_MAX_BYTES: '100000000' });
+      await waitFor(
+        'the log to be written',
+        async () => (await g.runs('big'))[0]?.log_path ?? null,
+        (p) => p !== null && readFileSync(p, 'utf8').endsWith('done\n'),
+        {
+          timeout: 30_000,
+          interval: 200,
+        },
+      );
+      const s = await deafClient(g.socket, [JSON.stringify({ id: 1, op: 'logs', agent: 'big', lines: LINES }) + '\n']);
+      // Once the answer waits for the client to read, its next request waits behind it.
+      await sleep(500);
+      await new Promise<void>((r) => s.write(JSON.stringify({ id: 2, op: 'wake', agent: 'other', reason: 'behind an unread answer' }) + '\n', () => r()));
+      await sleep(500);
+      s.destroy();
+      // A wake asked for on a live connection afterwards is served, and is the only one.
+      expect((await g.agor(['wake', 'other', '--reason', 'asked later'])).code).toBe(0);
+      await g.waitRuns('other', 'a finished run', (rs) => rs[0]?.outcome != null);
+      expect(g.wakes('other').map((w) => w.detail)).toEqual(['asked later']);
+    },
+  );
 
   it('cuts off a follower that stops reading once 8 MiB wait for it, rather than holding the flood', { timeout: 60_000 }, async ({ onTestFinished }) => {
     const g = group(onTestFinished, {
@@ -107,7 +121,12 @@ describe('a control-socket client that never reads', () => {
     const s = await deafClient(g.socket, [JSON.stringify({ id: 1, op: 'logs', agent: 'flood', lines: 0, follow: true }) + '\n']);
     onTestFinished(() => void s.destroy());
     let peak = before;
-    await waitFor('the flood to end', async () => ((peak = Math.max(peak, rssMb(sup.pid))), g.runs('flood')), (rs) => rs[0]?.outcome != null, { timeout: 30_000, interval: 200 });
+    await waitFor(
+      'the flood to end',
+      async () => ((peak = Math.max(peak, rssMb(sup.pid))), g.runs('flood')),
+      (rs) => rs[0]?.outcome != null,
+      { timeout: 30_000, interval: 200 },
+    );
     expect(peak - before, 'supervisor RSS growth, MB').toBeLessThan(100);
     // Reading now gets what the kernel held, then the end: the rest was never kept.
     let got = 0;

@@ -9,20 +9,68 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const BAD: [what: string, text: string, line: number, key: string | null, says: RegExp][] = [
   ['malformed YAML', 'group: g\nagents:\n  w:\n    command: ["sh", "-c"\n    mode: service\n', 5, null, /not valid YAML/],
   ['an unknown key', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    colour: red\n', 5, 'agents.w.colour', /unknown key/],
-  ['a wrong type', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    restart:\n      max_retries: three\n', 6, 'agents.w.restart.max_retries', /must be a whole number/],
+  [
+    'a wrong type',
+    'group: g\nagents:\n  w:\n    command: ["sh"]\n    restart:\n      max_retries: three\n',
+    6,
+    'agents.w.restart.max_retries',
+    /must be a whole number/,
+  ],
   ['a command that is not a list', 'group: g\nagents:\n  w:\n    command: sh -c true\n', 4, 'agents.w.command', /must be a list/],
   ['a duplicate agent id', 'group: g\nagents:\n  w:\n    command: ["sh"]\n  w:\n    command: ["sh"]\n', 5, 'agents.w', /declared twice/],
   ['a missing command', 'group: g\nagents:\n  w:\n    mode: service\n', 4, 'agents.w.command', /is required/],
-  ['a command that does not exist', 'group: g\nagents:\n  w:\n    command: ["no-such-program-7f3a"]\n', 4, 'agents.w.command', /'no-such-program-7f3a' is not an executable/],
-  ['a bad cron expression', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    schedules:\n      - cron: "61 * * * *"\n        tz: UTC\n', 6, 'agents.w.schedules[0].cron', /cannot parse/],
-  ['a cron with too few fields', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    schedules:\n      - cron: "every day"\n', 6, 'agents.w.schedules[0].cron', /has 2 fields/],
-  ['an unknown time zone', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    schedules:\n      - cron: "0 9 * * *"\n        tz: Mars/Olympus\n', 7, 'agents.w.schedules[0].tz', /unknown time zone 'Mars\/Olympus'/],
+  [
+    'a command that does not exist',
+    'group: g\nagents:\n  w:\n    command: ["no-such-program-7f3a"]\n',
+    4,
+    'agents.w.command',
+    /'no-such-program-7f3a' is not an executable/,
+  ],
+  [
+    'a bad cron expression',
+    'group: g\nagents:\n  w:\n    command: ["sh"]\n    schedules:\n      - cron: "61 * * * *"\n        tz: UTC\n',
+    6,
+    'agents.w.schedules[0].cron',
+    /cannot parse/,
+  ],
+  [
+    'a cron with too few fields',
+    'group: g\nagents:\n  w:\n    command: ["sh"]\n    schedules:\n      - cron: "every day"\n',
+    6,
+    'agents.w.schedules[0].cron',
+    /has 2 fields/,
+  ],
+  [
+    'an unknown time zone',
+    'group: g\nagents:\n  w:\n    command: ["sh"]\n    schedules:\n      - cron: "0 9 * * *"\n        tz: Mars/Olympus\n',
+    7,
+    'agents.w.schedules[0].tz',
+    /unknown time zone 'Mars\/Olympus'/,
+  ],
   ['a negative duration', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    stall_after: -5s\n', 5, 'agents.w.stall_after', /must be a duration/],
-  ['a negative number of seconds', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    restart: { backoff: -1 }\n', 5, 'agents.w.restart.backoff', /must be a duration/],
+  [
+    'a negative number of seconds',
+    'group: g\nagents:\n  w:\n    command: ["sh"]\n    restart: { backoff: -1 }\n',
+    5,
+    'agents.w.restart.backoff',
+    /must be a duration/,
+  ],
   ['an absurd duration', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    timeout: 999d\n', 5, 'agents.w.timeout', /must be between 1s and 7d/],
   ['a cwd that does not exist', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    cwd: no-such-dir\n', 5, 'agents.w.cwd', /no-such-dir does not exist/],
-  ['nested aliases that would expand a billion times', `bomb:\n  a: &a [x,x,x,x,x,x,x,x,x,x]\n${[...'bcdefghi'].map((n, i) => `  ${n}: &${n} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(',')}]`).join('\n')}\ngroup: g\n`, 5, null, /aliases expand to more than 10000 nodes/],
-  ['a contact that is not in the group', 'group: g\nagents:\n  w:\n    command: ["sh"]\n    contacts: [ghost]\n', 5, 'agents.w.contacts[0]', /'ghost' is not an agent of this group/],
+  [
+    'nested aliases that would expand a billion times',
+    `bomb:\n  a: &a [x,x,x,x,x,x,x,x,x,x]\n${[...'bcdefghi'].map((n, i) => `  ${n}: &${n} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(',')}]`).join('\n')}\ngroup: g\n`,
+    5,
+    null,
+    /aliases expand to more than 10000 nodes/,
+  ],
+  [
+    'a contact that is not in the group',
+    'group: g\nagents:\n  w:\n    command: ["sh"]\n    contacts: [ghost]\n',
+    5,
+    'agents.w.contacts[0]',
+    /'ghost' is not an agent of this group/,
+  ],
 ];
 
 describe.concurrent('agor up with a bad agor.yaml', () => {
@@ -126,7 +174,10 @@ describe.concurrent('agor verbs with bad input', () => {
     await c.write('hello\n');
     expect(await c.next('an answer to a line that is not JSON', (l) => l.id === null && l.ok === false)).toMatchObject({ error: { code: 'bad_request', exit: 2 } });
     await c.write('{"id": 7, "op": "explode"}\n');
-    expect(await c.next('an answer to an unknown op', (l) => l.id === 7)).toMatchObject({ ok: false, error: { code: 'bad_request', message: 'unknown op "explode"' } });
+    expect(await c.next('an answer to an unknown op', (l) => l.id === 7)).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: 'unknown op "explode"' },
+    });
     await c.write('[1, 2]\n\n   \n{"id": 8}\n');
     expect(await c.next('an answer without an op', (l) => l.id === 8)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(c.lines.filter((l) => l.ok === false && l.id === null)).toHaveLength(2);
@@ -134,7 +185,9 @@ describe.concurrent('agor verbs with bad input', () => {
     expect(await c.request('stop', { agents: ['nosuch'] })).toMatchObject({ ok: false, error: { code: 'not_found', exit: 3 } });
 
     // A 2 MiB line is refused without being held, and what follows it on the same connection is served.
-    await c.write(Buffer.concat([Buffer.from('{"id": 9, "op": "list", "pad": "'), Buffer.alloc(2 * 1024 * 1024, 'x'), Buffer.from('"}\n{"id": 10, "op": "list"}\n')]));
+    await c.write(
+      Buffer.concat([Buffer.from('{"id": 9, "op": "list", "pad": "'), Buffer.alloc(2 * 1024 * 1024, 'x'), Buffer.from('"}\n{"id": 10, "op": "list"}\n')]),
+    );
     expect(await c.next('too_large', (l) => l.ok === false && l.error?.code === 'too_large')).toMatchObject({ id: null, error: { exit: 2 } });
     expect(await c.next('the list after it', (l) => l.id === 10)).toMatchObject({ ok: true, result: [expect.objectContaining({ id: 'w', state: 'running' })] });
     expect(c.lines.some((l) => l.id === 9)).toBe(false);
@@ -206,7 +259,8 @@ describe.concurrent('agor verbs with bad input', () => {
     await g.waitAgent('job', 'failed', (a) => a.state === 'failed');
     const runs = await g.runs('job');
     expect(runs).toHaveLength(2);
-    for (const r of runs) expect(r).toMatchObject({ outcome: 'failed', error_class: 'unknown', pid: null, note: expect.stringMatching(/^could not start: .*ENOENT/) });
+    for (const r of runs)
+      expect(r).toMatchObject({ outcome: 'failed', error_class: 'unknown', pid: null, note: expect.stringMatching(/^could not start: .*ENOENT/) });
     expect(await g.agent('job')).toMatchObject({ health: 'failed', supervised: true });
   });
 
@@ -217,4 +271,3 @@ describe.concurrent('agor verbs with bad input', () => {
     expect([EXIT.OK, EXIT.USAGE]).toContain(r.code);
   });
 });
-

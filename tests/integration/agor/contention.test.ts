@@ -4,10 +4,13 @@ import { holdWriteLock } from '../../helpers/lock.js';
 import { supervisorLogPath } from '../../../src/supervisor/up.js';
 import { alive, group, ms, processesMentioning, sh, sql, waitFor, waitGone } from './fixture.js';
 
-const openRuns = (db: string) => sql(db, (h) => h.prepare('SELECT id, agent, pid FROM runs WHERE ended_at IS NULL').all() as { id: string; agent: string; pid: number | null }[]);
+const openRuns = (db: string) =>
+  sql(db, (h) => h.prepare('SELECT id, agent, pid FROM runs WHERE ended_at IS NULL').all() as { id: string; agent: string; pid: number | null }[]);
 
 describe.concurrent('agor up when another process holds the write lock', () => {
-  it('survives the lock held 9 s, twice, while it restarts a flapping agent: it answers, keeps restarting, records every end, and stops', async ({ onTestFinished }) => {
+  it('survives the lock held 9 s, twice, while it restarts a flapping agent: it answers, keeps restarting, records every end, and stops', async ({
+    onTestFinished,
+  }) => {
     const g = group(onTestFinished, {
       agents: {
         flappy: { command: sh('echo up; sleep 2; exit 1'), restart: { max_retries: 1000, backoff: '1s', backoff_cap: '1s' }, stop_grace: '1s' },
@@ -49,7 +52,12 @@ describe.concurrent('agor up when another process holds the write lock', () => {
     const down = await g.down();
     expect(down.code, down.stderr).toBe(0);
     await waitGone(sup.pid, 'the supervisor');
-    await waitFor('every agent process to be gone', () => processesMentioning(g.dir), (l) => l.length === 0, { timeout: 5000 });
+    await waitFor(
+      'every agent process to be gone',
+      () => processesMentioning(g.dir),
+      (l) => l.length === 0,
+      { timeout: 5000 },
+    );
     expect(openRuns(g.db)).toEqual([]);
   });
 

@@ -94,7 +94,12 @@ export class Control {
 
   /** Waits for the first line (response or event) that `pred` accepts. */
   next(what: string, pred: (l: Line) => boolean, timeout = 10_000): Promise<Line> {
-    return waitFor(what, () => this.lines.find(pred), (l) => l !== undefined, { timeout, interval: 20 }) as Promise<Line>;
+    return waitFor(
+      what,
+      () => this.lines.find(pred),
+      (l) => l !== undefined,
+      { timeout, interval: 20 },
+    ) as Promise<Line>;
   }
 
   /** Sends one request and returns its response (ok or not). */
@@ -272,7 +277,13 @@ export function group(onTestFinished: OnFinished, spec?: GroupSpec | string): Gr
         /* already gone */
       }
     }
-    if (left.length) await waitFor('leftover processes to die', () => left.filter(alive), (l) => l.length === 0, { timeout: 5000, interval: 50 }).catch(() => undefined);
+    if (left.length)
+      await waitFor(
+        'leftover processes to die',
+        () => left.filter(alive),
+        (l) => l.length === 0,
+        { timeout: 5000, interval: 50 },
+      ).catch(() => undefined);
     rmSync(t.dir, { recursive: true, force: true });
   });
   return g;
@@ -280,11 +291,21 @@ export function group(onTestFinished: OnFinished, spec?: GroupSpec | string): Gr
 
 /** Waits until `pid` has exited (or is a zombie). */
 export const waitGone = (pid: number, what: string, timeout = 5000) =>
-  waitFor(`${what} (pid ${pid}) to exit`, () => alive(pid), (a) => !a, { timeout, interval: 50 });
+  waitFor(
+    `${what} (pid ${pid}) to exit`,
+    () => alive(pid),
+    (a) => !a,
+    { timeout, interval: 50 },
+  );
 
 /** Waits until process group `pgid` has no live member; returns what was left at the end. */
 export const waitGroupGone = (pgid: number, what: string, timeout = 5000) =>
-  waitFor(`every process of ${what} (group ${pgid}) to exit`, () => groupMembers(pgid), (m) => m.length === 0, { timeout, interval: 50 });
+  waitFor(
+    `every process of ${what} (group ${pgid}) to exit`,
+    () => groupMembers(pgid),
+    (m) => m.length === 0,
+    { timeout, interval: 50 },
+  );
 
 /** Milliseconds since the epoch of an ISO time the supervisor printed. */
 export const ms = (iso: string | null): number => {

@@ -63,7 +63,11 @@ describe.concurrent('agor report', () => {
 
   it('refuses a report without a run (exit 2), for a run that has ended (exit 5) or does not exist (exit 3)', async ({ onTestFinished }) => {
     const g = group(onTestFinished, { agents: { quick: onDemand('echo done') } });
-    refused(await g.agor(['report', '--outcome', 'blocked', '--reason', 'captcha', '--evidence', 'https://x'], { env: { AGOR_RUN_ID: undefined } }), EXIT.USAGE, /no run given and AGOR_RUN_ID is not set/);
+    refused(
+      await g.agor(['report', '--outcome', 'blocked', '--reason', 'captcha', '--evidence', 'https://x'], { env: { AGOR_RUN_ID: undefined } }),
+      EXIT.USAGE,
+      /no run given and AGOR_RUN_ID is not set/,
+    );
     refused(await g.agor(['report', '--tokens-in', '5'], { env: { AGOR_RUN_ID: '' } }), EXIT.USAGE, /AGOR_RUN_ID is not set/);
 
     await g.up();
@@ -101,10 +105,11 @@ describe.concurrent('a run and the tasks it claimed', () => {
     const [f] = await g.waitRuns('finisher', 'a finished run', (rs) => rs[0]?.outcome != null);
     expect(f).toMatchObject({ outcome: 'success' });
 
-    const show = (id: string) => JSON.parse(run('bttask', ['show', id, '--json'], { db: g.db, as: 'admin' }).stdout) as {
-      task: { status: string; assigned_to: string | null; lease: unknown };
-      comments: { content: string }[];
-    };
+    const show = (id: string) =>
+      JSON.parse(run('bttask', ['show', id, '--json'], { db: g.db, as: 'admin' }).stdout) as {
+        task: { status: string; assigned_to: string | null; lease: unknown };
+        comments: { content: string }[];
+      };
     const back = show(ids.quitter!);
     expect(back.task).toMatchObject({ status: 'todo', assigned_to: null, lease: null });
     expect(back.comments.map((c) => c.content)).toEqual([`run ${q!.id} of quitter ended (failed) without the task being finished; returned to todo.`]);
@@ -113,4 +118,3 @@ describe.concurrent('a run and the tasks it claimed', () => {
     expect(kept.comments).toEqual([]);
   });
 });
-

@@ -29,7 +29,15 @@ describe.concurrent('agor restart policy', () => {
       expect(gap, `pause before run ${i + 1}`).toBeGreaterThanOrEqual(runs[i]!.restart_delay_ms! - 5);
       expect(gap, `pause before run ${i + 1}`).toBeLessThan(runs[i]!.restart_delay_ms! + 400);
     }
-    expect(await g.agent('crash')).toMatchObject({ state: 'failed', health: 'failed', pid: null, run_id: null, restarts: 3, attention: 90, attention_reason: 'error' });
+    expect(await g.agent('crash')).toMatchObject({
+      state: 'failed',
+      health: 'failed',
+      pid: null,
+      run_id: null,
+      restarts: 3,
+      attention: 90,
+      attention_reason: 'error',
+    });
 
     // Failed is final: nothing starts on its own.
     await sleep(2000);
@@ -74,7 +82,9 @@ describe.concurrent('agor restart policy', () => {
     expect(await g.waitAgent('flaky', 'healthy in its fourth run', (a) => a.health === 'healthy', 5000)).toMatchObject({ state: 'running', attempts: 0 });
   });
 
-  it('classifies a failure from the end of its output: auth and quota are not retried, rate limits are, overload waits four times longer', async ({ onTestFinished }) => {
+  it('classifies a failure from the end of its output: auth and quota are not retried, rate limits are, overload waits four times longer', async ({
+    onTestFinished,
+  }) => {
     const policy = { max_retries: 1, backoff: '200ms', backoff_cap: '5s' };
     const failing = (text: string, mode = 'service') => ({ mode, command: sh(`echo working; echo '${text}' >&2; exit 1`), restart: policy, stop_grace: '1s' });
     const g = group(onTestFinished, {
@@ -109,7 +119,9 @@ describe.concurrent('agor restart policy', () => {
 
   it('retries a failed on-demand run with backoff, as a wake of its own, up to max_retries', async ({ onTestFinished }) => {
     const g = group(onTestFinished, {
-      agents: { job: { mode: 'on-demand', command: sh('echo "reason=$AGOR_WAKE_REASON"; exit 3'), restart: { max_retries: 2, backoff: '200ms' }, stop_grace: '1s' } },
+      agents: {
+        job: { mode: 'on-demand', command: sh('echo "reason=$AGOR_WAKE_REASON"; exit 3'), restart: { max_retries: 2, backoff: '200ms' }, stop_grace: '1s' },
+      },
     });
     await g.up();
     expect((await g.agor(['wake', 'job', '--reason', 'nightly'])).code).toBe(0);

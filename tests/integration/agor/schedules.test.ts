@@ -52,7 +52,11 @@ describe.concurrent('agor schedules', () => {
     const clock = { AGOR_CLOCK: '2026-01-05T10:00:00Z' };
     // First sight: the schedule starts counting from now and fires nothing.
     await g.up(clock);
-    await waitFor('the schedule to be seen', () => lastFired(g.db, 'daily'), (at) => at !== null);
+    await waitFor(
+      'the schedule to be seen',
+      () => lastFired(g.db, 'daily'),
+      (at) => at !== null,
+    );
     expect((await g.down()).code).toBe(0);
     expect(await g.runs('daily')).toEqual([]);
     expect(lastFired(g.db, 'daily')).not.toBeNull();
@@ -82,7 +86,15 @@ describe.concurrent('agor schedules', () => {
     const list = await g.ok<Record<string, unknown>[]>(['schedule', 'list', '-f', g.file], { env: { AGOR_CLOCK: '2026-01-09T12:00:00Z' } });
     // Friday noon: the next weekday 06:30 in Berlin is Monday 05:30Z.
     expect(list).toEqual([
-      expect.objectContaining({ agent: 'daily', cron: '30 6 * * 1-5', tz: 'Europe/Berlin', prompt: 'Weekday digest.', timeout_s: 1500, last_fired_at: null, next_at: '2026-01-12T05:30:00.000Z' }),
+      expect.objectContaining({
+        agent: 'daily',
+        cron: '30 6 * * 1-5',
+        tz: 'Europe/Berlin',
+        prompt: 'Weekday digest.',
+        timeout_s: 1500,
+        last_fired_at: null,
+        next_at: '2026-01-12T05:30:00.000Z',
+      }),
     ]);
   });
 });

@@ -80,7 +80,10 @@ describe.concurrent('the control socket', () => {
     }
     const runs = await g.runs('job');
     for (const r of runs) {
-      expect(await c.next(`the log of run ${r.incarnation}`, (l) => l.event === 'log' && l.run === r.id, 3000)).toMatchObject({ agent: 'job', text: `hello from ${r.id}\n` });
+      expect(await c.next(`the log of run ${r.incarnation}`, (l) => l.event === 'log' && l.run === r.id, 3000)).toMatchObject({
+        agent: 'job',
+        text: `hello from ${r.id}\n`,
+      });
     }
   });
 });
@@ -89,11 +92,18 @@ describe.concurrent('agor logs', () => {
   it('prints the last lines of the latest run, or of a given run, with or without a supervisor', async ({ onTestFinished }) => {
     const g = group(onTestFinished, { agents: { svc: COUNTER } });
     await g.up();
-    await waitFor('five lines of output', async () => (await g.agor(['logs', 'svc', '-n', '100'])).stdout, (o) => o.includes('line 5\n'));
+    await waitFor(
+      'five lines of output',
+      async () => (await g.agor(['logs', 'svc', '-n', '100'])).stdout,
+      (o) => o.includes('line 5\n'),
+    );
     const two = await g.agor(['logs', 'svc', '-n', '2']);
     expect(two.code, two.stderr).toBe(0);
     expect(two.stdout).toMatch(/^line (\d+)\nline \d+\n$/);
-    const [a, b] = two.stdout.trim().split('\n').map((l) => Number(l.split(' ')[1]));
+    const [a, b] = two.stdout
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split(' ')[1]));
     expect(b).toBe(a! + 1);
 
     const [first] = await g.runs('svc');
@@ -105,7 +115,10 @@ describe.concurrent('agor logs', () => {
     expect(latest.stdout).toMatch(/^line \d+\n$/);
     const old = await g.agor(['logs', 'svc', '--run', first!.id.slice(0, 8), '-n', '3', '--json']);
     expect(old.code, old.stderr).toBe(0);
-    const lines = old.stdout.trim().split('\n').map((l) => JSON.parse(l) as { agent: string; run: string; line: string });
+    const lines = old.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { agent: string; run: string; line: string });
     expect(lines).toHaveLength(3);
     expect(lines.every((l) => l.agent === 'svc' && l.run === first!.id && /^line \d+$/.test(l.line))).toBe(true);
     expect(g.logOf(first!).trim().split('\n').slice(-3)).toEqual(lines.map((l) => l.line));

@@ -15,7 +15,11 @@ describe.concurrent('agor up and down', () => {
     expect(d).toEqual({ pid: expect.any(Number), group: 'test', config: g.file, socket: g.socket, log: `${g.db}.supervisor.log` });
     expect(alive(d.pid)).toBe(true);
     expect(existsSync(g.socket)).toBe(true);
-    const ps = await waitFor('both agents running', () => g.ps(), (as) => as.length === 2 && as.every((a) => a.state === 'running' && a.pid !== null));
+    const ps = await waitFor(
+      'both agents running',
+      () => g.ps(),
+      (as) => as.length === 2 && as.every((a) => a.state === 'running' && a.pid !== null),
+    );
     expect(readFileSync(d.log, 'utf8')).toMatch(new RegExp(`supervisor ready \\(pid ${d.pid}\\)`));
 
     const down = await g.down();
@@ -50,7 +54,11 @@ describe.concurrent('agor up and down', () => {
     const fg = g.foreground(['--json']);
     await fg.waitLine('the ready event', (l) => l.includes('"status":"ready"'));
     const events = () => fg.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    const start = await waitFor('run_start', () => events().find((e) => e.event === 'run_start'), (e) => e !== undefined);
+    const start = await waitFor(
+      'run_start',
+      () => events().find((e) => e.event === 'run_start'),
+      (e) => e !== undefined,
+    );
     expect(start).toMatchObject({ agent: 'a', pid: expect.any(Number), incarnation: 1, wake_reason: 'start' });
     const pid = start!.pid as number;
 

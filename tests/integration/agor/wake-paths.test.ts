@@ -8,9 +8,10 @@ import { group, sh, sql } from './fixture.js';
 const echoer = (role: string) => ({ role, mode: 'on-demand', command: sh('printf "%s\\n" "$AGOR_PROMPT"'), stop_grace: '1s' });
 
 const wakeAudit = (db: string) =>
-  sql(db, (h) => h.prepare(`SELECT agent_id, detail FROM audit_log WHERE event_type = 'agent_wake' ORDER BY id`).all() as { agent_id: string; detail: string }[]).map(
-    (r) => ({ by: r.agent_id, ...(JSON.parse(r.detail) as { agent: string; reason: string | null }) }),
-  );
+  sql(
+    db,
+    (h) => h.prepare(`SELECT agent_id, detail FROM audit_log WHERE event_type = 'agent_wake' ORDER BY id`).all() as { agent_id: string; detail: string }[],
+  ).map((r) => ({ by: r.agent_id, ...(JSON.parse(r.detail) as { agent: string; reason: string | null }) }));
 
 describe.concurrent('one way to queue a wake', () => {
   it('audits a wake from agor wake, from the control socket and from the dashboard without a supervisor', async ({ onTestFinished }) => {
@@ -18,7 +19,10 @@ describe.concurrent('one way to queue a wake', () => {
     await g.up();
     expect((await g.agor(['wake', 'helper', '--reason', 'from the cli'])).code).toBe(0);
     const c = await g.connect();
-    expect(await c.request('wake', { agent: 'helper', reason: 'from the socket' })).toMatchObject({ ok: true, result: { reason: 'manual', detail: 'from the socket' } });
+    expect(await c.request('wake', { agent: 'helper', reason: 'from the socket' })).toMatchObject({
+      ok: true,
+      result: { reason: 'manual', detail: 'from the socket' },
+    });
     c.close();
     expect((await g.down()).code).toBe(0);
 
@@ -102,7 +106,12 @@ describe.concurrent('one way to queue a wake', () => {
     // A message stored now wakes the agent once: no trigger doubles it.
     const m = json<{ id: string }>(btmsg(['send', 'helper', 'a new one', '--json'], { db: g.db, as: 'admin' }));
     const runs = await g.waitRuns('helper', 'two finished runs', (rs) => rs.length >= 2 && rs.every((r) => r.outcome !== null));
-    expect(g.wakes('helper').slice(3).map((w) => [w.reason, w.detail, w.run_id])).toEqual([['message', m.id, runs[1]!.id]]);
+    expect(
+      g
+        .wakes('helper')
+        .slice(3)
+        .map((w) => [w.reason, w.detail, w.run_id]),
+    ).toEqual([['message', m.id, runs[1]!.id]]);
     expect(runs[1]!.wake_reason).toBe('message');
     // Every wake consumed and the agent at rest: there is nothing to start a third run.
     await g.waitAgent('helper', 'dormant with no wake waiting', (a) => a.state === 'dormant' && a.pending_wakes === 0);

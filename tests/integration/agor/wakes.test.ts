@@ -73,7 +73,12 @@ describe.concurrent('agor wakes', () => {
     const wakes = g.wakes('worker');
     expect(wakes).toHaveLength(11);
     expect(wakes.filter((w) => w.run_id === runs[0]!.id).map((w) => w.detail)).toEqual(['first']);
-    expect(wakes.filter((w) => w.run_id === runs[1]!.id).map((w) => w.detail).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `n${i}`));
+    expect(
+      wakes
+        .filter((w) => w.run_id === runs[1]!.id)
+        .map((w) => w.detail)
+        .sort(),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => `n${i}`));
     const log = g.logOf(runs[1]!);
     for (let i = 0; i < 10; i++) expect(log).toContain(`- manual: n${i}\n`);
     expect(await g.agent('worker')).toMatchObject({ state: 'dormant', pending_wakes: 0 });
@@ -162,7 +167,11 @@ describe.concurrent('agor wakes', () => {
   it('hands the prompt over as configured: in an argument, on stdin or in $AGOR_PROMPT', async ({ onTestFinished }) => {
     const g = group(onTestFinished, {
       agents: {
-        byarg: { mode: 'on-demand', command: ['sh', '-c', 'printf "arg:%s\\n" "$1"; echo "env:${AGOR_PROMPT:-unset}"', 'sh', '{prompt}'], prompt: 'Standing orders.' },
+        byarg: {
+          mode: 'on-demand',
+          command: ['sh', '-c', 'printf "arg:%s\\n" "$1"; echo "env:${AGOR_PROMPT:-unset}"', 'sh', '{prompt}'],
+          prompt: 'Standing orders.',
+        },
         bystdin: { mode: 'on-demand', command: sh('echo "env:${AGOR_PROMPT:-unset}"; sed "s/^/stdin:/"'), prompt_via: 'stdin', prompt: 'Standing orders.' },
         byenv: { mode: 'on-demand', command: sh('printf "env:%s\\n" "$AGOR_PROMPT"'), prompt: 'Standing orders.' },
       },

@@ -108,11 +108,7 @@ describe('btmsg audit', () => {
     const byBoss = ok<AuditEntry[]>(t.admin(['audit', '--agent', 'boss', '--json']));
     expect(byBoss.map((e) => e.type)).toEqual(['message_sent']);
     expect(ok<AuditEntry[]>(t.admin(['audit', '--type', 'message_read', '--json'])).map((e) => e.agent)).toEqual(['bob']);
-    expect(ok<AuditEntry[]>(t.admin(['audit', '--type', 'message_*', '--json'])).map((e) => e.type)).toEqual([
-      'message_sent',
-      'message_sent',
-      'message_read',
-    ]);
+    expect(ok<AuditEntry[]>(t.admin(['audit', '--type', 'message_*', '--json'])).map((e) => e.type)).toEqual(['message_sent', 'message_sent', 'message_read']);
     const last2 = ok<AuditEntry[]>(t.admin(['audit', '--limit', '2', '--json']));
     expect(last2.map((e) => e.type)).toEqual(['message_sent', 'message_read']);
     expect(last2[0]!.id).toBeLessThan(last2[1]!.id);

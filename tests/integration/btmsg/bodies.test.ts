@@ -64,7 +64,11 @@ describe('btmsg message bodies', () => {
   });
 
   it('refuses invalid UTF-8 on stdin', () => {
-    for (const bytes of [[0xff, 0xfe, 0x41], [0x68, 0x69, 0xc3], [0xed, 0xa0, 0x80]]) {
+    for (const bytes of [
+      [0xff, 0xfe, 0x41],
+      [0x68, 0x69, 0xc3],
+      [0xed, 0xa0, 0x80],
+    ]) {
       const r = t.alice(['send', 'bob', '-'], { input: Buffer.from(bytes) });
       expect(r.code, String(bytes)).toBe(2);
       expect(r.stderr).toMatch(/not valid UTF-8/);

@@ -30,7 +30,13 @@ describe('btmsg command line', () => {
 
   it('refuses an option without its value or with a bad one as a usage error, not a crash', () => {
     const messages: string[] = [];
-    for (const args of [['inbox', '--limit'], ['inbox', '-n', 'ten'], ['history', 'bob', '--limit', '0'], ['wait', '--from'], ['notify', '--session']]) {
+    for (const args of [
+      ['inbox', '--limit'],
+      ['inbox', '-n', 'ten'],
+      ['history', 'bob', '--limit', '0'],
+      ['wait', '--from'],
+      ['notify', '--session'],
+    ]) {
       const r = t.alice([...args, '--json']);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       const e = jsonError(r);
@@ -59,9 +65,7 @@ describe('btmsg command line', () => {
     const operator = t.as(null);
     expect(ok<Message[]>(operator(['inbox', '--json'])).map((m) => [m.from, m.to, m.content])).toEqual([['alice', 'admin', 'the build is green again']]);
     // The operator's feed and search see every message, not only its own.
-    expect(ok<Message[]>(operator(['feed', '--json'])).map((m) => m.content)).toEqual(
-      expect.arrayContaining(['the build is green again', 'bugs in the parser']),
-    );
+    expect(ok<Message[]>(operator(['feed', '--json'])).map((m) => m.content)).toEqual(expect.arrayContaining(['the build is green again', 'bugs in the parser']));
     expect(ok<{ from: string; to: string }[]>(operator(['search', 'bugs', '--json'])).map((h) => `${h.from}>${h.to}`)).toEqual(['alice>bob']);
     expect(ok<{ id: string }>(operator(['whoami', '--json'])).id).toBe('admin');
     // An empty BTMSG_AGENT_ID is unset too.
@@ -109,9 +113,7 @@ describe('btmsg command line', () => {
 
   it('prints one JSON document on stdout for every verb that prints data', () => {
     const m = send(t.alice, 'bob', 'json everywhere');
-    sql(t.db, (db) =>
-      db.prepare(`INSERT INTO dead_letter_queue (from_agent, to_agent, content, error) VALUES ('alice', 'bob', 'old', 'legacy error')`).run(),
-    );
+    sql(t.db, (db) => db.prepare(`INSERT INTO dead_letter_queue (from_agent, to_agent, content, error) VALUES ('alice', 'bob', 'old', 'legacy error')`).run());
     const calls: [ReturnType<typeof t.as>, string[]][] = [
       [t.bob, ['inbox']],
       [t.bob, ['inbox', '--all']],
@@ -139,9 +141,7 @@ describe('btmsg command line', () => {
   });
 
   it('lists dead letters written by the earlier tool, without the newer columns', () => {
-    sql(t.db, (db) =>
-      db.prepare(`INSERT INTO dead_letter_queue (from_agent, to_agent, content, error) VALUES ('alice', 'bob', 'old', 'legacy error')`).run(),
-    );
+    sql(t.db, (db) => db.prepare(`INSERT INTO dead_letter_queue (from_agent, to_agent, content, error) VALUES ('alice', 'bob', 'old', 'legacy error')`).run());
     const [d] = ok<DeadLetter[]>(t.admin(['dlq', 'list', '--json']));
     expect(d).toMatchObject({ from: 'alice', to: 'bob', content: 'old', reason: 'legacy error', message_id: null, flags: [] });
     expect(ok<Message>(t.admin(['dlq', 'requeue', String(d!.id), '--json']))).toMatchObject({ to: 'bob', content: 'old', state: 'queued' });

@@ -72,9 +72,7 @@ describe('btmsg under concurrent use', () => {
       expect(new Set(stored)).toEqual(expected);
 
       // And the recipient sees them all through the binary, with distinct ids.
-      const inbox = json<{ id: string; content: string; from: string }[]>(
-        btmsg(['inbox', '--json', '--limit', '5000'], { db: t.db, as: 'boss' }),
-      );
+      const inbox = json<{ id: string; content: string; from: string }[]>(btmsg(['inbox', '--json', '--limit', '5000'], { db: t.db, as: 'boss' }));
       expect(inbox).toHaveLength(LOOPS * EACH);
       expect(new Set(inbox.map((m) => m.id)).size).toBe(LOOPS * EACH);
       expect(new Set(inbox.map((m) => m.content))).toEqual(expected);

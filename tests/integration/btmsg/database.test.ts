@@ -300,7 +300,12 @@ describe('who can read the database', () => {
     const waiter = underUmask022(['wait', '--timeout', '120'], 'alice');
     const waited = finish(waiter);
     try {
-      await waitFor('the waiting reader to open the database', () => existsSync(`${t.db}-shm`), (x) => x, { timeout: 30_000, interval: 50 });
+      await waitFor(
+        'the waiting reader to open the database',
+        () => existsSync(`${t.db}-shm`),
+        (x) => x,
+        { timeout: 30_000, interval: 50 },
+      );
       const sent = await finish(underUmask022(['send', 'boss', 'for the team only'], 'admin'));
       expect(sent.code, sent.stderr).toBe(0);
       expect(sent.stderr).toBe('');

@@ -70,8 +70,7 @@ describe('btmsg dead letters', () => {
 
   it('puts a requeued dead letter back in the inbox under its original id', () => {
     bobWentQuiet();
-    const dead = (JSON.parse(t.alice(['send', 'bob', 'try again later', '--json']).stdout) as { dead_letter: DeadLetter })
-      .dead_letter;
+    const dead = (JSON.parse(t.alice(['send', 'bob', 'try again later', '--json']).stdout) as { dead_letter: DeadLetter }).dead_letter;
 
     const m = ok<Message>(t.alice(['dlq', 'requeue', String(dead.id), '--json']));
     expect(m).toMatchObject({ id: dead.message_id, from: 'alice', to: 'bob', content: 'try again later', state: 'queued' });

@@ -242,11 +242,7 @@ describe('btmsg on a file made by the earlier Python tools', () => {
     expect(btmsg(['inbox', '--json'], { db: t.db, as: 'bob' }).code).toBe(0);
     const old = python<{ id: string; unread: string[] }>(PY_OLD_WRITES, t.db);
     // The old tool's own query still sees what it expects.
-    expect(old.unread).toEqual([
-      'the zeppelin build is flaky again',
-      'standup moved to 10:30 — grüße from Zürich',
-      'old tool says: the capybara dashboard is live',
-    ]);
+    expect(old.unread).toEqual(['the zeppelin build is flaky again', 'standup moved to 10:30 — grüße from Zürich', 'old tool says: the capybara dashboard is live']);
     const inbox = json<Message[]>(btmsg(['inbox', '--json'], { db: t.db, as: 'bob' }));
     expect(inbox.at(-1)).toMatchObject({ id: old.id, from: 'alice', to: 'bob', content: 'old tool says: the capybara dashboard is live', state: 'delivered' });
     const hits = json<{ id: string; from: string }[]>(btmsg(['search', 'capybara', '--json'], { db: t.db, as: 'bob' }));

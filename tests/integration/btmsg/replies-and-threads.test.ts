@@ -69,10 +69,7 @@ describe('btmsg reply and threads', () => {
         .prepare(`INSERT INTO messages (id, from_agent, to_agent, content, reply_to, group_id) VALUES (?, 'admin', 'boss', 'forwarded', ?, 'demo')`)
         .run('f0000000-0000-4000-8000-000000000000', q.id),
     );
-    expect(ok<{ thread: Message[] }>(t.bob(['show', q.id, '--json'])).thread.map((m) => m.content)).toEqual([
-      'question for the team',
-      'noted',
-    ]);
+    expect(ok<{ thread: Message[] }>(t.bob(['show', q.id, '--json'])).thread.map((m) => m.content)).toEqual(['question for the team', 'noted']);
     expect(ok<{ thread: Message[] }>(t.admin(['show', q.id, '--json'])).thread).toHaveLength(3);
   });
 });

@@ -8,11 +8,7 @@ describe('btmsg search', () => {
   const t = useTeam();
 
   it('finds messages by their words, best match first, with a snippet', () => {
-    const weak = send(
-      t.alice,
-      'bob',
-      'Lunch plans for Friday, the usual place near the office; also someone should look at the migration at some point.',
-    );
+    const weak = send(t.alice, 'bob', 'Lunch plans for Friday, the usual place near the office; also someone should look at the migration at some point.');
     const strong = send(t.boss, 'bob', 'migration failed: rerun the migration after the migration lock clears');
     send(t.alice, 'bob', 'nothing to see here');
 

@@ -61,7 +61,12 @@ describe('bttask board', () => {
       expect(lines.filter((l) => visible(l) > 80)).toEqual([]);
       // eslint-disable-next-line no-control-regex
       const plain = lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
-      expect(plain[0]!.trim().split(/\s{2,}/).map((h) => h.trim())).toEqual(['TODO (25)', 'PROGRESS (1)', 'REVIEW (1)', 'DONE (1)', 'BLOCKED (1)']);
+      expect(
+        plain[0]!
+          .trim()
+          .split(/\s{2,}/)
+          .map((h) => h.trim()),
+      ).toEqual(['TODO (25)', 'PROGRESS (1)', 'REVIEW (1)', 'DONE (1)', 'BLOCKED (1)']);
       expect(plain.at(-1)).toMatch(/^\+5 more/);
       expect(plain[2]).toMatch(/^! 1 Überprüfe .*…/); // a critical card, its title cut to fit
     }

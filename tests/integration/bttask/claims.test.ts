@@ -69,7 +69,10 @@ describe('bttask claim', () => {
   });
 
   it('exits 3 saying nothing is ready when there is nothing to take', () => {
-    insertTasks(b.db, [{ title: 'bob’s', assigned_to: 'bob' }, { title: 'started', status: 'progress' }]);
+    insertTasks(b.db, [
+      { title: 'bob’s', assigned_to: 'bob' },
+      { title: 'started', status: 'progress' },
+    ]);
     const before = snapshot(b.db);
     refused(b.alice(['claim']), EXIT.NOT_FOUND, /^bttask: nothing ready to claim$/);
     expect(snapshot(b.db)).toEqual(before);

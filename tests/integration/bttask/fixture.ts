@@ -50,8 +50,14 @@ export function boardOn(db: string, dir: string): Board {
     db,
     dir,
     as,
-    asAsync: (agent) => (args, o = {}) => runAsync('bttask', args, { db, as: agent, ...o }),
-    msg: (agent) => (args, o = {}) => btmsg(args, { db, as: agent, ...o }),
+    asAsync:
+      (agent) =>
+      (args, o = {}) =>
+        runAsync('bttask', args, { db, as: agent, ...o }),
+    msg:
+      (agent) =>
+      (args, o = {}) =>
+        btmsg(args, { db, as: agent, ...o }),
     admin: as('admin'),
     boss: as('boss'),
     arch: as('arch'),

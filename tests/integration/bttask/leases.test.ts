@@ -56,7 +56,10 @@ describe.concurrent('bttask leases', () => {
     const alice = b.asAsync('alice');
     const [t] = insertTasks(b.db, [{ title: 'Deploy to staging' }]);
     const claimed = ok<Task>(await alice(['claim', t!, '--lease', '2s', '--json']));
-    expect(ok<Task>(await alice(['status', t!, 'blocked', '--comment', 'need the staging credentials', '--json']))).toMatchObject({ status: 'blocked', lease: null });
+    expect(ok<Task>(await alice(['status', t!, 'blocked', '--comment', 'need the staging credentials', '--json']))).toMatchObject({
+      status: 'blocked',
+      lease: null,
+    });
 
     await sleepPast(claimed.lease!.expires_at);
     const d = ok<TaskDetail>(await b.asAsync('boss')(['show', t!, '--json']));

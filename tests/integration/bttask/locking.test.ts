@@ -37,10 +37,7 @@ describe('bttask optimistic locking (--expect-version)', () => {
     const tasks = insertTasks(b.db, [{ title: 'a' }, { title: 'b' }, { title: 'c' }, { title: 'd' }]);
     const rounds = await Promise.all(
       tasks.map((t) =>
-        Promise.all([
-          b.asAsync('boss')(['status', t, 'blocked', '--expect-version', '1']),
-          b.asAsync('admin')(['assign', t, 'bob', '--expect-version', '1']),
-        ]),
+        Promise.all([b.asAsync('boss')(['status', t, 'blocked', '--expect-version', '1']), b.asAsync('admin')(['assign', t, 'bob', '--expect-version', '1'])]),
       ),
     );
     for (const [status, assign] of rounds) expect([status.code, assign.code].sort()).toEqual([EXIT.OK, EXIT.CONFLICT]);
@@ -48,9 +45,7 @@ describe('bttask optimistic locking (--expect-version)', () => {
     rows.forEach((row, i) => {
       const [status] = rounds[i]!;
       expect(row).toEqual(
-        status.code === 0
-          ? { id: tasks[i], status: 'blocked', assigned_to: null, version: 2 }
-          : { id: tasks[i], status: 'todo', assigned_to: 'bob', version: 2 },
+        status.code === 0 ? { id: tasks[i], status: 'blocked', assigned_to: null, version: 2 } : { id: tasks[i], status: 'todo', assigned_to: 'bob', version: 2 },
       );
     });
   });

@@ -111,7 +111,10 @@ describe('bttask permissions', () => {
   });
 
   it('lets a project agent update and comment on its own tasks only (exit 4 for others)', () => {
-    const [hers, his] = insertTasks(b.db, [{ title: 'hers', assigned_to: 'alice' }, { title: 'his', assigned_to: 'bob' }]);
+    const [hers, his] = insertTasks(b.db, [
+      { title: 'hers', assigned_to: 'alice' },
+      { title: 'his', assigned_to: 'bob' },
+    ]);
     expect(ok<Task>(b.alice(['status', hers!, 'progress', '--json'])).status).toBe('progress');
     ok(b.alice(['comment', hers!, 'halfway', '--json']));
     allRefused(

@@ -52,9 +52,7 @@ describe('bttask review flow', () => {
     expect(channelHistory(b, 'review-log')).toMatchObject([
       { from: 'rev', content: `sent back to progress: ${short(t!)} "Cache the sessions" by rev: add an expiry test` },
     ]);
-    expect(inbox(b, 'alice')).toMatchObject([
-      { from: 'rev', content: `Review of ${short(t!)} "Cache the sessions": sent back to progress: add an expiry test` },
-    ]);
+    expect(inbox(b, 'alice')).toMatchObject([{ from: 'rev', content: `Review of ${short(t!)} "Cache the sessions": sent back to progress: add an expiry test` }]);
   });
 
   it('sends the assignee a message when a task is assigned, by assign or by add --assign', () => {

@@ -207,7 +207,10 @@ describe('bttask history', () => {
     ]);
     for (const c of h.changes) expect(c.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 
-    const lines = b.boss(['history', short(t.id)]).stdout.trimEnd().split('\n');
+    const lines = b
+      .boss(['history', short(t.id)])
+      .stdout.trimEnd()
+      .split('\n');
     expect(lines[0]).toBe('Audit the logs');
     expect(lines.slice(1).map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, '<when> '))).toEqual([
       '<when> boss created: — → Audit the logs',

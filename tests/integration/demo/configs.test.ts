@@ -99,12 +99,16 @@ describe('the example configs for real agent tools', () => {
       expect(a.promptVia).toBe('env');
       expect(a.prompt).toBeTruthy();
     }
-    expect(readFileSync(join(EXAMPLES, dir, script), 'utf8')).toContain(dir === 'aider' ? 'aider --yes-always --message "$message"' : 'ollama run "$model" <"$work/prompt.txt"');
+    expect(readFileSync(join(EXAMPLES, dir, script), 'utf8')).toContain(
+      dir === 'aider' ? 'aider --yes-always --message "$message"' : 'ollama run "$model" <"$work/prompt.txt"',
+    );
   });
 
   test('claude-code/agor.yaml is refused without claude on PATH, naming the file, line and key', () => {
     vi.stubEnv('PATH', '/usr/bin:/bin');
     if (commandExists('claude', ROOT)) return; // this machine has Claude Code installed
-    expect(() => loadConfig(join(EXAMPLES, 'claude-code', 'agor.yaml'))).toThrow(/claude-code\/agor\.yaml:\d+: agents\.lead\.command: 'claude' is not an executable file or on PATH/);
+    expect(() => loadConfig(join(EXAMPLES, 'claude-code', 'agor.yaml'))).toThrow(
+      /claude-code\/agor\.yaml:\d+: agents\.lead\.command: 'claude' is not an executable file or on PATH/,
+    );
   });
 });

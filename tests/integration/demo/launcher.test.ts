@@ -64,10 +64,25 @@ test('--headless --db in the foreground: the event log on stdout; SIGTERM stops 
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   onTestFinished(() => void (child.exitCode === null && child.kill('SIGKILL')));
-  await waitFor('the supervisor to be ready', () => out, (o) => /supervisor ready \(pid \d+\)/.test(o), { timeout: 20_000, interval: 100 });
-  await waitFor('a worker to start', () => out, (o) => /alice: run \w+ started/.test(o), { timeout: 10_000, interval: 100 });
+  await waitFor(
+    'the supervisor to be ready',
+    () => out,
+    (o) => /supervisor ready \(pid \d+\)/.test(o),
+    { timeout: 20_000, interval: 100 },
+  );
+  await waitFor(
+    'a worker to start',
+    () => out,
+    (o) => /alice: run \w+ started/.test(o),
+    { timeout: 10_000, interval: 100 },
+  );
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
   expect(out).toMatch(/supervisor stopping/);
-  await waitFor('the team to be gone', () => processesMentioning(g.dir).filter(alive), (l) => l.length === 0, { timeout: 5000, interval: 100 });
+  await waitFor(
+    'the team to be gone',
+    () => processesMentioning(g.dir).filter(alive),
+    (l) => l.length === 0,
+    { timeout: 5000, interval: 100 },
+  );
 }, 40_000);

@@ -121,7 +121,12 @@ test('the demo team makes progress: tasks approved through review, a crash resta
 
   const down = await g.agor(['down'], { env, timeout: 30_000 });
   expect(down.code, down.stderr).toBe(0);
-  const left = await waitFor('every process of the demo to exit', () => processesMentioning(g.dir).filter(alive), (l) => l.length === 0, { timeout: 5000, interval: 100 });
+  const left = await waitFor(
+    'every process of the demo to exit',
+    () => processesMentioning(g.dir).filter(alive),
+    (l) => l.length === 0,
+    { timeout: 5000, interval: 100 },
+  );
   expect(left).toEqual([]);
   await sleep(100);
   expect(existsSync(join(g.dir, 'poisoned')), 'an agent ran btmsg, bttask or agor from PATH instead of the clone').toBe(false);

@@ -37,7 +37,12 @@ function toolEnv(g: Group, tools: Record<string, string>): Record<string, string
     writeFileSync(join(bin, name), `#!/bin/sh\n${script}\n`);
     chmodSync(join(bin, name), 0o755);
   }
-  const env = cleanEnv({ GIT_AUTHOR_NAME: 'Stub', GIT_AUTHOR_EMAIL: 'stub@example.invalid', GIT_COMMITTER_NAME: 'Stub', GIT_COMMITTER_EMAIL: 'stub@example.invalid' });
+  const env = cleanEnv({
+    GIT_AUTHOR_NAME: 'Stub',
+    GIT_AUTHOR_EMAIL: 'stub@example.invalid',
+    GIT_COMMITTER_NAME: 'Stub',
+    GIT_COMMITTER_EMAIL: 'stub@example.invalid',
+  });
   env.PATH = [bin, join(EXAMPLES, 'demo', 'bin'), env.PATH].join(delimiter);
   return env;
 }
@@ -72,42 +77,49 @@ async function waitForReview(g: Group, env: Record<string, string | undefined>, 
   );
 }
 
-const argvOf = (g: Group, agent: string) => readFileSync(join(dirname(g.db), `argv.${agent}`), 'utf8').split('\0').slice(0, -1);
+const argvOf = (g: Group, agent: string) =>
+  readFileSync(join(dirname(g.db), `argv.${agent}`), 'utf8')
+    .split('\0')
+    .slice(0, -1);
 
 test.for([
   ['claude-code', 'claude'],
   ['codex', 'codex'],
-] as const)('%s/agor.yaml: agor runs %s with the standing prompt, and the agent reaches btmsg and bttask', { timeout: 60_000 }, async ([dir, tool], { onTestFinished }) => {
-  const g = group(onTestFinished);
-  const env = toolEnv(g, { [tool]: AGENTIC });
-  await upWith(g, join(EXAMPLES, dir, 'agor.yaml'), env);
-  const add = ok<Task>(await admin(g, env)(['add', 'Write the changelog', '--assign', 'dev1']), 'bttask add');
+] as const)(
+  '%s/agor.yaml: agor runs %s with the standing prompt, and the agent reaches btmsg and bttask',
+  { timeout: 60_000 },
+  async ([dir, tool], { onTestFinished }) => {
+    const g = group(onTestFinished);
+    const env = toolEnv(g, { [tool]: AGENTIC });
+    await upWith(g, join(EXAMPLES, dir, 'agor.yaml'), env);
+    const add = ok<Task>(await admin(g, env)(['add', 'Write the changelog', '--assign', 'dev1']), 'bttask add');
 
-  const detail = await waitForReview(g, env, add.id);
-  expect(detail.task.assigned_to).toBe('dev1');
-  expect(detail.comments.map((c) => [c.agent, c.content])).toContainEqual(['dev1', 'stand-in was here']);
+    const detail = await waitForReview(g, env, add.id);
+    expect(detail.task.assigned_to).toBe('dev1');
+    expect(detail.comments.map((c) => [c.agent, c.content])).toContainEqual(['dev1', 'stand-in was here']);
 
-  const argv = argvOf(g, 'dev1');
-  // The prompt comes on stdin, never in argv (which /proc/PID/cmdline shows to everyone).
-  const prompt = readFileSync(join(dirname(g.db), 'argv.dev1.stdin'), 'utf8');
-  expect(argv.some((a) => a.includes('started by agor'))).toBe(false);
-  expect(words(prompt)).toContain(words(promptPart('prompt')));
-  expect(prompt).toMatch(/task/i); // why it was woken: the assignment
-  if (tool === 'claude') {
-    expect(argv.slice(0, 2)).toEqual(['-p', '--model']);
-    expect(argv).toContain('acceptEdits');
-  } else {
-    expect(argv).toEqual(['exec', '--skip-git-repo-check', '--sandbox', 'workspace-write', '--add-dir', dirname(g.db), '-']);
-  }
-  // The stand-in reports after handing in: wait for its run to end.
-  await waitFor(
-    'the run of dev1 to end in success with its report',
-    async () => ok<RunView[]>(await g.agor(['runs', 'dev1', '--json'], { env }), 'agor runs'),
-    (runs) => runs.some((r) => r.outcome === 'success' && r.tokens_in === 1234 && r.cost_usd === 0.01),
-    { timeout: 10_000, interval: 200 },
-  );
-  expect((await g.agor(['down'], { env })).code).toBe(0);
-});
+    const argv = argvOf(g, 'dev1');
+    // The prompt comes on stdin, never in argv (which /proc/PID/cmdline shows to everyone).
+    const prompt = readFileSync(join(dirname(g.db), 'argv.dev1.stdin'), 'utf8');
+    expect(argv.some((a) => a.includes('started by agor'))).toBe(false);
+    expect(words(prompt)).toContain(words(promptPart('prompt')));
+    expect(prompt).toMatch(/task/i); // why it was woken: the assignment
+    if (tool === 'claude') {
+      expect(argv.slice(0, 2)).toEqual(['-p', '--model']);
+      expect(argv).toContain('acceptEdits');
+    } else {
+      expect(argv).toEqual(['exec', '--skip-git-repo-check', '--sandbox', 'workspace-write', '--add-dir', dirname(g.db), '-']);
+    }
+    // The stand-in reports after handing in: wait for its run to end.
+    await waitFor(
+      'the run of dev1 to end in success with its report',
+      async () => ok<RunView[]>(await g.agor(['runs', 'dev1', '--json'], { env }), 'agor runs'),
+      (runs) => runs.some((r) => r.outcome === 'success' && r.tokens_in === 1234 && r.cost_usd === 0.01),
+      { timeout: 10_000, interval: 200 },
+    );
+    expect((await g.agor(['down'], { env })).code).toBe(0);
+  },
+);
 
 /** A git repository with a copy of an example (agor.yaml and its wrapper), as its README says. */
 function project(g: Group, dir: string, script: string): string {
@@ -141,7 +153,11 @@ echo "hello" >hello.txt && git add hello.txt && git commit -q -m "Add hello.txt"
   // The wrapper tells the manager (here the operator) after handing in.
   await waitFor(
     'dev1 to tell admin',
-    async () => ok<{ from: string; content: string }[]>(await runAsync('btmsg', ['inbox', '--json', '--db', g.db], { env: { ...env, BTMSG_AGENT_ID: 'admin' } }), 'btmsg inbox'),
+    async () =>
+      ok<{ from: string; content: string }[]>(
+        await runAsync('btmsg', ['inbox', '--json', '--db', g.db], { env: { ...env, BTMSG_AGENT_ID: 'admin' } }),
+        'btmsg inbox',
+      ),
     (mail) => mail.some((m) => m.from === 'dev1' && m.content === `dev1: ${add.id.slice(0, 8)} "Add a hello file" is ready for review`),
     { timeout: 10_000, interval: 200 },
   );

@@ -76,7 +76,11 @@ async function verbsOf(bin: Bin): Promise<Verb[]> {
 }
 
 /** roff as plain text: `\-` is a dash, font escapes go. */
-const plain = (roff: string): string => roff.replace(/\\f[BIRP]/g, '').replace(/\\-/g, '-').replace(/\\\(em/g, '—');
+const plain = (roff: string): string =>
+  roff
+    .replace(/\\f[BIRP]/g, '')
+    .replace(/\\-/g, '-')
+    .replace(/\\\(em/g, '—');
 
 interface Page {
   /** Verb -> its SYNOPSIS line(s), continuation lines included. */
@@ -126,7 +130,10 @@ function readPage(bin: Bin): Page {
     if (i > verbsFrom && i < verbsTo) verbSections.push(plain(name));
     // `.TP` then `.BR \-n ", " \-\-limit " \fIN\fP"`: the options the section describes.
     const tags = body.flatMap((l, j) => (body[j - 1] === '.TP' && /^\.B[IR]? +\\-/.test(l) ? [plain(l)] : []));
-    described.set(plain(name), tags.flatMap((t) => [...t.matchAll(/(?:^|[\s"])(--?[a-z][\w-]*)/g)].map((m) => m[1]!)));
+    described.set(
+      plain(name),
+      tags.flatMap((t) => [...t.matchAll(/(?:^|[\s"])(--?[a-z][\w-]*)/g)].map((m) => m[1]!)),
+    );
   }
   return { synopsis, sections, described, verbSections, text: plain(roff) };
 }
@@ -134,7 +141,7 @@ function readPage(bin: Bin): Page {
 /** Does roff text name this option (`--limit`, `-n`), not as part of a longer word? */
 const names = (text: string, flag: string): boolean => new RegExp(`(^|[^\\w-])${flag.replace(/[-]/g, '\\-')}(?![\\w-])`).test(text);
 
-describe.each(BINS)('man/%s.1 against the built binary\'s --help', (bin) => {
+describe.each(BINS)("man/%s.1 against the built binary's --help", (bin) => {
   let verbs: Verb[];
   let page: Page;
   beforeAll(async () => {
@@ -148,10 +155,13 @@ describe.each(BINS)('man/%s.1 against the built binary\'s --help', (bin) => {
     expect([...page.synopsis.keys()].sort(), `the SYNOPSIS of man/${bin}.1`).toEqual(fromHelp);
     const missing = fromHelp.filter((v) => !page.sections.has(v));
     expect(missing, `verbs without a .SS section in man/${bin}.1`).toEqual([]);
-    expect(page.verbSections.filter((v) => !fromHelp.includes(v)), `sections under VERBS in man/${bin}.1 for verbs --help lacks`).toEqual([]);
+    expect(
+      page.verbSections.filter((v) => !fromHelp.includes(v)),
+      `sections under VERBS in man/${bin}.1 for verbs --help lacks`,
+    ).toEqual([]);
   });
 
-  it('names every option of every verb in that verb\'s section or synopsis', () => {
+  it("names every option of every verb in that verb's section or synopsis", () => {
     const missing: string[] = [];
     for (const v of verbs) {
       const doc = `${page.synopsis.get(v.name) ?? ''}\n${page.sections.get(v.name) ?? ''}`;
@@ -163,7 +173,7 @@ describe.each(BINS)('man/%s.1 against the built binary\'s --help', (bin) => {
     expect(missing, `options --help lists that man/${bin}.1 does not name where the verb is described`).toEqual([]);
   });
 
-  it('names no option in a verb\'s synopsis or option list that the verb does not take', () => {
+  it("names no option in a verb's synopsis or option list that the verb does not take", () => {
     const unknown: string[] = [];
     for (const v of verbs) {
       const syn = page.synopsis.get(v.name) ?? '';

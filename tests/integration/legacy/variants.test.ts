@@ -47,7 +47,13 @@ function legacyRows(db: string, like?: Rows): Rows {
     for (const t of LEGACY_TABLE_NAMES) {
       const columns = like ? like[t]?.columns : (d.pragma(`table_info(${t})`) as { name: string }[]).map((c) => c.name);
       if (!columns?.length) continue;
-      out[t] = { columns, rows: d.prepare(`SELECT ${columns.join(', ')} FROM ${t} ORDER BY rowid`).raw().all() as unknown[][] };
+      out[t] = {
+        columns,
+        rows: d
+          .prepare(`SELECT ${columns.join(', ')} FROM ${t} ORDER BY rowid`)
+          .raw()
+          .all() as unknown[][],
+      };
     }
     return out;
   });
@@ -105,13 +111,17 @@ describe.each(VARIANTS)('a btmsg.db $title', (v) => {
   });
 
   it('shows the old unread mail as new, read mail as seen, and the old channels, tasks, comments, dead letters and audit entries', () => {
-    const unread = sql(t.db, (d) =>
-      d.prepare(`SELECT to_agent, id FROM messages WHERE read = 0 ORDER BY created_at, rowid`).all(),
-    ) as { to_agent: string; id: string }[];
+    const unread = sql(t.db, (d) => d.prepare(`SELECT to_agent, id FROM messages WHERE read = 0 ORDER BY created_at, rowid`).all()) as {
+      to_agent: string;
+      id: string;
+    }[];
     const read = sql(t.db, (d) => d.prepare(`SELECT to_agent, id FROM messages WHERE read = 1`).all()) as { to_agent: string; id: string }[];
     expect(unread.length).toBeGreaterThan(0);
     for (const to of new Set(unread.map((u) => u.to_agent))) {
-      expect(ok<Message[]>(m(to, ['inbox', '--json'])).map((x) => x.id), to).toEqual(unread.filter((u) => u.to_agent === to).map((u) => u.id));
+      expect(
+        ok<Message[]>(m(to, ['inbox', '--json'])).map((x) => x.id),
+        to,
+      ).toEqual(unread.filter((u) => u.to_agent === to).map((u) => u.id));
     }
     for (const r of read) {
       const all = ok<Message[]>(m(r.to_agent, ['inbox', '--all', '--json']));
@@ -119,8 +129,12 @@ describe.each(VARIANTS)('a btmsg.db $title', (v) => {
     }
 
     const posts = sql(t.db, (d) =>
-      d.prepare(`SELECT c.name, m.content, (SELECT agent_id FROM channel_members WHERE channel_id = c.id LIMIT 1) AS member
-                 FROM channel_messages m JOIN channels c ON c.id = m.channel_id ORDER BY m.created_at`).all(),
+      d
+        .prepare(
+          `SELECT c.name, m.content, (SELECT agent_id FROM channel_members WHERE channel_id = c.id LIMIT 1) AS member
+                 FROM channel_messages m JOIN channels c ON c.id = m.channel_id ORDER BY m.created_at`,
+        )
+        .all(),
     ) as { name: string; content: string; member: string }[];
     for (const p of posts) {
       expect(ok<{ content: string }[]>(m(p.member, ['channel', 'history', p.name, '--json'])).map((x) => x.content)).toContain(p.content);
@@ -162,7 +176,11 @@ describe.each(VARIANTS)('a btmsg.db $title', (v) => {
     ok(m('boss', ['show', reply.id, '--json']));
     expect(ok<Message[]>(m('boss', ['history', 'alice', '--json'])).map((x) => x.id)).toEqual(expect.arrayContaining([sent.id, reply.id]));
     expect(ok<{ id: string }[]>(m('admin', ['feed', '--json'])).map((x) => x.id)).toEqual(expect.arrayContaining([sent.id, reply.id]));
-    expect(ok<{ id: string }[]>(m('admin', ['search', 'ibis', '--json'])).map((x) => x.id).sort()).toEqual([sent.id, reply.id].sort());
+    expect(
+      ok<{ id: string }[]>(m('admin', ['search', 'ibis', '--json']))
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual([sent.id, reply.id].sort());
     ok(m('carol', ['send', 'alice', 'hello', 'from', 'carol', '--json']));
 
     ok(m('admin', ['channel', 'create', 'ops', 'alice', 'boss', '--json']));
@@ -247,14 +265,18 @@ describe.each(VARIANTS)('a btmsg.db $title', (v) => {
         d.prepare(
           `INSERT INTO messages (id, from_agent, to_agent, content, group_id, sender_group_id) VALUES (?, 'boss', 'alice', 'desktop says: the capybara dashboard is live', 'demo', (SELECT group_id FROM agents WHERE id = 'boss'))`,
         ).run(ids.msg);
-        d.prepare(`INSERT INTO heartbeats (agent_id, timestamp) VALUES ('bob', unixepoch()) ON CONFLICT(agent_id) DO UPDATE SET timestamp = excluded.timestamp`).run();
+        d.prepare(
+          `INSERT INTO heartbeats (agent_id, timestamp) VALUES ('bob', unixepoch()) ON CONFLICT(agent_id) DO UPDATE SET timestamp = excluded.timestamp`,
+        ).run();
         d.prepare(`INSERT INTO dead_letter_queue (from_agent, to_agent, content, error) VALUES ('boss', 'bob', 'desktop dead letter', 'stale')`).run();
         d.prepare(`INSERT INTO audit_log (agent_id, event_type, detail) VALUES ('admin', 'desktop_event', 'from the app')`).run();
         d.prepare(`INSERT OR IGNORE INTO seen_messages (session_id, message_id) VALUES ('sess-2', ?)`).run(ids.msg);
         d.pragma('foreign_keys = OFF');
       }
       if (v.btmsgCli) {
-        d.prepare(`INSERT INTO messages (id, from_agent, to_agent, content, reply_to, group_id) VALUES (?, 'boss', 'alice', 'cli says: the capybara build is green', NULL, 'demo')`).run(ids.msg2);
+        d.prepare(
+          `INSERT INTO messages (id, from_agent, to_agent, content, reply_to, group_id) VALUES (?, 'boss', 'alice', 'cli says: the capybara build is green', NULL, 'demo')`,
+        ).run(ids.msg2);
       }
       if (v.bttaskCli) {
         const cols = (d.pragma('table_info(tasks)') as { name: string }[]).map((c) => c.name);
@@ -262,9 +284,13 @@ describe.each(VARIANTS)('a btmsg.db $title', (v) => {
         d.prepare(
           `INSERT INTO tasks (id, title, description, priority, assigned_to, created_by, group_id, parent_task_id, sort_order) VALUES (?, 'Old tool task about the capybara', '', 'high', NULL, 'boss', 'demo', NULL, 99)`,
         ).run(ids.task);
-        const moved = d.prepare(`UPDATE tasks SET status = 'blocked', version = version + 1, updated_at = datetime('now') WHERE id = ? AND version = ?`).run(ids.task, 1);
+        const moved = d
+          .prepare(`UPDATE tasks SET status = 'blocked', version = version + 1, updated_at = datetime('now') WHERE id = ? AND version = ?`)
+          .run(ids.task, 1);
         expect(moved.changes).toBe(1);
-        d.prepare(`INSERT INTO task_comments (id, task_id, agent_id, content) VALUES ('f0000000-0000-4000-8000-000000000004', ?, 'boss', 'Status: todo → blocked')`).run(ids.task);
+        d.prepare(
+          `INSERT INTO task_comments (id, task_id, agent_id, content) VALUES ('f0000000-0000-4000-8000-000000000004', ?, 'boss', 'Status: todo → blocked')`,
+        ).run(ids.task);
       }
       // What every earlier program reads: unread mail by the read flag.
       return d.prepare(`SELECT id FROM messages WHERE to_agent = 'alice' AND read = 0 ORDER BY created_at, rowid`).all() as { id: string }[];
@@ -275,7 +301,11 @@ describe.each(VARIANTS)('a btmsg.db $title', (v) => {
     // agor reads them: inbox, search, and a reply threads onto them.
     const inbox = ok<Message[]>(m('alice', ['inbox', '--json']));
     expect(inbox.map((x) => x.id)).toEqual(expect.arrayContaining(written));
-    expect(ok<{ id: string }[]>(m('alice', ['search', 'capybara', '--json'])).map((x) => x.id).sort()).toEqual([...written].sort());
+    expect(
+      ok<{ id: string }[]>(m('alice', ['search', 'capybara', '--json']))
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual([...written].sort());
     // The old tool marks mail read its way; agor counts it as seen.
     sql(t.db, (d) => d.prepare(`UPDATE messages SET read = 1 WHERE id = ?`).run(written[0]));
     expect(ok<Message[]>(m('alice', ['inbox', '--all', '--json'])).find((x) => x.id === written[0])?.state).toBe('seen');
@@ -376,9 +406,7 @@ describe('a btmsg.db whose schema agor cannot use', () => {
     const before = legacyRows(t.db);
     const r = btmsg(['status'], { db: t.db });
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe(
-      'btmsg: table messages of this database has no column content, and agor cannot add it (it is NOT NULL without a default)',
-    );
+    expect(r.stderr.split('\n')[0]).toBe('btmsg: table messages of this database has no column content, and agor cannot add it (it is NOT NULL without a default)');
     expect(r.stderr).not.toMatch(/internal error/);
     expect(sql(t.db, (d) => d.pragma('user_version', { simple: true }))).toBe(0);
     expect(legacyRows(t.db)).toEqual(before);
@@ -398,13 +426,19 @@ describe('a database agor created', () => {
         for (const s of schemaStatements(v.file)) tryDuplicate(d, s);
       }
       d.prepare(`INSERT INTO messages (id, from_agent, to_agent, content, group_id) VALUES ('f1', 'boss', 'alice', 'cli says: the okapi is fed', 'demo')`).run();
-      d.prepare(`INSERT INTO messages (id, from_agent, to_agent, content, group_id, sender_group_id) VALUES ('f2', 'boss', 'alice', 'desktop says: the okapi sleeps', 'demo', 'demo')`).run();
+      d.prepare(
+        `INSERT INTO messages (id, from_agent, to_agent, content, group_id, sender_group_id) VALUES ('f2', 'boss', 'alice', 'desktop says: the okapi sleeps', 'demo', 'demo')`,
+      ).run();
       d.prepare(`INSERT INTO tasks (id, title, created_by, group_id) VALUES ('f3', 'Feed the okapi', 'boss', 'demo')`).run();
       return d.prepare(`SELECT id FROM messages WHERE to_agent = 'alice' AND read = 0 ORDER BY rowid`).all() as { id: string }[];
     });
     expect(unread.map((r) => r.id)).toEqual(['f1', 'f2']);
     expect(ok<Message[]>(btmsg(['inbox', '--json'], { db: t.db, as: 'alice' })).map((x) => x.id)).toEqual(['f1', 'f2']);
-    expect(ok<{ id: string }[]>(btmsg(['search', 'okapi', '--json'], { db: t.db, as: 'alice' })).map((x) => x.id).sort()).toEqual(['f1', 'f2']);
+    expect(
+      ok<{ id: string }[]>(btmsg(['search', 'okapi', '--json'], { db: t.db, as: 'alice' }))
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['f1', 'f2']);
     expect(ok<Task>(bttask(['claim', 'f3', '--json'], { db: t.db, as: 'alice' }))).toMatchObject({ id: 'f3', assigned_to: 'alice' });
   });
 });

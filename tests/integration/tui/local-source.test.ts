@@ -14,10 +14,15 @@ test("the dashboard's local source keeps a busy agent's output time current with
   onTestFinished(() => source.close());
   let notified = 0;
   source.subscribe(() => notified++);
-  await waitFor('the source attached with both agents running', () => source.fleet(), (f) => source.supervisor().state === 'attached' && f.filter((a) => a.pid !== null).length === 2, {
-    timeout: 15_000,
-    interval: 100,
-  });
+  await waitFor(
+    'the source attached with both agents running',
+    () => source.fleet(),
+    (f) => source.supervisor().state === 'attached' && f.filter((a) => a.pid !== null).length === 2,
+    {
+      timeout: 15_000,
+      interval: 100,
+    },
+  );
 
   // Over several of its 2 s looks at the logs, the busy agent's time moves on; the quiet one's stays
   // (once its one line is in).

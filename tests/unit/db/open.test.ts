@@ -10,8 +10,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS, type Db, backoffMs, openDb, schemaVersion, stm
 import { tempDb } from '../../helpers/cli.js';
 import { userError } from '../../helpers/errors.js';
 
-const tables = (db: Db) =>
-  (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name);
+const tables = (db: Db) => (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name);
 
 /** The UserError `fn` throws; fails the test when it throws nothing or something else. */
 
@@ -82,9 +81,7 @@ describe('openDb', () => {
     old.close();
     const db = track(openDb({ path: t.db }));
     expect(schemaVersion(db)).toBe(LATEST_VERSION);
-    expect(db.prepare(`SELECT id, content, read, seen_at FROM messages`).all()).toEqual([
-      { id: 'm1', content: 'old words', read: 1, seen_at: null },
-    ]);
+    expect(db.prepare(`SELECT id, content, read, seen_at FROM messages`).all()).toEqual([{ id: 'm1', content: 'old words', read: 1, seen_at: null }]);
     // The full-text index was built over rows that existed before the migration.
     expect(db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'words'`).all()).toHaveLength(1);
   });
@@ -154,7 +151,10 @@ describe('openDb', () => {
       expect(existsSync(join(dir, 'agor.db'))).toBe(true);
       expect(statSync(dir).mode & 0o777).toBe(0o700);
     } finally {
-      for (const [k, v] of [['XDG_DATA_HOME', saved.xdg], ['AGOR_DB', saved.db]] as const) {
+      for (const [k, v] of [
+        ['XDG_DATA_HOME', saved.xdg],
+        ['AGOR_DB', saved.db],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -311,7 +311,11 @@ describe('writeTx', () => {
     const { spawn } = await import('node:child_process');
     const holder = spawn(
       process.execPath,
-      ['-e', `const D=require('better-sqlite3');const d=new D(process.argv[1]);d.exec('BEGIN IMMEDIATE');console.log('held');setTimeout(()=>{d.exec('COMMIT');d.close()},700)`, t.db],
+      [
+        '-e',
+        `const D=require('better-sqlite3');const d=new D(process.argv[1]);d.exec('BEGIN IMMEDIATE');console.log('held');setTimeout(()=>{d.exec('COMMIT');d.close()},700)`,
+        t.db,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     await new Promise((r) => holder.stdout.once('data', r));

@@ -92,14 +92,17 @@ describe("the dashboard's reads", () => {
   it('name the group of the first managed agent, and none before a supervisor registered one', () => {
     expect(managedGroup(db)).toBeNull();
     writeTx(db, () => {
-      for (const [id, group] of [['zed', 'late'], ['amy', 'team']]) {
+      for (const [id, group] of [
+        ['zed', 'late'],
+        ['amy', 'team'],
+      ]) {
         db.prepare(`INSERT INTO agents (id, name, role, group_id, tier, managed) VALUES (?, ?, 'project', ?, 2, 1)`).run(id, id, group);
       }
     });
     expect(managedGroup(db)).toBe('team');
   });
 
-  it("name the task an agent holds an active lease on, and nothing once it is released", () => {
+  it('name the task an agent holds an active lease on, and nothing once it is released', () => {
     writeTx(db, () => {
       db.prepare(`INSERT INTO agents (id, name, role, group_id, tier) VALUES ('bob', 'Bob', 'project', 'g', 2)`).run();
       db.prepare(`INSERT INTO tasks (id, title, status, priority, created_by, group_id) VALUES ('t1', 'Fix it', 'progress', 'high', 'admin', 'g')`).run();

@@ -12,7 +12,10 @@ describe('the ready index', () => {
     db.prepare(`INSERT INTO tasks (id, title, status, created_by, group_id) VALUES (?, ?, ?, 'admin', 'g')`).run(id, id, status);
   const dep = (task: string, on: string) => db.prepare(`INSERT INTO task_deps (task_id, depends_on, created_by) VALUES (?, ?, 'admin')`).run(task, on);
   const open = (id: string) => (db.prepare('SELECT open_deps AS n FROM tasks WHERE id = ?').get(id) as { n: number }).n;
-  const ready = () => readyTasks(db, null, 100).map((r) => r.id).sort();
+  const ready = () =>
+    readyTasks(db, null, 100)
+      .map((r) => r.id)
+      .sort();
 
   beforeEach(() => {
     t = tempDb();

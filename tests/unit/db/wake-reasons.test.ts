@@ -35,7 +35,11 @@ describe('wake reasons', () => {
   beforeEach(() => {
     t = tempDb();
     db = openDb({ path: t.db });
-    for (const [id, role] of [['mgr', 'manager'], ['dev', 'project'], ['rev', 'reviewer']] as const) {
+    for (const [id, role] of [
+      ['mgr', 'manager'],
+      ['dev', 'project'],
+      ['rev', 'reviewer'],
+    ] as const) {
       register(db, 'admin', { id, name: id, role, group: 'g' });
       setManaged(db, id, true);
     }

@@ -77,7 +77,12 @@ ${agentTimeout}    schedules:
     ['an unparsable cron expression', SHAPE + '    schedules:\n      - { cron: "61 * * * *", tz: UTC }\n', 11, 'agents.worker.schedules[0].cron: cannot parse'],
     ['an unknown time zone', SHAPE + '    schedules:\n      - { cron: "0 9 * * *", tz: Mars/Olympus }\n', 11, "unknown time zone 'Mars/Olympus'"],
     ['a key for a later feature', SHAPE + '    sandbox: { mode: required }\n', 10, 'agents.worker.sandbox: not supported yet'],
-    ['a name holding an escape sequence', SHAPE.replace('    role: project', '    name: "Bob\\e]0;pwned\\a"\n    role: project'), 4, "agents.worker.name: the value 'Bob^[]0;pwned^G' contains the character ^["],
+    [
+      'a name holding an escape sequence',
+      SHAPE.replace('    role: project', '    name: "Bob\\e]0;pwned\\a"\n    role: project'),
+      4,
+      "agents.worker.name: the value 'Bob^[]0;pwned^G' contains the character ^[",
+    ],
     ['broken YAML', 'group: demo\nagents:\n  worker: a: b\n', 3, 'not valid YAML'],
   ])('refuses %s, naming file, line and key', (_what, text, line, message) => {
     const e = error(text);
@@ -130,7 +135,10 @@ ${agentTimeout}    schedules:
   });
 
   it('still accepts a few aliases that name whole blocks', () => {
-    const c = parseConfig('group: g\nagents:\n  a:\n    command: &c [sh, -c, "true"]\n    restart: &r { max_retries: 2 }\n  b:\n    command: *c\n    restart: *r\n', '/tmp/agor.yaml');
+    const c = parseConfig(
+      'group: g\nagents:\n  a:\n    command: &c [sh, -c, "true"]\n    restart: &r { max_retries: 2 }\n  b:\n    command: *c\n    restart: *r\n',
+      '/tmp/agor.yaml',
+    );
     expect(c.agents.map((a) => [a.id, a.command, a.restart.maxRetries])).toEqual([
       ['a', ['sh', '-c', 'true'], 2],
       ['b', ['sh', '-c', 'true'], 2],

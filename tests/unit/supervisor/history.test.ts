@@ -36,10 +36,19 @@ describe('run history and managed agents', () => {
       run('r1', 'w1', T0);
       run('r2', 'w2', T0 + 1000);
       run('r3', 'w1', T0 + 2000);
-      writeTx(db, () => endRun(db, 'r1', { ended_at: T0 + 61_400, exit_code: 0, signal: null, outcome: 'success', error_class: null, note: null, peak_rss_kb: null }));
+      writeTx(db, () =>
+        endRun(db, 'r1', { ended_at: T0 + 61_400, exit_code: 0, signal: null, outcome: 'success', error_class: null, note: null, peak_rss_kb: null }),
+      );
       const all = runHistory(db, { limit: 10 });
       expect(all.map((r) => r.id)).toEqual(['r3', 'r2', 'r1']);
-      expect(all[2]).toMatchObject({ agent: 'w1', incarnation: 1, started_at: '2026-01-05T09:00:00.000Z', ended_at: '2026-01-05T09:01:01.400Z', duration_s: 61, outcome: 'success' });
+      expect(all[2]).toMatchObject({
+        agent: 'w1',
+        incarnation: 1,
+        started_at: '2026-01-05T09:00:00.000Z',
+        ended_at: '2026-01-05T09:01:01.400Z',
+        duration_s: 61,
+        outcome: 'success',
+      });
       expect(all[0]).toMatchObject({ incarnation: 2, ended_at: null, duration_s: null, outcome: null });
       expect(all[0]).not.toHaveProperty('pid_start');
     });
@@ -51,7 +60,6 @@ describe('run history and managed agents', () => {
       expect(runHistory(db, { agent: 'nobody', limit: 10 })).toEqual([]);
     });
   });
-
 
   describe('requireManaged', () => {
     it('accepts the agents a supervisor registered and names every other one', () => {

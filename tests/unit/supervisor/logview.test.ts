@@ -39,7 +39,7 @@ describe('followLogs and latestLogTail', () => {
       return path;
     };
 
-    it("hands over the last lines of the latest run, or of the run a prefix names", async () => {
+    it('hands over the last lines of the latest run, or of the run a prefix names', async () => {
       run('aaaa1111', 'w1', T0, logOf('a', 'old 1\nold 2\n'));
       run('bbbb2222', 'w1', T0 + 1000, logOf('b', 'one\ntwo\nthree\n'));
       const got: [string, string | null, string][] = [];
@@ -67,11 +67,23 @@ describe('followLogs and latestLogTail', () => {
       const got: [string, string | null, string][] = [];
       const stop = new AbortController();
       const following = followLogs(openDb({ path: t.db }), { agent: 'w1', lines: 10, follow: true, signal: stop.signal }, (...a) => got.push(a));
-      await waitFor('the first lines', () => got.length, (n) => n >= 1);
+      await waitFor(
+        'the first lines',
+        () => got.length,
+        (n) => n >= 1,
+      );
       writeFileSync(first, 'before\nafter\n');
-      await waitFor('the new line', () => got.map((g) => g[2]).join('|'), (s) => s.includes('after'));
+      await waitFor(
+        'the new line',
+        () => got.map((g) => g[2]).join('|'),
+        (s) => s.includes('after'),
+      );
       run('ffff2222', 'w1', T0 + 1000, logOf('f2', 'next run\n'));
-      await waitFor('the next run', () => got.at(-1), (g) => g?.[1] === 'ffff2222');
+      await waitFor(
+        'the next run',
+        () => got.at(-1),
+        (g) => g?.[1] === 'ffff2222',
+      );
       stop.abort();
       await following;
       expect(got).toEqual([

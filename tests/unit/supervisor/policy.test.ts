@@ -78,7 +78,11 @@ describe('what follows a service run', () => {
   });
 
   it('fails an agent whose stalled run was killed under on_stall: kill, and restarts it under on_stall: restart', () => {
-    expect(afterRun(ended({ stopping: 'stalled', onStall: 'kill', attempts: 2 }))).toEqual({ kind: 'failed', reason: 'killed after a stall (on_stall: kill)', attempts: 2 });
+    expect(afterRun(ended({ stopping: 'stalled', onStall: 'kill', attempts: 2 }))).toEqual({
+      kind: 'failed',
+      reason: 'killed after a stall (on_stall: kill)',
+      attempts: 2,
+    });
     expect(afterRun(ended({ stopping: 'stalled', onStall: 'restart' })).kind).toBe('retry');
   });
 });
@@ -150,7 +154,11 @@ describe('the outcome of a run', () => {
     ['exit 1 with an invalid key', { code: 1, outputTail: 'Error: invalid api key' }, { outcome: 'failed', errorClass: 'auth', note: null }],
     ['exit 1 with an unreadable log', { code: 1, outputTail: null }, { outcome: 'failed', errorClass: 'unknown', note: null }],
     ['killed by a signal', { code: null, signal: 'SIGKILL' }, { outcome: 'failed', errorClass: 'unknown', note: null }],
-    ['killed after a stall, even with exit 0', { stopping: 'stalled', code: 0 }, { outcome: 'failed', errorClass: 'unknown', note: 'killed after 900 s without output or heartbeat' }],
+    [
+      'killed after a stall, even with exit 0',
+      { stopping: 'stalled', code: 0 },
+      { outcome: 'failed', errorClass: 'unknown', note: 'killed after 900 s without output or heartbeat' },
+    ],
   ] as [string, Partial<RunEnd>, object][])('a run %s', (_what, o, want) => {
     expect(runOutcome(end(o))).toEqual(want);
   });

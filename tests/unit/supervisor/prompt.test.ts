@@ -35,14 +35,21 @@ describe('wakeSummary', () => {
   });
 
   it('counts coalesced wakes per reason, in the order the reasons first came', () => {
-    expect(wakeSummary(Array.from({ length: 10 }, (_, i) => wake('manual', `n${i}`)), 'wake')).toBe('manual×10');
+    expect(
+      wakeSummary(
+        Array.from({ length: 10 }, (_, i) => wake('manual', `n${i}`)),
+        'wake',
+      ),
+    ).toBe('manual×10');
     expect(wakeSummary([wake('message'), wake('manual'), wake('message'), wake('schedule'), wake('message')], 'wake')).toBe('message×3, manual, schedule');
   });
 });
 
 describe('composePrompt', () => {
   it('resumes a persistent agent with its standing prompt alone, whatever woke it', () => {
-    expect(composePrompt(agent('persistent', 'Keep the build green.'), [wake('message', MSG_ID), wake('manual', 'x')], { unread: 3, ready: 1, review: 0 }, 'wake')).toBe('Keep the build green.');
+    expect(
+      composePrompt(agent('persistent', 'Keep the build green.'), [wake('message', MSG_ID), wake('manual', 'x')], { unread: 3, ready: 1, review: 0 }, 'wake'),
+    ).toBe('Keep the build green.');
     expect(composePrompt(agent('persistent'), [wake('manual')], NOTHING, 'wake')).toBe('Continue.');
   });
 
@@ -95,7 +102,13 @@ describe('composePrompt', () => {
   it('describes each kind of wake', () => {
     const p = composePrompt(
       agent('smart'),
-      [wake('task', MSG_ID), wake('review', MSG_ID), wake('retry', 'run 1234abcd failed (network)'), wake('scorer', 'attention_spike (score 1)'), wake('manual', 'deploy done')],
+      [
+        wake('task', MSG_ID),
+        wake('review', MSG_ID),
+        wake('retry', 'run 1234abcd failed (network)'),
+        wake('scorer', 'attention_spike (score 1)'),
+        wake('manual', 'deploy done'),
+      ],
       NOTHING,
       'wake',
     );
@@ -109,7 +122,12 @@ describe('composePrompt', () => {
   });
 
   it('lists at most twenty wakes and counts the rest', () => {
-    const p = composePrompt(agent('on-demand'), Array.from({ length: 25 }, (_, i) => wake('manual', `n${i}`)), NOTHING, 'wake');
+    const p = composePrompt(
+      agent('on-demand'),
+      Array.from({ length: 25 }, (_, i) => wake('manual', `n${i}`)),
+      NOTHING,
+      'wake',
+    );
     const items = p.split('\n').filter((l) => l.startsWith('- '));
     expect(items).toHaveLength(21);
     expect(items[0]).toBe('- manual: n0');

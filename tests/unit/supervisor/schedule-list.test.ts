@@ -46,8 +46,26 @@ agents:
       const r = listSchedules(db, { file, now: Date.parse('2026-01-09T12:00:00Z') });
       expect(r.file).toBe(file);
       expect(r.schedules).toEqual([
-        { agent: 'w1', cron: '0 9 * * *', tz: 'UTC', prompt: 'Morning digest.', timeout_s: 600, last_fired_at: '2026-01-05T09:00:00.000Z', fired: 2, next_at: '2026-01-10T09:00:00.000Z' },
-        { agent: 'w1', cron: '30 6 * * 1-5', tz: 'Europe/Berlin', prompt: expect.any(String), timeout_s: 1500, last_fired_at: null, fired: 0, next_at: '2026-01-12T05:30:00.000Z' },
+        {
+          agent: 'w1',
+          cron: '0 9 * * *',
+          tz: 'UTC',
+          prompt: 'Morning digest.',
+          timeout_s: 600,
+          last_fired_at: '2026-01-05T09:00:00.000Z',
+          fired: 2,
+          next_at: '2026-01-10T09:00:00.000Z',
+        },
+        {
+          agent: 'w1',
+          cron: '30 6 * * 1-5',
+          tz: 'Europe/Berlin',
+          prompt: expect.any(String),
+          timeout_s: 1500,
+          last_fired_at: null,
+          fired: 0,
+          next_at: '2026-01-12T05:30:00.000Z',
+        },
       ]);
     });
 
@@ -63,7 +81,17 @@ agents:
       mkdirSync(empty);
       expect(userError(() => listSchedules(db, { cwd: empty, now: T0 })).code).toBe(Exit.USAGE);
       writeTx(db, () =>
-        putSupervisor(db, { pid: 1, pid_start: 1, boot_id: 'b', host: 'h', socket: '/nowhere', config: join(elsewhere, 'agor.yaml'), group_id: 'g', log: null, started_at: T0 }),
+        putSupervisor(db, {
+          pid: 1,
+          pid_start: 1,
+          boot_id: 'b',
+          host: 'h',
+          socket: '/nowhere',
+          config: join(elsewhere, 'agor.yaml'),
+          group_id: 'g',
+          log: null,
+          started_at: T0,
+        }),
       );
       expect(listSchedules(db, { cwd: empty, now: T0 })).toEqual({ file: join(elsewhere, 'agor.yaml'), schedules: [] });
     });

@@ -47,7 +47,11 @@ describe('scheduleDue', () => {
 
   it('fires at the slot itself, for that slot', () => {
     expect(scheduleDue(DAILY_9_UTC, at('2026-01-05T08:59:58Z'), at('2026-01-05T09:00:00Z'))).toEqual({ fire: true, slot: at('2026-01-05T09:00:00Z'), missed: 1 });
-    expect(scheduleDue(DAILY_9_UTC, at('2026-01-05T08:59:58Z'), at('2026-01-05T09:00:01.500Z'))).toEqual({ fire: true, slot: at('2026-01-05T09:00:00Z'), missed: 1 });
+    expect(scheduleDue(DAILY_9_UTC, at('2026-01-05T08:59:58Z'), at('2026-01-05T09:00:01.500Z'))).toEqual({
+      fire: true,
+      slot: at('2026-01-05T09:00:00Z'),
+      missed: 1,
+    });
   });
 
   it('fires slots missed during downtime once, as the newest, counting them', () => {

@@ -44,7 +44,10 @@ function pathWith(real: string[], stubs: string[] = []): string {
   const bin = join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
   for (const name of real) {
-    const found = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, name)).find((p) => existsSync(p));
+    const found = (process.env.PATH ?? '')
+      .split(delimiter)
+      .map((d) => join(d, name))
+      .find((p) => existsSync(p));
     if (!found) throw new Error(`no ${name} on PATH`);
     if (!existsSync(join(bin, name))) symlinkSync(found, join(bin, name));
   }
@@ -97,8 +100,13 @@ function lineIndex(section: string | null, start: string): number {
     const next = LINES.findIndex((l, i) => i > from && /^ {0,2}\S/.test(l));
     if (next >= 0) to = next;
   }
-  const found = LINES.map((l, i) => [l, i] as const).filter(([l, i]) => i >= from && i < to && (section !== null || indent(l) === 0) && l.trimStart().startsWith(start));
-  expect(found.map(([l]) => l), `lines starting with '${start}'`).toHaveLength(1);
+  const found = LINES.map((l, i) => [l, i] as const).filter(
+    ([l, i]) => i >= from && i < to && (section !== null || indent(l) === 0) && l.trimStart().startsWith(start),
+  );
+  expect(
+    found.map(([l]) => l),
+    `lines starting with '${start}'`,
+  ).toHaveLength(1);
   return found[0]![1];
 }
 
@@ -183,7 +191,14 @@ describe('the example agor.yaml that agor init writes', () => {
     ['timeout of an on-demand agent', 'manager', '# timeout: 30m', 'default 30m for on-demand agents', (c) => manager(c).timeoutMs, 30 * 60_000],
     ['timeout of a service agent', 'worker', '# timeout: 8h', 'runs until it is stopped unless a timeout is set', (c) => worker(c).timeoutMs, null],
     ['schedules[].tz', 'manager', 'tz: UTC', "default the machine's zone", (c) => manager(c).schedules[0]!.tz, Intl.DateTimeFormat().resolvedOptions().timeZone],
-    ['schedules[].prompt', 'manager', 'prompt: Morning round', 'default "Scheduled run (<cron> <tz>).")', (c) => manager(c).schedules[0]!.prompt, 'Scheduled run (0 9 * * 1-5 UTC).'],
+    [
+      'schedules[].prompt',
+      'manager',
+      'prompt: Morning round',
+      'default "Scheduled run (<cron> <tz>).")',
+      (c) => manager(c).schedules[0]!.prompt,
+      'Scheduled run (0 9 * * 1-5 UTC).',
+    ],
     ['schedules[].timeout', 'manager', 'timeout: 20m', "default the agent's timeout when set, else 25m", (c) => manager(c).schedules[0]!.timeoutMs, 25 * 60_000],
     ['wake.strategy', 'manager', 'strategy: on-demand', 'default on-demand', (c) => manager(c).wake.strategy, 'on-demand', 'wake:'],
     ['wake.threshold', 'manager', '# threshold: 0.5', 'default 0.5', (c) => manager(c).wake.threshold, 0.5],
@@ -214,7 +229,13 @@ describe('the example agor.yaml that agor init writes', () => {
     const alternatives = LINES.filter((l) => /^ {4}# command: \[/.test(l)).map((l) => l.replace('# ', ''));
     expect(alternatives.length).toBeGreaterThanOrEqual(2);
     const argv = (line: string) => JSON.parse(line.replace(/^ {4}command: /, '')) as string[];
-    vi.stubEnv('PATH', pathWith(['sh'], alternatives.map((l) => argv(l)[0]!)));
+    vi.stubEnv(
+      'PATH',
+      pathWith(
+        ['sh'],
+        alternatives.map((l) => argv(l)[0]!),
+      ),
+    );
     const commandAt = lineIndex('manager', 'command:');
     const viaLine = LINES[lineIndex('manager', 'prompt_via:')];
     for (const alt of alternatives) {
@@ -227,7 +248,7 @@ describe('the example agor.yaml that agor init writes', () => {
     }
   });
 
-  it("has a manager command that prints why it was woken and its prompt, with sh alone", async () => {
+  it('has a manager command that prints why it was woken and its prompt, with sh alone', async () => {
     const { stdout, code } = await run(manager(load()).command, { AGOR_WAKE_REASON: 'schedule', AGOR_PROMPT: 'Morning round.' });
     expect(code).toBe(0);
     expect(stdout).toBe('woken: schedule\nMorning round.\n');

@@ -50,6 +50,14 @@ describe('the agent view', () => {
 
   it('shows no run fields for an agent at rest, and an unknown stall bound as null', () => {
     const v = agentView(facts({ run: null, state: 'dormant', stallAfterMs: null, nextStartAt: Date.parse('2026-01-05T09:02:00Z') }), Date.now());
-    expect(v).toMatchObject({ pid: null, run_id: null, started_at: null, uptime_s: null, last_output_at: null, stall_after_s: null, next_start_at: '2026-01-05T09:02:00.000Z' });
+    expect(v).toMatchObject({
+      pid: null,
+      run_id: null,
+      started_at: null,
+      uptime_s: null,
+      last_output_at: null,
+      stall_after_s: null,
+      next_start_at: '2026-01-05T09:02:00.000Z',
+    });
   });
 });

@@ -11,7 +11,11 @@ describe('WriteQueue', () => {
   let other: Db;
   let log: string[];
   let q: WriteQueue;
-  const rows = () => mine.prepare('SELECT v FROM t ORDER BY rowid').all().map((r) => (r as { v: string }).v);
+  const rows = () =>
+    mine
+      .prepare('SELECT v FROM t ORDER BY rowid')
+      .all()
+      .map((r) => (r as { v: string }).v);
   const insert = (v: string) => () => void mine.prepare('INSERT INTO t (v) VALUES (?)').run(v);
 
   beforeEach(() => {
@@ -48,7 +52,12 @@ describe('WriteQueue', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(q.size).toBe(2);
     other.exec('ROLLBACK');
-    await waitFor('the queue to empty', () => q.size, (n) => n === 0, { timeout: 5000, interval: 10 });
+    await waitFor(
+      'the queue to empty',
+      () => q.size,
+      (n) => n === 0,
+      { timeout: 5000, interval: 10 },
+    );
     expect(rows()).toEqual(['a', 'b']);
     expect(log.join('\n')).toMatch(/database busy.*\n.*caught up/);
   });

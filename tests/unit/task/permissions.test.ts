@@ -4,11 +4,35 @@ import type { TaskRow } from '../../../src/db/tasks.js';
 import { type Action, can } from '../../../src/task/permissions.js';
 
 const agent = (id: string, role: string, tier = role === 'admin' ? 0 : role === 'project' ? 2 : 1): AgentRow => ({
-  id, name: id, role, group_id: 'g', tier, model: null, cwd: null, system_prompt: null, status: null, last_active_at: null, created_at: null, managed: 0,
+  id,
+  name: id,
+  role,
+  group_id: 'g',
+  tier,
+  model: null,
+  cwd: null,
+  system_prompt: null,
+  status: null,
+  last_active_at: null,
+  created_at: null,
+  managed: 0,
 });
 const task = (assigned_to: string | null): TaskRow => ({
-  rowid: 1, id: 't1', title: 't', description: '', status: 'todo', priority: 'medium', assigned_to, created_by: 'admin',
-  group_id: 'g', parent_task_id: null, sort_order: 0, created_at: '', updated_at: '', version: 1, open_deps: 0,
+  rowid: 1,
+  id: 't1',
+  title: 't',
+  description: '',
+  status: 'todo',
+  priority: 'medium',
+  assigned_to,
+  created_by: 'admin',
+  group_id: 'g',
+  parent_task_id: null,
+  sort_order: 0,
+  created_at: '',
+  updated_at: '',
+  version: 1,
+  open_deps: 0,
 });
 
 const ALL: Action[] = ['view', 'create', 'comment', 'update', 'assign', 'delete', 'review', 'claim', 'reorder', 'depend'];
@@ -38,7 +62,7 @@ describe('board permissions', () => {
     expect(allowed(p, task('other'))).toEqual([]);
   });
 
-  it('let a project agent claim an unassigned task but not someone else\'s', () => {
+  it("let a project agent claim an unassigned task but not someone else's", () => {
     const p = agent('p', 'project');
     expect(can(p, 'claim', task(null))).toBe(true);
     expect(can(p, 'claim', task('other'))).toBe(false);

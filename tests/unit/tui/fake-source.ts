@@ -306,7 +306,18 @@ export function fixture(): FakeSource {
     },
   ];
   s.runsOf.set('worker-1', [
-    run({ id: 'run-3', agent: 'worker-1', started_at: ago(100), ended_at: null, outcome: null, duration_s: null, cost_usd: null, tokens_in: null, tokens_out: null, exit_code: null }),
+    run({
+      id: 'run-3',
+      agent: 'worker-1',
+      started_at: ago(100),
+      ended_at: null,
+      outcome: null,
+      duration_s: null,
+      cost_usd: null,
+      tokens_in: null,
+      tokens_out: null,
+      exit_code: null,
+    }),
     run({ id: 'run-2', agent: 'worker-1', outcome: 'timeout', cost_usd: 0.5, duration_s: 1800, wake_reason: 'cron' }),
     run({ id: 'run-1', agent: 'worker-1', outcome: 'success', cost_usd: 0.25, duration_s: 65 }),
   ]);

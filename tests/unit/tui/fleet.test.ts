@@ -30,7 +30,9 @@ describe('the fleet view', () => {
 
   test('counts the stall timer from the later of the last output and the last heartbeat', async () => {
     const s = new FakeSource();
-    s.agents = [fleetAgent({ id: 'beating', state: 'running', pid: 7, started_at: ago(600), last_output_at: ago(300), last_heartbeat_at: ago(20), stall_after_s: 60 })];
+    s.agents = [
+      fleetAgent({ id: 'beating', state: 'running', pid: 7, started_at: ago(600), last_output_at: ago(300), last_heartbeat_at: ago(20), stall_after_s: 60 }),
+    ];
     const r = await renderApp(s, { columns: 80, rows: 24 });
     const f = await r.waitFor('beating');
     expect(rowOf(f, 'beating')).toMatch(/ 2[0-2]s /);
@@ -70,7 +72,11 @@ describe('the fleet view', () => {
     expect(f).toMatch(new RegExp(`\\x1b\\[31m2[5-7]s`));
     // Red appears nowhere but on the stalled agent's row.
     const rows = f.split('\n');
-    for (const id of ['late', 'half', 'fresh']) expect(rows.find((l) => l.includes(id)), id).not.toContain(red);
+    for (const id of ['late', 'half', 'fresh'])
+      expect(
+        rows.find((l) => l.includes(id)),
+        id,
+      ).not.toContain(red);
     expect(rows.find((l) => l.includes('fresh'))).not.toContain(amber);
   });
 
@@ -100,10 +106,14 @@ describe('the fleet view', () => {
     expect(f).toContain('worker-1 · role project · service/persistent · last success');
   });
 
-  test('says why a failed agent failed: the class and the last line of its last run\'s note', async () => {
+  test("says why a failed agent failed: the class and the last line of its last run's note", async () => {
     const s = fixture();
     const tester = s.agents.find((a) => a.id === 'tester')!;
-    Object.assign(tester, { last_outcome: 'failed', last_error_class: 'auth', last_note: 'retrying with the cached key\nHTTP 401: token \x1b[31mexpired\x1b]0;owned\x07\n' });
+    Object.assign(tester, {
+      last_outcome: 'failed',
+      last_error_class: 'auth',
+      last_note: 'retrying with the cached key\nHTTP 401: token \x1b[31mexpired\x1b]0;owned\x07\n',
+    });
     const r = await renderApp(s, { columns: 100, rows: 30 });
     let f = await r.waitFor('ATTENTION');
     // In the attention queue, where a failed agent always is.

@@ -42,14 +42,20 @@ describe('refreshing', () => {
     const days = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
     const s = new FakeSource();
     // Up and silent for days: the timers read 2d00h and 3d00h for the next hour.
-    s.agents = [fleetAgent({ id: 'old-1', state: 'idle', pid: 101, started_at: days(2), last_output_at: days(2) }), fleetAgent({ id: 'old-2', state: 'running', pid: 102, started_at: days(3), last_output_at: days(3) })];
+    s.agents = [
+      fleetAgent({ id: 'old-1', state: 'idle', pid: 101, started_at: days(2), last_output_at: days(2) }),
+      fleetAgent({ id: 'old-2', state: 'running', pid: 102, started_at: days(3), last_output_at: days(3) }),
+    ];
     const r = await renderApp(s);
     await r.waitFor('old-2');
     const quiet = r.frames.length;
     await pass(4500);
     expect(r.frames.length).toBe(quiet);
     // An agent whose uptime reads in seconds makes the next tick draw.
-    s.agents = [...s.agents, fleetAgent({ id: 'young', state: 'running', pid: 103, started_at: new Date().toISOString(), last_output_at: new Date().toISOString() })];
+    s.agents = [
+      ...s.agents,
+      fleetAgent({ id: 'young', state: 'running', pid: 103, started_at: new Date().toISOString(), last_output_at: new Date().toISOString() }),
+    ];
     s.emit();
     await r.waitFor('young');
     const fresh = r.frames.length;
@@ -87,11 +93,19 @@ describe('a large team', () => {
   const big = () => {
     const s = new FakeSource();
     s.agents = Array.from({ length: 100 }, (_, i) =>
-      fleetAgent({ id: `agent-${i}`, state: i % 7 === 0 ? 'running' : 'idle', pid: i % 7 === 0 ? 1000 + i : null, attention: i % 13, attention_reason: 'review queue' }),
+      fleetAgent({
+        id: `agent-${i}`,
+        state: i % 7 === 0 ? 'running' : 'idle',
+        pid: i % 7 === 0 ? 1000 + i : null,
+        attention: i % 13,
+        attention_reason: 'review queue',
+      }),
     );
     const states = ['todo', 'progress', 'review', 'done', 'blocked'] as const;
     for (let i = 0; i < 1000; i++) s.boardData[states[i % 5]!].push(task({ id: `task${String(i).padStart(6, '0')}`, title: `Task ${i}`, status: states[i % 5]! }));
-    s.feedItems = Array.from({ length: 100_000 }, (_, i) => message({ id: `m${i}`, from: `agent-${i % 100}`, to: `agent-${(i + 1) % 100}`, content: `message ${i}` }));
+    s.feedItems = Array.from({ length: 100_000 }, (_, i) =>
+      message({ id: `m${i}`, from: `agent-${i % 100}`, to: `agent-${(i + 1) % 100}`, content: `message ${i}` }),
+    );
     return s;
   };
 

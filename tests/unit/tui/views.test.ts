@@ -89,7 +89,10 @@ describe('the runs view, paging', () => {
   const shownRuns = (f: string) => [...f.matchAll(/reason-(\d\d)/g)].map((m) => Number(m[1]));
   test('PgDn and PgUp page through the runs of the selected agent; another agent starts at its newest', async () => {
     const s = fixture();
-    s.runsOf.set('worker-1', Array.from({ length: 40 }, (_, i) => run({ id: `run-${i}`, agent: 'worker-1', outcome: 'success', wake_reason: `reason-${String(i).padStart(2, '0')}` })));
+    s.runsOf.set(
+      'worker-1',
+      Array.from({ length: 40 }, (_, i) => run({ id: `run-${i}`, agent: 'worker-1', outcome: 'success', wake_reason: `reason-${String(i).padStart(2, '0')}` })),
+    );
     const r = await renderApp(s, { columns: 100, rows: 30 });
     await r.press('4');
     let f = await r.waitFor('RUNS OF worker-1');
