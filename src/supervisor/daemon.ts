@@ -1,6 +1,6 @@
 /**
  * The supervisor: one per database. A coordinator that holds the agents' slots, starts and
- * stops the modules that do the work (lock, runs, stalls, wakeups, requests, followers),
+ * stops the modules that do the work (lock, state, runs, stalls, wakeups, requests, followers),
  * and owns what they share: state saves, events, heartbeats and the periodic checkpoint.
  */
 import { recordHeartbeat } from '../db/agents.js';
@@ -21,12 +21,12 @@ import { rotateIfLarge } from './logs.js';
 import { type AgentView, type Event, formatEvent } from './protocol.js';
 import { Requests } from './requests.js';
 import { NO_STATUS, Runs } from './runs.js';
-import { attentionScore } from './scoring.js';
 import { type ControlServer, startControlServer } from './socket.js';
+import { attentionOf, restoreState, stateRow } from './state.js';
 import { watchRun } from './stalls.js';
 import { lastRunFields } from './status.js';
 import { agentView } from './views.js';
-import { Wakeups, wakeContext } from './wakeups.js';
+import { Wakeups } from './wakeups.js';
 import { WriteQueue } from './writes.js';
 
 const TICK_MS = 1000;
@@ -134,7 +134,7 @@ export class Supervisor {
     );
     try {
       await this.patientWrite('the agents of the group', () => registerGroup(this.db, o.config, this.pid));
-      this.restoreState();
+      restoreState(this.db, this.slots, (line) => o.log(line));
       this.server = await startControlServer(o.socketPath, {
         request: (req, conn) => this.requests.handle(req, conn),
         closed: (conn) => this.followers.drop(conn),
@@ -192,29 +192,6 @@ export class Supervisor {
     }
   }
 
-  /**
-   * What the operator or the failure policy decided before this supervisor started: an
-   * agent stopped with `agor stop` stays stopped, and a failed one stays failed (its wakes
-   * waiting), until `agor start` or `restart`.
-   */
-  private restoreState(): void {
-    for (const row of R.listAgentState(this.db)) {
-      const slot = this.slots.get(row.agent);
-      if (!slot) continue;
-      if (row.enabled === 0) slot.enabled = false;
-      if (row.state === 'failed') {
-        slot.state = 'failed';
-        slot.health = 'failed';
-        slot.attempts = row.attempts;
-        slot.restarts = row.restarts;
-        this.o.log(`${slot.cfg.id}: stays failed until agor start or restart`);
-      } else if (!slot.enabled) {
-        slot.state = 'inactive';
-        this.o.log(`${slot.cfg.id}: stays stopped until agor start or restart`);
-      }
-    }
-  }
-
   /** Each second: watch every live run, fire due schedules, and now and then sweep runs left open. */
   private tick(): void {
     this.ticks++;
@@ -269,41 +246,9 @@ export class Supervisor {
     }
   }
 
-  private attention(slot: Slot): { score: number; reason: string | null } {
-    try {
-      const ctx = slot.run ? (R.getRun(this.db, slot.run.id)?.context_usage ?? null) : null;
-      const review = ['reviewer', 'manager'].includes(slot.cfg.role) ? wakeContext(this.db, slot.cfg.id).review : 0;
-      slot.lastAttention = attentionScore({
-        stalled: slot.state === 'stalled',
-        error: slot.state === 'failed' || slot.health === 'failed',
-        contextUsage: ctx,
-        reviewQueue: review,
-      });
-    } catch {
-      /* unreadable for now: the last score stands */
-    }
-    return slot.lastAttention;
-  }
-
   /** Saves the slot's state as it is now; a newer save replaces one still waiting. */
   private persist(slot: Slot): void {
-    const att = this.attention(slot);
-    const row: R.AgentStateRow = {
-      agent: slot.cfg.id,
-      mode: slot.cfg.mode,
-      state: slot.state,
-      health: slot.health,
-      run_id: slot.run?.id ?? null,
-      pid: slot.run?.pid ?? null,
-      restarts: slot.restarts,
-      attempts: slot.attempts,
-      last_output_at: slot.run?.lastOutputAt ?? null,
-      next_start_at: slot.nextStartAt,
-      attention: att.score,
-      attention_reason: att.reason,
-      updated_at: this.now(),
-      enabled: slot.enabled ? 1 : 0,
-    };
+    const row = stateRow(slot, attentionOf(this.db, slot), this.now());
     this.writes.write(`the state of ${slot.cfg.id}`, () => R.putAgentState(this.db, row), `state:${slot.cfg.id}`);
   }
 
@@ -350,7 +295,7 @@ export class Supervisor {
           pendingWakes: pending.get(s.cfg.id) ?? 0,
           unread: unread.get(s.cfg.id) ?? 0,
           claimed: claimed.get(s.cfg.id) ?? 0,
-          attention: this.attention(s),
+          attention: attentionOf(this.db, s),
           supervised: true,
           stallAfterMs: s.cfg.stallAfterMs,
           lastRun: lastRunFields(this.db, s.cfg.id),

@@ -77,3 +77,20 @@ function statusField(pid: number, field: string): number | null {
 
 /** Peak resident memory of a process so far, in KiB (VmHWM). */
 export const peakRssKb = (pid: number): number | null => statusField(pid, 'VmHWM');
+
+/**
+ * Ends what remains of a process group once its leader has exited (children it left
+ * behind): SIGTERM, then SIGKILL at `killAt` (a stop's deadline) or after `graceMs`.
+ * Resolves when the group is empty, so a stop is over only when nothing is left.
+ */
+export async function reapGroup(pgid: number, killAt: number | null, graceMs: number): Promise<void> {
+  if (!groupMembers(pgid).length) return;
+  killGroup(pgid, 'SIGTERM');
+  const deadline = killAt ?? Date.now() + graceMs;
+  let killed = false;
+  while (groupMembers(pgid).length) {
+    if (!killed && Date.now() >= deadline) ((killed = true), killGroup(pgid, 'SIGKILL'));
+    if (killed && Date.now() > deadline + 5000) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

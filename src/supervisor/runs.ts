@@ -11,9 +11,9 @@ import { returnRunLeases } from '../task/board.js';
 import { type Ctx, type Run, type Slot, type StopWhy, restState, iso } from './context.js';
 import { openRunLog, readTail, removeRunLog, rotateIfLarge, runLogPath } from './logs.js';
 import { afterRun, runOutcome } from './policy.js';
-import { bootId, groupMembers, isSameProcess, killGroup, peakRssKb, procStat } from './proc.js';
+import { bootId, groupMembers, isSameProcess, killGroup, peakRssKb, procStat, reapGroup } from './proc.js';
 import { composePrompt, wakeSummary } from './prompt.js';
-import { type ExitStatus, spawnAgent } from './spawn.js';
+import { type ExitStatus, agentInvocation, spawnAgent } from './spawn.js';
 import { wakeContext } from './wakeups.js';
 
 /** How much of a failed run's output its classification reads. */
@@ -146,18 +146,12 @@ export class Runs {
     run.lastOutputAt = now;
     slot.run = run;
     slot.state = 'running';
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('AGOR_') && k !== 'BTMSG_AGENT_ID') env[k] = v;
-    Object.assign(env, a.env, {
+    const { argv, env } = agentInvocation(a, prompt, {
       AGOR_DB: ctx.o.dbPath,
-      BTMSG_AGENT_ID: a.id,
-      AGOR_AGENT: a.id,
       AGOR_GROUP: ctx.o.config.group,
       AGOR_RUN_ID: runId,
       AGOR_WAKE_REASON: row.wake_reason ?? why,
     });
-    if (a.promptVia === 'env') env.AGOR_PROMPT = prompt;
-    const argv = a.command.map((x) => (a.promptVia === 'arg' ? x.split('{prompt}').join(prompt) : x));
     let spawned;
     try {
       spawned = spawnAgent({ file: argv[0]!, args: argv.slice(1), cwd: a.cwd, env, stdin: a.promptVia === 'stdin' ? prompt : null, logFd: openRunLog(logPath) });
@@ -294,23 +288,6 @@ export class Runs {
   }
 
   /**
-   * Ends what remains of a run's process group once its leader has exited (children it
-   * left behind): SIGTERM, then SIGKILL at the stop's deadline or after stop_grace.
-   * Resolves when the group is empty, so a stop is over only when nothing is left.
-   */
-  private async reapGroup(pgid: number, killAt: number | null, graceMs: number): Promise<void> {
-    if (!groupMembers(pgid).length) return;
-    killGroup(pgid, 'SIGTERM');
-    const deadline = killAt ?? Date.now() + graceMs;
-    let killed = false;
-    while (groupMembers(pgid).length) {
-      if (!killed && Date.now() >= deadline) ((killed = true), killGroup(pgid, 'SIGKILL'));
-      if (killed && Date.now() > deadline + 5000) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /**
    * A run has ended: its outcome, its record (retried until written, exactly once), then
    * what the slot does next. The slot moves on at once even while the record waits.
    */
@@ -327,7 +304,7 @@ export class Runs {
       if (run.pid) {
         const kb = peakRssKb(run.pid);
         if (kb) run.peakKb = Math.max(run.peakKb, kb);
-        reaped = this.reapGroup(run.pid, run.killAt, slot.cfg.stopGraceMs);
+        reaped = reapGroup(run.pid, run.killAt, slot.cfg.stopGraceMs);
       }
     } catch (err) {
       ctx.o.log(`${slot.cfg.id}: ${(err as Error)?.stack ?? String(err)}`);

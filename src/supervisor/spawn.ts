@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
+import type { AgentConfig } from './config.js';
 
 /** How to start one run of an agent. */
 export interface SpawnSpec {
@@ -64,4 +65,23 @@ export function spawnAgent(spec: SpawnSpec): Spawned {
     child.stdin.end(spec.stdin);
   }
   return { pid: child.pid ?? null, exited };
+}
+
+/**
+ * The argv and whole environment of one run of `a`: the supervisor's environment without
+ * its own AGOR_* and BTMSG_AGENT_ID, then the agent's env, then who the agent is and
+ * `run` (the database, group, run id and wake reason). The prompt goes where prompt_via says.
+ */
+export function agentInvocation(
+  a: AgentConfig,
+  prompt: string,
+  run: Record<string, string>,
+  parent: NodeJS.ProcessEnv = process.env,
+): { argv: string[]; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parent)) if (v !== undefined && !k.startsWith('AGOR_') && k !== 'BTMSG_AGENT_ID') env[k] = v;
+  Object.assign(env, a.env, run, { BTMSG_AGENT_ID: a.id, AGOR_AGENT: a.id });
+  if (a.promptVia === 'env') env.AGOR_PROMPT = prompt;
+  const argv = a.command.map((x) => (a.promptVia === 'arg' ? x.split('{prompt}').join(prompt) : x));
+  return { argv, env };
 }
