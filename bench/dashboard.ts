@@ -520,6 +520,14 @@ export async function idleDash(dbPath: string, seconds: number, log: Log): Promi
   });
   try {
     workingCopy(dbPath, s.db);
+    // Every tenth agent of the cached file ended failed, and a failed agent stays failed
+    // across supervisors until `agor start`: the idle fleet starts from no saved state.
+    const db = new Database(s.db);
+    try {
+      db.exec('DELETE FROM agent_state');
+    } finally {
+      db.close();
+    }
     log(`  dash: a supervisor with ${DASH_AGENTS} idle agents on a copy of the database …`);
     r.supervisorPid = s.start();
     const agents = await waitForAgents('agor', () => agorAgents(s, false), DASH_AGENTS, 60_000);
