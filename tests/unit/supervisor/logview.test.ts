@@ -1,36 +1,18 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Exit } from '../../../src/core/errors.js';
-import { upsertAgent } from '../../../src/db/agents.js';
-import { type Db, openDb, writeTx } from '../../../src/db/open.js';
-import { insertRun, setManaged } from '../../../src/db/runs.js';
+import { openDb } from '../../../src/db/open.js';
 import { followLogs, latestLogTail } from '../../../src/supervisor/logview.js';
-import { tempDb } from '../../helpers/cli.js';
+import { addAgents, addRun, freshDb } from '../../helpers/db.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 
 describe('followLogs and latestLogTail', () => {
-  let t: ReturnType<typeof tempDb>;
-  let db: Db;
-  const run = (id: string, agent: string, startedAt: number, log: string | null = null) =>
-    writeTx(db, () => insertRun(db, { id, agent, log_path: log, started_at: startedAt, wake_reason: 'manual', timeout_ms: null, restart_delay_ms: null }));
-  beforeEach(() => {
-    t = tempDb();
-    db = openDb({ path: t.db });
-    writeTx(db, () => {
-      for (const id of ['w1', 'w2']) {
-        upsertAgent(db, { id, name: id, role: 'project', group_id: 'g', tier: 2, model: null, cwd: null });
-        setManaged(db, id, true);
-      }
-      upsertAgent(db, { id: 'mailbox', name: 'mailbox', role: 'project', group_id: 'g', tier: 2, model: null, cwd: null });
-    });
-  });
-  afterEach(() => {
-    if (db.open) db.close();
-    t.cleanup();
-  });
+  const t = freshDb();
+  const run = (id: string, agent: string, startedAt: number, log: string | null = null) => addRun(t.db, id, agent, startedAt, log);
+  beforeEach(() => addAgents(t.db, ['w1', 'w2'], ['mailbox']));
 
   describe('logs without a supervisor', () => {
     const logOf = (name: string, text: string) => {
@@ -43,22 +25,24 @@ describe('followLogs and latestLogTail', () => {
       run('aaaa1111', 'w1', T0, logOf('a', 'old 1\nold 2\n'));
       run('bbbb2222', 'w1', T0 + 1000, logOf('b', 'one\ntwo\nthree\n'));
       const got: [string, string | null, string][] = [];
-      await followLogs(openDb({ path: t.db }), { agent: 'w1', lines: 2, follow: false }, (...a) => got.push(a));
+      await followLogs(openDb({ path: t.path }), { agent: 'w1', lines: 2, follow: false }, (...a) => got.push(a));
       expect(got).toEqual([['w1', 'bbbb2222', 'two\nthree']]);
       got.length = 0;
-      await followLogs(openDb({ path: t.db }), { agent: 'w1', run: 'aaaa', lines: 5, follow: false }, (...a) => got.push(a));
+      await followLogs(openDb({ path: t.path }), { agent: 'w1', run: 'aaaa', lines: 5, follow: false }, (...a) => got.push(a));
       expect(got).toEqual([['w1', 'aaaa1111', 'old 1\nold 2']]);
-      expect(latestLogTail(db, 'w1', 1)).toEqual({ agent: 'w1', run: 'bbbb2222', lines: ['three'] });
-      expect(latestLogTail(db, 'w2', 5)).toEqual({ agent: 'w2', run: null, lines: [] });
+      expect(latestLogTail(t.db, 'w1', 1)).toEqual({ agent: 'w1', run: 'bbbb2222', lines: ['three'] });
+      expect(latestLogTail(t.db, 'w2', 5)).toEqual({ agent: 'w2', run: null, lines: [] });
     });
 
     it('refuses an unknown agent, an unknown run and an ambiguous prefix', async () => {
       run('cccc1111', 'w1', T0);
       run('cccc2222', 'w1', T0 + 1000);
       const none = () => undefined;
-      await expect(followLogs(openDb({ path: t.db }), { agent: 'ghost', lines: 5, follow: false }, none)).rejects.toMatchObject({ code: Exit.NOT_FOUND });
-      await expect(followLogs(openDb({ path: t.db }), { agent: 'w1', run: 'dddd', lines: 5, follow: false }, none)).rejects.toMatchObject({ code: Exit.NOT_FOUND });
-      await expect(followLogs(openDb({ path: t.db }), { agent: 'w1', run: 'cccc', lines: 5, follow: false }, none)).rejects.toMatchObject({ code: Exit.USAGE });
+      await expect(followLogs(openDb({ path: t.path }), { agent: 'ghost', lines: 5, follow: false }, none)).rejects.toMatchObject({ code: Exit.NOT_FOUND });
+      await expect(followLogs(openDb({ path: t.path }), { agent: 'w1', run: 'dddd', lines: 5, follow: false }, none)).rejects.toMatchObject({
+        code: Exit.NOT_FOUND,
+      });
+      await expect(followLogs(openDb({ path: t.path }), { agent: 'w1', run: 'cccc', lines: 5, follow: false }, none)).rejects.toMatchObject({ code: Exit.USAGE });
     });
 
     it('follows new output, and into the next run, until stopped', async () => {
@@ -66,7 +50,7 @@ describe('followLogs and latestLogTail', () => {
       run('ffff1111', 'w1', T0, first);
       const got: [string, string | null, string][] = [];
       const stop = new AbortController();
-      const following = followLogs(openDb({ path: t.db }), { agent: 'w1', lines: 10, follow: true, signal: stop.signal }, (...a) => got.push(a));
+      const following = followLogs(openDb({ path: t.path }), { agent: 'w1', lines: 10, follow: true, signal: stop.signal }, (...a) => got.push(a));
       await waitFor(
         'the first lines',
         () => got.length,

@@ -1,26 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Exit } from '../../../src/core/errors.js';
-import { type Db, openDb, writeTx } from '../../../src/db/open.js';
+import { writeTx } from '../../../src/db/open.js';
 import { putSupervisor, setScheduleFired } from '../../../src/db/runs.js';
 import { listSchedules, scheduleKey } from '../../../src/supervisor/schedule.js';
-import { tempDb } from '../../helpers/cli.js';
+import { freshDb } from '../../helpers/db.js';
 import { userError } from '../../helpers/errors.js';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 
 describe('listSchedules', () => {
-  let t: ReturnType<typeof tempDb>;
-  let db: Db;
-  beforeEach(() => {
-    t = tempDb();
-    db = openDb({ path: t.db });
-  });
-  afterEach(() => {
-    if (db.open) db.close();
-    t.cleanup();
-  });
+  const t = freshDb();
 
   describe('on a group file', () => {
     const yaml = `group: g
@@ -38,12 +29,12 @@ agents:
       const file = join(t.dir, 'agor.yaml');
       writeFileSync(file, yaml);
       // One fired twice; the other was only seen (a first sighting is not a firing).
-      writeTx(db, () => {
-        setScheduleFired(db, 'w1', scheduleKey({ cron: '0 9 * * *', tz: 'UTC' }), T0 - 86_400_000);
-        setScheduleFired(db, 'w1', scheduleKey({ cron: '0 9 * * *', tz: 'UTC' }), T0);
-        setScheduleFired(db, 'w1', scheduleKey({ cron: '30 6 * * 1-5', tz: 'Europe/Berlin' }), T0, false);
+      writeTx(t.db, () => {
+        setScheduleFired(t.db, 'w1', scheduleKey({ cron: '0 9 * * *', tz: 'UTC' }), T0 - 86_400_000);
+        setScheduleFired(t.db, 'w1', scheduleKey({ cron: '0 9 * * *', tz: 'UTC' }), T0);
+        setScheduleFired(t.db, 'w1', scheduleKey({ cron: '30 6 * * 1-5', tz: 'Europe/Berlin' }), T0, false);
       });
-      const r = listSchedules(db, { file, now: Date.parse('2026-01-09T12:00:00Z') });
+      const r = listSchedules(t.db, { file, now: Date.parse('2026-01-09T12:00:00Z') });
       expect(r.file).toBe(file);
       expect(r.schedules).toEqual([
         {
@@ -76,12 +67,12 @@ agents:
       mkdirSync(elsewhere);
       writeFileSync(join(here, 'agor.yaml'), yaml);
       writeFileSync(join(elsewhere, 'agor.yaml'), 'group: g\nagents:\n  w2:\n    command: [sh]\n');
-      expect(listSchedules(db, { cwd: here, now: T0 }).file).toBe(join(here, 'agor.yaml'));
+      expect(listSchedules(t.db, { cwd: here, now: T0 }).file).toBe(join(here, 'agor.yaml'));
       const empty = join(t.dir, 'empty');
       mkdirSync(empty);
-      expect(userError(() => listSchedules(db, { cwd: empty, now: T0 })).code).toBe(Exit.USAGE);
-      writeTx(db, () =>
-        putSupervisor(db, {
+      expect(userError(() => listSchedules(t.db, { cwd: empty, now: T0 })).code).toBe(Exit.USAGE);
+      writeTx(t.db, () =>
+        putSupervisor(t.db, {
           pid: 1,
           pid_start: 1,
           boot_id: 'b',
@@ -93,7 +84,7 @@ agents:
           started_at: T0,
         }),
       );
-      expect(listSchedules(db, { cwd: empty, now: T0 })).toEqual({ file: join(elsewhere, 'agor.yaml'), schedules: [] });
+      expect(listSchedules(t.db, { cwd: empty, now: T0 })).toEqual({ file: join(elsewhere, 'agor.yaml'), schedules: [] });
     });
   });
 });
