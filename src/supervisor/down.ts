@@ -3,7 +3,7 @@ import type { Db } from '../db/open.js';
 import { writeTx } from '../db/open.js';
 import { type SupervisorRow, endRun, getSupervisor, openRuns } from '../db/runs.js';
 import { returnRunLeases } from '../task/board.js';
-import type { ControlClient } from './client.js';
+import { ControlClient, liveSupervisor } from './client.js';
 import { groupMembers, isSameProcess, killGroup } from './proc.js';
 import type { AgentView } from './protocol.js';
 
@@ -15,7 +15,7 @@ export interface DownResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Asks the supervisor to stop everything and waits until its process is gone. */
-export async function stopSupervisor(c: ControlClient, db: Db): Promise<DownResult> {
+async function stopSupervisor(c: ControlClient, db: Db): Promise<DownResult> {
   const sup = getSupervisor(db)!;
   const running = (await c.request<AgentView[]>('list')).filter((a) => a.pid !== null).length;
   await c.request('shutdown');
@@ -30,7 +30,7 @@ export async function stopSupervisor(c: ControlClient, db: Db): Promise<DownResu
  * for it to end. The pid is signalled only while it is the same process (start time and
  * boot id), so a reused pid is never hit.
  */
-export async function signalSupervisor(db: Db, sup: SupervisorRow, timeoutMs = 120_000): Promise<DownResult> {
+async function signalSupervisor(db: Db, sup: SupervisorRow, timeoutMs = 120_000): Promise<DownResult> {
   const running = openRuns(db).filter((r) => isSameProcess(r.pid, r.pid_start, r.boot_id)).length;
   const same = () => isSameProcess(sup.pid, sup.pid_start, sup.boot_id);
   if (same()) {
@@ -54,7 +54,7 @@ export async function signalSupervisor(db: Db, sup: SupervisorRow, timeoutMs = 1
 }
 
 /** With no supervisor: stops the runs a crashed one left behind (SIGTERM, SIGKILL after 10 s). */
-export async function stopUnsupervised(db: Db, graceMs = 10_000): Promise<DownResult> {
+async function stopUnsupervised(db: Db, graceMs = 10_000): Promise<DownResult> {
   const open = openRuns(db);
   const live = open.filter((r) => isSameProcess(r.pid, r.pid_start, r.boot_id));
   const dead = open.filter((r) => !live.includes(r));
@@ -89,4 +89,21 @@ export async function stopUnsupervised(db: Db, graceMs = 10_000): Promise<DownRe
     }
   });
   return { supervisor: null, stopped: live.length };
+}
+
+/**
+ * `agor down`: the live supervisor is asked through its socket to stop everything; one
+ * whose socket is gone (removed, or never made) is stopped by its pid; with none running,
+ * the runs it left are stopped and closed here.
+ */
+export async function down(db: Db): Promise<DownResult> {
+  const sup = liveSupervisor(db);
+  if (!sup) return stopUnsupervised(db);
+  const c = await ControlClient.connect(sup.socket).catch(() => null);
+  if (!c) return signalSupervisor(db, sup);
+  try {
+    return await stopSupervisor(c, db);
+  } finally {
+    c.close();
+  }
 }

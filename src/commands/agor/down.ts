@@ -5,27 +5,11 @@ export const down: Verb<object> = {
   command: 'down',
   describe: 'Stop every agent, then the supervisor',
   handler: async (argv) => {
-    const [{ signalSupervisor, stopSupervisor, stopUnsupervised }, { ControlClient, liveSupervisor }] = await Promise.all([
-      import('../../supervisor/down.js'),
-      import('../../supervisor/client.js'),
-    ]);
+    const { down: stopAll } = await import('../../supervisor/down.js');
     const { db } = await openFor(argv);
     let r;
     try {
-      const sup = liveSupervisor(db);
-      if (!sup) r = await stopUnsupervised(db);
-      else {
-        // A supervisor whose socket is gone (removed, or never made) is stopped by its pid.
-        const c = await ControlClient.connect(sup.socket).catch(() => null);
-        if (!c) r = await signalSupervisor(db, sup);
-        else {
-          try {
-            r = await stopSupervisor(c, db);
-          } finally {
-            c.close();
-          }
-        }
-      }
+      r = await stopAll(db);
     } finally {
       db.close();
     }
