@@ -162,6 +162,19 @@ await build({
   define: { 'process.env.AGOR_VERSION': JSON.stringify(version), 'process.env.NODE_ENV': '"production"' },
 });
 
+// The sandbox helper (native/agor-sandbox.c) is C: Node cannot run code between fork and
+// exec, where Landlock and seccomp must be applied. Built with the system compiler, and a
+// build without one fails here, by name, rather than leaving agents unsandboxed later.
+try {
+  execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c11', '-o', `${out}/agor-sandbox`, 'native/agor-sandbox.c'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+} catch (e) {
+  const why = e.code === 'ENOENT' ? `no C compiler '${process.env.CC || 'cc'}' on PATH` : 'the compiler failed (above)';
+  console.error(`npm run build: cannot build the sandbox helper native/agor-sandbox.c: ${why}\n  install one (Debian: apt-get install gcc) or set CC`);
+  process.exit(1);
+}
+
 // Warm each binary once on a scratch database so the cache holds the common path.
 const scratch = mkdtempSync(join(tmpdir(), 'agor-build-'));
 try {
