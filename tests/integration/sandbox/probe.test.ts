@@ -29,7 +29,7 @@ describe('agor-sandbox --probe', () => {
       const r = run(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^usage: agor-sandbox --probe/);
+      expect(r.stderr).toMatch(/^usage: agor-sandbox --probe/m);
     }
   });
 });
