@@ -5,9 +5,10 @@
  *
  *   agor-sandbox --probe
  *       one JSON line: the Landlock ABI, whether seccomp filters and no_new_privs are available
- *   agor-sandbox [--required] [--read PATH]... [--write PATH]... -- PROGRAM [ARG]...
+ *   agor-sandbox [--required] [--deny-unix-sockets] [--read PATH]... [--write PATH]... -- PROGRAM [ARG]...
  *       sets no_new_privs, allows read-and-execute beneath each --read and read-write
- *       beneath each --write (every other file access is refused), then execs PROGRAM.
+ *       beneath each --write (every other file access is refused), with
+ *       --deny-unix-sockets refuses socket(AF_UNIX) by a seccomp filter, then execs PROGRAM.
  *       Rights the kernel's Landlock lacks are dropped, as the kernel's own
  *       samples/landlock/sandboxer.c does; with --required a kernel without Landlock is
  *       refused instead of running unrestricted.
@@ -21,10 +22,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -84,6 +90,20 @@ struct agor_path_beneath_attr {
 #define PR_SET_SECCOMP 22
 #endif
 #define AGOR_SECCOMP_MODE_FILTER 2
+
+#if defined(__x86_64__)
+#define AGOR_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define AGOR_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "agor-sandbox: no seccomp filter for this architecture yet (x86_64 and aarch64 are known)"
+#endif
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS 0x80000000U
+#endif
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#endif
 
 enum { EXIT_USAGE = 2, EXIT_SANDBOX = 125, EXIT_CANNOT_EXEC = 126, EXIT_NOT_FOUND = 127 };
 
@@ -167,19 +187,52 @@ static int add_path(int ruleset, const char *path, uint64_t allowed, uint64_t ha
   return 0;
 }
 
+/*
+ * A seccomp filter that refuses socket(AF_UNIX) with EACCES, so an agent reaches neither
+ * agor's control socket nor the session bus (and through it the keyring). socketpair()
+ * stays allowed: Node and shells use it to talk to their children. io_uring is refused
+ * too: it can open sockets without the socket() system call. A system call of another
+ * architecture (a 32-bit binary) kills the process, as its numbers mean other calls.
+ */
+static int deny_unix_sockets(void) {
+  struct sock_filter filter[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AGOR_AUDIT_ARCH, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#ifdef __x86_64__
+    /* The x32 ABI shares the architecture value: its numbers have bit 30 set. */
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+#endif
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+    /* The low 32 bits of the first argument, the domain (little-endian machines). */
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {.len = (unsigned short)(sizeof filter / sizeof filter[0]), .filter = filter};
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) return fail(EXIT_SANDBOX, "cannot install the seccomp filter", strerror(errno));
+  return 0;
+}
+
 static int usage(void) {
   fprintf(stderr,
           "usage: agor-sandbox --probe\n"
-          "       agor-sandbox [--required] [--read PATH]... [--write PATH]... -- PROGRAM [ARG]...\n");
+          "       agor-sandbox [--required] [--deny-unix-sockets] [--read PATH]... [--write PATH]... -- PROGRAM [ARG]...\n");
   return EXIT_USAGE;
 }
 
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "--probe") == 0) return probe();
-  int required = 0, i = 1;
+  int required = 0, unix_denied = 0, i = 1;
   /* Paths are checked in a first pass, applied in a second: nothing is restricted until the policy is whole. */
   for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
     if (strcmp(argv[i], "--required") == 0) required = 1;
+    else if (strcmp(argv[i], "--deny-unix-sockets") == 0) unix_denied = 1;
     else if ((strcmp(argv[i], "--read") == 0 || strcmp(argv[i], "--write") == 0) && i + 1 < argc && argv[i + 1][0] != '\0') i++;
     else return usage();
   }
@@ -205,6 +258,10 @@ int main(int argc, char **argv) {
     }
     if (syscall(__NR_landlock_restrict_self, ruleset, 0) != 0) return fail(EXIT_SANDBOX, "cannot restrict itself with Landlock", strerror(errno));
     close(ruleset);
+  }
+  if (unix_denied) {
+    int code = deny_unix_sockets();
+    if (code) return code;
   }
   execvp(program[0], program);
   return fail(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC, "cannot execute", program[0]);

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const helper = join(process.cwd(), 'dist/agor-sandbox');
@@ -65,5 +66,55 @@ describe('agor-sandbox with a policy', () => {
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/^usage: agor-sandbox/);
     }
+  });
+});
+
+describe('agor-sandbox --deny-unix-sockets', () => {
+  let dir: string;
+  let server: Server;
+  const sock = () => join(dir, 'control.sock');
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agor-sandbox-'));
+    server = createServer((c) => c.end('hello\n'));
+    await new Promise<void>((r) => server.listen(sock(), r));
+  });
+  afterEach(async () => {
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // A Node agent: connects to a Unix socket (as to agor's control socket), then spawns a
+  // child with piped output (a socketpair under the hood).
+  const AGENT = `
+    const net = require('node:net');
+    const { spawnSync } = require('node:child_process');
+    const c = net.connect(process.argv[1]);
+    const rest = (what) => {
+      const child = spawnSync('sh', ['-c', 'echo child'], { encoding: 'utf8' });
+      console.log(what, child.stdout.trim() || child.error?.code);
+    };
+    c.on('data', () => (rest('connected'), process.exit(0)));
+    c.on('error', (e) => (rest(e.code), process.exit(3)));`;
+  // Asynchronous: the socket's server runs in this process and must answer meanwhile.
+  const agent = async (...flags: string[]) => {
+    const child = spawn(helper, [...SYSTEM, '--read', dirname(process.execPath), ...flags, '--', process.execPath, '-e', AGENT, sock()], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const status = await new Promise<number | null>((r) => child.once('close', r));
+    return { stdout, status };
+  };
+
+  it('refuses the agent a Unix socket (EACCES) and still lets it run children with pipes', async () => {
+    const r = await agent('--deny-unix-sockets');
+    expect(r.stdout.trim()).toBe('EACCES child');
+    expect(r.status).toBe(3);
+  });
+
+  it('without the flag, the same agent reaches the socket', async () => {
+    const r = await agent();
+    expect(r.stdout.trim()).toBe('connected child');
+    expect(r.status).toBe(0);
   });
 });
