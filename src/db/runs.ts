@@ -31,6 +31,8 @@ export interface RunRow {
   tool_calls: number | null;
   cost_usd: number | null;
   context_usage: number | null;
+  /** The sandbox and limits in force for the run, in one line; null before it started. */
+  sandbox: string | null;
 }
 
 /**
@@ -109,8 +111,11 @@ export function insertRun(db: Db, r: Pick<RunRow, 'id' | 'agent' | 'log_path' | 
   return getRun(db, r.id)!;
 }
 
-export const setRunPid = (db: Db, id: string, pid: number, pidStart: number, bootId: string) =>
-  stmt(db, 'UPDATE runs SET pid = ?, pid_start = ?, boot_id = ? WHERE id = ?').run(pid, pidStart, bootId, id);
+export const setRunPid = (db: Db, id: string, pid: number, pidStart: number, bootId: string, sandbox: string | null = null) =>
+  stmt(db, 'UPDATE runs SET pid = ?, pid_start = ?, boot_id = ?, sandbox = coalesce(?, sandbox) WHERE id = ?').run(pid, pidStart, bootId, sandbox, id);
+
+/** Records what confined a run when it could not start (a sandbox refusal). */
+export const setRunSandbox = (db: Db, id: string, sandbox: string) => stmt(db, 'UPDATE runs SET sandbox = ? WHERE id = ?').run(sandbox, id);
 
 export function endRun(db: Db, id: string, e: Pick<RunRow, 'ended_at' | 'exit_code' | 'signal' | 'outcome' | 'error_class' | 'note' | 'peak_rss_kb'>): void {
   stmt(

@@ -8,9 +8,10 @@ import { markDelivered } from '../db/messages.js';
 import { writeTx } from '../db/open.js';
 import * as R from '../db/runs.js';
 import { returnRunLeases } from '../task/board.js';
-import { type Ctx, type Run, type Slot, type StopWhy, restState, iso } from './context.js';
+import { type Ctx, type Run, type Slot, type StopWhy, iso } from './context.js';
 import { openRunLog, readTail, removeRunLog, rotateIfLarge, runLogPath } from './logs.js';
-import { afterRun, runOutcome } from './policy.js';
+import { follow } from './follow.js';
+import { runOutcome } from './policy.js';
 import { bootId, groupMembers, isSameProcess, killGroup, peakRssKb, procStat, reapGroup } from './proc.js';
 import { composePrompt, wakeSummary } from './prompt.js';
 import { type ExitStatus, agentInvocation, spawnAgent } from './spawn.js';
@@ -37,8 +38,8 @@ export interface RunHooks {
 
 export class Runs {
   constructor(
-    private readonly ctx: Ctx,
-    private readonly hooks: RunHooks,
+    readonly ctx: Ctx,
+    readonly hooks: RunHooks,
   ) {}
 
   private running(): number {
@@ -363,7 +364,7 @@ export class Runs {
         error_class: errorClass,
         note,
       });
-      this.follow(slot, run, outcome, errorClass, statusLost, ended);
+      follow(this, slot, run, outcome, errorClass, statusLost, ended);
     } catch (err) {
       ctx.o.log(`${slot.cfg.id}: after run ${run.id.slice(0, 8)}: ${(err as Error)?.stack ?? String(err)}`);
     }
@@ -391,89 +392,5 @@ export class Runs {
         }),
       `end:${row.id}`,
     );
-  }
-
-  /** What follows a run, as the policy decides: restart, retry, failed, a follow-up for waiting wakes, or rest. */
-  private follow(slot: Slot, run: Run, outcome: R.Outcome, errorClass: ReturnType<typeof runOutcome>['errorClass'], statusLost: boolean, ended: number): void {
-    const { ctx } = this;
-    const a = slot.cfg;
-    const next = afterRun({
-      mode: a.mode,
-      restart: a.restart,
-      onStall: a.onStall,
-      stopping: run.stopping,
-      shuttingDown: ctx.shuttingDown(),
-      enabled: slot.enabled,
-      outcome,
-      errorClass,
-      statusLost,
-      attempts: slot.attempts,
-      startedAt: run.startedAt,
-      now: ended,
-    });
-    switch (next.kind) {
-      case 'down':
-        slot.state = restState(slot);
-        ctx.persist(slot);
-        ctx.emitState(slot, 'supervisor stopping');
-        return;
-      case 'stopped':
-        slot.state = 'inactive';
-        ctx.persist(slot);
-        ctx.emitState(slot, 'stopped');
-        return;
-      case 'restart':
-        slot.attempts = 0;
-        slot.health = 'healthy';
-        slot.restarts++;
-        ctx.persist(slot);
-        if (a.mode === 'service') this.start(slot, 'restart', 0);
-        else this.hooks.deliverManual(slot, 'agor restart');
-        return;
-      case 'failed':
-        slot.attempts = next.attempts;
-        return this.markFailed(slot, next.reason);
-      case 'retry':
-        slot.attempts = next.attempts;
-        if (a.mode !== 'service') {
-          slot.retryOf = { runId: run.id, reason: run.wakeReason };
-          // The retry is a wake of its own, so a crash during the backoff does not lose it.
-          const wake = { agent: a.id, reason: 'retry', detail: `run ${run.id.slice(0, 8)} failed (${errorClass})`, prompt: null, timeout_ms: run.timeoutMs };
-          ctx.writes.write(`the retry wake of ${a.id}`, () => R.insertWake(ctx.db, wake));
-        }
-        return this.scheduleStart(slot, next.delayMs, outcome);
-      case 'rest':
-        slot.attempts = 0;
-        slot.health = 'healthy';
-        slot.state = 'dormant';
-        ctx.persist(slot);
-        ctx.emitState(slot, `run ${outcome}`);
-        // Wakes that came in during the run coalesce into one follow-up.
-        this.hooks.checkWakes();
-    }
-  }
-
-  private scheduleStart(slot: Slot, delay: number, outcome: string): void {
-    const { ctx } = this;
-    slot.health = 'degraded';
-    slot.state = restState(slot);
-    slot.restarts++;
-    slot.nextStartAt = ctx.now() + delay;
-    slot.nextDelayMs = delay;
-    slot.timer = setTimeout(() => {
-      slot.timer = null;
-      ctx.safe(slot.cfg.id, () => this.start(slot, slot.cfg.mode === 'service' ? 'restart' : 'retry', delay));
-    }, delay);
-    ctx.persist(slot);
-    ctx.emitState(slot, `run ${outcome}; attempt ${slot.attempts} of ${slot.cfg.restart.maxRetries} in ${delay} ms`);
-  }
-
-  private markFailed(slot: Slot, reason: string): void {
-    slot.state = 'failed';
-    slot.health = 'failed';
-    slot.nextStartAt = null;
-    this.ctx.persist(slot);
-    this.ctx.audit('agent_failed', { agent: slot.cfg.id, reason });
-    this.ctx.emitState(slot, reason);
   }
 }

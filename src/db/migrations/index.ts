@@ -8,6 +8,7 @@ import { reconcileSchema } from './0006-reconcile.js';
 import { wakeReasons } from './0007-wake-reasons.js';
 import { operatorState } from './0008-operator-state.js';
 import { explicitWakes } from './0009-explicit-wakes.js';
+import { runSandbox } from './0010-run-sandbox.js';
 
 export interface Migration {
   version: number;
@@ -17,5 +18,5 @@ export interface Migration {
 }
 
 /** Ordered; each version exactly one more than the last. */
-export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, reconcileSchema, wakeReasons, operatorState, explicitWakes];
+export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, reconcileSchema, wakeReasons, operatorState, explicitWakes, runSandbox];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

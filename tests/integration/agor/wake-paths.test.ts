@@ -95,7 +95,7 @@ describe.concurrent('one way to queue a wake', () => {
     ]);
 
     await g.up();
-    expect(sql(g.db, (h) => h.pragma('user_version', { simple: true }))).toBe(9);
+    expect(sql(g.db, (h) => h.pragma('user_version', { simple: true }))).toBeGreaterThanOrEqual(9);
     const [first] = await g.waitRuns('helper', 'a finished run', (rs) => rs.length >= 1 && rs[0]!.outcome !== null);
     // One run took all three, each listed once, and nothing is left for another.
     expect(g.wakes('helper').map((w) => [w.id, w.run_id])).toEqual(queued.map((w) => [w.id, first!.id]));

@@ -68,6 +68,7 @@ export function run(o: Partial<RunView> & { id: string; agent: string }): RunVie
     started_at: ago(600),
     ended_at: ago(300),
     exit_code: 0,
+    sandbox: null,
     signal: null,
     outcome: 'success',
     wake_reason: 'message',
