@@ -47,8 +47,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef __NR_landlock_create_ruleset
@@ -270,7 +274,7 @@ static int usage(void) {
           "       agor-sandbox [--required] [--no-landlock] [--read PATH]... [--write PATH]...\n"
           "                    [--net-restrict] [--net-connect PORT]... [--net-bind PORT]...\n"
           "                    [--deny-unix-sockets] [--rlimit cpu|nofile|data|nproc=N]... [--cgroup DIR]...\n"
-          "                    [--uid N --gid N [--groups G1,G2,...]] [--max-abi N] -- PROGRAM [ARG]...\n");
+          "                    [--uid N --gid N [--groups G1,G2,...]] [--max-abi N] [--reaper] -- PROGRAM [ARG]...\n");
   return EXIT_USAGE;
 }
 
@@ -380,6 +384,7 @@ static int parse(int argc, char **argv, struct options *o) {
     else if (strcmp(a, "--deny-unix-sockets") == 0) o->unix_denied = 1;
     else if (strcmp(a, "--no-landlock") == 0) o->no_landlock = 1;
     else if (strcmp(a, "--net-restrict") == 0) o->net_restrict = 1;
+    else if (strcmp(a, "--reaper") == 0) o->reaper = 1;
     else if (i + 1 >= argc || argv[i + 1][0] == '\0') return usage();
     else {
       const char *arg = argv[++i];
@@ -489,16 +494,164 @@ static int restrict_landlock(const struct options *o, long abi, const char *why)
   return code;
 }
 
+static pid_t reaper_pid, agent_pid; /* --reaper: this process, and the agent while it runs */
+
 /* Applies the whole policy to this process, in the documented order, and execs the program. */
 static int contain_and_exec(const struct options *o, long abi, const char *why) {
   int code;
   if ((code = join_cgroups(o)) || (code = set_limits(o)) || (code = become(o))) return code;
+  /* Under --reaper the agent dies with the helper. Set after become(): a change of user clears it. */
+  if (o->reaper && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return fail(EXIT_SANDBOX, "cannot tie the program to its reaper", strerror(errno));
+  if (o->reaper && getppid() != reaper_pid) return fail(EXIT_SANDBOX, "the reaper is gone", NULL);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail(EXIT_SANDBOX, "cannot set no_new_privs", strerror(errno));
   if (!o->no_landlock && (code = restrict_landlock(o, abi, why))) return code;
   if (o->unix_denied && (code = deny_unix_sockets())) return code;
   execvp(o->program[0], o->program);
   return fail(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC, "cannot execute", o->program[0]);
 }
+
+/*
+ * --reaper, for machines without cgroups: this process stays (the pid the supervisor
+ * knows), a child subreaper; its child applies the policy and execs the agent. Whatever
+ * the agent leaves behind (setsid children, double forks, daemons) is re-parented here
+ * and, once the agent has exited, ended: SIGTERM, then SIGKILL after REAPER_GRACE_MS.
+ */
+#define REAPER_GRACE_MS 2000
+
+static void forward(int sig) {
+  if (agent_pid > 0) kill(agent_pid, sig);
+}
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * Sends `sig` (0: none) to every live descendant of this process, found in /proc by
+ * parent pid, and returns how many there were.
+ */
+static int signal_descendants(int sig) {
+  size_t cap = 256, n = 0;
+  pid_t *pid = malloc(cap * sizeof *pid), *ppid = malloc(cap * sizeof *ppid);
+  char *mine = NULL;
+  int found = 0;
+  DIR *proc = opendir("/proc");
+  if (!pid || !ppid || !proc) goto out;
+  for (struct dirent *e; (e = readdir(proc));) {
+    char path[64], buf[512], state;
+    int parent;
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    snprintf(path, sizeof path, "/proc/%d/stat", atoi(e->d_name));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0) continue;
+    buf[len] = '\0';
+    /* The command name may hold spaces and parentheses: the fields resume after the last ')'. */
+    char *after = strrchr(buf, ')');
+    if (!after || sscanf(after + 1, " %c %d", &state, &parent) != 2 || state == 'Z' || state == 'X') continue;
+    if (n == cap) {
+      cap *= 2;
+      pid_t *p = realloc(pid, cap * sizeof *pid), *q = p ? realloc(ppid, cap * sizeof *ppid) : NULL;
+      if (p) pid = p;
+      if (q) ppid = q;
+      if (!p || !q) goto out;
+    }
+    pid[n] = (pid_t)atoi(e->d_name);
+    ppid[n++] = (pid_t)parent;
+  }
+  /* Marks descendants level by level until a pass adds none. */
+  mine = calloc(n ? n : 1, 1);
+  if (!mine) goto out;
+  for (int added = 1; added;) {
+    added = 0;
+    for (size_t k = 0; k < n; k++) {
+      if (mine[k]) continue;
+      int under = ppid[k] == reaper_pid;
+      for (size_t j = 0; !under && j < n; j++) under = mine[j] && pid[j] == ppid[k];
+      if (under) mine[k] = 1, added = 1, found++;
+    }
+  }
+  for (size_t k = 0; sig && k < n; k++)
+    if (mine[k]) kill(pid[k], sig);
+out:
+  if (proc) closedir(proc);
+  free(pid);
+  free(ppid);
+  free(mine);
+  return found;
+}
+
+static void reap_all(void) {
+  while (waitpid(-1, NULL, WNOHANG) > 0) continue;
+}
+
+/* Exits as the agent did: with its status, or by its signal. */
+static int exit_like(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  int sig = WTERMSIG(status);
+  struct rlimit none = {0, 0};
+  sigset_t set;
+  setrlimit(RLIMIT_CORE, &none); /* the agent's core, if any, is the one that matters */
+  signal(sig, SIG_DFL);
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  raise(sig);
+  return 128 + sig;
+}
+
+static int run_reaper(const struct options *o, long abi, const char *why) {
+  static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP};
+  sigset_t block, old;
+  reaper_pid = getpid();
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) return fail(EXIT_SANDBOX, "cannot become a child subreaper", strerror(errno));
+  /* Blocked across fork, so a signal in between is forwarded rather than lost. */
+  sigemptyset(&block);
+  for (size_t k = 0; k < 3; k++) sigaddset(&block, forwarded[k]);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  agent_pid = fork();
+  if (agent_pid < 0) return fail(EXIT_SANDBOX, "cannot fork", strerror(errno));
+  if (agent_pid == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return contain_and_exec(o, abi, why);
+  }
+  struct sigaction sa = {0};
+  sa.sa_handler = forward;
+  sa.sa_flags = SA_RESTART;
+  for (size_t k = 0; k < 3; k++) sigaction(forwarded[k], &sa, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+
+  int status = 0;
+  for (;;) {
+    int st;
+    pid_t p = waitpid(-1, &st, 0);
+    if (p == agent_pid) {
+      status = st;
+      break;
+    }
+    if (p < 0 && errno != EINTR) break;
+  }
+  agent_pid = 0;
+  if (signal_descendants(SIGTERM) > 0) {
+    long long deadline = now_ms() + REAPER_GRACE_MS;
+    do {
+      reap_all();
+      usleep(20000);
+    } while (signal_descendants(0) > 0 && now_ms() < deadline);
+    /* Repeated: a descendant may fork between a scan and its kill. */
+    while (signal_descendants(SIGKILL) > 0) {
+      reap_all();
+      usleep(10000);
+    }
+  }
+  reap_all();
+  return exit_like(status);
+}
+
 
 int main(int argc, char **argv) {
   struct options o = {0};
@@ -516,5 +669,5 @@ int main(int argc, char **argv) {
       return fail(EXIT_SANDBOX, "network rules are required but unavailable", detail);
     }
   }
-  return contain_and_exec(&o, abi, why);
+  return o.reaper ? run_reaper(&o, abi, why) : contain_and_exec(&o, abi, why);
 }
