@@ -9,7 +9,7 @@
  *   agor-sandbox [OPTION]... -- PROGRAM [ARG]...
  *       applies, in this order, then execs PROGRAM:
  *       --cgroup DIR (repeatable)  writes its own pid to DIR/cgroup.procs
- *       --rlimit NAME=VALUE        sets the soft and hard limit; NAME is cpu (seconds),
+ *       --rlimit NAME=VALUE        sets the soft and hard limit (cpu: hard = soft + 1 s, so SIGXCPU comes first); NAME is cpu (seconds),
  *                                  nofile, data (bytes) or nproc
  *       --uid N --gid N [--groups G1,G2,...]
  *                                  setgroups (none without --groups), setgid, setuid
@@ -449,6 +449,8 @@ static int join_cgroups(const struct options *o) {
 static int set_limits(const struct options *o) {
   for (int k = 0; k < o->n_limits; k++) {
     struct rlimit r = {.rlim_cur = o->limits[k].value, .rlim_max = o->limits[k].value};
+    /* SIGXCPU at the limit, SIGKILL a second later: the signal names the limit that ended the run. */
+    if (o->limits[k].resource == RLIMIT_CPU && r.rlim_max < RLIM_INFINITY - 1) r.rlim_max += 1;
     if (setrlimit(o->limits[k].resource, &r) != 0) {
       char detail[256];
       snprintf(detail, sizeof detail, "%s: %s", o->limits[k].name, strerror(errno));
