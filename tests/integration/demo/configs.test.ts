@@ -1,6 +1,7 @@
 // The demo team's agor.yaml and the example configs for real agent tools parse, with the
 // shape the examples promise; the standing prompts in them match examples/PROMPT.md.
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { ROOT, tempDb } from '../../helpers/cli.js';
@@ -13,6 +14,15 @@ const agent = (c: GroupConfig, id: string) => {
   if (!a) throw new Error(`${c.file} has no agent ${id}`);
   return a;
 };
+
+/** The sandbox fields of AgentConfig (src/supervisor/sandbox-config.ts), typed here so this file stands on its own. */
+interface Contained {
+  sandbox: { mode: string; read: string[]; write: string[]; network: null | { connect: number[]; bind: number[] }; unixSockets: string };
+  limits: { memoryBytes: number | null; pids: number | null; cpuTimeSec: number | null; openFiles: number | null };
+  runAs: unknown;
+}
+const contained = (a: GroupConfig['agents'][number]): Contained => a as typeof a & Contained;
+const home = (p: string) => join(process.env.HOME ?? homedir(), p);
 
 let t: ReturnType<typeof tempDb>;
 beforeEach(() => {
@@ -46,6 +56,16 @@ describe('examples/demo/agor.yaml', () => {
     expect(agent(c, 'bob').stallAfterMs).toBe(20_000);
     expect(agent(c, 'carol').env).toEqual({ DEMO_CRASHES: 'yes' });
     expect(agent(c, 'carol').restart.maxRetries).toBeGreaterThanOrEqual(10);
+  });
+
+  test("runs every agent in agor's default sandbox, with no limits and as agor's own user", () => {
+    for (const a of loadConfig(join(EXAMPLES, 'demo', 'agor.yaml')).agents) {
+      expect(contained(a), a.id).toEqual({
+        sandbox: { mode: 'best-effort', read: [], write: [], network: null, unixSockets: 'deny' },
+        limits: { memoryBytes: null, pids: null, cpuTimeSec: null, openFiles: null },
+        runAs: null,
+      });
+    }
   });
 
   test('parses with nothing but sh on PATH (no agent tool, no npm link needed)', () => {
@@ -102,6 +122,22 @@ describe('the example configs for real agent tools', () => {
     expect(readFileSync(join(EXAMPLES, dir, script), 'utf8')).toContain(
       dir === 'aider' ? 'aider --yes-always --message "$message"' : 'ollama run "$model" <"$work/prompt.txt"',
     );
+  });
+
+  test.each([
+    ['claude-code', [home('.gitconfig')], [home('.claude'), home('.claude.json')], [443]],
+    ['codex', [home('.gitconfig')], [home('.codex'), '/dev/ptmx'], [443]],
+    ['aider', [home('.gitconfig')], [home('.aider')], [443]],
+    ['ollama', [], [], [11434]],
+  ])("%s/agor.yaml: every agent gets the tool's directories and only the TCP ports it needs, in a best-effort sandbox", (dir, read, write, ports) => {
+    const c = loadConfig(join(EXAMPLES, dir, 'agor.yaml'));
+    for (const a of c.agents) {
+      expect(contained(a).sandbox, a.id).toEqual({ mode: 'best-effort', read, write, network: { connect: ports, bind: [] }, unixSockets: 'deny' });
+    }
+    // Each directory is named in the file's comments, with why the tool needs it.
+    const text = readFileSync(join(EXAMPLES, dir, 'agor.yaml'), 'utf8');
+    for (const p of [...read, ...write])
+      expect(text).toMatch(new RegExp(`^# +(read|write) ${p.replace(process.env.HOME ?? homedir(), '~').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} `, 'm'));
   });
 
   test('claude-code/agor.yaml is refused without claude on PATH, naming the file, line and key', () => {
