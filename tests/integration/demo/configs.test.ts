@@ -1,12 +1,11 @@
 // The demo team's agor.yaml and the example configs for real agent tools parse, with the
 // shape the examples promise; the standing prompts in them match examples/PROMPT.md.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { ROOT, tempDb } from '../../helpers/cli.js';
 import { type GroupConfig, commandExists, loadConfig } from '../../../src/supervisor/config.js';
-import { EXAMPLES, promptPart, stubTools } from './helpers.js';
+import { EXAMPLES, promptPart, scratchHome, stubTools } from './helpers.js';
 
 const words = (s: string) => s.replace(/\s+/g, ' ').trim();
 const agent = (c: GroupConfig, id: string) => {
@@ -22,12 +21,12 @@ interface Contained {
   runAs: unknown;
 }
 const contained = (a: GroupConfig['agents'][number]): Contained => a as typeof a & Contained;
-const home = (p: string) => join(process.env.HOME ?? homedir(), p);
 
 let t: ReturnType<typeof tempDb>;
 beforeEach(() => {
   t = tempDb();
   vi.stubEnv('PATH', `${stubTools(t.dir)}:${process.env.PATH ?? ''}`);
+  vi.stubEnv('HOME', scratchHome(t.dir));
 });
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -125,19 +124,26 @@ describe('the example configs for real agent tools', () => {
   });
 
   test.each([
-    ['claude-code', [home('.gitconfig')], [home('.claude'), home('.claude.json')], [443]],
-    ['codex', [home('.gitconfig')], [home('.codex'), '/dev/ptmx'], [443]],
-    ['aider', [home('.gitconfig')], [home('.aider')], [443]],
+    ['claude-code', ['~/.gitconfig'], ['~/.claude', '~/.claude.json'], [443]],
+    ['codex', ['~/.gitconfig'], ['~/.codex', '/dev/ptmx'], [443]],
+    ['aider', ['~/.gitconfig'], ['~/.aider'], [443]],
     ['ollama', [], [], [11434]],
   ])("%s/agor.yaml: every agent gets the tool's directories and only the TCP ports it needs, in a best-effort sandbox", (dir, read, write, ports) => {
     const c = loadConfig(join(EXAMPLES, dir, 'agor.yaml'));
+    // ~ is the home of the user who runs agor.
+    const abs = (ps: string[]) => ps.map((p) => p.replace(/^~/, join(t.dir, 'home')));
     for (const a of c.agents) {
-      expect(contained(a).sandbox, a.id).toEqual({ mode: 'best-effort', read, write, network: { connect: ports, bind: [] }, unixSockets: 'deny' });
+      expect(contained(a).sandbox, a.id).toEqual({
+        mode: 'best-effort',
+        read: abs(read),
+        write: abs(write),
+        network: { connect: ports, bind: [] },
+        unixSockets: 'deny',
+      });
     }
     // Each directory is named in the file's comments, with why the tool needs it.
     const text = readFileSync(join(EXAMPLES, dir, 'agor.yaml'), 'utf8');
-    for (const p of [...read, ...write])
-      expect(text).toMatch(new RegExp(`^# +(read|write) ${p.replace(process.env.HOME ?? homedir(), '~').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} `, 'm'));
+    for (const p of [...read, ...write]) expect(text).toMatch(new RegExp(`^# +(read|write) ${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} `, 'm'));
   });
 
   test('claude-code/agor.yaml is refused without claude on PATH, naming the file, line and key', () => {
