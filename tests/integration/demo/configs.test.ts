@@ -59,7 +59,8 @@ describe('examples/demo/agor.yaml', () => {
 
   test("runs every agent in agor's default sandbox, with no limits and as agor's own user", () => {
     for (const a of loadConfig(join(EXAMPLES, 'demo', 'agor.yaml')).agents) {
-      expect(contained(a), a.id).toEqual({
+      const { sandbox, limits, runAs } = contained(a);
+      expect({ sandbox, limits, runAs }, a.id).toEqual({
         sandbox: { mode: 'best-effort', read: [], write: [], network: null, unixSockets: 'deny' },
         limits: { memoryBytes: null, pids: null, cpuTimeSec: null, openFiles: null },
         runAs: null,
