@@ -22,6 +22,7 @@ const USAGE = `usage: node scripts/demo.mjs [--db PATH] [--headless] [-d]
 
 Runs the agor demo team (examples/demo/agor.yaml): a manager, a reviewer and three
 workers, as sh scripts that use btmsg and bttask. No AI service and no network needed.
+The agents run in agor's default sandbox (see examples/demo/README.md).
 
   --db PATH     the database (default: $AGOR_DB, else a fresh one under ${tmpdir()})
   --headless    print the supervisor's event log (for systemd or a pipe)

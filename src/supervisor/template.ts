@@ -18,6 +18,7 @@ export const EXAMPLE_CONFIG = `# agor.yaml: the agents of one team, run by the a
 #   AGOR_RUN_ID       the id of this run
 #   AGOR_WAKE_REASON  why this run started (a message, a task, a schedule, agor wake)
 #   AGOR_PROMPT       the prompt, when prompt_via is env
+#   TMPDIR            a temporary directory of its own, which its sandbox lets it write
 
 # The team: its agents are registered in this btmsg group. Required; 1-64 letters,
 # digits, dots, dashes or underscores.
@@ -124,8 +125,41 @@ agents:
     # Stopping is SIGTERM to the process group, then SIGKILL after this long
     # (default 10s; 0 to 10m).
     # stop_grace: 10s
+    # The sandbox (Landlock and seccomp), on even when this block is absent: the
+    # agent may read and write its cwd, its own TMPDIR and agor's data directory
+    # (the database, for btmsg and bttask), and read and run the system's programs
+    # (/usr, /bin, /lib, /etc), node and agor. Nothing else: not the rest of your
+    # home. "sandbox: off" turns it off. See SANDBOX in "man 5 agor.yaml".
+    sandbox:
+      # required: refuse to start the agent when the kernel cannot enforce all of
+      # this (the run fails, class sandbox). best-effort: run with what the kernel
+      # offers, warn once, and record it in the run. off: no sandbox, limits still
+      # apply (default best-effort).
+      mode: best-effort
+      # More paths the agent may read and run, added to those above (default
+      # none). A leading ~ is your home; a relative path starts at the cwd. Name
+      # what the tool needs, such as [~/.claude]: Landlock only allows, so an
+      # allowed directory cannot have a forbidden part, and ~ or / is refused.
+      read: []
+      # More paths the agent may also write, such as [~/.claude, ../shared]
+      # (default none).
+      write: []
+      # TCP the agent may use: all, none, or only some ports, as in
+      # { connect: [443], bind: [] }. Ports, not hosts; needs Linux 6.7 (default all).
+      network: all
+      # deny: no Unix-domain sockets, so no way to agor's control socket or to the
+      # D-Bus session bus (and the keyring); allow: as any program (default deny).
+      unix_sockets: deny
+    # Resource limits, none by default: memory (K, M, G or T) for the agent and
+    # everything it starts; pids, its processes and threads; cpu_time, CPU time per
+    # process; open_files, descriptors per process. A run ended by one fails with
+    # class limit. Leave room: a limit too tight for the tool fails good runs.
+    # limits: { memory: 2G, pids: 512, cpu_time: 2h, open_files: 4096 }
+    # Run the agent as another Unix user (default: agor's own user) and group
+    # (default: that user's group), which keeps agents out of each other's files
+    # and /proc/PID/environ. Only when agor runs as root.
+    # user: agent1
+    # group: agents
     # Reserved for a later version of agor, refused for now ("not supported yet"):
-    # sandbox: { network: false }
-    # limits: { memory: 2g, open_files: 1024 }
     # secrets: { tool: [GITHUB_TOKEN] }
 `;

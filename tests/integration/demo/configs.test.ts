@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { ROOT, tempDb } from '../../helpers/cli.js';
 import { type GroupConfig, commandExists, loadConfig } from '../../../src/supervisor/config.js';
-import { EXAMPLES, promptPart, stubTools } from './helpers.js';
+import { EXAMPLES, promptPart, scratchHome, stubTools } from './helpers.js';
 
 const words = (s: string) => s.replace(/\s+/g, ' ').trim();
 const agent = (c: GroupConfig, id: string) => {
@@ -14,10 +14,19 @@ const agent = (c: GroupConfig, id: string) => {
   return a;
 };
 
+/** The sandbox fields of AgentConfig (src/supervisor/sandbox-config.ts), typed here so this file stands on its own. */
+interface Contained {
+  sandbox: { mode: string; read: string[]; write: string[]; network: null | { connect: number[]; bind: number[] }; unixSockets: string };
+  limits: { memoryBytes: number | null; pids: number | null; cpuTimeSec: number | null; openFiles: number | null };
+  runAs: unknown;
+}
+const contained = (a: GroupConfig['agents'][number]): Contained => a as typeof a & Contained;
+
 let t: ReturnType<typeof tempDb>;
 beforeEach(() => {
   t = tempDb();
   vi.stubEnv('PATH', `${stubTools(t.dir)}:${process.env.PATH ?? ''}`);
+  vi.stubEnv('HOME', scratchHome(t.dir));
 });
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -46,6 +55,17 @@ describe('examples/demo/agor.yaml', () => {
     expect(agent(c, 'bob').stallAfterMs).toBe(20_000);
     expect(agent(c, 'carol').env).toEqual({ DEMO_CRASHES: 'yes' });
     expect(agent(c, 'carol').restart.maxRetries).toBeGreaterThanOrEqual(10);
+  });
+
+  test("runs every agent in agor's default sandbox, with no limits and as agor's own user", () => {
+    for (const a of loadConfig(join(EXAMPLES, 'demo', 'agor.yaml')).agents) {
+      const { sandbox, limits, runAs } = contained(a);
+      expect({ sandbox, limits, runAs }, a.id).toEqual({
+        sandbox: { mode: 'best-effort', read: [], write: [], network: null, unixSockets: 'deny' },
+        limits: { memoryBytes: null, pids: null, cpuTimeSec: null, openFiles: null },
+        runAs: null,
+      });
+    }
   });
 
   test('parses with nothing but sh on PATH (no agent tool, no npm link needed)', () => {
@@ -102,6 +122,29 @@ describe('the example configs for real agent tools', () => {
     expect(readFileSync(join(EXAMPLES, dir, script), 'utf8')).toContain(
       dir === 'aider' ? 'aider --yes-always --message "$message"' : 'ollama run "$model" <"$work/prompt.txt"',
     );
+  });
+
+  test.each([
+    ['claude-code', ['~/.gitconfig'], ['~/.claude', '~/.claude.json'], [443]],
+    ['codex', ['~/.gitconfig'], ['~/.codex', '/dev/ptmx'], [443]],
+    ['aider', ['~/.gitconfig'], ['~/.aider'], [443]],
+    ['ollama', [], [], [11434]],
+  ])("%s/agor.yaml: every agent gets the tool's directories and only the TCP ports it needs, in a best-effort sandbox", (dir, read, write, ports) => {
+    const c = loadConfig(join(EXAMPLES, dir, 'agor.yaml'));
+    // ~ is the home of the user who runs agor.
+    const abs = (ps: string[]) => ps.map((p) => p.replace(/^~/, join(t.dir, 'home')));
+    for (const a of c.agents) {
+      expect(contained(a).sandbox, a.id).toEqual({
+        mode: 'best-effort',
+        read: abs(read),
+        write: abs(write),
+        network: { connect: ports, bind: [] },
+        unixSockets: 'deny',
+      });
+    }
+    // Each directory is named in the file's comments, with why the tool needs it.
+    const text = readFileSync(join(EXAMPLES, dir, 'agor.yaml'), 'utf8');
+    for (const p of [...read, ...write]) expect(text).toMatch(new RegExp(`^# +(read|write) ${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} `, 'm'));
   });
 
   test('claude-code/agor.yaml is refused without claude on PATH, naming the file, line and key', () => {

@@ -38,3 +38,18 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   env.NO_COLOR = '1';
   return { ...env, ...extra };
 }
+
+/** What the example configs give their tools from the home directory (their sandbox: blocks). */
+const HOME_DIRS = ['.claude', '.codex', '.aider'];
+const HOME_FILES = ['.claude.json', '.gitconfig'];
+
+/**
+ * A scratch home holding the directories and files the examples' sandboxes name, so the
+ * configs load and run as on a machine where the tools are set up, without the real home.
+ */
+export function scratchHome(dir: string): string {
+  const home = join(dir, 'home');
+  for (const d of HOME_DIRS) mkdirSync(join(home, d), { recursive: true });
+  for (const f of HOME_FILES) writeFileSync(join(home, f), '');
+  return home;
+}

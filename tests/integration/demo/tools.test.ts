@@ -8,7 +8,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { expect, test } from 'vitest';
 import { type RunResult, json, runAsync } from '../../helpers/cli.js';
 import { type Group, type RunView, group, waitFor } from '../agor/fixture.js';
-import { EXAMPLES, cleanEnv, promptPart } from './helpers.js';
+import { EXAMPLES, cleanEnv, promptPart, scratchHome } from './helpers.js';
 
 interface Task {
   id: string;
@@ -44,6 +44,8 @@ function toolEnv(g: Group, tools: Record<string, string>): Record<string, string
     GIT_COMMITTER_EMAIL: 'stub@example.invalid',
   });
   env.PATH = [bin, join(EXAMPLES, 'demo', 'bin'), env.PATH].join(delimiter);
+  // The home the examples' sandboxes draw on (~/.claude, ~/.codex, ...), not the real one.
+  env.HOME = scratchHome(g.dir);
   return env;
 }
 

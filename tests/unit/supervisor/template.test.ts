@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
@@ -79,6 +79,9 @@ const KEYS = {
   schedule: allowedKeys(`${ONE_AGENT}    schedules: [{ bogus: 1 }]\n`),
   wake: allowedKeys(`${ONE_AGENT}    wake: { bogus: 1 }\n`),
 };
+// Asked when used, so that a parser without these keys fails only the tests that need them.
+const sandboxKeys = () => allowedKeys(`${ONE_AGENT}    sandbox: { bogus: 1 }\n`);
+const limitKeys = () => allowedKeys(`${ONE_AGENT}    limits: { bogus: 1 }\n`);
 const ALL_KEYS = new Set(Object.values(KEYS).flat());
 
 const LINES = EXAMPLE_CONFIG.split('\n');
@@ -172,6 +175,13 @@ describe('the example agor.yaml that agor init writes', () => {
       ...KEYS.agent.filter((k) => !at(' {4}', k)).map((k) => `agents.*.${k}`),
       ...KEYS.restart.filter((k) => !at(' {6}', k)).map((k) => `restart.${k}`),
       ...KEYS.wake.filter((k) => !at(' {6}', k)).map((k) => `wake.${k}`),
+      ...sandboxKeys()
+        .filter((k) => !at(' {6}', k))
+        .map((k) => `sandbox.${k}`),
+      // The limits are one commented-out line, a flow mapping.
+      ...limitKeys()
+        .filter((k) => !new RegExp(`^ {4}# limits: \\{.*\\b${k}: `, 'm').test(EXAMPLE_CONFIG))
+        .map((k) => `limits.${k}`),
       ...KEYS.schedule.filter((k) => !at('( {6}- | {8})', k)).map((k) => `schedules[].${k}`),
     ];
     expect(missing).toEqual([]);
@@ -179,6 +189,7 @@ describe('the example agor.yaml that agor init writes', () => {
 
   const manager = (c: GroupConfig) => agent(c, 'manager');
   const worker = (c: GroupConfig) => agent(c, 'worker');
+  const sandbox = (c: GroupConfig) => withSandbox(worker(c)).sandbox;
   // The parser refuses a "wake:" whose every setting is commented out, so the default
   // strategy is what is left when the whole "wake:" goes; see the last column.
   it.each<[key: string, section: string | null, line: string, documented: string, read: (c: GroupConfig) => unknown, value: unknown, remove?: string]>([
@@ -213,16 +224,44 @@ describe('the example agor.yaml that agor init writes', () => {
     ['stall_after', 'worker', 'stall_after: 15m', 'default 15m', (c) => worker(c).stallAfterMs, 15 * 60_000],
     ['on_stall', 'worker', 'on_stall: none', 'default none', (c) => worker(c).onStall, 'none'],
     ['stop_grace', 'worker', '# stop_grace: 10s', 'default 10s', (c) => worker(c).stopGraceMs, 10_000],
+    ['sandbox.mode', 'worker', 'mode: best-effort', 'default best-effort', (c) => sandbox(c).mode, 'best-effort'],
+    ['sandbox.read', 'worker', 'read: []', 'default none', (c) => sandbox(c).read, []],
+    ['sandbox.write', 'worker', 'write: []', 'default none', (c) => sandbox(c).write, []],
+    ['sandbox.network', 'worker', 'network: all', 'default all', (c) => sandbox(c).network, null],
+    ['sandbox.unix_sockets', 'worker', 'unix_sockets: deny', 'default deny', (c) => sandbox(c).unixSockets, 'deny'],
+    ['limits', 'worker', '# limits:', 'none by default', (c) => withSandbox(worker(c)).limits, NO_LIMITS],
+    ['user', 'worker', '# user:', "default: agor's own user", (c) => withSandbox(worker(c)).runAs, null],
   ])('says what %s defaults to, and the parser applies that default when the line is gone', (_key, section, line, documented, read, value, remove) => {
     const i = lineIndex(section, line);
     expect(docAbove(i).toLowerCase()).toContain(documented.toLowerCase());
     expect(read(load(without(remove ? lineIndex(section, remove) : i)))).toEqual(value);
   });
 
-  it.each(['sandbox', 'limits', 'secrets'])('refuses the commented-out %s key once un-commented, as not supported yet', (key) => {
-    const i = lineIndex('worker', `# ${key}:`);
+  it('refuses the commented-out secrets key once un-commented, as not supported yet', () => {
+    const i = lineIndex('worker', '# secrets:');
     const text = LINES.map((l, j) => (j === i ? l.replace('# ', '') : l)).join('\n');
-    expect(loadError(text).message).toBe(`${join(dir, 'agor.yaml')}:${i + 1}: agents.worker.${key}: not supported yet`);
+    expect(loadError(text).message).toBe(`${join(dir, 'agor.yaml')}:${i + 1}: agents.worker.secrets: not supported yet`);
+  });
+
+  it('writes out the default sandbox: the block as written is what an agent without one gets', () => {
+    const written = withSandbox(worker(load()));
+    expect(written.sandbox).toEqual({ mode: 'best-effort', read: [], write: [], network: null, unixSockets: 'deny' });
+    expect(withSandbox(worker(load(without(lineIndex('worker', 'sandbox:')))))).toMatchObject({ sandbox: written.sandbox, limits: NO_LIMITS, runAs: null });
+    // The manager has no sandbox block at all.
+    expect(withSandbox(manager(load())).sandbox).toEqual(written.sandbox);
+  });
+
+  it('takes the commented-out limits as written once un-commented', () => {
+    const i = lineIndex('worker', '# limits:');
+    const text = LINES.map((l, j) => (j === i ? l.replace('# ', '') : l)).join('\n');
+    expect(withSandbox(worker(load(text))).limits).toEqual({ memoryBytes: 2 * 1024 ** 3, pids: 512, cpuTimeSec: 7200, openFiles: 4096 });
+  });
+
+  it('offers user: and group:, refused as written unless agor runs as root and the user exists', () => {
+    const text = LINES.map((l) => (/^ {4}# (user|group): /.test(l) ? l.replace('# ', '') : l)).join('\n');
+    const agent1 = /^agent1:/m.test(readFileSync('/etc/passwd', 'utf8'));
+    if (process.getuid?.() === 0 && agent1) return; // this machine has the example's user
+    expect(loadError(text).message).toMatch(/:\d+: agents\.worker\.user: /);
   });
 
   it('offers commented-out commands of real agents that take the prompt as an argument', () => {
@@ -260,6 +299,15 @@ describe('the example agor.yaml that agor init writes', () => {
     expect([code, signal]).toEqual([null, 'SIGTERM']);
   });
 });
+
+/** The sandbox fields of AgentConfig (src/supervisor/sandbox-config.ts), typed here so this file stands on its own. */
+interface Contained {
+  sandbox: { mode: string; read: string[]; write: string[]; network: null | { connect: number[]; bind: number[] }; unixSockets: string };
+  limits: { memoryBytes: number | null; pids: number | null; cpuTimeSec: number | null; openFiles: number | null };
+  runAs: unknown;
+}
+const withSandbox = (a: AgentConfig): Contained => a as AgentConfig & Contained;
+const NO_LIMITS = { memoryBytes: null, pids: null, cpuTimeSec: null, openFiles: null };
 
 /**
  * Runs argv in its own process group with a bare environment (PATH: sh and sleep, so
