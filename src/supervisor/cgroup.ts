@@ -299,15 +299,31 @@ export class AgentCgroup {
     if (this.members().includes(process.pid)) throw new Error(`refusing to kill cgroup ${this.membership}: it holds this process (${process.pid})`);
     const deadline = Date.now() + timeoutMs;
     for (let round = 0; ; round++) {
-      if (this.members().length === 0) return true;
+      const left = this.members().length;
+      if (left === 0 && this.drained()) return true;
       if (Date.now() >= deadline) return false;
-      if (this.support.kill === 'cgroup.kill') {
+      if (left === 0) {
+        // Killed, still freeing its memory: wait, or rmdir would find the cgroup busy.
+      } else if (this.support.kill === 'cgroup.kill') {
         // One write kills all, forks included; repeat now and then for a straggler in D state.
         if (round % 25 === 0) write(join(this.membership, 'cgroup.kill'), '1');
       } else if (this.freezer !== null) await this.freezeAndKill(deadline);
       else this.signalAll('SIGKILL');
       await sleep(20);
     }
+  }
+
+  /**
+   * True when no task, not even a dying one, is left. cgroup.procs leaves out a process
+   * that is exiting (freeing a large heap takes a while), yet it keeps the cgroup busy
+   * until it is done: v2's cgroup.events says so, v1's tasks file still lists it.
+   */
+  private drained(): boolean {
+    return this.dirs.every((d) => {
+      const events = read(join(d, 'cgroup.events'));
+      if (events !== null) return !/^populated 1$/m.test(events);
+      return (read(join(d, 'tasks')) ?? '').trim() === '';
+    });
   }
 
   /** One round of freeze, SIGKILL each member, thaw: a frozen cgroup cannot fork a member we would miss. */
