@@ -159,6 +159,8 @@ export class AgentCgroup {
       if (base === v2 && v2controllers.length) enableControllers(scopeDir, v2controllers);
       ensureDir(join(scopeDir, agent));
     }
+    // A supervisor that died inside killAll may have left the agent frozen.
+    if (cg.freezer !== null) cg.setFrozen(false);
     return cg;
   }
 
@@ -326,20 +328,25 @@ export class AgentCgroup {
     });
   }
 
+  private setFrozen(frozen: boolean): void {
+    const dir = this.freezer!;
+    if (this.freezerV2) write(join(dir, 'cgroup.freeze'), frozen ? '1' : '0');
+    else write(join(dir, 'freezer.state'), frozen ? 'FROZEN' : 'THAWED');
+  }
+
   /** One round of freeze, SIGKILL each member, thaw: a frozen cgroup cannot fork a member we would miss. */
   private async freezeAndKill(deadline: number): Promise<void> {
     const dir = this.freezer!;
     const v2 = this.freezerV2;
-    const set = (frozen: boolean) => (v2 ? write(join(dir, 'cgroup.freeze'), frozen ? '1' : '0') : write(join(dir, 'freezer.state'), frozen ? 'FROZEN' : 'THAWED'));
     const isFrozen = () => (v2 ? counter(join(dir, 'cgroup.events'), 'frozen') === 1 : read(join(dir, 'freezer.state'))?.trim() === 'FROZEN');
-    set(true);
+    this.setFrozen(true);
     try {
       // A task in uninterruptible sleep can hold the freeze up: kill anyway when time is short.
       const until = Math.min(deadline, Date.now() + 1000);
       while (!isFrozen() && Date.now() < until) await sleep(10);
       this.signalAll('SIGKILL');
     } finally {
-      set(false);
+      this.setFrozen(false);
     }
   }
 

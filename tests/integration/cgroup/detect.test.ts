@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cgroupMounts, ownPaths } from '../../../src/supervisor/cgroup-detect.js';
 import { detectCgroups } from '../../../src/supervisor/cgroup.js';
 
 // What the kernel says, read here independently of the module under test.
@@ -76,5 +77,22 @@ describe('detectCgroups', () => {
     const s2 = detectCgroups({ mountinfo, cgroup: '0::/agor-no-such-cgroup\n' });
     expect(s2).toMatchObject({ version: 'v2', membership: null, memory: null, pids: null });
     expect(s2.why).toMatch(/cannot create a cgroup in .*agor-no-such-cgroup: ENOENT/);
+  });
+
+  it('reads the mount table and /proc/self/cgroup of other machines: pure v2 under systemd, v1 with joined controllers, escaped mount points', () => {
+    const mountinfo = [
+      '25 18 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot',
+      '33 25 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct',
+      '34 25 0:30 /lxc/c1 /mnt/my\\040cgroups rw,relatime - cgroup cgroup rw,memory',
+      '35 25 0:31 / /proc rw - proc proc rw',
+    ].join('\n');
+    expect(cgroupMounts(mountinfo)).toEqual([
+      { root: '/', point: '/sys/fs/cgroup', type: 'cgroup2', options: ['rw', 'nsdelegate', 'memory_recursiveprot'] },
+      { root: '/', point: '/sys/fs/cgroup/cpu,cpuacct', type: 'cgroup', options: ['rw', 'cpu', 'cpuacct'] },
+      { root: '/lxc/c1', point: '/mnt/my cgroups', type: 'cgroup', options: ['rw', 'memory'] },
+    ]);
+    const own = ownPaths('12:pids:/user.slice\n4:cpu,cpuacct:/\n1:name=systemd:/user.slice/session-2.scope\n0::/user.slice/user-1000.slice/session-2.scope\n');
+    expect(own.v2).toBe('/user.slice/user-1000.slice/session-2.scope');
+    expect(Object.fromEntries(own.v1)).toEqual({ pids: '/user.slice', cpu: '/', cpuacct: '/', 'name=systemd': '/user.slice/session-2.scope' });
   });
 });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, ignores } from '../../helpers/proc.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -75,6 +76,25 @@ describe.skipIf(skip).each(skip ? [{ name: 'nothing', support }] : killVariants(
     expect(again.members()).toContain(sh.pid);
   });
 
+  it.skipIf(support.kill !== 'freezer')('thaws, when opened again, an agent that a supervisor dying mid-kill left frozen', async () => {
+    const scope = newScope();
+    const cg = made.open(scope, 'worker');
+    made.startIn(cg, 'sleep 1008');
+    await waitFor(
+      'two members',
+      () => cg.members(),
+      (m) => m.length === 2,
+    );
+    const dir = cg.dirs.find((d) => d.startsWith(`${support.freezer!}/`))!;
+    const v2 = support.freezer === support.v2?.dir;
+    const frozen = () =>
+      v2 ? /^frozen 1$/m.test(readFileSync(join(dir, 'cgroup.events'), 'utf8')) : readFileSync(join(dir, 'freezer.state'), 'utf8').trim() === 'FROZEN';
+    writeFileSync(join(dir, v2 ? 'cgroup.freeze' : 'freezer.state'), v2 ? '1' : 'FROZEN');
+    await waitFor('the agent frozen', frozen, (f) => f);
+    made.open(scope, 'worker');
+    expect(frozen()).toBe(false);
+  });
+
   it('remove() refuses while a member is left, then leaves no directory; removeStale tidies agents no longer kept', async () => {
     const scope = newScope();
     const cg = made.open(scope, 'worker');
@@ -103,6 +123,10 @@ describe.skipIf(skip).each(skip ? [{ name: 'nothing', support }] : killVariants(
 describe.skipIf(skip)('AgentCgroup.open', () => {
   const made = new Made();
   afterEach(() => made.undo());
+
+  it('refuses a name that is one of the cgroup files', () => {
+    expect(() => made.open(newScope(), 'cgroup.procs')).toThrow(/a cgroup file has that name/);
+  });
 
   it('refuses names that are not one plain path component', () => {
     for (const bad of ['', '.', '..', 'a/b', '../x', 'x\n', '.hidden']) {
