@@ -5,8 +5,9 @@
  * of a run it re-adopts. Nothing here moves the calling process: a new process joins by
  * writing its own pid to each of `dirs`' cgroup.procs (agor-sandbox --cgroup).
  */
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CgroupSupport } from './cgroup-detect.js';
 import { checkCgroupName, counter, enableControllers, ensureDir, procsOf, read, removeTree, write } from './cgroup-files.js';
@@ -15,6 +16,19 @@ import { procStat } from './proc.js';
 export { detectCgroups } from './cgroup-detect.js';
 export type { CgroupSupport, Hierarchy, V2Hierarchy } from './cgroup-detect.js';
 export { checkCgroupName } from './cgroup-files.js';
+
+/**
+ * The scope of one supervisor's agents: its group and a hash of its database path, so that
+ * two supervisors (two databases, or two groups) never share an agent's cgroup.
+ */
+export function cgroupScope(group: string, dbPath: string): string {
+  const name =
+    group
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .replace(/^\./, '_')
+      .slice(0, 48) || 'group';
+  return `${name}-${createHash('sha256').update(resolve(dbPath)).digest('hex').slice(0, 10)}`;
+}
 
 /** Base directories of the hierarchies `support` uses, each once. */
 function bases(s: CgroupSupport): { membership: string; memory: string | null; pids: string | null; freezer: string | null; all: string[] } {
@@ -227,6 +241,8 @@ export class AgentCgroup {
       } else if (this.support.kill === 'cgroup.kill') {
         // One write kills all, forks included; repeat now and then for a straggler in D state.
         if (round % 25 === 0) write(join(this.membership, 'cgroup.kill'), '1');
+        // A member still listed after that has left the v2 cgroup but not a v1 one: signal it.
+        else if (round >= 10) this.signalAll('SIGKILL');
       } else if (this.freezer !== null) await this.freezeAndKill(deadline);
       else this.signalAll('SIGKILL');
       await sleep(20);

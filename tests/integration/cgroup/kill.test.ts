@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, ignores } from '../../helpers/proc.js';
 import { waitFor } from '../../helpers/wait.js';
-import { removeStale } from '../../../src/supervisor/cgroup.js';
+import { cgroupScope, removeStale } from '../../../src/supervisor/cgroup.js';
 import { killVariants, Made, missing, newScope, support } from './fixture.js';
 
 const skip = missing('membership');
@@ -123,6 +123,14 @@ describe.skipIf(skip).each(skip ? [{ name: 'nothing', support }] : killVariants(
 describe.skipIf(skip)('AgentCgroup.open', () => {
   const made = new Made();
   afterEach(() => made.undo());
+
+  it('takes the scope cgroupScope makes of any group name and database path, one per database', () => {
+    const a = cgroupScope('my team/α', `/tmp/x-${process.pid}/agor.db`);
+    expect(a).toMatch(/^my_team__-[0-9a-f]{10}$/);
+    expect(cgroupScope('my team/α', `/tmp/y-${process.pid}/agor.db`)).not.toBe(a);
+    expect(cgroupScope('.hidden', 'agor.db')).toMatch(/^_hidden-/);
+    expect(made.open(a, 'worker').dirs.every((d) => existsSync(d))).toBe(true);
+  });
 
   it('refuses a name that is one of the cgroup files', () => {
     expect(() => made.open(newScope(), 'cgroup.procs')).toThrow(/a cgroup file has that name/);
