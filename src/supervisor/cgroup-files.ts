@@ -74,6 +74,15 @@ export function removeTree(dir: string): boolean {
   return ok;
 }
 
+/** rmdir of `dir` if it is an empty cgroup; anything else (members, children, gone) is left as it is. */
+export function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty, or not there */
+  }
+}
+
 /** Pids listed in cgroup.procs of `dir` and of the cgroups under it. */
 export function procsOf(dir: string, into: Set<number>): void {
   for (const w of (read(join(dir, 'cgroup.procs')) ?? '').split('\n')) if (w) into.add(Number(w));

@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync, readSync, readdirSync, writeFileSync, 
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CgroupSupport } from './cgroup-detect.js';
-import { checkCgroupName, counter, enableControllers, ensureDir, procsOf, read, removeTree, write } from './cgroup-files.js';
+import { checkCgroupName, counter, enableControllers, ensureDir, procsOf, read, removeIfEmpty, removeTree, write } from './cgroup-files.js';
 import { procStat } from './proc.js';
 
 export { detectCgroups } from './cgroup-detect.js';
@@ -83,13 +83,20 @@ export class AgentCgroup {
     const cg = new AgentCgroup(support, scope, agent);
     const v2 = support.v2?.dir;
     const v2controllers = (['memory', 'pids'] as const).filter((c) => support[c] === 'v2');
-    for (const base of bases(support).all) {
-      const scopeDir = join(base, `agor.${scope}`);
-      if (base === v2 && v2controllers.length) enableControllers(base, v2controllers);
-      ensureDir(scopeDir);
-      // The scope's cgroup holds no process, so the no-internal-process rule allows this.
-      if (base === v2 && v2controllers.length) enableControllers(scopeDir, v2controllers);
-      ensureDir(join(scopeDir, agent));
+    const all = bases(support).all;
+    try {
+      for (const base of all) {
+        const scopeDir = join(base, `agor.${scope}`);
+        if (base === v2 && v2controllers.length) enableControllers(base, v2controllers);
+        ensureDir(scopeDir);
+        // The scope's cgroup holds no process, so the no-internal-process rule allows this.
+        if (base === v2 && v2controllers.length) enableControllers(scopeDir, v2controllers);
+        ensureDir(join(scopeDir, agent));
+      }
+    } catch (err) {
+      // Leave no empty scope behind (one that holds other agents stays: rmdir refuses).
+      for (const base of all) removeIfEmpty(join(base, `agor.${scope}`));
+      throw err;
     }
     // A supervisor that died inside killAll may have left the agent frozen.
     if (cg.freezer !== null) cg.setFrozen(false);

@@ -133,7 +133,10 @@ describe.skipIf(skip)('AgentCgroup.open', () => {
   });
 
   it('refuses a name that is one of the cgroup files', () => {
-    expect(() => made.open(newScope(), 'cgroup.procs')).toThrow(/a cgroup file has that name/);
+    const scope = newScope();
+    expect(() => made.open(scope, 'cgroup.procs')).toThrow(/a cgroup file has that name/);
+    // Nor is the scope left behind, empty.
+    expect([support.membership!, support.v1.memory?.dir, support.v1.pids?.dir].some((b) => b && existsSync(join(b, `agor.${scope}`)))).toBe(false);
   });
 
   it('refuses names that are not one plain path component', () => {
