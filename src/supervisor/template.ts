@@ -124,8 +124,12 @@ agents:
     # Stopping is SIGTERM to the process group, then SIGKILL after this long
     # (default 10s; 0 to 10m).
     # stop_grace: 10s
+    # A Landlock sandbox is on by default (best-effort); see agor.yaml(5).
+    # sandbox: { mode: required, write: [../shared-out], network: all }
+    # limits: { memory: 2G, open_files: 1024 }
+    # Run as another Unix user and group (agor must run as root).
+    # user: nobody
+    # group: nogroup
     # Reserved for a later version of agor, refused for now ("not supported yet"):
-    # sandbox: { network: false }
-    # limits: { memory: 2g, open_files: 1024 }
     # secrets: { tool: [GITHUB_TOKEN] }
 `;

@@ -219,7 +219,7 @@ describe('the example agor.yaml that agor init writes', () => {
     expect(read(load(without(remove ? lineIndex(section, remove) : i)))).toEqual(value);
   });
 
-  it.each(['sandbox', 'limits', 'secrets'])('refuses the commented-out %s key once un-commented, as not supported yet', (key) => {
+  it.each(['secrets'])('refuses the commented-out %s key once un-commented, as not supported yet', (key) => {
     const i = lineIndex('worker', `# ${key}:`);
     const text = LINES.map((l, j) => (j === i ? l.replace('# ', '') : l)).join('\n');
     expect(loadError(text).message).toBe(`${join(dir, 'agor.yaml')}:${i + 1}: agents.worker.${key}: not supported yet`);
