@@ -72,7 +72,8 @@ const holds = (dir: string, p: string): boolean => dir === p || dir === '/' || p
  * one that would allow `/` or the home directory wholesale.
  */
 function sandboxPath(ctx: Ctx, node: Node, key: string, cwd: string, home: string): string {
-  const v = isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+  // YAML reads a plain ~ as null; here it can only mean the home directory.
+  const v = !isScalar(node) ? undefined : typeof node.value === 'string' ? node.value : node.value === null && node.source === '~' ? '~' : undefined;
   if (v === undefined || v.trim() === '') fail(ctx, node, key, 'must be a path', 'e.g. read: [~/.claude] or write: [../shared-out]');
   if (/^~[^/]/.test(v)) fail(ctx, node, key, `'${v}': ~user is not expanded`, 'write the full path, or ~/ for your own home directory');
   // `~/x` is judged like the absolute path it stands for: a `..` there is as confusing as in `/..`.
@@ -100,6 +101,7 @@ function sandboxPath(ctx: Ctx, node: Node, key: string, cwd: string, home: strin
 }
 
 function pathList(ctx: Ctx, node: Node | null | undefined, key: string, cwd: string, home: string): string[] {
+  if (isScalar(node) && node.source === '~') return [sandboxPath(ctx, node, key, cwd, home)];
   if (!node || isEmpty(node)) return [];
   if (!isSeq(node)) fail(ctx, node, key, 'must be a list of paths', `e.g. ${key.split('.').pop()}: [~/.claude, ../shared-out]`);
   return node.items.map((n, i) => sandboxPath(ctx, n as Node, `${key}[${i}]`, cwd, home));

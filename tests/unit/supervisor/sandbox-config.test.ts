@@ -154,6 +154,11 @@ describe('sandbox: in agor.yaml', () => {
     }
   });
 
+  it('refuses a plain ~, which YAML reads as null, as the home directory, in a list or alone', () => {
+    expect(error('sandbox:', '  write: [/opt, ~]').message).toBe(`${file}:6: agents.w.sandbox.write[1]: '~' is your home directory ${home}`);
+    expect(error('sandbox:', '  read: ~').message).toBe(`${file}:6: agents.w.sandbox.read: '~' is your home directory ${home}`);
+  });
+
   it('refuses ~user, which agor does not expand', () => {
     expect(error('sandbox: { read: [~bob/.claude] }').message).toBe(`${file}:5: agents.w.sandbox.read[0]: '~bob/.claude': ~user is not expanded`);
   });
