@@ -11,6 +11,17 @@ export interface Probe {
   landlockUnavailable?: string | null;
 }
 
+/** The one JSON line of `agor-sandbox --probe` -> a Probe; throws on anything else. */
+export function parseProbe(line: string): Probe {
+  const j = JSON.parse(line) as { landlock_abi?: unknown; seccomp_filter?: unknown; landlock_unavailable?: unknown };
+  if (typeof j.landlock_abi !== 'number' || typeof j.seccomp_filter !== 'boolean') throw new Error(`not an agor-sandbox --probe line: ${line.slice(0, 200)}`);
+  return {
+    landlockAbi: Math.max(0, j.landlock_abi),
+    seccomp: j.seccomp_filter,
+    landlockUnavailable: typeof j.landlock_unavailable === 'string' ? j.landlock_unavailable : null,
+  };
+}
+
 /** The directories a run needs besides its cwd; all absolute, the last three real paths. */
 export interface PlanPaths {
   /** The agent's own TMPDIR. */

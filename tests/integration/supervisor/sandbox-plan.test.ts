@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../helpers/cli.js';
-import { type Probe, sandboxPlan } from '../../../src/supervisor/sandbox.js';
+import { parseProbe, sandboxPlan } from '../../../src/supervisor/sandbox.js';
 
 const HELPER = join(ROOT, 'dist', 'agor-sandbox');
-const raw = JSON.parse(spawnSync(HELPER, ['--probe'], { encoding: 'utf8' }).stdout) as { landlock_abi: number; seccomp_filter: boolean };
-const probe: Probe = { landlockAbi: raw.landlock_abi, seccomp: raw.seccomp_filter };
+const probe = parseProbe(spawnSync(HELPER, ['--probe'], { encoding: 'utf8' }).stdout);
 
 describe('the default sandbox plan, run by the real helper', () => {
   it.skipIf(probe.landlockAbi < 1)(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Limits, type RunAs, type SandboxConfig } from '../../../src/supervisor/config.js';
-import { type CgroupFacts, type PlanInput, type Probe, sandboxPlan } from '../../../src/supervisor/sandbox.js';
+import { type CgroupFacts, type PlanInput, type Probe, parseProbe, sandboxPlan } from '../../../src/supervisor/sandbox.js';
 
 const ROOT = realpathSync(resolve(import.meta.dirname, '..', '..', '..'));
 const HELPER = join(ROOT, 'dist', 'agor-sandbox');
@@ -250,5 +250,20 @@ describe('the sandbox plan of a run', () => {
 
   it('passes --max-abi on for tests that simulate an older kernel', () => {
     expect(plan({ maxAbi: 3, probe: ABI3 }).flags.slice(0, 2)).toEqual(['--max-abi', '3']);
+  });
+
+  it('reads the probe line of agor-sandbox, with the reason Landlock is missing', () => {
+    expect(parseProbe('{"landlock_abi":7,"landlock_unavailable":null,"seccomp_filter":true,"no_new_privs":true}\n')).toEqual({
+      landlockAbi: 7,
+      seccomp: true,
+      landlockUnavailable: null,
+    });
+    expect(parseProbe('{"landlock_abi":-1,"landlock_unavailable":"Landlock is disabled at boot","seccomp_filter":false,"no_new_privs":true}')).toEqual({
+      landlockAbi: 0,
+      seccomp: false,
+      landlockUnavailable: 'Landlock is disabled at boot',
+    });
+    expect(() => parseProbe('usage: agor-sandbox')).toThrow();
+    expect(() => parseProbe('{"abi":7}')).toThrow(/not an agor-sandbox --probe line/);
   });
 });
