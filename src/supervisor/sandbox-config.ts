@@ -75,6 +75,7 @@ function sandboxPath(ctx: Ctx, node: Node, key: string, cwd: string, home: strin
   // YAML reads a plain ~ as null; here it can only mean the home directory.
   const v = !isScalar(node) ? undefined : typeof node.value === 'string' ? node.value : node.value === null && node.source === '~' ? '~' : undefined;
   if (v === undefined || v.trim() === '') fail(ctx, node, key, 'must be a path', 'e.g. read: [~/.claude] or write: [../shared-out]');
+  if (v.includes('\0')) fail(ctx, node, key, 'must not contain a NUL byte', 'no file name can hold one');
   if (/^~[^/]/.test(v)) fail(ctx, node, key, `'${v}': ~user is not expanded`, 'write the full path, or ~/ for your own home directory');
   // `~/x` is judged like the absolute path it stands for: a `..` there is as confusing as in `/..`.
   const tail = v === '~' ? '/' : v.startsWith('~/') ? v.slice(1) : v;

@@ -116,6 +116,7 @@ describe('sandbox: in agor.yaml', () => {
     ['ports given as one number', ['sandbox: { network: { connect: 443 } }'], 5, 'agents.w.sandbox.network.connect: must be a list of TCP ports'],
     ['paths given as one string', ['sandbox: { read: /opt }'], 5, 'agents.w.sandbox.read: must be a list of paths'],
     ['a path that is not a string', ['sandbox: { read: [42] }'], 5, 'agents.w.sandbox.read[0]: must be a path'],
+    ['a path holding a NUL byte', ['sandbox: { read: ["/opt\\0x"] }'], 5, 'agents.w.sandbox.read[0]: must not contain a NUL byte'],
   ])('refuses %s, naming file, line and key', (_what, lines, line, message) => {
     expect(error(...lines).message).toBe(`${file}:${line}: ${message}`);
   });
