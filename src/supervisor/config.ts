@@ -2,11 +2,14 @@ import { CronExpressionParser } from 'cron-parser';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Document, LineCounter, type Node, type Pair, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
-import { Exit, UserError, usage } from '../core/errors.js';
+import { UserError, usage } from '../core/errors.js';
 import { ADMIN, WORKER_ROLES, type WorkerRole } from '../core/roles.js';
-import { nameProblem } from '../core/text.js';
 import { AGENT_ID } from '../core/identity.js';
-import { durationMs, formatDuration } from '../core/durations.js';
+import { ConfigError, type Ctx, checkDir, duration, entries, fail, int, label, lineOf, oneOf, str } from './yaml.js';
+import { type Limits, type RunAs, type SandboxConfig, parseLimits, parseRunAs, parseSandbox } from './sandbox-config.js';
+
+export { ConfigError };
+export type { Limits, RunAs, SandboxConfig };
 
 /** The file `agor` reads when no -f is given. */
 export const CONFIG_FILE = 'agor.yaml';
@@ -48,6 +51,10 @@ export interface AgentConfig {
   schedules: Schedule[];
   wake: { strategy: 'persistent' | 'on-demand' | 'smart'; threshold: number };
   contacts: string[];
+  sandbox: SandboxConfig;
+  limits: Limits;
+  /** Who the agent runs as (`user:`, `group:`); null: the user running agor. */
+  runAs: RunAs | null;
 }
 
 export interface GroupConfig {
@@ -67,91 +74,18 @@ export const DEFAULTS = {
   threshold: 0.5,
 } as const;
 
-/** A configuration error that names the file, line, column and key. */
-export class ConfigError extends UserError {
-  constructor(file: string, line: number | undefined, key: string, message: string, hint?: string) {
-    super(`${file}${line ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${message}`, hint, Exit.USAGE);
-  }
-}
-
 /** What aliases may add to agor.yaml, in YAML nodes: far above any real file, far below harm. */
 export const MAX_ALIAS_NODES = 10_000;
 
-interface Ctx {
-  file: string;
-  lines: LineCounter;
-}
-
-function lineOf(ctx: Ctx, node: Node | null | undefined): number | undefined {
-  const start = node?.range?.[0];
-  return start === undefined ? undefined : ctx.lines.linePos(start).line;
-}
-
-function fail(ctx: Ctx, node: Node | null | undefined, key: string, message: string, hint?: string): never {
-  throw new ConfigError(ctx.file, lineOf(ctx, node), key, message, hint);
-}
-
-/** Reads one mapping's pairs, refusing keys not in `allowed`. */
-function entries(ctx: Ctx, node: Node | null | undefined, key: string, allowed: readonly string[]): Map<string, Pair<Node, Node>> {
-  const out = new Map<string, Pair<Node, Node>>();
-  // A block whose every line is commented out is empty, not an error.
-  if (key && isScalar(node) && node.value === null) return out;
-  if (!isMap(node)) fail(ctx, node, key, 'must be a mapping (key: value lines)');
-  for (const pair of node.items as Pair<Node, Node>[]) {
-    const k = isScalar(pair.key) ? String(pair.key.value) : '';
-    const full = key ? `${key}.${k}` : k;
-    if (!allowed.includes(k)) fail(ctx, pair.key, full, 'unknown key', `allowed here: ${allowed.join(', ')}`);
-    if (out.has(k)) fail(ctx, pair.key, full, 'appears twice');
-    out.set(k, pair);
-  }
-  return out;
-}
-
-function str(ctx: Ctx, node: Node | null | undefined, key: string): string {
-  if (!isScalar(node) || typeof node.value !== 'string' || node.value.trim() === '') fail(ctx, node, key, 'must be a non-empty string');
-  return node.value;
-}
-
-/** A string shown to people (a name, a model): no control or invisible characters. */
-function label(ctx: Ctx, node: Node | null | undefined, key: string): string {
-  const v = str(ctx, node, key);
-  const problem = nameProblem(v, 'the value');
-  if (problem) fail(ctx, node, key, problem);
-  return v;
-}
-
-function oneOf<T extends string>(ctx: Ctx, node: Node | null | undefined, key: string, values: readonly T[]): T {
-  const v = isScalar(node) ? String(node.value) : undefined;
-  if (v === undefined || !values.includes(v as T)) fail(ctx, node, key, `must be one of ${values.join(', ')}${v !== undefined ? ` (got '${v}')` : ''}`);
-  return v as T;
-}
-
-function int(ctx: Ctx, node: Node | null | undefined, key: string, min: number, max: number): number {
-  const v = isScalar(node) ? node.value : undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(ctx, node, key, `must be a whole number from ${min} to ${max}`);
-  return v;
-}
-
-/** A duration (core/durations grammar) or a number of seconds -> milliseconds, within bounds. */
-function duration(ctx: Ctx, node: Node | null | undefined, key: string, minMs: number, maxMs: number): number {
-  const v = isScalar(node) ? node.value : undefined;
-  let ms: number | undefined;
-  if (typeof v === 'number' && v >= 0) ms = v * 1000;
-  else if (typeof v === 'string') ms = durationMs(v);
-  if (ms === undefined || !Number.isFinite(ms)) fail(ctx, node, key, `must be a duration like 30s, 15m, 2h or 1w (got ${JSON.stringify(v)})`);
-  if (ms < minMs || ms > maxMs) fail(ctx, node, key, `must be between ${formatDuration(minMs)} and ${formatDuration(maxMs)} (got ${formatDuration(ms)})`);
-  return ms;
-}
-
-/** True when `cmd` names an executable: a path, or a name found on PATH. */
-export function commandExists(cmd: string, cwd: string, path = process.env.PATH ?? ''): boolean {
+/** The executable `cmd` names, as execvp would find it (a path, or a name on PATH); undefined when there is none. */
+export function findExecutable(cmd: string, cwd: string, path = process.env.PATH ?? ''): string | undefined {
   const candidates = cmd.includes('/')
     ? [isAbsolute(cmd) ? cmd : resolve(cwd, cmd)]
     : path
         .split(delimiter)
         .filter(Boolean)
         .map((d) => join(d, cmd));
-  return candidates.some((c) => {
+  return candidates.find((c) => {
     try {
       accessSync(c, constants.X_OK);
       return statSync(c).isFile();
@@ -161,23 +95,8 @@ export function commandExists(cmd: string, cwd: string, path = process.env.PATH 
   });
 }
 
-/** Refuses a working directory that is missing or not a directory, before anything runs in it. */
-function checkDir(ctx: Ctx, node: Node, key: string, dir: string): void {
-  let st;
-  try {
-    st = statSync(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    fail(
-      ctx,
-      node,
-      key,
-      code === 'ENOENT' ? `${dir} does not exist` : `cannot use ${dir}: ${(e as Error).message}`,
-      'create the directory, or correct the path (relative paths start at the directory of agor.yaml)',
-    );
-  }
-  if (!st.isDirectory()) fail(ctx, node, key, `${dir} is not a directory`);
-}
+/** True when `cmd` names an executable: a path, or a name found on PATH. */
+export const commandExists = (cmd: string, cwd: string, path = process.env.PATH ?? ''): boolean => findExecutable(cmd, cwd, path) !== undefined;
 
 function validTimeZone(tz: string): boolean {
   try {
@@ -208,6 +127,8 @@ const AGENT_KEYS = [
   'contacts',
   'sandbox',
   'limits',
+  'user',
+  'group',
   'secrets',
 ] as const;
 
@@ -217,12 +138,8 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
   if (id === ADMIN) fail(ctx, idNode, k, `'${ADMIN}' is the built-in operator`);
   const e = entries(ctx, node, k, AGENT_KEYS);
   const get = (key: string) => e.get(key)?.value;
-  for (const later of ['sandbox', 'limits', 'secrets'] as const) {
-    const p = e.get(later);
-    if (p) {
-      fail(ctx, p.key as Node, `${k}.${later}`, 'not supported yet', `remove the ${later} key for now; this version of agor does not apply it`);
-    }
-  }
+  const secrets = e.get('secrets');
+  if (secrets) fail(ctx, secrets.key as Node, `${k}.secrets`, 'not supported yet', 'remove the secrets key for now; this version of agor does not apply it');
   const cwdNode = get('cwd');
   const cwd = cwdNode ? resolve(baseDir, str(ctx, cwdNode, `${k}.cwd`)) : baseDir;
   if (cwdNode) checkDir(ctx, cwdNode, `${k}.cwd`, cwd);
@@ -358,6 +275,9 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     schedules,
     wake,
     contacts,
+    sandbox: parseSandbox(ctx, get('sandbox'), `${k}.sandbox`, cwd),
+    limits: parseLimits(ctx, get('limits'), `${k}.limits`),
+    runAs: parseRunAs(ctx, get('user'), get('group'), k),
   };
 }
 
