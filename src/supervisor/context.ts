@@ -1,6 +1,8 @@
 /** What the supervisor's modules share: its options, the agents' slots and runs, and the ways to record and tell. */
 import type { Db } from '../db/open.js';
+import type { AgentCgroup } from './cgroup.js';
 import type { Clock } from './clock.js';
+import type { Containment, LimitBaseline } from './contain.js';
 import type { AgentConfig, GroupConfig } from './config.js';
 import type { Event, Health, State } from './protocol.js';
 import type { WriteQueue } from './writes.js';
@@ -39,6 +41,9 @@ export interface Run {
   lastSize: number;
   lastOutputAt: number;
   peakKb: number;
+  /** The run's own cgroup (null where the machine offers none), and its counters at the start. */
+  cgroup: AgentCgroup | null;
+  limitBase: LimitBaseline;
   ended: boolean;
   done: Promise<void>;
   finish: () => void;
@@ -96,6 +101,8 @@ export interface Ctx {
   readonly o: DaemonOptions;
   readonly slots: Map<string, Slot>;
   readonly writes: WriteQueue;
+  /** The sandbox helper, the kernel's facts and the runs' cgroups. */
+  readonly contain: Containment;
   /** Agents waiting for a place under max_concurrent, in order. */
   startQueue: string[];
   /** True once shutdown has begun. */

@@ -14,6 +14,7 @@ import { renewAgentLeases } from '../db/tasks.js';
 import { watchDb } from '../db/watch.js';
 import { ADMIN } from '../core/roles.js';
 import { adoptRuns, sweepOpenRuns } from './adopt.js';
+import { Containment, runCgroupName } from './contain.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
 import { Followers } from './followers.js';
 import { acquireLock, registerGroup, releaseLock } from './lock.js';
@@ -89,6 +90,7 @@ export class Supervisor {
       o,
       slots: this.slots,
       writes: this.writes,
+      contain: new Containment({ dbPath: o.dbPath, dataDir: o.dataDir }),
       startQueue: [],
       shuttingDown: () => this.shuttingDown !== null,
       now: () => this.now(),
@@ -125,6 +127,13 @@ export class Supervisor {
     return this.o.clock.now();
   }
 
+  /** What a crashed supervisor's runs left in their cgroups goes; the re-adopted runs keep theirs. */
+  private async sweepCgroups(): Promise<void> {
+    const keep: string[] = [];
+    for (const slot of this.slots.values()) if (slot.run) keep.push(runCgroupName(slot.cfg.id, slot.run.id));
+    await this.ctx.contain.sweep(keep).catch((err) => this.o.log(`cgroups: ${(err as Error).message}`));
+  }
+
   /** Takes the lock, registers the group, re-adopts live runs, serves the socket. */
   async start(): Promise<void> {
     const { o } = this;
@@ -141,6 +150,7 @@ export class Supervisor {
         log: (line) => o.log(line),
       });
       adoptRuns(this.ctx, this.runs);
+      await this.sweepCgroups();
       this.wakeups.init();
       for (const slot of this.slots.values()) {
         if (slot.run) continue;

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Exit, UserError } from '../core/errors.js';
 import type { Db } from '../db/open.js';
 import { writeTx } from '../db/open.js';
@@ -5,6 +6,8 @@ import { type SupervisorRow, endRun, getSupervisor, openRuns } from '../db/runs.
 import { returnRunLeases } from '../task/board.js';
 import { ControlClient, liveSupervisor } from './client.js';
 import { groupMembers, isSameProcess, killGroup } from './proc.js';
+import { detectCgroups } from './cgroup.js';
+import { dbScope, sweepScope } from './contain.js';
 import type { AgentView } from './protocol.js';
 
 export interface DownResult {
@@ -62,6 +65,9 @@ async function stopUnsupervised(db: Db, graceMs = 10_000): Promise<DownResult> {
   const deadline = Date.now() + graceMs;
   while (live.some((r) => groupMembers(r.pid!).length) && Date.now() < deadline) await sleep(50);
   for (const r of live) if (groupMembers(r.pid!).length) killGroup(r.pid!, 'SIGKILL');
+  // What left the process groups (setsid, double fork) is still in the runs' cgroups.
+  const cgroups = detectCgroups();
+  if (cgroups.membership) await sweepScope(cgroups, dbScope(resolve(db.name)), []);
   writeTx(db, () => {
     for (const r of live) {
       endRun(db, r.id, {

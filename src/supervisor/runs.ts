@@ -1,5 +1,5 @@
 /** The run lifecycle: record a start, launch it, arm its timers, stop it (bounded), reap its group, record its end and act on the policy. */
-import { statSync } from 'node:fs';
+import { closeSync, statSync, writeSync } from 'node:fs';
 import { Exit, UserError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { recordHeartbeat } from '../db/agents.js';
@@ -12,9 +12,10 @@ import { type Ctx, type Run, type Slot, type StopWhy, iso } from './context.js';
 import { openRunLog, readTail, removeRunLog, rotateIfLarge, runLogPath } from './logs.js';
 import { follow } from './follow.js';
 import { runOutcome } from './policy.js';
-import { bootId, groupMembers, isSameProcess, killGroup, peakRssKb, procStat, reapGroup } from './proc.js';
+import { bootId, groupMembers, isSameProcess, killGroup, killPid, peakRssKb, procStat, reapGroup } from './proc.js';
 import { composePrompt, wakeSummary } from './prompt.js';
-import { type ExitStatus, agentInvocation, spawnAgent } from './spawn.js';
+import { type ExitStatus, type Spawned, agentInvocation, spawnAgent } from './spawn.js';
+import { baseline, helperFailure, limitHit, reapCgroup } from './contain.js';
 import { wakeContext } from './wakeups.js';
 
 /** How much of a failed run's output its classification reads. */
@@ -153,10 +154,25 @@ export class Runs {
       AGOR_RUN_ID: runId,
       AGOR_WAKE_REASON: row.wake_reason ?? why,
     });
-    let spawned;
+    let spawned: Spawned;
+    let summary: string;
     try {
-      spawned = spawnAgent({ file: argv[0]!, args: argv.slice(1), cwd: a.cwd, env, stdin: a.promptVia === 'stdin' ? prompt : null, logFd: openRunLog(logPath) });
+      const prep = ctx.contain.prepare(a, runId, argv, env);
+      for (const w of prep.warnings) ctx.o.log(`${a.id}: warning: ${w}`);
+      run.cgroup = prep.cgroup;
+      run.limitBase = baseline(prep.cgroup);
+      summary = prep.summary;
+      if (prep.refusal) {
+        const fd = openRunLog(logPath);
+        writeSync(fd, `agor: the run was not started: ${prep.refusal}\n`);
+        closeSync(fd);
+        spawned = { pid: null, exited: Promise.resolve<ExitStatus>({ ...NO_STATUS, sandboxFailure: prep.refusal }) };
+      } else {
+        const [file, ...args] = prep.argv;
+        spawned = spawnAgent({ file: file!, args, cwd: a.cwd, env: prep.env, stdin: a.promptVia === 'stdin' ? prompt : null, logFd: openRunLog(logPath) });
+      }
     } catch (err) {
+      summary = 'not started';
       spawned = { pid: null, exited: Promise.resolve<ExitStatus>({ code: null, signal: null, spawnError: (err as Error).message }) };
     }
     if (spawned.pid) {
@@ -164,8 +180,8 @@ export class Runs {
       run.pidStart = procStat(spawned.pid)?.starttime ?? null;
       const [pid, start] = [spawned.pid, run.pidStart ?? 0];
       // If this waits and the supervisor dies, the next one finds the run by its AGOR_RUN_ID.
-      ctx.writes.write(`the pid of run ${runId.slice(0, 8)}`, () => R.setRunPid(ctx.db, runId, pid, start, bootId()), `pid:${runId}`);
-    }
+      ctx.writes.write(`the pid of run ${runId.slice(0, 8)}`, () => R.setRunPid(ctx.db, runId, pid, start, bootId(), summary), `pid:${runId}`);
+    } else ctx.writes.write(`the sandbox of run ${runId.slice(0, 8)}`, () => R.setRunSandbox(ctx.db, runId, summary));
     spawned.exited.then((st) => ctx.safe(a.id, () => this.onExit(slot, run, st, false))).catch((err) => ctx.o.log(`${a.id}: ${String(err)}`));
     this.arm(slot, run);
     ctx.persist(slot);
@@ -200,6 +216,8 @@ export class Runs {
       lastSize: size,
       lastOutputAt: this.ctx.now(),
       peakKb: row.peak_rss_kb ?? 0,
+      cgroup: adopted ? this.ctx.contain.existing(row.agent, row.id) : null,
+      limitBase: { oom: 0, pids: 0 },
       ended: false,
       done,
       finish,
@@ -234,8 +252,12 @@ export class Runs {
    * only while a member lives, and the kernel does not reuse its id until then.
    */
   private signal(run: Run, sig: NodeJS.Signals): void {
-    if (!run.pid) return;
-    if (isSameProcess(run.pid, run.pidStart) || groupMembers(run.pid).length) killGroup(run.pid, sig);
+    if (run.pid && (isSameProcess(run.pid, run.pidStart) || groupMembers(run.pid).length)) killGroup(run.pid, sig);
+    // What left the group (setsid, double fork) is still in the run's cgroup.
+    if (run.cgroup) {
+      if (sig === 'SIGKILL') void run.cgroup.killAll(5000).catch(() => undefined);
+      else for (const pid of run.cgroup.members()) if (procStat(pid)?.pgrp !== run.pid) killPid(pid, sig);
+    }
   }
 
   /**
@@ -307,6 +329,12 @@ export class Runs {
         if (kb) run.peakKb = Math.max(run.peakKb, kb);
         reaped = reapGroup(run.pid, run.killAt, slot.cfg.stopGraceMs);
       }
+      const cg = run.cgroup;
+      if (cg) {
+        const kb = cg.peakMemoryKb();
+        if (kb) run.peakKb = Math.max(run.peakKb, kb);
+        reaped = reaped.then(() => reapCgroup(cg, run.killAt, slot.cfg.stopGraceMs)).catch((err) => ctx.o.log(`${slot.cfg.id}: cgroup: ${(err as Error).message}`));
+      }
     } catch (err) {
       ctx.o.log(`${slot.cfg.id}: ${(err as Error)?.stack ?? String(err)}`);
     }
@@ -328,6 +356,8 @@ export class Runs {
       reported: row?.reported_outcome ?? null,
       reportReason: row?.report_reason ?? null,
       spawnError: st.spawnError,
+      sandboxFailure: st.sandboxFailure ?? helperFailure(st, outputTail),
+      limitHit: limitHit(slot.cfg, run.cgroup, run.limitBase, st.signal, outputTail, ctx.contain.cgroups.memory !== null),
       statusLost,
       code: st.code,
       signal: st.signal,
@@ -335,6 +365,8 @@ export class Runs {
       stallAfterMs: slot.cfg.stallAfterMs,
       outputTail,
     });
+    if (errorClass === 'limit' || errorClass === 'sandbox')
+      ctx.audit(errorClass === 'limit' ? 'run_limit_reached' : 'run_sandbox_failed', { agent: slot.cfg.id, run: run.id, note });
     const ended = ctx.now();
     const peak = run.peakKb || null;
     // endRun only closes an open run, so a retried or repeated end is recorded once.

@@ -26,8 +26,11 @@ export function parseProbe(line: string): Probe {
 export interface PlanPaths {
   /** The agent's own TMPDIR. */
   tmpdir: string;
-  /** agor's data directory, holding the database and its -wal and -shm. */
-  dataDir: string;
+  /**
+   * The database and its -wal and -shm: read-write as files, not their directory, which
+   * also holds the other agents' logs and TMPDIRs and the control socket.
+   */
+  dbFiles: string[];
   /** realpath(process.execPath). */
   nodeBin: string;
   /** realpath of agor's package root. */
@@ -95,7 +98,7 @@ export interface SandboxPlan {
 /** System paths an agent reads and runs programs from; those absent here are skipped. */
 export const SYSTEM_READ = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/proc', '/dev'];
 /** Devices every program writes to. */
-export const DEVICE_WRITE = ['/dev/null', '/dev/tty', '/dev/pts'];
+export const DEVICE_WRITE = ['/dev/null', '/dev/tty', '/dev/pts', '/dev/ptmx'];
 
 /** Where Landlock can restrict TCP ports. */
 const NET_ABI = 4;
@@ -228,15 +231,21 @@ function pathPolicy(input: PlanInput, refusals: string[], warnings: string[]): {
   const listed = (key: 'read' | 'write') =>
     agent.sandbox[key].filter((p) => {
       const real = realpathOr(p);
-      if (real === undefined) refusals.push(`sandbox.${key}: ${p} does not exist (create it, or take it out of the list)`);
+      // Like systemd's "-" paths under best-effort: a tool's directory not made yet is no reason to stay down.
+      if (real === undefined) {
+        if (agent.sandbox.mode === 'required') refusals.push(`sandbox.${key}: ${p} does not exist (create it, or take it out of the list)`);
+        else warnings.push(`sandbox.${key}: ${p} does not exist, so it is left out of the sandbox until it does`);
+      }
       // agor.yaml was checked when read; a path made since may be a link to / or the home directory.
       else if (real === '/' || holds(real, realHome))
         refusals.push(`sandbox.${key}: ${p} leads to ${real}, which would open the whole ${real === '/' ? 'file system' : 'home directory'}`);
       return real !== undefined;
     });
-  // cwd, TMPDIR and the data directory go in even if missing: the helper then fails naming
-  // the path, where leaving one out would fail the agent later and more obscurely.
-  const write = unique([agent.cwd, paths.tmpdir, paths.dataDir, ...DEVICE_WRITE.filter((p) => existsSync(p)), ...listed('write')]);
+  // cwd and TMPDIR go in even if missing: the helper then fails naming the path, where
+  // leaving one out would fail the agent later and more obscurely. The database's -wal
+  // and -shm exist while a supervisor has it open; elsewhere (agor doctor) they may not.
+  const dbFiles = paths.dbFiles.filter((p, i) => i === 0 || existsSync(p));
+  const write = unique([agent.cwd, paths.tmpdir, ...dbFiles, ...DEVICE_WRITE.filter((p) => existsSync(p)), ...listed('write')]);
   const read = [...SYSTEM_READ, paths.nodeBin, paths.agorRoot];
   // Where agor's node_modules links out of its root (a checkout sharing an install), btmsg needs that too.
   const modules = realpathOr(join(paths.agorRoot, 'node_modules'));

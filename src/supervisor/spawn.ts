@@ -21,6 +21,8 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
   /** Set when the program could not be started at all (not found, not executable, …). */
   spawnError: string | null;
+  /** Set when the sandbox could not be set up, so the program never ran. */
+  sandboxFailure?: string | null;
 }
 
 export interface Spawned {

@@ -2,6 +2,7 @@ import type { AnyVerb } from '../../cli/run.js';
 import { audit } from '../btmsg/audit.js';
 import { restart, start, stop } from './control.js';
 import { dash } from './dash.js';
+import { doctor } from './doctor.js';
 import { down } from './down.js';
 import { init } from './init.js';
 import { logs } from './logs.js';
@@ -13,7 +14,7 @@ import { up } from './up.js';
 import { wake } from './wake.js';
 
 /** Every agor verb, in the order --help lists them. */
-export const commands: AnyVerb[] = [init, up, dash, down, ps, start, stop, restart, wake, logs, runs, report, schedule, audit];
+export const commands: AnyVerb[] = [init, up, dash, down, ps, start, stop, restart, wake, logs, runs, report, schedule, audit, doctor];
 
 export const describe = 'Supervise a team of agents: spawn, restart, detect stalls, wake on messages and schedules';
 

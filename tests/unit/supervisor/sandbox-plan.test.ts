@@ -50,7 +50,13 @@ function plan(o: Over = {}) {
     command: COMMAND,
     probe: o.probe ?? ABI7,
     helper: HELPER,
-    paths: { tmpdir: join(dir, 'tmp'), dataDir: join(dir, 'data'), nodeBin: realpathSync(process.execPath), agorRoot: ROOT, home },
+    paths: {
+      tmpdir: join(dir, 'tmp'),
+      dbFiles: [join(dir, 'data', 'agor.db'), join(dir, 'data', 'agor.db-wal')],
+      nodeBin: realpathSync(process.execPath),
+      agorRoot: ROOT,
+      home,
+    },
     cgroup: o.cgroup ?? NO_CGROUP,
     ...(o.maxAbi !== undefined ? { maxAbi: o.maxAbi } : {}),
     ...(o.resolvConf ? { resolvConf: o.resolvConf } : {}),
@@ -73,9 +79,11 @@ describe('the sandbox plan of a run', () => {
     expect(p.warnings).toEqual([]);
   });
 
-  it('allows by default writing the cwd, TMPDIR, the data directory and the terminal devices, and reading the system, node, agor and the program', () => {
+  it('allows by default writing the cwd, TMPDIR, the database file (its -wal only when it exists) and the terminal devices, and reading the system, node, agor and the program', () => {
     const p = plan();
-    expect(p.values('--write')).toEqual([cwd, join(dir, 'tmp'), join(dir, 'data'), '/dev/null', '/dev/tty', '/dev/pts'].filter((x, i) => i < 3 || existsSync(x)));
+    expect(p.values('--write')).toEqual(
+      [cwd, join(dir, 'tmp'), join(dir, 'data', 'agor.db'), '/dev/null', '/dev/tty', '/dev/pts', '/dev/ptmx'].filter((x, i) => i < 3 || existsSync(x)),
+    );
     const read = p.values('--read');
     const system = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/proc', '/dev'];
     expect(read.slice(0, system.filter((s) => existsSync(s)).length)).toEqual(system.filter((s) => existsSync(s)));
@@ -106,12 +114,14 @@ describe('the sandbox plan of a run', () => {
     expect(plan({ resolvConf: join(dir, 'resolv.conf') }).values('--read')).toContain(resolvDir);
   });
 
-  it('refuses to start when a listed path is missing, in either mode, naming it', () => {
-    for (const mode of ['best-effort', 'required'] as const) {
-      const p = plan({ sandbox: { mode, write: [join(dir, 'not-made')] } });
-      expect(p.refusal).toBe(`sandbox.write: ${join(dir, 'not-made')} does not exist (create it, or take it out of the list)`);
-      expect(p.argv).toEqual([]);
-    }
+  it('refuses to start under required when a listed path is missing, naming it; best-effort leaves it out with a warning', () => {
+    const p = plan({ sandbox: { mode: 'required', write: [join(dir, 'not-made')] } });
+    expect(p.refusal).toBe(`sandbox.write: ${join(dir, 'not-made')} does not exist (create it, or take it out of the list)`);
+    expect(p.argv).toEqual([]);
+    const q = plan({ sandbox: { mode: 'best-effort', write: [join(dir, 'not-made')] } });
+    expect(q.refusal).toBeNull();
+    expect(q.values('--write')).not.toContain(join(dir, 'not-made'));
+    expect(q.warnings).toContain(`sandbox.write: ${join(dir, 'not-made')} does not exist, so it is left out of the sandbox until it does`);
     expect(plan({ sandbox: { mode: 'off', read: [join(dir, 'not-made')] } }).refusal).toBeNull();
   });
 
