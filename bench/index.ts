@@ -1,6 +1,7 @@
 // btmsg, bttask and agor benchmark: start-up cost, listings on large files, concurrent
 // writers, the supervisor's idle cost (against pm2) and crash-to-restart latency, the
-// dashboard's frame time and idle CPU, and a burst of 64 senders against the ideal.
+// dashboard's frame time and idle CPU, a burst of 64 senders against the ideal, and
+// what the sandbox adds to an agent's start.
 // Figures are ratios of medians measured side by side in one run, since the machine is
 // shared and noisy. It reports; it never fails on the figures (exit 0; 1 only when a
 // section could not run at all).
@@ -8,7 +9,7 @@
 //   npm run bench                   full run
 //   npm run bench -- --quick        fewer rounds, 3 messages per sender, 48 tasks to race for
 //   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
-//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,10  --rows N  --rebuild
+//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,11  --rows N  --rebuild
 import { cpus, loadavg } from 'node:os';
 import { schemaTag, snapshotBinary } from './fixtures.js';
 import { BOARD_TASKS, type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
@@ -16,8 +17,10 @@ import { type CommandFigures, type Settings, type ThroughputSection, type Timing
 import { fmtInt, fmtMs, fmtRatio, table } from './harness.js';
 import { DASH_AGENTS, DASH_MESSAGES, DASH_TASKS, type DashboardSection, dashboard } from './dashboard.js';
 import { BURST_SENDERS, type BurstSection, burst } from './burst.js';
+import { type SandboxSection, sandboxLatency } from './sandbox.js';
 import {
   IDLE_AGENTS,
+  RSS_RATIO_BEFORE_SANDBOX,
   agorBundleHash,
   type IdleRun,
   type IdleSection,
@@ -28,18 +31,19 @@ import {
   stopSupervisors,
 } from './supervisor.js';
 
-const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,10] [--rows N] [--rebuild]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,11] [--rows N] [--rebuild]
 
   --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160),
                    a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12),
                    a 10 s window in section 9 (else 30 s), 64 × 5 sends in section 10 (else 64 × 20)
   --json           print the figures as JSON (progress goes to stderr)
-  --rounds N       measured rounds per command (default 50)
+  --rounds N       measured rounds per command, and per agent in section 11 (default 50)
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
-  --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst), e.g. --only 1,4
+  --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst,
+                   11 the sandbox), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
@@ -50,7 +54,9 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   ${DASH_TASKS.toLocaleString('en-US')} tasks and ${DASH_MESSAGES.toLocaleString('en-US')} messages: frame time per view (rounds as above) and the idle
   CPU of agor dash attached to ${DASH_AGENTS} idle agents (needs tmux), 10 ${BURST_SENDERS} concurrent senders × 20
   messages with default settings: sends per second against the ideal of this machine (cores / CPU
-  seconds of one send alone, measured in the same run)
+  seconds of one send alone, measured in the same run), 11 start-to-running latency of an on-demand
+  agent under the default sandbox against sandbox: off, side by side under one supervisor, with the
+  sandbox helper alone for context
 `;
 
 interface Args extends Settings {
@@ -185,6 +191,7 @@ function printIdle(s: IdleSection, out: string[]): void {
     table(['supervisor', 'pid', 'running before / after', 'start-up', 'RSS median', 'RSS max', 'CPU', 'CPU time', 'leftovers'], [row(s.agor), row(s.pm2)]),
   );
   if (s.rssRatio !== undefined) out.push(`  agor / pm2 RSS: ${fmtRatio(s.rssRatio)} of the medians, ${fmtRatio(s.rssRatioMax!)} of the maxima`);
+  out.push(`  before the sandbox: ${fmtRatio(s.rssRatioBeforeSandbox)} (npm run bench -- --quick --only 7, agents not sandboxed)`);
   for (const n of s.notes) out.push(`  ${n}`);
   if (!s.ok) out.push(...loudIdleError(s));
   out.push('');
@@ -268,6 +275,65 @@ function printBurst(b: BurstSection, out: string[]): void {
   out.push('  means other work on the machine took the rest (the ratio then measures the machine, not agor)');
   if (!b.ok) out.push(...loudBurstError(b));
   out.push('');
+}
+
+/** Milliseconds with a sign, for the interval of a difference that may straddle zero. */
+const fmtSigned = (ms: number): string => (ms < 0 ? `−${Math.abs(ms).toFixed(1)}` : ms.toFixed(1));
+
+function printSandbox(s: SandboxSection, out: string[]): void {
+  out.push(s.title);
+  const open = s.open?.ms.median;
+  const rows = (['boxed', 'open'] as const).flatMap((a) => {
+    const l = s[a];
+    if (!l) return [];
+    return [
+      [
+        a === 'boxed' ? 'boxed (default sandbox)' : 'open (sandbox: off)',
+        String(l.ms.n),
+        fmtMs(l.ms.median),
+        fmtMs(l.ms.p90),
+        fmtMs(l.ms.min),
+        fmtMs(l.ms.max),
+        a === 'boxed' && open ? fmtRatio(l.ms.median / open) : '',
+      ],
+    ];
+  });
+  if (rows.length) out.push(table(['agent', 'runs', 'wake → running median', 'p90', 'min', 'max', 'vs open'], rows));
+  if (s.ratio && s.addedMs) {
+    out.push(
+      `  default sandbox / sandbox: off: ${fmtRatio(s.ratio.value)} of the medians (90% interval ${s.ratio.interval.map((x) => x.toFixed(2)).join('–')}); ` +
+        `added ${fmtMs(s.addedMs.value)} (${fmtSigned(s.addedMs.interval[0])}–${fmtSigned(s.addedMs.interval[1])} ms)`,
+    );
+  }
+  if (s.helper) {
+    const base = s.helper[0]!.ms.median;
+    out.push(
+      '',
+      table(
+        ['the helper alone (spawn to exit)', 'median', 'p90', 'min', 'vs the program alone', 'added (median)'],
+        s.helper.map((h, i) => [
+          h.name,
+          fmtMs(h.ms.median),
+          fmtMs(h.ms.p90),
+          fmtMs(h.ms.min),
+          i === 0 ? '' : fmtRatio(h.ms.median / base),
+          i === 0 ? '' : fmtMs(h.ms.median - base),
+        ]),
+      ),
+    );
+  }
+  for (const n of s.notes) out.push(`  ${n}`);
+  if (!s.ok) out.push(...loudSandboxError(s));
+  out.push('');
+}
+
+function loudSandboxError(s: SandboxSection): string[] {
+  const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
+  lines.push('!!! ERROR: section 11 did not run cleanly');
+  if (s.error) lines.push(`!!! ${s.error}`);
+  if (!s.supervisorGone) lines.push('!!! the supervisor process was still alive 10 s after agor down (killed by the benchmark)');
+  lines.push('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+  return lines;
 }
 
 function loudBurstError(b: BurstSection): string[] {
@@ -381,7 +447,7 @@ async function main(): Promise<void> {
       process.exit(sig === 'SIGINT' ? 130 : 143);
     });
   }
-  const agorHash = args.only.has(7) || args.only.has(8) || args.only.has(9) ? agorBundleHash() : undefined;
+  const agorHash = [7, 8, 9, 11].some((n) => args.only.has(n)) ? agorBundleHash() : undefined;
   const env = {
     node: process.version,
     cpus: cpus().length,
@@ -417,6 +483,7 @@ async function main(): Promise<void> {
   const s8 = await attempt(8, () => restartLatency(args.quick, log));
   const s9 = await attempt(9, () => dashboard(args, args.quick, tag, log));
   const s10 = await attempt(10, () => burst(args.quick ? 5 : 20, args.quick ? 10 : 30, log));
+  const s11 = await attempt(11, () => sandboxLatency(args, log));
   // A supervisor that could not be started or measured is a section that did not run.
   for (const [n, s] of [
     [7, s7],
@@ -426,6 +493,7 @@ async function main(): Promise<void> {
   }
   if (s9?.frames.error) errors.push(`section 9 (frames): ${s9.frames.error}`);
   if (s9?.idle.error) errors.push(`section 9 (idle agor dash): ${s9.idle.error}`);
+  if (s11?.error) errors.push(`section 11: ${s11.error}`);
   if (errors.length) process.exitCode = 1;
   const loadEnd = loadavg().map((x) => +x.toFixed(2));
 
@@ -452,6 +520,7 @@ async function main(): Promise<void> {
       ...(s8 ? { restart_latency: s8 } : {}),
       ...(s9 ? { dashboard: s9 } : {}),
       ...(s10 ? { burst: s10 } : {}),
+      ...(s11 ? { sandbox_latency: s11 } : {}),
       summary: {
         ratios: ratios.map((r) => ({
           name: r.name,
@@ -467,7 +536,7 @@ async function main(): Promise<void> {
         ...(s6 ? { claims_per_second: s6.claimsPerSecond, claims_ok: s6.ok } : {}),
         ...(s7
           ? {
-              supervisor_rss_ratio: { value: s7.rssRatio ?? null, target: s7.rssTarget, pass: s7.rssPass ?? null },
+              supervisor_rss_ratio: { value: s7.rssRatio ?? null, target: s7.rssTarget, pass: s7.rssPass ?? null, before_sandbox: RSS_RATIO_BEFORE_SANDBOX },
               agor_idle_cpu_percent: { value: s7.agor.figures?.cpuPercent ?? null, target: s7.cpuTarget, pass: s7.cpuPass ?? null },
               pm2_idle_cpu_percent: s7.pm2.figures?.cpuPercent ?? null,
               idle_supervision_ok: s7.ok,
@@ -500,6 +569,15 @@ async function main(): Promise<void> {
             }
           : {}),
         ...(s10 ? { burst_sends_per_second: s10.sendsPerSecond, burst_vs_ideal: { value: s10.ratio.value, interval: s10.ratio.interval }, burst_ok: s10.ok } : {}),
+        ...(s11
+          ? {
+              sandbox_start_ratio: s11.ratio ? { value: s11.ratio.value, interval90: s11.ratio.interval, target: s11.ratio.target, pass: s11.ratio.pass } : null,
+              sandbox_added_ms: s11.addedMs
+                ? { value: s11.addedMs.value, interval90: s11.addedMs.interval, target: s11.addedMs.target, pass: s11.addedMs.pass }
+                : null,
+              sandbox_ok: s11.ok,
+            }
+          : {}),
       },
     };
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
@@ -510,6 +588,7 @@ async function main(): Promise<void> {
     if (s8 && !s8.ok) log(loudRestartError(s8).join('\n'));
     if (s9 && !s9.ok) log(loudDashboardError(s9).join('\n'));
     if (s10 && !s10.ok) log(loudBurstError(s10).join('\n'));
+    if (s11 && !s11.ok) log(loudSandboxError(s11).join('\n'));
     return;
   }
 
@@ -535,6 +614,7 @@ async function main(): Promise<void> {
   if (s8) printRestarts(s8, out);
   if (s9) printDashboard(s9, out);
   if (s10) printBurst(s10, out);
+  if (s11) printSandbox(s11, out);
   const rows = ratios.map((r) => [
     r.name,
     fmtRatio(r.value),
@@ -552,7 +632,7 @@ async function main(): Promise<void> {
     const clean = s7.ok ? '' : ' (RUN ERRORS)';
     if (s7.rssRatio !== undefined) {
       rows.push([
-        `agor / pm2 supervisor RSS, ${s7.agents} idle agents`,
+        `agor / pm2 supervisor RSS, ${s7.agents} idle sandboxed agents (${fmtRatio(RSS_RATIO_BEFORE_SANDBOX)} before the sandbox)`,
         fmtRatio(s7.rssRatio),
         '',
         a && p && p.cpuMs > 0 ? fmtRatio(a.cpuMs / p.cpuMs) : '-',
@@ -594,6 +674,29 @@ async function main(): Promise<void> {
       'no target',
       s10.ok ? 'all stored, none refused' : 'REFUSED OR LOST',
     ]);
+  }
+  if (s11) {
+    const clean = s11.ok ? '' : ' (RUN ERRORS)';
+    const r = s11.ratio;
+    const d = s11.addedMs;
+    if (r)
+      rows.push([
+        'agent start to running, default sandbox / sandbox: off',
+        fmtRatio(r.value),
+        `${r.interval[0].toFixed(2)}–${r.interval[1].toFixed(2)}`,
+        '',
+        `≤ ${fmtRatio(r.target)}`,
+        (r.pass ? 'PASS' : 'MISS') + clean,
+      ]);
+    if (d)
+      rows.push([
+        'time the sandbox adds to the start (median difference)',
+        fmtMs(d.value),
+        `${fmtSigned(d.interval[0])}–${fmtSigned(d.interval[1])} ms`,
+        '',
+        `< ${d.target} ms`,
+        (d.pass ? 'PASS' : 'MISS') + clean,
+      ]);
   }
   out.push(
     `Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`,

@@ -22,6 +22,8 @@ const BACKOFF_MS = 1000;
 export const RSS_RATIO_TARGET = 1.0;
 export const IDLE_CPU_TARGET = 1.0;
 export const RESTART_MEDIAN_TARGET_MS = 100;
+/** agor / pm2 RSS of section 7 as `npm run bench -- --quick --only 7` measured it before agents ran sandboxed. */
+export const RSS_RATIO_BEFORE_SANDBOX = 0.65;
 
 const AGOR = join(REPO, 'dist', 'agor.cjs');
 
@@ -424,6 +426,8 @@ export interface IdleSection {
   rssRatioMax?: number;
   rssTarget: number;
   rssPass?: boolean;
+  /** The same ratio before the sandbox, for comparison. */
+  rssRatioBeforeSandbox: number;
   cpuTarget: number;
   cpuPass?: boolean;
   notes: string[];
@@ -544,6 +548,7 @@ export async function idleSupervision(quick: boolean, log: Log): Promise<IdleSec
     `RSS sampled once a second (VmRSS); CPU = (utime + stime) delta / wall time, CLK_TCK ${CLK_TCK}; the supervisor process only, not its agents`,
     `${SETTLE_SECONDS} s unmeasured after all agents run; nothing queries either supervisor during the window`,
     'pm2 as installed (its default 30 s worker and host-metrics collection on), version check off, private PM2_HOME',
+    'agor runs each agent under the default sandbox: through agor-sandbox (Landlock, the seccomp filter), in a cgroup of its own per run',
     "running after the window: a live sleep 100000 that the supervisor lists as running (pm2: online; agor: running, or idle, which is agor's name for a running agent silent for a minute)",
   ];
   if (quick)
@@ -572,6 +577,7 @@ export async function idleSupervision(quick: boolean, log: Log): Promise<IdleSec
     pm2,
     ...(rssRatio !== undefined ? { rssRatio, rssRatioMax: a!.rssKb.max / p!.rssKb.max, rssPass: rssRatio <= RSS_RATIO_TARGET } : {}),
     rssTarget: RSS_RATIO_TARGET,
+    rssRatioBeforeSandbox: RSS_RATIO_BEFORE_SANDBOX,
     cpuTarget: IDLE_CPU_TARGET,
     // Judged as printed (two decimals): 0.999…% shows as 1.00% and is no pass.
     ...(a ? { cpuPass: Math.round(a.cpuPercent * 100) / 100 < IDLE_CPU_TARGET } : {}),
