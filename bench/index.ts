@@ -37,9 +37,10 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
 
   --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160),
                    a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12),
-                   a 10 s window in section 9 (else 30 s), 64 × 5 sends in section 10 (else 64 × 20)
+                   a 10 s window in section 9 (else 30 s), 64 × 5 sends in section 10 (else 64 × 20),
+                   40 wakes of each agent in section 11 (else 200)
   --json           print the figures as JSON (progress goes to stderr)
-  --rounds N       measured rounds per command, and per agent in section 11 (default 50)
+  --rounds N       measured rounds per command (default 50); section 11 wakes each agent 4 × N times
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
   --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst,
