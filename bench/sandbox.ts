@@ -343,7 +343,7 @@ function helperRounds(dir: string, rounds: number, warmup: number): { figures: H
       command: STAMP_ARGV,
       probe,
       helper: HELPER,
-      paths: { tmpdir, dbFiles: [db, `${db}-wal`, `${db}-shm`], nodeBin: realpathSync(process.execPath), agorRoot: agorRoot(HELPER), home: homedir() },
+      paths: { tmpdir, dataDir: dirname(db), nodeBin: realpathSync(process.execPath), agorRoot: agorRoot(HELPER), home: homedir() },
       cgroup: { dirs: [], memory: false, pids: false },
     });
     if (p.refusal) throw new Error(`the planner refused the ${id} agent: ${p.refusal}`);

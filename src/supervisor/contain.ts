@@ -9,21 +9,23 @@ import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync } from 'node:
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AgentCgroup, type CgroupSupport, detectCgroups, removeStale } from './cgroup.js';
-import type { AgentConfig } from './config.js';
+import { type AgentConfig, findExecutable } from './config.js';
 import { type Probe, parseProbe, sandboxPlan } from './sandbox.js';
 
-/** The sandbox helper built beside agor's scripts (dist/agor-sandbox), or null when it is missing. */
-export function helperPath(script = process.argv[1]): string | null {
-  const candidates: string[] = [];
-  if (process.env.AGOR_SANDBOX_HELPER) candidates.push(process.env.AGOR_SANDBOX_HELPER);
-  if (script) {
-    try {
-      candidates.push(join(dirname(realpathSync(script)), 'agor-sandbox'));
-    } catch {
-      /* a script that is gone: no helper beside it */
-    }
+/**
+ * The sandbox helper: $AGOR_SANDBOX_HELPER when set (and then only it), else the one
+ * built beside agor's scripts (dist/agor-sandbox); null when it is missing.
+ */
+export function helperPath(script = process.argv[1], env: NodeJS.ProcessEnv = process.env): string | null {
+  const given = env.AGOR_SANDBOX_HELPER;
+  if (given) return existsSync(given) ? given : null;
+  if (!script) return null;
+  try {
+    const beside = join(dirname(realpathSync(script)), 'agor-sandbox');
+    return existsSync(beside) ? beside : null;
+  } catch {
+    return null; // a script that is gone: no helper beside it
   }
-  return candidates.find((p) => existsSync(p)) ?? null;
 }
 
 /** agor's own installation: the directory holding dist/ (read and execute for agents, so btmsg runs inside). */
@@ -69,6 +71,8 @@ export interface Prepared {
   summary: string;
   /** Why the run must not start (mode required and the kernel lacks what is asked, a missing path…). */
   refusal: string | null;
+  /** The program cannot be run at all (gone since start-up): as a failed spawn says it. */
+  spawnError?: string | null;
   warnings: string[];
   cgroup: AgentCgroup | null;
 }
@@ -152,6 +156,9 @@ export class Containment {
 
   /** How to start one run of `a` whose plain invocation is `argv`/`env`. */
   prepare(a: AgentConfig, runId: string, argv: string[], env: Record<string, string>): Prepared {
+    // The helper would only say so after an exec: the run then fails as a spawn does, with no process.
+    if (!findExecutable(argv[0]!, a.cwd, env.PATH))
+      return { argv, env, summary: 'not started', refusal: null, spawnError: `${argv[0]}: ENOENT`, warnings: [], cgroup: null };
     const warnings: string[] = [];
     let cgroup: AgentCgroup | null = null;
     try {
@@ -171,7 +178,7 @@ export class Containment {
       helper: this.helper,
       paths: {
         tmpdir: this.tmpdir(a),
-        dbFiles: [this.o.dbPath, `${this.o.dbPath}-wal`, `${this.o.dbPath}-shm`],
+        dataDir: this.o.dataDir,
         nodeBin: realpathSync(process.execPath),
         agorRoot: this.root,
         home: homedir(),

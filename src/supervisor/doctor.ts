@@ -73,7 +73,7 @@ export function checkAgents(config: GroupConfig, probe: Probe | null, helper: st
       helper,
       paths: {
         tmpdir: join(dirname(dbPath), 'tmp', a.id),
-        dbFiles: [dbPath, `${dbPath}-wal`, `${dbPath}-shm`],
+        dataDir: dirname(dbPath),
         nodeBin: process.execPath,
         agorRoot: agorRoot(helper),
         home: homedir(),

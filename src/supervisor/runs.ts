@@ -162,7 +162,8 @@ export class Runs {
       run.cgroup = prep.cgroup;
       run.limitBase = baseline(prep.cgroup);
       summary = prep.summary;
-      if (prep.refusal) {
+      if (prep.spawnError) spawned = { pid: null, exited: Promise.resolve<ExitStatus>({ ...NO_STATUS, spawnError: prep.spawnError }) };
+      else if (prep.refusal) {
         const fd = openRunLog(logPath);
         writeSync(fd, `agor: the run was not started: ${prep.refusal}\n`);
         closeSync(fd);

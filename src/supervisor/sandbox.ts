@@ -26,11 +26,8 @@ export function parseProbe(line: string): Probe {
 export interface PlanPaths {
   /** The agent's own TMPDIR. */
   tmpdir: string;
-  /**
-   * The database and its -wal and -shm: read-write as files, not their directory, which
-   * also holds the other agents' logs and TMPDIRs and the control socket.
-   */
-  dbFiles: string[];
+  /** agor's data directory, holding the database and its -wal and -shm (which SQLite makes and removes there). */
+  dataDir: string;
   /** realpath(process.execPath). */
   nodeBin: string;
   /** realpath of agor's package root. */
@@ -241,11 +238,9 @@ function pathPolicy(input: PlanInput, refusals: string[], warnings: string[]): {
         refusals.push(`sandbox.${key}: ${p} leads to ${real}, which would open the whole ${real === '/' ? 'file system' : 'home directory'}`);
       return real !== undefined;
     });
-  // cwd and TMPDIR go in even if missing: the helper then fails naming the path, where
-  // leaving one out would fail the agent later and more obscurely. The database's -wal
-  // and -shm exist while a supervisor has it open; elsewhere (agor doctor) they may not.
-  const dbFiles = paths.dbFiles.filter((p, i) => i === 0 || existsSync(p));
-  const write = unique([agent.cwd, paths.tmpdir, ...dbFiles, ...DEVICE_WRITE.filter((p) => existsSync(p)), ...listed('write')]);
+  // cwd, TMPDIR and the data directory go in even if missing: the helper then fails naming
+  // the path, where leaving one out would fail the agent later and more obscurely.
+  const write = unique([agent.cwd, paths.tmpdir, paths.dataDir, ...DEVICE_WRITE.filter((p) => existsSync(p)), ...listed('write')]);
   const read = [...SYSTEM_READ, paths.nodeBin, paths.agorRoot];
   // Where agor's node_modules links out of its root (a checkout sharing an install), btmsg needs that too.
   const modules = realpathOr(join(paths.agorRoot, 'node_modules'));

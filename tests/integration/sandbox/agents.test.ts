@@ -164,12 +164,16 @@ describe.concurrent('a sandboxed agent', () => {
     g.write({
       agents: {
         strict: { command: sh('echo ran >> strict.out; sleep 1000'), sandbox: { mode: 'required', network: 'none' } },
-        lenient: { command: sh('echo ran >> lenient.out; sleep 1000'), sandbox: { mode: 'best-effort', network: 'none' } },
+        lenient: {
+          command: sh('echo ran >> lenient.out; exit 3'),
+          restart: { backoff: '200ms', max_retries: 10 },
+          sandbox: { mode: 'best-effort', network: 'none' },
+        },
         open: { command: sh(`touch "${elsewhere}/open" && sleep 1000`), sandbox: 'off' },
       },
     });
     // As on a kernel older than Linux 6.7: Landlock without network rules.
-    await g.up({ AGOR_SANDBOX_MAX_ABI: '3' });
+    const sup = await g.up({ AGOR_SANDBOX_MAX_ABI: '3' });
     await g.waitAgent('strict', 'failed', (x) => x.state === 'failed');
     const runs = await g.runs('strict');
     expect(runs).toHaveLength(1);
@@ -178,14 +182,17 @@ describe.concurrent('a sandboxed agent', () => {
     expect(lines(join(g.dir, 'strict.out'))).toEqual([]);
 
     await waitFor(
-      'lenient ran',
+      'lenient ran three times',
       () => lines(join(g.dir, 'lenient.out')),
-      (l) => l.length === 1,
+      (l) => l.length >= 3,
     );
     const [lr] = await g.runs('lenient');
-    expect(lr!.outcome).toBeNull();
-    expect(lr!.sandbox).toMatch(/landlock abi 3/);
-    expect(lr!.sandbox).toMatch(/net all/);
+    expect(lr!.sandbox).toMatch(/landlock abi 3: fs, net all/);
+    // Warned once for the agent, not once per run.
+    const warned = readFileSync(sup.log, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('lenient: warning: network rules need Landlock ABI 4 and the kernel has ABI 3'));
+    expect(warned).toHaveLength(1);
 
     await waitFor('the unsandboxed agent wrote outside', () => existsSync(join(elsewhere, 'open')), Boolean);
     const [or] = await g.runs('open');
@@ -281,6 +288,22 @@ describe.concurrent('a sandboxed agent', () => {
       { timeout: 30_000 },
     );
     expect(got).toEqual(['A:yes', 'B:no', 'L:no', 'done']);
+  });
+
+  it('does not start an agent when the sandbox helper is missing, and says how to fix it; sandbox: off still runs', async ({ onTestFinished }) => {
+    const g = group(onTestFinished);
+    g.write({ agents: { boxed: { command: sh('echo ran >> boxed.out; sleep 1000') }, open: { command: sh('echo ran >> open.out; sleep 1000'), sandbox: 'off' } } });
+    await g.up({ AGOR_SANDBOX_HELPER: join(g.dir, 'no-such-helper') });
+    await g.waitAgent('boxed', 'failed', (x) => x.state === 'failed');
+    const [r] = await g.runs('boxed');
+    expect(r).toMatchObject({ outcome: 'failed', error_class: 'sandbox', pid: null });
+    expect(r!.note).toMatch(/agor-sandbox is missing; run npm run build/);
+    expect(lines(join(g.dir, 'boxed.out'))).toEqual([]);
+    await waitFor(
+      'the unsandboxed one ran',
+      () => lines(join(g.dir, 'open.out')),
+      (l) => l.length === 1,
+    );
   });
 
   it.skipIf(!IS_ROOT)('runs an agent as the user that user: names', async ({ onTestFinished }) => {

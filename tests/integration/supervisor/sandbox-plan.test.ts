@@ -11,14 +11,13 @@ const probe = parseProbe(spawnSync(HELPER, ['--probe'], { encoding: 'utf8' }).st
 
 describe('the default sandbox plan, run by the real helper', () => {
   it.skipIf(probe.landlockAbi < 1)(
-    'lets the agent run node and agor and write its cwd, TMPDIR and the database files, but not the rest of the data directory nor the home directory (needs Landlock)',
+    'lets the agent run node and agor and write its cwd, TMPDIR and the data directory, and nothing of the home directory (needs Landlock)',
     ({ onTestFinished }) => {
       const dir = realpathSync(mkdtempSync(join(tmpdir(), 'agor-plan-run-')));
       onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
       const [home, cwd, tmp, data, outside] = ['home', 'home/proj', 'tmp', 'data', 'outside'].map((d) => join(dir, d)) as [string, string, string, string, string];
       for (const d of [cwd, tmp, data, outside, join(home, '.ssh')]) mkdirSync(d, { recursive: true });
       writeFileSync(join(home, '.ssh', 'id_ed25519'), 'PRIVATE KEY');
-      for (const f of ['agor.db', 'agor.db-wal', 'agor.db-shm']) writeFileSync(join(data, f), '');
       const node = realpathSync(process.execPath);
       const plan = sandboxPlan({
         agent: {
@@ -36,7 +35,6 @@ describe('the default sandbox plan, run by the real helper', () => {
             'try "echo x > in-cwd" cwd',
             'try "echo x > \\"$TMPDIR/t\\"" tmpdir',
             'try "echo x > \\"$DATA/agor.db-wal\\"" data',
-            'try "echo x > \\"$DATA/other-agent.log\\"" data-dir',
             'try "echo x > \\"$OUTSIDE/f\\"" outside',
             'try "cat \\"$HOME_DIR/.ssh/id_ed25519\\"" ssh-key',
             'try "\\"$NODE\\" -e 0" node',
@@ -45,7 +43,7 @@ describe('the default sandbox plan, run by the real helper', () => {
         ],
         probe,
         helper: HELPER,
-        paths: { tmpdir: tmp, dbFiles: ['agor.db', 'agor.db-wal', 'agor.db-shm'].map((f) => join(data, f)), nodeBin: node, agorRoot: realpathSync(ROOT), home },
+        paths: { tmpdir: tmp, dataDir: data, nodeBin: node, agorRoot: realpathSync(ROOT), home },
         cgroup: { dirs: [], memory: false, pids: false },
       });
       expect(plan.refusal).toBeNull();
@@ -56,7 +54,7 @@ describe('the default sandbox plan, run by the real helper', () => {
         env: { PATH: process.env.PATH, ...plan.env, DATA: data, OUTSIDE: outside, HOME_DIR: home, NODE: node, AGOR: join(ROOT, 'dist', 'agor.cjs') },
       });
       expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(r.stdout.trim().split('\n')).toEqual(['cwd yes', 'tmpdir yes', 'data yes', 'data-dir no', 'outside no', 'ssh-key no', 'node yes', 'agor yes']);
+      expect(r.stdout.trim().split('\n')).toEqual(['cwd yes', 'tmpdir yes', 'data yes', 'outside no', 'ssh-key no', 'node yes', 'agor yes']);
       expect(readFileSync(join(cwd, 'in-cwd'), 'utf8')).toBe('x\n');
     },
   );

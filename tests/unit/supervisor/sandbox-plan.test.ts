@@ -52,7 +52,7 @@ function plan(o: Over = {}) {
     helper: HELPER,
     paths: {
       tmpdir: join(dir, 'tmp'),
-      dbFiles: [join(dir, 'data', 'agor.db'), join(dir, 'data', 'agor.db-wal')],
+      dataDir: join(dir, 'data'),
       nodeBin: realpathSync(process.execPath),
       agorRoot: ROOT,
       home,
@@ -79,10 +79,10 @@ describe('the sandbox plan of a run', () => {
     expect(p.warnings).toEqual([]);
   });
 
-  it('allows by default writing the cwd, TMPDIR, the database file (its -wal only when it exists) and the terminal devices, and reading the system, node, agor and the program', () => {
+  it('allows by default writing the cwd, TMPDIR, the data directory and the terminal devices, and reading the system, node, agor and the program', () => {
     const p = plan();
     expect(p.values('--write')).toEqual(
-      [cwd, join(dir, 'tmp'), join(dir, 'data', 'agor.db'), '/dev/null', '/dev/tty', '/dev/pts', '/dev/ptmx'].filter((x, i) => i < 3 || existsSync(x)),
+      [cwd, join(dir, 'tmp'), join(dir, 'data'), '/dev/null', '/dev/tty', '/dev/pts', '/dev/ptmx'].filter((x, i) => i < 3 || existsSync(x)),
     );
     const read = p.values('--read');
     const system = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/proc', '/dev'];
