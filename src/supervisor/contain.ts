@@ -109,6 +109,7 @@ export class Containment {
   readonly cgroups: CgroupSupport;
   readonly scope: string;
   private readonly root: string;
+  private readonly nodeBin = realpathSync(process.execPath);
   private readonly maxAbi: number | undefined;
   private readonly warned = new Set<string>();
 
@@ -157,8 +158,8 @@ export class Containment {
   /** How to start one run of `a` whose plain invocation is `argv`/`env`. */
   prepare(a: AgentConfig, runId: string, argv: string[], env: Record<string, string>): Prepared {
     // The helper would only say so after an exec: the run then fails as a spawn does, with no process.
-    if (!findExecutable(argv[0]!, a.cwd, env.PATH))
-      return { argv, env, summary: 'not started', refusal: null, spawnError: `${argv[0]}: ENOENT`, warnings: [], cgroup: null };
+    const program = findExecutable(argv[0]!, a.cwd, env.PATH);
+    if (!program) return { argv, env, summary: 'not started', refusal: null, spawnError: `${argv[0]}: ENOENT`, warnings: [], cgroup: null };
     const warnings: string[] = [];
     let cgroup: AgentCgroup | null = null;
     try {
@@ -179,10 +180,11 @@ export class Containment {
       paths: {
         tmpdir: this.tmpdir(a),
         dataDir: this.o.dataDir,
-        nodeBin: realpathSync(process.execPath),
+        nodeBin: this.nodeBin,
         agorRoot: this.root,
         home: homedir(),
       },
+      program,
       cgroup: { dirs: cgroup?.dirs ?? [], memory: !!cgroup && this.cgroups.memory !== null, pids: !!cgroup && this.cgroups.pids !== null },
       ...(this.maxAbi !== undefined ? { maxAbi: this.maxAbi } : {}),
     });

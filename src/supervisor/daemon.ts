@@ -343,6 +343,8 @@ export class Supervisor {
         this.ctx.startQueue = [];
         const stops = await Promise.allSettled([...this.slots.values()].map((s) => this.runs.stop(s, 'down')));
         for (const r of stops) if (r.status === 'rejected') this.o.log(String((r.reason as Error)?.message ?? r.reason));
+        // Every run has ended and left its cgroup: the database's own cgroups go too.
+        await this.ctx.contain.sweep([]).catch((err) => this.o.log(`cgroups: ${(err as Error).message}`));
         for (const s of this.slots.values()) {
           s.nextStartAt = null;
           if (s.state !== 'failed') s.state = restState(s);

@@ -55,6 +55,8 @@ export interface PlanInput {
   cgroup: CgroupFacts;
   /** PATH to find command[0] on; default the agent's env PATH, else agor's own. */
   searchPath?: string;
+  /** command[0] as already found on PATH by the caller, to save a second search. */
+  program?: string;
   /** For tests that simulate an older kernel: passed on as --max-abi; `probe` must already reflect it. */
   maxAbi?: number;
   /** Default /etc/resolv.conf (tests point it elsewhere). */
@@ -248,7 +250,7 @@ function pathPolicy(input: PlanInput, refusals: string[], warnings: string[]): {
   // A resolv.conf that links out of /etc (systemd-resolved) is replaced by rename, so allow its directory, not the file.
   const resolv = realpathOr(input.resolvConf ?? '/etc/resolv.conf');
   if (resolv && !resolv.startsWith('/etc/')) read.push(dirname(resolv));
-  const program = input.command[0] && findExecutable(input.command[0], agent.cwd, input.searchPath ?? agent.env.PATH ?? process.env.PATH ?? '');
+  const program = input.program ?? (input.command[0] && findExecutable(input.command[0], agent.cwd, input.searchPath ?? agent.env.PATH ?? process.env.PATH ?? ''));
   const real = program && realpathOr(program);
   if (real) read.push(real);
   const readList = unique(read.filter((p) => existsSync(p)).concat(listed('read'))).filter((p) => !write.includes(p));

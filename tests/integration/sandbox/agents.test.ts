@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AGOR_SH, BTMSG_SH, BTTASK, alive, group, sh, waitFor } from '../agor/fixture.js';
 import { run as cli } from '../../helpers/cli.js';
+import { detectCgroups } from '../../../src/supervisor/cgroup.js';
+import { dbScope } from '../../../src/supervisor/contain.js';
 
 const IS_ROOT = process.getuid?.() === 0;
 
@@ -154,6 +156,10 @@ describe.concurrent('a sandboxed agent', () => {
       (p) => p.length === 0,
     );
     expect(alive(a.pid!)).toBe(false);
+    // Nothing of the database's cgroups is left behind.
+    const support = detectCgroups();
+    const scopeDirs = [support.membership, support.v1.memory?.dir, support.v1.pids?.dir].filter(Boolean).map((b) => join(b!, `agor.${dbScope(g.db)}`));
+    expect(scopeDirs.filter((d) => existsSync(d))).toEqual([]);
   });
 
   it('refuses to start under mode required what the kernel cannot do, with class sandbox and no retry; best-effort runs and records it; off runs unrestricted', async ({
