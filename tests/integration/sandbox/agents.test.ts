@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AGOR_SH, BTMSG_SH, BTTASK, alive, group, sh, waitFor } from '../agor/fixture.js';
+import { AGOR, AGOR_SH, BTMSG_SH, BTTASK, alive, group, sh, waitFor } from '../agor/fixture.js';
 import { run as cli } from '../../helpers/cli.js';
 import { detectCgroups } from '../../../src/supervisor/cgroup.js';
 import { dbScope } from '../../../src/supervisor/contain.js';
@@ -44,7 +45,7 @@ const lines = (path: string): string[] => {
 
 /** A loopback TCP server on a free port, closed when the test ends. */
 async function listener(onTestFinished: (fn: () => void) => void): Promise<number> {
-  const srv: Server = createServer((c) => c.end('hi\n'));
+  const srv: Server = createServer((c) => c.on('error', () => undefined).end('hi\n'));
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   onTestFinished(() => void srv.close());
   return (srv.address() as { port: number }).port;
@@ -134,9 +135,11 @@ describe.concurrent('a sandboxed agent', () => {
   it('keeps its pid and its children in its cgroup across kill -9 of the supervisor; agor down then ends them all', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
     const mark = `8${String(process.pid).slice(-4)}1`;
-    g.write({ agents: { keeper: { command: sh(`setsid sleep ${mark} & sleep 1000`), stop_grace: '1s' } } });
+    // A setsid child, a double-forked one and one that ignores SIGTERM: none is in the agent's process group.
+    const tree = `setsid sleep ${mark} & sh -c 'sleep ${mark} &' & setsid sh -c 'trap "" TERM; exec sleep ${mark}' & sleep 1000`;
+    g.write({ agents: { keeper: { command: sh(tree), stop_grace: '1s' } } });
     const sup = await g.up();
-    const a = await g.waitAgent('keeper', 'running with its setsid child', (x) => x.pid !== null && sleepers(mark).length === 1);
+    const a = await g.waitAgent('keeper', 'running with its three descendants', (x) => x.pid !== null && sleepers(mark).length === 3);
     process.kill(sup.pid, 'SIGKILL');
     await waitFor(
       'the supervisor gone',
@@ -322,5 +325,45 @@ describe.concurrent('a sandboxed agent', () => {
     expect(r!.note).toBeNull();
     const a = await g.waitAgent('other', 'running', (x) => x.pid !== null);
     expect(procStatus(a.pid!)).toMatch(/^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
+  });
+});
+
+describe('on a machine without cgroups', () => {
+  it.skipIf(!IS_ROOT)('the helper stays as the run subreaper, so a setsid child still ends with the run', async ({ onTestFinished }) => {
+    const g = group(onTestFinished);
+    const mark = `6${String(process.pid).slice(-4)}1`;
+    g.write({ agents: { lone: { command: sh(`setsid sleep ${mark} & sh -c 'sleep ${mark} &' & sleep 1000`), stop_grace: '2s' } } });
+    // The supervisor in a mount namespace of its own, where /sys/fs/cgroup is an empty tmpfs.
+    const up = spawnSync(
+      'unshare',
+      [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount -t tmpfs none /sys/fs/cgroup && exec "$@"',
+        'sh',
+        process.execPath,
+        AGOR,
+        'up',
+        '-d',
+        '-f',
+        g.file,
+        '--db',
+        g.db,
+      ],
+      { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
+    );
+    expect(up.status, up.stderr).toBe(0);
+    await g.waitAgent('lone', 'running with its descendants', (x) => x.pid !== null && sleepers(mark).length === 2);
+    const [run] = await g.runs('lone');
+    expect(run!.sandbox).toMatch(/no cgroup: the helper reaps/);
+    expect((await g.agor(['stop', 'lone'])).code).toBe(0);
+    await waitFor(
+      'the descendants gone',
+      () => sleepers(mark),
+      (p) => p.length === 0,
+    );
   });
 });
