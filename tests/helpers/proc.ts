@@ -79,3 +79,13 @@ export function ignores(pid: number, signal: keyof typeof SIGNALS): boolean {
     return false;
   }
 }
+
+/** What a spawned child (stdout and stderr piped) printed, once it has closed, and its exit status. */
+export async function outputOf(child: import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, import('node:stream').Readable>) {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const status = await new Promise<number | null>((r) => child.once('close', r));
+  return { status, stdout, stderr };
+}

@@ -4,6 +4,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { outputOf } from '../../helpers/proc.js';
 
 // The client may reset a connection it only wanted to see open.
 const ignore = () => {};
@@ -70,13 +71,7 @@ describe('escape attempts from inside agor-sandbox', () => {
 
   /** Runs `command` sandboxed in the test directory; asynchronous, as the sockets it reaches are served here. */
   const run = async (...command: string[]) => {
-    const child = spawn(helper, [...policy(), '--', ...command], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const status = await new Promise<number | null>((r) => child.once('close', r));
-    return { status, stdout, stderr };
+    return outputOf(spawn(helper, [...policy(), '--', ...command], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] }));
   };
 
   const ways: [string, string[]][] = [

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { outputOf } from '../../helpers/proc.js';
 
 // The client may reset a connection it only wanted to see open.
 const ignore = () => {};
@@ -31,15 +32,11 @@ const AGENT = `
 
 /** Runs the agent under the helper; asynchronous, since the servers it reaches live in this process. */
 async function agent(flags: string[], attempts: string[]) {
-  const child = spawn(helper, [...SYSTEM, '--read', dirname(process.execPath), ...flags, '--', process.execPath, '-e', AGENT, ...attempts], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const status = await new Promise<number | null>((r) => child.once('close', r));
-  return { status, stdout, stderr };
+  return outputOf(
+    spawn(helper, [...SYSTEM, '--read', dirname(process.execPath), ...flags, '--', process.execPath, '-e', AGENT, ...attempts], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 }
 
 const listen = async (): Promise<Server> => {
