@@ -1,10 +1,13 @@
 import { CronExpressionParser } from 'cron-parser';
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type Document, LineCounter, type Node, type Pair, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { UserError, usage } from '../core/errors.js';
 import { ADMIN, WORKER_ROLES, type WorkerRole } from '../core/roles.js';
 import { AGENT_ID } from '../core/identity.js';
+import { findExecutable } from '../sandbox/exec.js';
+
+export { findExecutable } from '../sandbox/exec.js';
 import { ConfigError, type Ctx, checkDir, duration, entries, fail, int, label, lineOf, oneOf, str } from './yaml.js';
 import { type Limits, type RunAs, type SandboxConfig, parseLimits, parseRunAs, parseSandbox } from './sandbox-config.js';
 
@@ -76,24 +79,6 @@ export const DEFAULTS = {
 
 /** What aliases may add to agor.yaml, in YAML nodes: far above any real file, far below harm. */
 export const MAX_ALIAS_NODES = 10_000;
-
-/** The executable `cmd` names, as execvp would find it (a path, or a name on PATH); undefined when there is none. */
-export function findExecutable(cmd: string, cwd: string, path = process.env.PATH ?? ''): string | undefined {
-  const candidates = cmd.includes('/')
-    ? [isAbsolute(cmd) ? cmd : resolve(cwd, cmd)]
-    : path
-        .split(delimiter)
-        .filter(Boolean)
-        .map((d) => join(d, cmd));
-  return candidates.find((c) => {
-    try {
-      accessSync(c, constants.X_OK);
-      return statSync(c).isFile();
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** True when `cmd` names an executable: a path, or a name found on PATH. */
 export const commandExists = (cmd: string, cwd: string, path = process.env.PATH ?? ''): boolean => findExecutable(cmd, cwd, path) !== undefined;

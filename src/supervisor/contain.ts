@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { AgentCgroup, type CgroupSupport, detectCgroups, removeStale } from './cgroup.js';
+import { AgentCgroup, type CgroupSupport, detectCgroups, removeStale } from '../sandbox/cgroup.js';
 import { type AgentConfig, findExecutable } from './config.js';
-import { type Probe, parseProbe, sandboxPlan } from './sandbox.js';
+import { type Probe, parseProbe, sandboxPlan } from '../sandbox/plan.js';
 
 /**
  * The sandbox helper: $AGOR_SANDBOX_HELPER when set (and then only it), else the one

@@ -1,6 +1,6 @@
 /** What the supervisor's modules share: its options, the agents' slots and runs, and the ways to record and tell. */
 import type { Db } from '../db/open.js';
-import type { AgentCgroup } from './cgroup.js';
+import type { AgentCgroup } from '../sandbox/cgroup.js';
 import type { Clock } from './clock.js';
 import type { Containment, LimitBaseline } from './contain.js';
 import type { AgentConfig, GroupConfig } from './config.js';

@@ -9,10 +9,10 @@ import { UserError } from '../core/errors.js';
 import { journalMode, sqliteFacts } from '../db/facts.js';
 import { openReadOnly } from '../db/open.js';
 import { getSupervisor } from '../db/runs.js';
-import { type CgroupSupport, detectCgroups } from './cgroup.js';
+import { type CgroupSupport, detectCgroups } from '../sandbox/cgroup.js';
 import { type GroupConfig, loadConfig } from './config.js';
 import { NO_PROBE, agorRoot, helperPath, probeKernel } from './contain.js';
-import { type Probe, sandboxPlan } from './sandbox.js';
+import { type Probe, sandboxPlan } from '../sandbox/plan.js';
 
 export interface FileFacts {
   path: string;

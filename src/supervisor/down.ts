@@ -6,7 +6,7 @@ import { type SupervisorRow, endRun, getSupervisor, openRuns } from '../db/runs.
 import { returnRunLeases } from '../task/board.js';
 import { ControlClient, liveSupervisor } from './client.js';
 import { groupMembers, isSameProcess, killGroup } from './proc.js';
-import { detectCgroups } from './cgroup.js';
+import { detectCgroups } from '../sandbox/cgroup.js';
 import { dbScope, sweepScope } from './contain.js';
 import type { AgentView } from './protocol.js';
 

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cgroupMounts, ownPaths } from '../../../src/supervisor/cgroup-detect.js';
-import { detectCgroups } from '../../../src/supervisor/cgroup.js';
+import { cgroupMounts, ownPaths } from '../../../src/sandbox/cgroup-detect.js';
+import { detectCgroups } from '../../../src/sandbox/cgroup.js';
 
 // What the kernel says, read here independently of the module under test.
 const own = new Map<string, string>();

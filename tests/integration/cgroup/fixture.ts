@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentCgroup, type CgroupSupport, detectCgroups, removeStale } from '../../../src/supervisor/cgroup.js';
+import { AgentCgroup, type CgroupSupport, detectCgroups, removeStale } from '../../../src/sandbox/cgroup.js';
 
 /** What this machine offers, detected once per test file. */
 export const support: CgroupSupport = detectCgroups();

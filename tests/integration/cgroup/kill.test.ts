@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, ignores } from '../../helpers/proc.js';
 import { waitFor } from '../../helpers/wait.js';
-import { cgroupScope, removeStale } from '../../../src/supervisor/cgroup.js';
+import { cgroupScope, removeStale } from '../../../src/sandbox/cgroup.js';
 import { killVariants, Made, missing, newScope, support } from './fixture.js';
 
 const skip = missing('membership');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AGOR, AGOR_SH, BTMSG_SH, BTTASK, alive, group, sh, waitFor } from '../agor/fixture.js';
 import { run as cli } from '../../helpers/cli.js';
-import { detectCgroups } from '../../../src/supervisor/cgroup.js';
+import { detectCgroups } from '../../../src/sandbox/cgroup.js';
 import { dbScope } from '../../../src/supervisor/contain.js';
 
 const IS_ROOT = process.getuid?.() === 0;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../helpers/cli.js';
-import { parseProbe, sandboxPlan } from '../../../src/supervisor/sandbox.js';
+import { parseProbe, sandboxPlan } from '../../../src/sandbox/plan.js';
 
 const HELPER = join(ROOT, 'dist', 'agor-sandbox');
 const probe = parseProbe(spawnSync(HELPER, ['--probe'], { encoding: 'utf8' }).stdout);

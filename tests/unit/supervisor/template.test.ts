@@ -300,7 +300,7 @@ describe('the example agor.yaml that agor init writes', () => {
   });
 });
 
-/** The sandbox fields of AgentConfig (src/supervisor/sandbox-config.ts), typed here so this file stands on its own. */
+/** The sandbox fields of AgentConfig (src/sandbox/policy.ts), typed here so this file stands on its own. */
 interface Contained {
   sandbox: { mode: string; read: string[]; write: string[]; network: null | { connect: number[]; bind: number[] }; unixSockets: string };
   limits: { memoryBytes: number | null; pids: number | null; cpuTimeSec: number | null; openFiles: number | null };

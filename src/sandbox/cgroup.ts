@@ -6,12 +6,11 @@
  * writing its own pid to each of `dirs`' cgroup.procs (agor-sandbox --cgroup).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CgroupSupport } from './cgroup-detect.js';
 import { checkCgroupName, counter, enableControllers, ensureDir, procsOf, read, removeIfEmpty, removeTree, write } from './cgroup-files.js';
-import { procStat } from './proc.js';
 
 export { detectCgroups } from './cgroup-detect.js';
 export type { CgroupSupport, Hierarchy, V2Hierarchy } from './cgroup-detect.js';
@@ -39,6 +38,16 @@ function bases(s: CgroupSupport): { membership: string; memory: string | null; p
   const freezer = s.kill === 'freezer' ? s.freezer : null;
   const all = [...new Set([s.membership, memory, pids, freezer].filter((d): d is string => d !== null))];
   return { membership: s.membership, memory, pids, freezer, all };
+}
+
+/** The state letter of a process (R, S, Z…), null when it is gone. */
+function processState(pid: number): string | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3) || null;
+  } catch {
+    return null;
+  }
 }
 
 /** A limit for setLimits: bytes or a count; null means none. */
@@ -211,8 +220,8 @@ export class AgentCgroup {
     const pids = new Set<number>();
     for (const d of this.dirs) procsOf(d, pids);
     return [...pids].filter((pid) => {
-      const s = procStat(pid);
-      return s !== null && s.state !== 'Z' && s.state !== 'X';
+      const state = processState(pid);
+      return state !== null && state !== 'Z' && state !== 'X';
     });
   }
 

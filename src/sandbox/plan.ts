@@ -1,7 +1,16 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
-import { type AgentConfig, findExecutable } from './config.js';
-import { type SandboxConfig, formatSize } from './sandbox-config.js';
+import { findExecutable } from './exec.js';
+import { type Limits, type RunAs, type SandboxConfig, formatSize } from './policy.js';
+
+/** What the planner needs of an agent's configuration. */
+export interface PlanAgent {
+  sandbox: SandboxConfig;
+  limits: Limits;
+  runAs: RunAs | null;
+  cwd: string;
+  env: Record<string, string>;
+}
 
 /** What the kernel offers, as `agor-sandbox --probe` reports it. */
 export interface Probe {
@@ -45,7 +54,7 @@ export interface CgroupFacts {
 }
 
 export interface PlanInput {
-  agent: Pick<AgentConfig, 'sandbox' | 'limits' | 'runAs' | 'cwd' | 'env'>;
+  agent: PlanAgent;
   /** The agent's argv, the prompt already in place. */
   command: string[];
   probe: Probe;

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Limits, type RunAs, type SandboxConfig } from '../../../src/supervisor/config.js';
-import { type CgroupFacts, type PlanInput, type Probe, parseProbe, sandboxPlan } from '../../../src/supervisor/sandbox.js';
+import type { Limits, RunAs, SandboxConfig } from '../../../src/sandbox/policy.js';
+import { type CgroupFacts, type PlanInput, type Probe, parseProbe, sandboxPlan } from '../../../src/sandbox/plan.js';
 
 const ROOT = realpathSync(resolve(import.meta.dirname, '..', '..', '..'));
 const HELPER = join(ROOT, 'dist', 'agor-sandbox');
