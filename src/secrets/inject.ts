@@ -1,0 +1,68 @@
+/**
+ * Which secrets a run gets: pure over a getter of keyring items, so the supervisor, `agor
+ * secret check` and the tests share one rule (the agent's own item first, then the group's).
+ */
+import type { SecretRef } from './store.js';
+
+/** What environment variable names may be, and so secret names too: [A-Z_][A-Z0-9_]{0,127}. */
+export const SECRET_NAME = /^[A-Z_][A-Z0-9_]{0,127}$/;
+
+/** One entry of an agent's `secrets:` in agor.yaml. */
+export interface SecretSpec {
+  /** The environment variable the run sees. */
+  name: string;
+  /** The keyring name it is read from (the same as `name` unless renamed). */
+  from: string;
+}
+
+/** A secret value and the name the scrubber shows in its place (the shape scrub.ts takes). */
+export interface NamedSecret {
+  name: string;
+  value: string;
+}
+
+export interface RunSecrets {
+  /** The variables to add to the run's environment, by the names the run sees. */
+  env: Record<string, string>;
+  /** Each distinct value once, under the first variable name that carries it. */
+  values: NamedSecret[];
+  /** Keyring names found in neither the agent's scope nor the group's, in the order named. */
+  missing: string[];
+}
+
+/**
+ * Reads each of `specs` for `agent` of `group`: the agent's own item when there is one,
+ * else the one the group shares. `get` may throw (a keyring that cannot be reached); that
+ * is the caller's to handle. An empty value counts as present.
+ */
+export function resolveRunSecrets(get: (ref: SecretRef) => string | null, group: string, agent: string, specs: readonly SecretSpec[]): RunSecrets {
+  const env: Record<string, string> = {};
+  const values: NamedSecret[] = [];
+  const missing: string[] = [];
+  // Two variables renamed from one item read it once.
+  const read = new Map<string, string | null>();
+  for (const spec of specs) {
+    let value = read.get(spec.from);
+    if (value === undefined) {
+      value = get({ group, agent, name: spec.from }) ?? get({ group, agent: null, name: spec.from });
+      read.set(spec.from, value);
+    }
+    if (value === null) {
+      if (!missing.includes(spec.from)) missing.push(spec.from);
+      continue;
+    }
+    env[spec.name] = value;
+    if (!values.some((v) => v.value === value)) values.push({ name: spec.name, value });
+  }
+  return { env, values, missing };
+}
+
+/** What a run whose secrets are missing says, naming them and the command that sets them. */
+export function missingNote(group: string, agent: string, missing: readonly string[]): string {
+  const names = missing.join(', ');
+  const one = missing.length === 1;
+  return (
+    `${one ? 'secret' : 'secrets'} ${names} ${one ? 'is' : 'are'} not in the keyring (neither ${agent}'s own nor shared by the group ${group}); ` +
+    `set ${one ? 'it' : 'each'} with: agor secret set ${one ? missing[0] : 'NAME'} --agent ${agent} (or without --agent to share it with the group)`
+  );
+}
