@@ -10,9 +10,11 @@ import { findExecutable } from '../sandbox/exec.js';
 export { findExecutable } from '../sandbox/exec.js';
 import { ConfigError, type Ctx, checkDir, duration, entries, fail, int, label, lineOf, oneOf, str } from './yaml.js';
 import { type Limits, type RunAs, type SandboxConfig, parseLimits, parseRunAs, parseSandbox } from './sandbox-config.js';
+import { type SecretSpec, parseSecrets } from './secrets-config.js';
+import { WITHHELD_ENV } from './spawn.js';
 
 export { ConfigError };
-export type { Limits, RunAs, SandboxConfig };
+export type { Limits, RunAs, SandboxConfig, SecretSpec };
 
 /** The file `agor` reads when no -f is given. */
 export const CONFIG_FILE = 'agor.yaml';
@@ -58,6 +60,8 @@ export interface AgentConfig {
   limits: Limits;
   /** Who the agent runs as (`user:`, `group:`); null: the user running agor. */
   runAs: RunAs | null;
+  /** The keyring secrets its runs get as environment variables (`secrets:`); none by default. */
+  secrets: SecretSpec[];
 }
 
 export interface GroupConfig {
@@ -123,8 +127,6 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
   if (id === ADMIN) fail(ctx, idNode, k, `'${ADMIN}' is the built-in operator`);
   const e = entries(ctx, node, k, AGENT_KEYS);
   const get = (key: string) => e.get(key)?.value;
-  const secrets = e.get('secrets');
-  if (secrets) fail(ctx, secrets.key as Node, `${k}.secrets`, 'not supported yet', 'remove the secrets key for now; this version of agor does not apply it');
   const cwdNode = get('cwd');
   const cwd = cwdNode ? resolve(baseDir, str(ctx, cwdNode, `${k}.cwd`)) : baseDir;
   if (cwdNode) checkDir(ctx, cwdNode, `${k}.cwd`, cwd);
@@ -160,6 +162,8 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     for (const p of envNode.items as Pair<Node, Node>[]) {
       const name = isScalar(p.key) ? String(p.key.value) : '';
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(ctx, p.key, `${k}.env.${name}`, 'is not a valid variable name');
+      if (WITHHELD_ENV.includes(name))
+        fail(ctx, p.key, `${k}.env.${name}`, 'is kept from every agent (it leads to the keyring)', 'hand the agent what it needs from the keyring with secrets:');
       const v = isScalar(p.value) ? p.value.value : undefined;
       if (v === null || v === undefined || typeof v === 'object') fail(ctx, p.value, `${k}.env.${name}`, 'must be a string, number or boolean');
       env[name] = String(v);
@@ -263,6 +267,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     sandbox: parseSandbox(ctx, get('sandbox'), `${k}.sandbox`, cwd),
     limits: parseLimits(ctx, get('limits'), `${k}.limits`),
     runAs: parseRunAs(ctx, get('user'), get('group'), k),
+    secrets: parseSecrets(ctx, get('secrets'), `${k}.secrets`, env),
   };
 }
 

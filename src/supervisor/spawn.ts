@@ -70,19 +70,47 @@ export function spawnAgent(spec: SpawnSpec): Spawned {
 }
 
 /**
+ * Variables that lead to the D-Bus buses and the keyring, kept from every agent: its
+ * secrets are handed to it by name, and the rest of the keyring is none of its business.
+ * (Without the variable a D-Bus library may still try $XDG_RUNTIME_DIR/bus: the sandbox's
+ * `unix_sockets: deny` is what stops that; this keeps the way from being advertised.)
+ */
+export const WITHHELD_ENV: readonly string[] = [
+  'DBUS_SESSION_BUS_ADDRESS',
+  'DBUS_SYSTEM_BUS_ADDRESS',
+  'DBUS_STARTER_ADDRESS',
+  'DBUS_STARTER_BUS_TYPE',
+  'GNOME_KEYRING_CONTROL',
+  'GNOME_KEYRING_PID',
+];
+
+/**
+ * True when the agent may open Unix sockets: then it keeps SSH_AUTH_SOCK (git over ssh
+ * through the operator's agent). Under the default `unix_sockets: deny` it could not
+ * use it anyway, and gnome-keyring's own ssh agent is one of the keyring's sockets.
+ */
+const socketsAllowed = (a: AgentConfig): boolean => a.sandbox.mode === 'off' || a.sandbox.unixSockets === 'allow';
+
+/**
  * The argv and whole environment of one run of `a`: the supervisor's environment without
- * its own AGOR_* and BTMSG_AGENT_ID, then the agent's env, then who the agent is and
- * `run` (the database, group, run id and wake reason). The prompt goes where prompt_via says.
+ * its own AGOR_* and BTMSG_AGENT_ID and without WITHHELD_ENV, then the agent's env, then
+ * its `secrets` (by the names the run sees), then who the agent is and `run` (the
+ * database, group, run id and wake reason). The prompt goes where prompt_via says.
  */
 export function agentInvocation(
   a: AgentConfig,
   prompt: string,
   run: Record<string, string>,
   parent: NodeJS.ProcessEnv = process.env,
+  secrets: Record<string, string> = {},
 ): { argv: string[]; env: Record<string, string> } {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parent)) if (v !== undefined && !k.startsWith('AGOR_') && k !== 'BTMSG_AGENT_ID') env[k] = v;
-  Object.assign(env, a.env, run, { BTMSG_AGENT_ID: a.id, AGOR_AGENT: a.id });
+  const keepSsh = socketsAllowed(a);
+  for (const [k, v] of Object.entries(parent)) {
+    if (v === undefined || k.startsWith('AGOR_') || k === 'BTMSG_AGENT_ID' || WITHHELD_ENV.includes(k) || (k === 'SSH_AUTH_SOCK' && !keepSsh)) continue;
+    env[k] = v;
+  }
+  Object.assign(env, a.env, secrets, run, { BTMSG_AGENT_ID: a.id, AGOR_AGENT: a.id });
   if (a.promptVia === 'env') env.AGOR_PROMPT = prompt;
   const argv = a.command.map((x) => (a.promptVia === 'arg' ? x.split('{prompt}').join(prompt) : x));
   return { argv, env };

@@ -160,6 +160,11 @@ agents:
     # and /proc/PID/environ. Only when agor runs as root.
     # user: agent1
     # group: agents
-    # Reserved for a later version of agor, refused for now ("not supported yet"):
-    # secrets: { tool: [GITHUB_TOKEN] }
+    # Secrets from the OS keyring, each handed to the run as an environment
+    # variable and nowhere else (not argv, not the database, not agor ps). Store
+    # one first with: agor secret set GITHUB_TOKEN (add --agent worker for this
+    # agent only; its own shadows the group's). { name, from } renames one. A
+    # secret the keyring lacks keeps the agent from starting (class secrets).
+    # See SECRETS in "man 5 agor.yaml" (default none).
+    # secrets: [GITHUB_TOKEN, { name: GH_TOKEN, from: GITHUB_TOKEN }]
 `;

@@ -76,7 +76,7 @@ ${agentTimeout}    schedules:
     ['a duplicate agent id', SHAPE + '  worker:\n    command: [sh]\n', 10, 'agents.worker: is declared twice'],
     ['an unparsable cron expression', SHAPE + '    schedules:\n      - { cron: "61 * * * *", tz: UTC }\n', 11, 'agents.worker.schedules[0].cron: cannot parse'],
     ['an unknown time zone', SHAPE + '    schedules:\n      - { cron: "0 9 * * *", tz: Mars/Olympus }\n', 11, "unknown time zone 'Mars/Olympus'"],
-    ['a key for a later feature', SHAPE + '    secrets: { tool: [GITHUB_TOKEN] }\n', 10, 'agents.worker.secrets: not supported yet'],
+    ['secrets given as a mapping', SHAPE + '    secrets: { tool: [GITHUB_TOKEN] }\n', 10, 'agents.worker.secrets: must be a list of secret names'],
     [
       'a name holding an escape sequence',
       SHAPE.replace('    role: project', '    name: "Bob\\e]0;pwned\\a"\n    role: project'),

@@ -231,16 +231,20 @@ describe('the example agor.yaml that agor init writes', () => {
     ['sandbox.unix_sockets', 'worker', 'unix_sockets: deny', 'default deny', (c) => sandbox(c).unixSockets, 'deny'],
     ['limits', 'worker', '# limits:', 'none by default', (c) => withSandbox(worker(c)).limits, NO_LIMITS],
     ['user', 'worker', '# user:', "default: agor's own user", (c) => withSandbox(worker(c)).runAs, null],
+    ['secrets', 'worker', '# secrets:', 'default none', (c) => worker(c).secrets, []],
   ])('says what %s defaults to, and the parser applies that default when the line is gone', (_key, section, line, documented, read, value, remove) => {
     const i = lineIndex(section, line);
     expect(docAbove(i).toLowerCase()).toContain(documented.toLowerCase());
     expect(read(load(without(remove ? lineIndex(section, remove) : i)))).toEqual(value);
   });
 
-  it('refuses the commented-out secrets key once un-commented, as not supported yet', () => {
+  it('hands the worker the secrets of the commented-out example once un-commented, one of them renamed', () => {
     const i = lineIndex('worker', '# secrets:');
     const text = LINES.map((l, j) => (j === i ? l.replace('# ', '') : l)).join('\n');
-    expect(loadError(text).message).toBe(`${join(dir, 'agor.yaml')}:${i + 1}: agents.worker.secrets: not supported yet`);
+    expect(worker(load(text)).secrets).toEqual([
+      { name: 'GITHUB_TOKEN', from: 'GITHUB_TOKEN' },
+      { name: 'GH_TOKEN', from: 'GITHUB_TOKEN' },
+    ]);
   });
 
   it('writes out the default sandbox: the block as written is what an agent without one gets', () => {
