@@ -2,7 +2,7 @@
  * Why a run failed, read from the end of its output and its exit status. A pure
  * function: the supervisor feeds it the last few KiB of the run's log.
  */
-export type FailureKind = 'rate_limit' | 'auth' | 'quota' | 'overloaded' | 'network' | 'unknown' | 'sandbox' | 'limit';
+export type FailureKind = 'rate_limit' | 'auth' | 'quota' | 'overloaded' | 'network' | 'unknown' | 'sandbox' | 'limit' | 'secrets';
 
 // Checked in order: the first that matches wins. Quota before rate limit ("429 ... quota
 // exceeded" is a quota), overloaded before network (a 529 is the service, not the link).
@@ -41,14 +41,16 @@ export interface RetryAdvice {
  * The retry rule for a failure: rate limits, overload and network trouble retry with
  * backoff (overload four times longer); auth and quota failures do not retry, because
  * trying again only burns attempts until a human acts, and neither does a sandbox the
- * kernel cannot set up; a run ended by a limit retries, but four times slower, so a leak
- * does not become a tight loop; unknown follows the agent's restart policy.
+ * kernel cannot set up, nor a run whose secrets the keyring lacks or cannot give; a run
+ * ended by a limit retries, but four times slower, so a leak does not become a tight
+ * loop; unknown follows the agent's restart policy.
  */
 export function retryAdvice(kind: FailureKind): RetryAdvice {
   switch (kind) {
     case 'auth':
     case 'quota':
     case 'sandbox':
+    case 'secrets':
       return { retry: false, backoffFactor: 1 };
     case 'overloaded':
     case 'limit':

@@ -3,6 +3,7 @@ import type { Db } from '../db/open.js';
 import type { AgentCgroup } from '../sandbox/cgroup.js';
 import type { Clock } from './clock.js';
 import type { Containment, LimitBaseline } from './contain.js';
+import type { NamedSecret, Secrets } from './secrets.js';
 import type { AgentConfig, GroupConfig } from './config.js';
 import type { Event, Health, State } from './protocol.js';
 import type { WriteQueue } from './writes.js';
@@ -103,6 +104,10 @@ export interface Ctx {
   readonly writes: WriteQueue;
   /** The sandbox helper, the kernel's facts and the runs' cgroups. */
   readonly contain: Containment;
+  /** The keyring secrets of runs, read as each starts. */
+  readonly secrets: Secrets;
+  /** The secret values run `runId` was given, for the scrubber; never written anywhere. */
+  secretsOf(runId: string): NamedSecret[];
   /** Agents waiting for a place under max_concurrent, in order. */
   startQueue: string[];
   /** True once shutdown has begun. */

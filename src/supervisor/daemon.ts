@@ -21,6 +21,7 @@ import { acquireLock, registerGroup, releaseLock } from './lock.js';
 import { rotateIfLarge } from './logs.js';
 import { type AgentView, type Event, formatEvent } from './protocol.js';
 import { Requests } from './requests.js';
+import { Secrets } from './secrets.js';
 import { NO_STATUS, Runs } from './runs.js';
 import { type ControlServer, startControlServer } from './socket.js';
 import { attentionOf, restoreState, stateRow } from './state.js';
@@ -91,6 +92,8 @@ export class Supervisor {
       slots: this.slots,
       writes: this.writes,
       contain: new Containment({ dbPath: o.dbPath, dataDir: o.dataDir }),
+      secrets: new Secrets(o.config.group),
+      secretsOf: (runId) => this.ctx.secrets.of(runId, () => this.agentOfRun(runId)),
       startQueue: [],
       shuttingDown: () => this.shuttingDown !== null,
       now: () => this.now(),
@@ -144,6 +147,7 @@ export class Supervisor {
     try {
       await this.patientWrite('the agents of the group', () => registerGroup(this.db, o.config, this.pid));
       restoreState(this.db, this.slots, (line) => o.log(line));
+      await this.ctx.secrets.load(o.config.agents);
       this.server = await startControlServer(o.socketPath, {
         request: (req, conn) => this.requests.handle(req, conn),
         closed: (conn) => this.followers.drop(conn),
@@ -200,6 +204,13 @@ export class Supervisor {
         if (Date.now() - this.lastReadError > 10_000) ((this.lastReadError = Date.now()), this.o.log(`${where}: database busy, will try again`));
       } else this.o.log(`${where}: ${(err as Error)?.stack ?? String(err)}`);
     }
+  }
+
+  /** The agent of run `runId`, as agor.yaml declares it now; undefined for a run of an agent no longer there. */
+  private agentOfRun(runId: string) {
+    for (const s of this.slots.values()) if (s.run?.id === runId) return s.cfg;
+    const row = R.getRun(this.db, runId);
+    return row ? this.slots.get(row.agent)?.cfg : undefined;
   }
 
   /** Each second: watch every live run, fire due schedules, and now and then sweep runs left open. */

@@ -10,6 +10,7 @@ import * as R from '../db/runs.js';
 import { returnRunLeases } from '../task/board.js';
 import { type Ctx, type Run, type Slot, type StopWhy, iso } from './context.js';
 import { openRunLog, readTail, removeRunLog, rotateIfLarge, runLogPath } from './logs.js';
+import type { FailureKind } from './classify.js';
 import { follow } from './follow.js';
 import { runOutcome } from './policy.js';
 import { bootId, groupMembers, isSameProcess, killGroup, killPid, peakRssKb, procStat, reapGroup } from './proc.js';
@@ -20,6 +21,8 @@ import { wakeContext } from './wakeups.js';
 
 /** How much of a failed run's output its classification reads. */
 const OUTPUT_TAIL_BYTES = 8 * 1024;
+/** The failures that come from agor's own checks, audited by name (never with a value). */
+const AUDITED: Partial<Record<FailureKind, string>> = { limit: 'run_limit_reached', sandbox: 'run_sandbox_failed', secrets: 'run_secrets_unavailable' };
 /** Beyond stop_grace, what a stop waits for a run's end (SIGKILL and reaping included). */
 const STOP_SLACK_MS = 10_000;
 
@@ -148,29 +151,26 @@ export class Runs {
     run.lastOutputAt = now;
     slot.run = run;
     slot.state = 'running';
-    const { argv, env } = agentInvocation(a, prompt, {
-      AGOR_DB: ctx.o.dbPath,
-      AGOR_GROUP: ctx.o.config.group,
-      AGOR_RUN_ID: runId,
-      AGOR_WAKE_REASON: row.wake_reason ?? why,
-    });
     let spawned: Spawned;
-    let summary: string;
+    let summary = 'not started';
     try {
-      const prep = ctx.contain.prepare(a, runId, argv, env);
-      for (const w of prep.warnings) ctx.o.log(`${a.id}: warning: ${w}`);
-      run.cgroup = prep.cgroup;
-      run.limitBase = baseline(prep.cgroup);
-      summary = prep.summary;
-      if (prep.spawnError) spawned = { pid: null, exited: Promise.resolve<ExitStatus>({ ...NO_STATUS, spawnError: prep.spawnError }) };
-      else if (prep.refusal) {
-        const fd = openRunLog(logPath);
-        writeSync(fd, `agor: the run was not started: ${prep.refusal}\n`);
-        closeSync(fd);
-        spawned = { pid: null, exited: Promise.resolve<ExitStatus>({ ...NO_STATUS, sandboxFailure: prep.refusal }) };
-      } else {
-        const [file, ...args] = prep.argv;
-        spawned = spawnAgent({ file: file!, args, cwd: a.cwd, env: prep.env, stdin: a.promptVia === 'stdin' ? prompt : null, logFd: openRunLog(logPath) });
+      // Secrets first: a run the keyring cannot serve gets no cgroup and no process.
+      const secrets = ctx.secrets.forRun(a, runId);
+      if (secrets.refusal) spawned = notStarted(logPath, secrets.refusal, { secretsFailure: secrets.refusal });
+      else {
+        const vars = { AGOR_DB: ctx.o.dbPath, AGOR_GROUP: ctx.o.config.group, AGOR_RUN_ID: runId, AGOR_WAKE_REASON: row.wake_reason ?? why };
+        const { argv, env } = agentInvocation(a, prompt, vars, process.env, secrets.env);
+        const prep = ctx.contain.prepare(a, runId, argv, env);
+        for (const w of prep.warnings) ctx.o.log(`${a.id}: warning: ${w}`);
+        run.cgroup = prep.cgroup;
+        run.limitBase = baseline(prep.cgroup);
+        summary = prep.summary;
+        if (prep.spawnError) spawned = { pid: null, exited: Promise.resolve<ExitStatus>({ ...NO_STATUS, spawnError: prep.spawnError }) };
+        else if (prep.refusal) spawned = notStarted(logPath, prep.refusal, { sandboxFailure: prep.refusal });
+        else {
+          const [file, ...args] = prep.argv;
+          spawned = spawnAgent({ file: file!, args, cwd: a.cwd, env: prep.env, stdin: a.promptVia === 'stdin' ? prompt : null, logFd: openRunLog(logPath) });
+        }
       }
     } catch (err) {
       summary = 'not started';
@@ -358,6 +358,7 @@ export class Runs {
       reportReason: row?.report_reason ?? null,
       spawnError: st.spawnError,
       sandboxFailure: st.sandboxFailure ?? helperFailure(st, outputTail),
+      secretsFailure: st.secretsFailure ?? null,
       limitHit: limitHit(slot.cfg, run.cgroup, run.limitBase, st.signal, outputTail, ctx.contain.cgroups.memory !== null),
       statusLost,
       code: st.code,
@@ -366,8 +367,8 @@ export class Runs {
       stallAfterMs: slot.cfg.stallAfterMs,
       outputTail,
     });
-    if (errorClass === 'limit' || errorClass === 'sandbox')
-      ctx.audit(errorClass === 'limit' ? 'run_limit_reached' : 'run_sandbox_failed', { agent: slot.cfg.id, run: run.id, note });
+    const audited = errorClass && AUDITED[errorClass];
+    if (audited) ctx.audit(audited, { agent: slot.cfg.id, run: run.id, note });
     const ended = ctx.now();
     const peak = run.peakKb || null;
     // endRun only closes an open run, so a retried or repeated end is recorded once.
@@ -426,4 +427,15 @@ export class Runs {
       `end:${row.id}`,
     );
   }
+}
+
+/** A run refused before its start: says why in its log, and ends at once as `status` tells. */
+function notStarted(logPath: string, why: string, status: Partial<ExitStatus>): Spawned {
+  const fd = openRunLog(logPath);
+  try {
+    writeSync(fd, `agor: the run was not started: ${why}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  return { pid: null, exited: Promise.resolve<ExitStatus>({ ...NO_STATUS, ...status }) };
 }

@@ -23,6 +23,8 @@ export interface ExitStatus {
   spawnError: string | null;
   /** Set when the sandbox could not be set up, so the program never ran. */
   sandboxFailure?: string | null;
+  /** Set when the run's secrets could not be read from the keyring, so the program never ran. */
+  secretsFailure?: string | null;
 }
 
 export interface Spawned {

@@ -26,12 +26,13 @@ describe('failure classification', () => {
     expect(classifyFailure(text, 1, null)).toBe(kind);
   });
 
-  it('retries rate limits, overload and network trouble, not auth or quota', () => {
+  it('retries rate limits, overload and network trouble, not auth, quota or missing secrets', () => {
     expect(retryAdvice('rate_limit')).toEqual({ retry: true, backoffFactor: 1 });
     expect(retryAdvice('network').retry).toBe(true);
     expect(retryAdvice('overloaded')).toEqual({ retry: true, backoffFactor: 4 });
     expect(retryAdvice('auth').retry).toBe(false);
     expect(retryAdvice('quota').retry).toBe(false);
+    expect(retryAdvice('secrets').retry).toBe(false);
     expect(retryAdvice('unknown').retry).toBe(true);
   });
 });

@@ -64,7 +64,7 @@ describe('what follows a service run', () => {
     expect(afterRun(ended({ attempts: 4, startedAt: 0, now: 299_999 }))).toEqual({ kind: 'retry', delayMs: 16_000, attempts: 5 });
   });
 
-  it.each(['auth', 'quota'] as const)('does not retry a %s failure: the agent is failed at once', (errorClass) => {
+  it.each(['auth', 'quota', 'secrets'] as const)('does not retry a %s failure: the agent is failed at once', (errorClass) => {
     expect(afterRun(ended({ errorClass, attempts: 1 }))).toEqual({ kind: 'failed', reason: `${errorClass} failure: not retried`, attempts: 1 });
   });
 
@@ -120,8 +120,9 @@ describe('what follows an on-demand run', () => {
     expect(afterRun(demand({ attempts: 3, now: 10 * 300_000 }))).toEqual({ kind: 'retry', delayMs: 8000, attempts: 4 });
   });
 
-  it('does not retry auth or quota failures, and rests after a run whose exit status was lost', () => {
+  it('does not retry auth, quota or secrets failures, and rests after a run whose exit status was lost', () => {
     expect(afterRun(demand({ errorClass: 'quota' }))).toEqual({ kind: 'failed', reason: 'quota failure: not retried', attempts: 0 });
+    expect(afterRun(demand({ errorClass: 'secrets' }))).toEqual({ kind: 'failed', reason: 'secrets failure: not retried', attempts: 0 });
     expect(afterRun(demand({ statusLost: true, attempts: 2 }))).toEqual({ kind: 'rest', attempts: 0 });
   });
 });
@@ -150,6 +151,11 @@ describe('the outcome of a run', () => {
     ['reported blocked', { reported: 'blocked', reportReason: 'captcha', code: 1 }, { outcome: 'blocked', errorClass: null, note: 'captcha' }],
     ['reported partial', { reported: 'partial', reportReason: 'half done' }, { outcome: 'partial', errorClass: null, note: 'half done' }],
     ['not startable', { spawnError: 'ENOENT', code: null }, { outcome: 'failed', errorClass: 'unknown', note: 'could not start: ENOENT' }],
+    [
+      'refused for secrets the keyring lacks',
+      { secretsFailure: 'secret GH is not in the keyring', code: null },
+      { outcome: 'failed', errorClass: 'secrets', note: 'secret GH is not in the keyring' },
+    ],
     ['exit 1 after a 429', { code: 1, outputTail: 'HTTP 429 Too Many Requests' }, { outcome: 'failed', errorClass: 'rate_limit', note: null }],
     ['exit 1 with an invalid key', { code: 1, outputTail: 'Error: invalid api key' }, { outcome: 'failed', errorClass: 'auth', note: null }],
     ['exit 1 with an unreadable log', { code: 1, outputTail: null }, { outcome: 'failed', errorClass: 'unknown', note: null }],
