@@ -79,6 +79,36 @@ describe('an agent that names secrets', () => {
   });
 });
 
+describe('every agent', () => {
+  it('runs without the D-Bus addresses and keyring variables of the supervisor, keeping XDG_RUNTIME_DIR (and SSH_AUTH_SOCK only where Unix sockets are allowed)', async ({
+    onTestFinished,
+  }) => {
+    const runtime = mkdtempSync(join(tmpdir(), 'agor-runtime-'));
+    onTestFinished(() => rmSync(runtime, { recursive: true, force: true }));
+    const g = group(onTestFinished, {
+      agents: {
+        boxed: { command: sh('sleep 1000'), stop_grace: '1s' },
+        sockets: { command: sh('sleep 1000'), stop_grace: '1s', sandbox: { unix_sockets: 'allow' } },
+      },
+    });
+    const bus = {
+      DBUS_SESSION_BUS_ADDRESS: `unix:path=${runtime}/bus`,
+      DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/run/dbus/system_bus_socket',
+      GNOME_KEYRING_CONTROL: `${runtime}/keyring`,
+      SSH_AUTH_SOCK: `${runtime}/keyring/ssh`,
+      XDG_RUNTIME_DIR: runtime,
+    };
+    await g.up(bus);
+    const [boxed, sockets] = await Promise.all(['boxed', 'sockets'].map((id) => g.waitAgent(id, 'is running', (a) => a.pid !== null)));
+    const e = environ(boxed!.pid!);
+    for (const name of ['DBUS_SESSION_BUS_ADDRESS', 'DBUS_SYSTEM_BUS_ADDRESS', 'GNOME_KEYRING_CONTROL', 'SSH_AUTH_SOCK']) expect(e, name).not.toHaveProperty(name);
+    expect(e.XDG_RUNTIME_DIR).toBe(runtime);
+    const s = environ(sockets!.pid!);
+    expect(s.SSH_AUTH_SOCK).toBe(bus.SSH_AUTH_SOCK);
+    expect(s).not.toHaveProperty('DBUS_SESSION_BUS_ADDRESS');
+  });
+});
+
 // The round trip through a real Secret Service. It needs the keyring helper from
 // tests/helpers/keyring.ts (a gnome-keyring under its own dbus-run-session, stopped by pid),
 // which comes with the keyring store; until then this says what it will check.
