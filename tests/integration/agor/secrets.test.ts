@@ -114,8 +114,8 @@ describe('every agent', () => {
 // which comes with the keyring store; until then this says what it will check.
 const NEEDS_KEYRING = 'needs the keyring helper from tests/helpers/keyring.ts';
 
-/** The real keyring of tests/helpers/keyring.ts: its session's environment, and how to stop it. */
-function startKeyring(): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+/** Stands for startKeyring of tests/helpers/keyring.ts (same shape): its session's environment, and how to stop it. */
+function startKeyring(): Promise<{ env: Record<string, string>; stop(): void }> {
   return Promise.reject(new Error(NEEDS_KEYRING));
 }
 
