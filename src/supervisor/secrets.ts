@@ -17,6 +17,8 @@ export interface Keyring {
 
 /** How many runs' values are held for the scrubber: far above a day of runs, far below harm. */
 const HELD_RUNS = 2000;
+/** After the keyring failed the scrubber, how long before it is asked again (the scrubber may ask per read). */
+const SCRUB_RETRY_MS = 30_000;
 
 /** For one run: the variables to add to its environment, or why it must not start. */
 export interface RunSecretsFor {
@@ -29,6 +31,7 @@ export class Secrets {
   private module: { SecretStore: { open(): Keyring } } | null = null;
   private loadError: string | null = null;
   private readonly held = new Map<string, NamedSecret[]>();
+  private scrubRetryAt = 0;
 
   constructor(private readonly group: string) {}
 
@@ -77,7 +80,7 @@ export class Secrets {
     const held = this.held.get(runId);
     if (held) return held;
     const a = agent();
-    if (!a?.secrets.length) return [];
+    if (!a?.secrets.length || Date.now() < this.scrubRetryAt) return [];
     try {
       const store = this.open();
       const r = resolveRunSecrets((ref) => store.get(ref), this.group, a.id, a.secrets);
@@ -85,6 +88,7 @@ export class Secrets {
       return r.values;
     } catch {
       this.store = null;
+      this.scrubRetryAt = Date.now() + SCRUB_RETRY_MS;
       return [];
     }
   }
