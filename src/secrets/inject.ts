@@ -28,24 +28,50 @@ export interface RunSecrets {
   values: NamedSecret[];
   /** Keyring names found in neither the agent's scope nor the group's, in the order named. */
   missing: string[];
+  /** Keyring names whose item found is a system secret (agor's own): never handed to a run. */
+  system: string[];
 }
+
+/** Marks an item found but withheld (category system). */
+const SYSTEM = Symbol('system');
 
 /**
  * Reads each of `specs` for `agent` of `group`: the agent's own item when there is one,
- * else the one the group shares. `get` may throw (a keyring that cannot be reached); that
+ * else the one the group shares. An item `isSystem` says is agor's own (category system)
+ * is withheld, never handed out. `get` may throw (a keyring that cannot be reached); that
  * is the caller's to handle. An empty value counts as present.
  */
-export function resolveRunSecrets(get: (ref: SecretRef) => string | null, group: string, agent: string, specs: readonly SecretSpec[]): RunSecrets {
+export function resolveRunSecrets(
+  get: (ref: SecretRef) => string | null,
+  group: string,
+  agent: string,
+  specs: readonly SecretSpec[],
+  isSystem: (ref: SecretRef) => boolean = () => false,
+): RunSecrets {
   const env: Record<string, string> = {};
   const values: NamedSecret[] = [];
   const missing: string[] = [];
+  const system: string[] = [];
   // Two variables renamed from one item read it once.
-  const read = new Map<string, string | null>();
+  const read = new Map<string, string | null | typeof SYSTEM>();
   for (const spec of specs) {
     let value = read.get(spec.from);
     if (value === undefined) {
-      value = get({ group, agent, name: spec.from }) ?? get({ group, agent: null, name: spec.from });
+      value = null;
+      for (const ref of [
+        { group, agent, name: spec.from },
+        { group, agent: null, name: spec.from },
+      ]) {
+        const v = get(ref);
+        if (v === null) continue;
+        value = isSystem(ref) ? SYSTEM : v;
+        break;
+      }
       read.set(spec.from, value);
+    }
+    if (value === SYSTEM) {
+      if (!system.includes(spec.from)) system.push(spec.from);
+      continue;
     }
     if (value === null) {
       if (!missing.includes(spec.from)) missing.push(spec.from);
@@ -54,7 +80,16 @@ export function resolveRunSecrets(get: (ref: SecretRef) => string | null, group:
     env[spec.name] = value;
     if (!values.some((v) => v.value === value)) values.push({ name: spec.name, value });
   }
-  return { env, values, missing };
+  return { env, values, missing, system };
+}
+
+/** What a run that names a system secret says: agor keeps those to itself. */
+export function systemNote(agent: string, names: readonly string[]): string {
+  const one = names.length === 1;
+  return (
+    `${names.join(', ')} ${one ? 'is a system secret' : 'are system secrets'} (agor's own, set with --system), never handed to an agent; ` +
+    `store the one ${agent} should get under another name and name that in secrets: ({ name: ..., from: OTHER })`
+  );
 }
 
 /** What a run whose secrets are missing says, naming them and the command that sets them. */

@@ -4,7 +4,7 @@
  * anywhere) so that what agor shows of a run can be scrubbed of them.
  */
 import { UserError } from '../core/errors.js';
-import { type NamedSecret, missingNote, resolveRunSecrets } from '../secrets/inject.js';
+import { type NamedSecret, missingNote, resolveRunSecrets, systemNote } from '../secrets/inject.js';
 import type { SecretRef } from '../secrets/store.js';
 import type { AgentConfig } from './config.js';
 
@@ -33,7 +33,14 @@ export class Secrets {
   private readonly held = new Map<string, NamedSecret[]>();
   private scrubRetryAt = 0;
 
-  constructor(private readonly group: string) {}
+  /**
+   * `isSystem` tells, from the database's metadata, whether an item is agor's own (category
+   * system), which no run is handed.
+   */
+  constructor(
+    private readonly group: string,
+    private readonly isSystem: (ref: SecretRef) => boolean = () => false,
+  ) {}
 
   /**
    * Loads the keyring store when an agent names secrets; a group without any never loads
@@ -61,12 +68,13 @@ export class Secrets {
     let r;
     try {
       const store = this.open();
-      r = resolveRunSecrets((ref) => store.get(ref), this.group, a.id, a.secrets);
+      r = resolveRunSecrets((ref) => store.get(ref), this.group, a.id, a.secrets, this.isSystem);
     } catch (err) {
       this.store = null;
       return { env: {}, refusal: unreachable(a, err) };
     }
-    if (r.missing.length) return { env: {}, refusal: missingNote(this.group, a.id, r.missing) };
+    const why = [...(r.missing.length ? [missingNote(this.group, a.id, r.missing)] : []), ...(r.system.length ? [systemNote(a.id, r.system)] : [])];
+    if (why.length) return { env: {}, refusal: why.join('; ') };
     this.hold(runId, r.values);
     return { env: r.env, refusal: null };
   }
@@ -83,7 +91,7 @@ export class Secrets {
     if (!a?.secrets.length || Date.now() < this.scrubRetryAt) return [];
     try {
       const store = this.open();
-      const r = resolveRunSecrets((ref) => store.get(ref), this.group, a.id, a.secrets);
+      const r = resolveRunSecrets((ref) => store.get(ref), this.group, a.id, a.secrets, this.isSystem);
       this.hold(runId, r.values);
       return r.values;
     } catch {

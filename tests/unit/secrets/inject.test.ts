@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingNote, resolveRunSecrets } from '../../../src/secrets/inject.js';
+import { missingNote, resolveRunSecrets, systemNote } from '../../../src/secrets/inject.js';
 import type { SecretRef } from '../../../src/secrets/store.js';
 
 /** A keyring of plain items, keyed as the store names them: `<agent>/<NAME>`, or `*\/<NAME>` when shared. */
@@ -20,6 +20,7 @@ describe('resolveRunSecrets', () => {
       env: { GITHUB_TOKEN: 'own-value' },
       values: [{ name: 'GITHUB_TOKEN', value: 'own-value' }],
       missing: [],
+      system: [],
     });
     // The shared item is not even read when the agent has its own.
     expect(k.asked).toEqual(['w/GITHUB_TOKEN']);
@@ -60,6 +61,23 @@ describe('resolveRunSecrets', () => {
     expect(r.env).toEqual({ A_TOKEN: 'aaaaaaaa' });
   });
 
+  it("withholds a system secret (agor's own) found in either scope, without falling back past it", () => {
+    const k = keyring({ 'w/RELAY_TOKEN': 'relay-own', '*/RELAY_TOKEN': 'relay-shared', '*/SHARED_SYS': 'sys', '*/GH': 'ghp-value-1' });
+    const system = (ref: SecretRef) => ref.name === 'SHARED_SYS' || (ref.name === 'RELAY_TOKEN' && ref.agent !== null);
+    const r = resolveRunSecrets(
+      k.get,
+      'g',
+      'w',
+      [
+        { name: 'RELAY_TOKEN', from: 'RELAY_TOKEN' },
+        { name: 'S', from: 'SHARED_SYS' },
+        { name: 'GH', from: 'GH' },
+      ],
+      system,
+    );
+    expect(r).toEqual({ env: { GH: 'ghp-value-1' }, values: [{ name: 'GH', value: 'ghp-value-1' }], missing: [], system: ['RELAY_TOKEN', 'SHARED_SYS'] });
+  });
+
   it('counts an empty value as present', () => {
     expect(resolveRunSecrets(keyring({ 'w/EMPTY': '' }).get, 'g', 'w', [{ name: 'EMPTY', from: 'EMPTY' }])).toMatchObject({ env: { EMPTY: '' }, missing: [] });
   });
@@ -71,7 +89,7 @@ describe('resolveRunSecrets', () => {
 
   it('asks the keyring nothing for an agent that names no secrets', () => {
     const k = keyring({});
-    expect(resolveRunSecrets(k.get, 'g', 'w', [])).toEqual({ env: {}, values: [], missing: [] });
+    expect(resolveRunSecrets(k.get, 'g', 'w', [])).toEqual({ env: {}, values: [], missing: [], system: [] });
     expect(k.asked).toEqual([]);
   });
 
@@ -94,5 +112,11 @@ describe('missingNote', () => {
     const note = missingNote('g', 'w', ['NPM_TOKEN', 'GITHUB_TOKEN']);
     expect(note).toContain('secrets NPM_TOKEN, GITHUB_TOKEN are not in the keyring');
     expect(note).toContain('agor secret set NAME --agent w');
+  });
+});
+
+describe('systemNote', () => {
+  it('says a system secret is never handed to an agent, and how to give the agent one of its own', () => {
+    expect(systemNote('w', ['RELAY_TOKEN'])).toMatch(/^RELAY_TOKEN is a system secret \(agor's own, set with --system\), never handed to an agent; /);
   });
 });
