@@ -194,4 +194,17 @@ describe.skip(`secrets from a real keyring (${NEEDS_KEYRING})`, () => {
     expect(run!.note).toContain('agor secret set NOT_SET_ANYWHERE --agent lacking');
     expect(() => readFileSync(join(g.dir, 'lacking.ran'))).toThrow();
   });
+
+  it('never hands an agent a system secret', async ({ onTestFinished }) => {
+    const kr = await startKeyring();
+    onTestFinished(() => kr.stop());
+    const g = group(onTestFinished, { group: 'test', agents: { sys: { command: sh('echo ran > sys.ran; sleep 1000'), secrets: ['RELAY_TOKEN'] } } });
+    const set = await g.agor(['secret', 'set', 'RELAY_TOKEN', '--system', '-f', g.file], { env: kr.env, input: 'relay-secret-value\n' });
+    expect(set.code, set.stderr).toBe(0);
+    await g.up(kr.env);
+    const [run] = await g.waitRuns('sys', 'the refused run ended', (rs) => rs.length > 0 && rs[0]!.outcome !== null, 20_000);
+    expect(run).toMatchObject({ outcome: 'failed', error_class: 'secrets' });
+    expect(run!.note).toContain('RELAY_TOKEN is a system secret');
+    expect(() => readFileSync(join(g.dir, 'sys.ran'))).toThrow();
+  });
 });
