@@ -5,7 +5,8 @@ import { type SecretCategory, type SecretRow, deleteSecretMeta, listSecretMeta, 
 import { writeTx } from '../db/open.js';
 import { KeyringError, type KeyringErrorKind } from './errors.js';
 import type { ConfiguredSecrets } from './names.js';
-import { type SecretRef, type SecretStore, checkSecretName } from './store.js';
+import { type SecretRef, checkSecretName } from './refs.js';
+import type { SecretStore } from './store.js';
 
 export type { SecretRow };
 

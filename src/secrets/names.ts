@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { AGENT_ID } from '../core/identity.js';
 import { UserError, usage } from '../core/errors.js';
-import { SECRET_NAME } from './store.js';
+import { SECRET_NAME } from './refs.js';
 
 /** One secret an agent names: `name` in its environment, read from keyring item `from`. */
 export interface SecretUse {
