@@ -42,6 +42,12 @@ describe('a keyring that cannot be used', () => {
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'failure', exit: 1 });
   });
 
+  it('still lists what the database records, since list never opens the keyring', () => {
+    const r = agor(['secret', 'list', '--json'], { DBUS_SESSION_BUS_ADDRESS: undefined });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+
   it("treats a bus address that leads nowhere as 'no-bus' too, and check says so with exit 1", () => {
     const env = { DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(t.dir, 'no-such-bus')}` };
     const r = agor(['secret', 'set', 'GITHUB_TOKEN'], env, VALUE);
