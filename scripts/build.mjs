@@ -131,6 +131,8 @@ for (const name of names) {
     logLevel: 'warning',
     banner: { js: '' },
     define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
+    // Its loader picks the platform's prebuilt addon package at run time.
+    external: ['@napi-rs/keyring'],
     plugins: [wordWrappingCliui, dashboardApart, noColorGuess, bundledSqlite],
   });
   // The bundle runs inside the shim's wrapper; drop the entry's shebang line.
@@ -149,7 +151,7 @@ await build({
   format: 'esm',
   target: 'node20',
   jsx: 'automatic',
-  external: ['better-sqlite3'],
+  external: ['better-sqlite3', '@napi-rs/keyring'],
   plugins: [asciiWidth],
   minifyWhitespace: true,
   minifySyntax: true,

@@ -1,44 +1,73 @@
+import { Entry, type EntryOptions } from '@napi-rs/keyring';
+import { KeyringError, classifyKeyringMessage, probeKeyring } from './errors.js';
+import { type SecretRef, accountOf, checkSecretName, serviceOf } from './refs.js';
+
+export { KeyringError, type KeyringErrorKind } from './errors.js';
+export { type SecretRef, SECRET_NAME, accountOf, checkSecretName, serviceOf } from './refs.js';
+
+// Unpinned, the library silently falls back to the kernel keyring (keyutils), which
+// does not persist and is not what the operator unlocked.
+const PINNED: EntryOptions = { linux: { store: 'secret-service' } };
+
+/** A library error as a KeyringError saying which part of the chain failed. */
+function translate(e: unknown): never {
+  if (e instanceof KeyringError) throw e;
+  const message = e instanceof Error ? e.message : String(e);
+  throw new KeyringError(classifyKeyringMessage(message), message);
+}
+
 /**
- * The keyring store's interface: items of the Secret Service named service `agor:<group>`,
- * account `<agent>/<NAME>` or `*\/<NAME>` when the group shares it. This version has no
- * store behind it yet: open() always says so, and only agents that name secrets ask.
+ * The OS keyring (Secret Service). Import this module lazily (await import) so that
+ * --help never loads the native addon., pinned so that it never falls back to another store.
+ * Values pass through here and nowhere else: nothing in this class writes to disk.
  */
-import { UserError } from '../core/errors.js';
-
-export interface SecretRef {
-  group: string;
-  /** null: shared by the group. */
-  agent: string | null;
-  name: string;
-}
-
-/** The keyring cannot be used: which way, with the fix as the hint. */
-export class KeyringError extends UserError {
-  constructor(
-    readonly kind: 'no-bus' | 'no-service' | 'locked' | 'other',
-    message: string,
-    hint?: string,
-  ) {
-    super(message, hint);
-    this.name = 'KeyringError';
-  }
-}
-
 export class SecretStore {
   private constructor() {}
 
-  /** The keyring of this session; throws KeyringError when it cannot be reached. */
+  /**
+   * Opens the keyring of this process's session bus after checking that it is reachable
+   * and unlocked; throws KeyringError.
+   */
   static open(): SecretStore {
-    throw new KeyringError('other', 'this build of agor has no keyring store', 'use a version of agor with agor secret');
+    probeKeyring(process.env);
+    return new SecretStore();
   }
 
-  get(_ref: SecretRef): string | null {
-    return null;
+  private entry(ref: SecretRef): Entry {
+    checkSecretName(ref.name);
+    try {
+      return new Entry(serviceOf(ref), accountOf(ref), PINNED);
+    } catch (e) {
+      return translate(e);
+    }
   }
 
-  set(_ref: SecretRef, _value: string): void {}
+  /** The value, or null when the keyring has no such item. */
+  get(ref: SecretRef): string | null {
+    const e = this.entry(ref);
+    try {
+      return e.getPassword() ?? null;
+    } catch (err) {
+      return translate(err);
+    }
+  }
 
-  delete(_ref: SecretRef): boolean {
-    return false;
+  set(ref: SecretRef, value: string): void {
+    const e = this.entry(ref);
+    try {
+      e.setPassword(value);
+    } catch (err) {
+      translate(err);
+    }
+  }
+
+  /** True when an item was deleted, false when there was none. */
+  delete(ref: SecretRef): boolean {
+    const e = this.entry(ref);
+    try {
+      return e.deleteCredential();
+    } catch (err) {
+      return translate(err);
+    }
   }
 }

@@ -10,11 +10,12 @@ import { ps } from './ps.js';
 import { report } from './report.js';
 import { runs } from './runs.js';
 import { schedule } from './schedule.js';
+import { secret } from './secret.js';
 import { up } from './up.js';
 import { wake } from './wake.js';
 
 /** Every agor verb, in the order --help lists them. */
-export const commands: AnyVerb[] = [init, up, dash, down, ps, start, stop, restart, wake, logs, runs, report, schedule, audit, doctor];
+export const commands: AnyVerb[] = [init, up, dash, down, ps, start, stop, restart, wake, logs, runs, report, schedule, secret, audit, doctor];
 
 export const describe = 'Supervise a team of agents: spawn, restart, detect stalls, wake on messages and schedules';
 

@@ -9,6 +9,7 @@ import { wakeReasons } from './0007-wake-reasons.js';
 import { operatorState } from './0008-operator-state.js';
 import { explicitWakes } from './0009-explicit-wakes.js';
 import { runSandbox } from './0010-run-sandbox.js';
+import { secrets } from './0011-secrets.js';
 
 export interface Migration {
   version: number;
@@ -18,5 +19,17 @@ export interface Migration {
 }
 
 /** Ordered; each version exactly one more than the last. */
-export const migrations: Migration[] = [legacy, messaging, board, ready, supervisor, reconcileSchema, wakeReasons, operatorState, explicitWakes, runSandbox];
+export const migrations: Migration[] = [
+  legacy,
+  messaging,
+  board,
+  ready,
+  supervisor,
+  reconcileSchema,
+  wakeReasons,
+  operatorState,
+  explicitWakes,
+  runSandbox,
+  secrets,
+];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
