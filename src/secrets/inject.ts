@@ -2,10 +2,9 @@
  * Which secrets a run gets: pure over a getter of keyring items, so the supervisor, `agor
  * secret check` and the tests share one rule (the agent's own item first, then the group's).
  */
-import type { SecretRef } from './store.js';
+import type { SecretRef } from './refs.js';
 
-/** What environment variable names may be, and so secret names too: [A-Z_][A-Z0-9_]{0,127}. */
-export const SECRET_NAME = /^[A-Z_][A-Z0-9_]{0,127}$/;
+export { SECRET_NAME } from './refs.js';
 
 /** One entry of an agent's `secrets:` in agor.yaml. */
 export interface SecretSpec {

@@ -4,6 +4,7 @@
  * and owns what they share: state saves, events, heartbeats and the periodic checkpoint.
  */
 import { recordHeartbeat } from '../db/agents.js';
+import { listSecretMeta } from '../db/secrets.js';
 import { audit } from '../db/audit.js';
 import { isBusy } from '../db/errors.js';
 import { unreadCount } from '../db/messages.js';
@@ -92,7 +93,10 @@ export class Supervisor {
       slots: this.slots,
       writes: this.writes,
       contain: new Containment({ dbPath: o.dbPath, dataDir: o.dataDir }),
-      secrets: new Secrets(o.config.group),
+      // Which items are agor's own (category system) is in the database's metadata.
+      secrets: new Secrets(o.config.group, (ref) =>
+        listSecretMeta(this.db, ref.group).some((r) => r.agent === ref.agent && r.name === ref.name && r.category === 'system'),
+      ),
       secretsOf: (runId) => this.ctx.secrets.of(runId, () => this.agentOfRun(runId)),
       startQueue: [],
       shuttingDown: () => this.shuttingDown !== null,

@@ -1,5 +1,6 @@
 import { type Node, isMap, isScalar, isSeq } from 'yaml';
-import { SECRET_NAME, type SecretSpec } from '../secrets/inject.js';
+import type { SecretSpec } from '../secrets/inject.js';
+import { SECRET_NAME } from '../secrets/refs.js';
 import { WITHHELD_ENV } from './spawn.js';
 import { type Ctx, entries, fail, isEmpty } from './yaml.js';
 

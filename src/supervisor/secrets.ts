@@ -5,7 +5,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { type NamedSecret, missingNote, resolveRunSecrets, systemNote } from '../secrets/inject.js';
-import type { SecretRef } from '../secrets/store.js';
+import type { SecretRef } from '../secrets/refs.js';
 import type { AgentConfig } from './config.js';
 
 export type { NamedSecret };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SecretStore } from '../../../src/secrets/store.js';
+import { startKeyring } from '../../helpers/keyring.js';
 import { json } from '../../helpers/cli.js';
 import { type Detached, group, sh, waitFor } from './fixture.js';
 
@@ -109,17 +110,8 @@ describe('every agent', () => {
   });
 });
 
-// The round trip through a real Secret Service. It needs the keyring helper from
-// tests/helpers/keyring.ts (a gnome-keyring under its own dbus-run-session, stopped by pid),
-// which comes with the keyring store; until then this says what it will check.
-const NEEDS_KEYRING = 'needs the keyring helper from tests/helpers/keyring.ts';
-
-/** Stands for startKeyring of tests/helpers/keyring.ts (same shape): its session's environment, and how to stop it. */
-function startKeyring(): Promise<{ env: Record<string, string>; stop(): void }> {
-  return Promise.reject(new Error(NEEDS_KEYRING));
-}
-
-describe.skip(`secrets from a real keyring (${NEEDS_KEYRING})`, () => {
+// The round trip through a real Secret Service: a gnome-keyring under a bus of its own.
+describe('secrets from a real keyring', () => {
   it("hands each run exactly its secrets (its own shadowing the group's) in /proc/PID/environ, and never shows them in agor ps, agor runs, the socket, argv or the database", async ({
     onTestFinished,
   }) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { missingNote, resolveRunSecrets, systemNote } from '../../../src/secrets/inject.js';
-import type { SecretRef } from '../../../src/secrets/store.js';
+import type { SecretRef } from '../../../src/secrets/refs.js';
 
 /** A keyring of plain items, keyed as the store names them: `<agent>/<NAME>`, or `*\/<NAME>` when shared. */
 function keyring(items: Record<string, string>, group = 'g') {
