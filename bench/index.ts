@@ -1,7 +1,7 @@
 // btmsg, bttask and agor benchmark: start-up cost, listings on large files, concurrent
 // writers, the supervisor's idle cost (against pm2) and crash-to-restart latency, the
 // dashboard's frame time and idle CPU, a burst of 64 senders against the ideal, and
-// what the sandbox adds to an agent's start.
+// what the sandbox adds to an agent's start, and what the scrubber costs agor logs.
 // Figures are ratios of medians measured side by side in one run, since the machine is
 // shared and noisy. It reports; it never fails on the figures (exit 0; 1 only when a
 // section could not run at all).
@@ -9,7 +9,7 @@
 //   npm run bench                   full run
 //   npm run bench -- --quick        fewer rounds, 3 messages per sender, 48 tasks to race for
 //   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
-//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,11  --rows N  --rebuild
+//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,12  --rows N  --rebuild
 import { cpus, loadavg } from 'node:os';
 import { schemaTag, snapshotBinary } from './fixtures.js';
 import { BOARD_TASKS, type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
@@ -18,6 +18,7 @@ import { fmtInt, fmtMs, fmtRatio, table } from './harness.js';
 import { DASH_AGENTS, DASH_MESSAGES, DASH_TASKS, type DashboardSection, dashboard } from './dashboard.js';
 import { BURST_SENDERS, type BurstSection, burst } from './burst.js';
 import { type SandboxSection, sandboxLatency } from './sandbox.js';
+import { type ScrubSection, scrubThroughput } from './scrub.js';
 import {
   IDLE_AGENTS,
   RSS_RATIO_BEFORE_SANDBOX,
@@ -31,9 +32,9 @@ import {
   stopSupervisors,
 } from './supervisor.js';
 
-const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,11] [--rows N] [--rebuild]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,12] [--rows N] [--rebuild]
 
   --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160),
                    a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12),
@@ -44,7 +45,7 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
   --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst,
-                   11 the sandbox), e.g. --only 1,4
+                   11 the sandbox, 12 the scrubber), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
@@ -57,7 +58,8 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   messages with default settings: sends per second against the ideal of this machine (cores / CPU
   seconds of one send alone, measured in the same run), 11 start-to-running latency of an on-demand
   agent under the default sandbox against sandbox: off, side by side under one supervisor, with the
-  sandbox helper alone for context
+  sandbox helper alone for context, 12 agor logs on a 10 MiB log with the scrubber (token shapes; three secrets
+  and the shapes) against the same code path with an identity scrubber, interleaved (half the rounds, at least 5)
 `;
 
 interface Args extends Settings {
@@ -328,6 +330,27 @@ function printSandbox(s: SandboxSection, out: string[]): void {
   out.push('');
 }
 
+function printScrub(s: ScrubSection, out: string[]): void {
+  out.push(
+    s.title,
+    table(
+      ['scrubber', 'rounds', 'median', 'p90', 'min', 'MiB/s', 'vs identity (90% interval)', 'redactions per read'],
+      s.arms.map((a, i) => [
+        a.name,
+        String(a.ms.n),
+        fmtMs(a.ms.median),
+        fmtMs(a.ms.p90),
+        fmtMs(a.ms.min),
+        a.mibPerSecond.toFixed(0),
+        a.ratio ? `${fmtRatio(a.ratio.value)} (${a.ratio.interval.map((x) => x.toFixed(2)).join('–')})` : '',
+        fmtInt(s.redactions[i]!),
+      ]),
+    ),
+    "  in-process: followLogs from the file and the verb's printing, as agor logs -n 100000 does with no supervisor; process start-up excluded",
+    '',
+  );
+}
+
 function loudSandboxError(s: SandboxSection): string[] {
   const lines = ['', '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'];
   lines.push('!!! ERROR: section 11 did not run cleanly');
@@ -485,6 +508,7 @@ async function main(): Promise<void> {
   const s9 = await attempt(9, () => dashboard(args, args.quick, tag, log));
   const s10 = await attempt(10, () => burst(args.quick ? 5 : 20, args.quick ? 10 : 30, log));
   const s11 = await attempt(11, () => sandboxLatency(args, log));
+  const s12 = await attempt(12, () => scrubThroughput(args, log));
   // A supervisor that could not be started or measured is a section that did not run.
   for (const [n, s] of [
     [7, s7],
@@ -522,6 +546,7 @@ async function main(): Promise<void> {
       ...(s9 ? { dashboard: s9 } : {}),
       ...(s10 ? { burst: s10 } : {}),
       ...(s11 ? { sandbox_latency: s11 } : {}),
+      ...(s12 ? { scrub_throughput: s12 } : {}),
       summary: {
         ratios: ratios.map((r) => ({
           name: r.name,
@@ -579,6 +604,15 @@ async function main(): Promise<void> {
               sandbox_ok: s11.ok,
             }
           : {}),
+        ...(s12
+          ? {
+              scrub_logs_ratio: Object.fromEntries(
+                s12.arms
+                  .slice(1)
+                  .map((a) => [a.name, { value: a.ratio!.value, interval90: a.ratio!.interval, target: s12.target, pass: a.ratio!.value <= s12.target }]),
+              ),
+            }
+          : {}),
       },
     };
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
@@ -616,6 +650,7 @@ async function main(): Promise<void> {
   if (s9) printDashboard(s9, out);
   if (s10) printBurst(s10, out);
   if (s11) printSandbox(s11, out);
+  if (s12) printScrub(s12, out);
   const rows = ratios.map((r) => [
     r.name,
     fmtRatio(r.value),
@@ -699,6 +734,16 @@ async function main(): Promise<void> {
         (d.pass ? 'PASS' : 'MISS') + clean,
       ]);
   }
+  if (s12)
+    for (const a of s12.arms.slice(1))
+      rows.push([
+        `agor logs on a 10 MiB log, ${a.name} / identity`,
+        fmtRatio(a.ratio!.value),
+        `${a.ratio!.interval[0].toFixed(2)}–${a.ratio!.interval[1].toFixed(2)}`,
+        '',
+        `≤ ${fmtRatio(s12.target)}`,
+        a.ratio!.value <= s12.target ? 'PASS' : 'MISS',
+      ]);
   out.push(
     `Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`,
     table(['figure', 'value', '90% interval', 'cpu ratio (90%)', 'target', ''], rows),

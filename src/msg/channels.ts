@@ -20,7 +20,7 @@ import { requireAgent, requireOther } from './agents.js';
 import { validateBody } from './body.js';
 import { newId } from '../core/ids.js';
 import { AGENT_ID } from '../core/identity.js';
-import { detectInjection } from './injection.js';
+import { auditFlags, textFlags } from './flags.js';
 import { type ChannelMessage, toChannelMessage } from './views.js';
 
 /** Channel names follow the agent-id pattern. */
@@ -119,7 +119,7 @@ export function list(db: Db, meId: string | undefined): ChannelListItem[] {
 
 export function post(db: Db, meId: string | undefined, name: string, content: string): ChannelMessage {
   validateBody(content);
-  const findings = detectInjection(content);
+  const findings = textFlags(content);
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const c = requireChannel(db, name);
@@ -132,7 +132,7 @@ export function post(db: Db, meId: string | undefined, name: string, content: st
       flags: findings.length ? findings.join(',') : null,
     });
     audit(db, me.id, 'channel_message', { id: row.id, channel: c.name, bytes: Buffer.byteLength(content) });
-    if (findings.length) audit(db, me.id, 'prompt_injection_detected', { id: row.id, channel: c.name, findings });
+    auditFlags(db, me.id, { id: row.id, channel: c.name }, findings);
     return toChannelMessage(row);
   });
 }

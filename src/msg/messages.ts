@@ -28,7 +28,7 @@ import { insertWake } from '../db/runs.js';
 import { STALE_AFTER_SECONDS, requireAgent, requireOther } from './agents.js';
 import { validateBody } from './body.js';
 import { newId, resolvePrefix } from '../core/ids.js';
-import { type InjectionFinding, detectInjection } from './injection.js';
+import { type TextFlag, auditFlags, textFlags } from './flags.js';
 import { ADMIN } from '../core/roles.js';
 import { type ChannelMessage, type DeadLetter, type Message, toChannelMessage, toDeadLetter, toMessage } from './views.js';
 
@@ -70,7 +70,7 @@ function store(
   content: string,
   replyTo: string | null,
   event: string,
-  findings: InjectionFinding[],
+  findings: TextFlag[],
   wake: MessageWake = 'message',
 ): SendResult {
   const flags = findings.length ? findings.join(',') : null;
@@ -80,7 +80,7 @@ function store(
   if (reason) {
     const dl = insertDeadLetter(db, { from_agent: me.id, to_agent: to.id, content, error: reason, message_id: id, reply_to: replyTo, flags });
     audit(db, me.id, 'message_dead_lettered', { id, dead_letter: dl.id, to: to.id, reason });
-    if (flags) audit(db, me.id, 'prompt_injection_detected', { id, to: to.id, findings });
+    auditFlags(db, me.id, { id, to: to.id }, findings);
     return { stored: false, dead_letter: toDeadLetter(dl) };
   }
   const row = insertMessage(db, {
@@ -95,7 +95,7 @@ function store(
   });
   queueMessageWake(db, me.id, to, id, wake);
   audit(db, me.id, event, { id, to: to.id, bytes: Buffer.byteLength(content), ...(replyTo ? { reply_to: replyTo } : {}) });
-  if (flags) audit(db, me.id, 'prompt_injection_detected', { id, to: to.id, findings });
+  auditFlags(db, me.id, { id, to: to.id }, findings);
   return { stored: true, message: toMessage(row) };
 }
 
@@ -113,7 +113,7 @@ export function checkContact(db: Db, me: AgentRow, to: AgentRow): void {
 
 export function send(db: Db, meId: string | undefined, toId: string, content: string): SendResult {
   validateBody(content);
-  const findings = detectInjection(content);
+  const findings = textFlags(content);
   const parties = () => {
     const me = requireAgent(db, meId);
     const to = requireOther(db, toId, 'recipient');
@@ -139,7 +139,7 @@ function resolveMessage(db: Db, me: AgentRow, idOrPrefix: string): MessageRow {
 
 export function reply(db: Db, meId: string | undefined, idOrPrefix: string, content: string): SendResult {
   validateBody(content);
-  const findings = detectInjection(content);
+  const findings = textFlags(content);
   return writeTx(db, () => {
     const me = requireAgent(db, meId);
     const original = resolveMessage(db, me, idOrPrefix);
@@ -319,5 +319,5 @@ export function takeNext(db: Db, me: AgentRow, from: string | null): Message | u
 export function notifyAgent(db: Db, from: AgentRow, toId: string, content: string, wake: MessageWake = 'message'): SendResult | undefined {
   const to = getAgent(db, toId);
   if (!to || to.id === from.id) return undefined;
-  return store(db, from, to, content, null, 'message_sent', detectInjection(content), wake);
+  return store(db, from, to, content, null, 'message_sent', textFlags(content), wake);
 }

@@ -3,6 +3,7 @@
  * secret check` and the tests share one rule (the agent's own item first, then the group's).
  */
 import type { SecretRef } from './refs.js';
+import type { NamedSecret } from './scrub.js';
 
 export { SECRET_NAME } from './refs.js';
 
@@ -14,11 +15,7 @@ export interface SecretSpec {
   from: string;
 }
 
-/** A secret value and the name the scrubber shows in its place (the shape scrub.ts takes). */
-export interface NamedSecret {
-  name: string;
-  value: string;
-}
+export type { NamedSecret };
 
 export interface RunSecrets {
   /** The variables to add to the run's environment, by the names the run sees. */

@@ -6,6 +6,8 @@ import type { Containment, LimitBaseline } from './contain.js';
 import type { NamedSecret, Secrets } from './secrets.js';
 import type { AgentConfig, GroupConfig } from './config.js';
 import type { Event, Health, State } from './protocol.js';
+import type { Scrubber } from '../secrets/scrub.js';
+import type { SecretsOf } from './scrubbing.js';
 import type { WriteQueue } from './writes.js';
 
 export interface DaemonOptions {
@@ -20,6 +22,8 @@ export interface DaemonOptions {
   log: (line: string) => void;
   /** Every event as it happens (`agor up --json`). */
   events?: (ev: Event) => void;
+  /** The secrets handed to a run, so that what it wrote is shown with them redacted. */
+  secretsOf?: SecretsOf;
 }
 
 /** Why a run is being stopped, which decides its outcome and what follows. */
@@ -123,6 +127,8 @@ export interface Ctx {
   safe(where: string, fn: () => void): void;
   /** A write someone waits for, retried while the file is busy, up to `ms`. */
   patientWrite(what: string, fn: () => void, ms?: number): Promise<void>;
+  /** What everything shown or stored from a run's output passes through: its secrets and token shapes redacted. */
+  scrub(runId: string | null): Scrubber;
 }
 
 export const iso = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(ms).toISOString());

@@ -18,6 +18,7 @@ import { adoptRuns, sweepOpenRuns } from './adopt.js';
 import { Containment, runCgroupName } from './contain.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
 import { Followers } from './followers.js';
+import { RunScrubbers } from './scrubbing.js';
 import { acquireLock, registerGroup, releaseLock } from './lock.js';
 import { rotateIfLarge } from './logs.js';
 import { type AgentView, type Event, formatEvent } from './protocol.js';
@@ -87,6 +88,8 @@ export class Supervisor {
     this.db = o.db;
     this.writes = new WriteQueue({ log: (l) => o.log(l), drained: () => this.safe('wakes', () => this.wakeups.check()) });
     for (const cfg of o.config.agents) this.slots.set(cfg.id, newSlot(cfg));
+    // The values each run was handed (the keyring's, held by ctx.secrets) unless the caller says otherwise.
+    const scrubbers = new RunScrubbers(o.secretsOf ?? ((runId) => this.ctx.secretsOf(runId)));
     this.ctx = {
       db: this.db,
       o,
@@ -107,11 +110,13 @@ export class Supervisor {
       audit: (event, detail) => void this.writes.write(`audit ${event}`, () => audit(this.db, ADMIN, event, detail)),
       safe: (where, fn) => this.safe(where, fn),
       patientWrite: (what, fn, ms) => this.patientWrite(what, fn, ms),
+      scrub: (runId) => scrubbers.forRun(runId),
     };
     this.followers = new Followers(
       (conn, ev) => this.server?.send(conn, ev),
       (agent) => this.slots.get(agent)?.run ?? null,
       () => this.now(),
+      (runId) => scrubbers.forRun(runId),
     );
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
     this.runs = new Runs(this.ctx, {

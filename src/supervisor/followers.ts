@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { type Run, iso } from './context.js';
 import { readFrom } from './logs.js';
 import type { Event } from './protocol.js';
+import type { Scrubber } from '../secrets/scrub.js';
 
 /** How often followed logs are read for new output. */
 const FOLLOW_MS = 250;
@@ -27,6 +28,8 @@ export class Followers {
     /** The agent's current run, if any. */
     private readonly currentRun: (agent: string) => Run | null,
     private readonly now: () => number,
+    /** What a run's output passes through before it is sent. */
+    private readonly scrub: (runId: string) => Scrubber,
   ) {}
 
   /** Follows `agent` (or only run `fixedRun`) from byte `offset` of `path`. */
@@ -79,7 +82,7 @@ export class Followers {
 
   private push(f: Follower, text: string): void {
     if (!text || !f.runId) return;
-    this.send(f.conn, { event: 'log', at: iso(this.now())!, agent: f.agent, run: f.runId, text });
+    this.send(f.conn, { event: 'log', at: iso(this.now())!, agent: f.agent, run: f.runId, text: this.scrub(f.runId)(text) });
   }
 
   /** Forgets the followers of a connection (closed, or unsubscribed). */

@@ -1,4 +1,19 @@
-import { closeSync, copyFileSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fchmodSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Size at which a run's log is rotated (AGOR_LOG_MAX_BYTES overrides, for tests). */
@@ -11,10 +26,18 @@ const agentLogDir = (dataDir: string, agent: string): string => join(dataDir, 'l
 
 export const runLogPath = (dataDir: string, agent: string, runId: string): string => join(agentLogDir(dataDir, agent), `${runId}.log`);
 
-/** Opens a run's log for the agent to write: append-only, so rotation by truncation is safe. */
+/**
+ * Opens a run's log for the agent to write: append-only, so rotation by truncation is
+ * safe. The log holds whatever the agent printed, secrets included, so it is mode 0600 in
+ * 0700 directories (logs/ and logs/AGENT/), made so again if something widened them.
+ */
 export function openRunLog(path: string): number {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  return openSync(path, 'a', 0o600);
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const d of [dir, dirname(dir)]) if (statSync(d).mode & 0o077) chmodSync(d, 0o700);
+  const fd = openSync(path, 'a', 0o600);
+  if (fstatSync(fd).mode & 0o077) fchmodSync(fd, 0o600);
+  return fd;
 }
 
 /**

@@ -5,6 +5,8 @@ import { getAgent } from '../db/agents.js';
 import { type RunRow, getRun, latestRun, runIdsByPrefix } from '../db/runs.js';
 import { ControlClient, liveSupervisor } from './client.js';
 import { readFrom, tailLines } from './logs.js';
+import { type Scrubber, scrubShapes } from '../secrets/scrub.js';
+import { scrubLines } from './scrubbing.js';
 
 export interface LogsOptions {
   agent: string;
@@ -14,6 +16,11 @@ export interface LogsOptions {
   follow: boolean;
   /** Ends following (else it goes on until the process is interrupted). */
   signal?: AbortSignal;
+  /**
+   * What a run's output read from its file passes through (default: token shapes). Output
+   * that comes from a supervisor was scrubbed there, with the run's own secrets.
+   */
+  scrubFor?: (run: string) => Scrubber;
 }
 
 /** Output of one run: whole lines, possibly several, as read from its log. */
@@ -37,6 +44,7 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
   const emit: OnLogText = (agent, run, text) => {
     if (text) onText(agent, run, text);
   };
+  const fromFile: OnLogText = (agent, run, text) => emit(agent, run, run ? (o.scrubFor?.(run) ?? scrubShapes)(text) : scrubShapes(text));
   if (!getAgent(db, o.agent)) {
     db.close();
     throw notFound(`no agent '${o.agent}'`, 'agor ps lists the agents');
@@ -62,7 +70,7 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
     db.close();
     throw e;
   }
-  if (run?.log_path) emit(o.agent, run.id, tailLines(run.log_path, o.lines).join('\n'));
+  if (run?.log_path) fromFile(o.agent, run.id, tailLines(run.log_path, o.lines).join('\n'));
   if (!o.follow) {
     db.close();
     return;
@@ -79,7 +87,7 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
     if (run?.log_path) {
       const r = readFrom(run.log_path, offset);
       offset = r.offset;
-      emit(o.agent, run.id, r.text);
+      fromFile(o.agent, run.id, r.text);
     }
     if (!o.run) {
       const latest = latestRun(db, o.agent);
@@ -89,8 +97,8 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
   db.close();
 }
 
-/** The last `lines` lines of an agent's latest run, read from its log file. */
-export function latestLogTail(db: Db, agent: string, lines: number): { agent: string; run: string | null; lines: string[] } {
+/** The last `lines` lines of an agent's latest run, read from its log file and scrubbed (by default of token shapes). */
+export function latestLogTail(db: Db, agent: string, lines: number, scrub: Scrubber = scrubShapes): { agent: string; run: string | null; lines: string[] } {
   const run = latestRun(db, agent);
-  return { agent, run: run?.id ?? null, lines: run?.log_path ? tailLines(run.log_path, lines) : [] };
+  return { agent, run: run?.id ?? null, lines: run?.log_path ? scrubLines(tailLines(run.log_path, lines), scrub) : [] };
 }

@@ -2,6 +2,7 @@ import { conflict, notFound, usage } from '../core/errors.js';
 import { audit } from '../db/audit.js';
 import { type Db, writeTx } from '../db/open.js';
 import { type RunReport, getRun, reportRun, runIdsByPrefix, touchRunHeartbeat } from '../db/runs.js';
+import { type Scrubber, scrubShapes } from '../secrets/scrub.js';
 import { type RunView, runView } from './views.js';
 
 export interface ReportInput {
@@ -39,7 +40,7 @@ function fraction(v: string | undefined): number | undefined {
  * (partial, or blocked with its reason and evidence) and its usage figures. Only a run
  * that has not ended takes reports.
  */
-export function reportForRun(db: Db, runRef: string | undefined, i: ReportInput): RunView {
+export function reportForRun(db: Db, runRef: string | undefined, i: ReportInput, scrub: Scrubber = scrubShapes): RunView {
   if (!runRef) throw usage('no run given and AGOR_RUN_ID is not set', 'agor sets AGOR_RUN_ID for the agents it runs; else pass --run ID');
   if (i.outcome === 'blocked' && !i.reason) throw usage('--outcome blocked needs --reason', 'captcha, login_wall, rate_limit, fraud_check or other');
   if (i.outcome === 'blocked' && !i.evidence) throw usage('--outcome blocked needs --evidence', 'the text or URL that shows the block');
@@ -51,7 +52,8 @@ export function reportForRun(db: Db, runRef: string | undefined, i: ReportInput)
   const r: RunReport = {
     reported_outcome: i.outcome,
     report_reason: i.reason,
-    report_evidence: i.evidence,
+    // Evidence quotes what the agent saw, and is stored and shown: scrubbed first.
+    report_evidence: i.evidence === undefined ? undefined : scrub(i.evidence),
     tokens_in: count(i.tokensIn, 'tokens-in'),
     tokens_out: count(i.tokensOut, 'tokens-out'),
     turns: count(i.turns, 'turns'),

@@ -180,6 +180,6 @@ export class Requests {
       this.d.followers.add({ conn, agent, fixedRun: typeof req.run === 'string' && req.run ? (run?.id ?? null) : null, runId: run?.id ?? null, path, offset: end });
     }
     // The lines up to `end`, read from the file by the socket as the client reads them.
-    return new FileLines({ agent, run: run?.id ?? null, path }, path, n, end);
+    return new FileLines({ agent, run: run?.id ?? null, path }, path, n, end, this.ctx.scrub(run?.id ?? null));
   }
 }

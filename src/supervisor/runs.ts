@@ -352,7 +352,11 @@ export class Runs {
     } catch {
       /* unreadable: a failure is then classed unknown */
     }
-    const { outcome, errorClass, note } = runOutcome({
+    const {
+      outcome,
+      errorClass,
+      note: said,
+    } = runOutcome({
       stopping: run.stopping,
       reported: row?.reported_outcome ?? null,
       reportReason: row?.report_reason ?? null,
@@ -367,6 +371,8 @@ export class Runs {
       stallAfterMs: slot.cfg.stallAfterMs,
       outputTail,
     });
+    // A note may quote the run's output or its report: it is stored and shown, so scrubbed.
+    const note = said === null ? null : ctx.scrub(run.id)(said);
     const audited = errorClass && AUDITED[errorClass];
     if (audited) ctx.audit(audited, { agent: slot.cfg.id, run: run.id, note });
     const ended = ctx.now();

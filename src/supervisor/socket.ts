@@ -5,6 +5,8 @@ import { translateDbError } from '../db/errors.js';
 import { LINE_TOO_LARGE, LineSplitter } from './jsonlines.js';
 import { linesBetween, tailRange } from './logs.js';
 import { type ErrorBody, MAX_LINE_BYTES, OPS, type Request, type Response } from './protocol.js';
+import { type Scrubber, scrubShapes } from '../secrets/scrub.js';
+import { scrubLines } from './scrubbing.js';
 
 export interface ControlHandlers {
   request(req: Request, conn: Socket): Promise<unknown>;
@@ -43,6 +45,8 @@ export class FileLines {
     readonly path: string | null,
     readonly count: number,
     readonly end: number,
+    /** What the lines pass through on their way out. */
+    readonly scrub: Scrubber = scrubShapes,
   ) {}
 }
 
@@ -91,7 +95,9 @@ async function streamLines(conn: Socket, id: Request['id'], r: FileLines): Promi
   let first = true;
   for (const batch of linesFromFile(r)) {
     if (conn.destroyed) return;
-    const piece = batch.map((l) => JSON.stringify(l)).join(',');
+    const piece = scrubLines(batch, r.scrub)
+      .map((l) => JSON.stringify(l))
+      .join(',');
     if (!conn.write(first ? piece : ',' + piece)) await drained(conn);
     first = false;
   }

@@ -10,7 +10,7 @@ import { postSystem } from '../msg/channels.js';
 import { newId, resolvePrefix } from '../core/ids.js';
 import { notifyAgent, toFtsQuery } from '../msg/messages.js';
 import { type Action, can, isBoardAdmin, requirePermission, seesOnlyOwn } from './permissions.js';
-import { detectInjection } from '../msg/injection.js';
+import { auditFlags, textFlags } from '../msg/flags.js';
 import { type Change, type Comment, PRIORITIES, STATES, type Task, taskFlags, toChange, toComment, toTask } from './views.js';
 
 const MAX_TITLE = 500;
@@ -182,7 +182,7 @@ export function add(db: Db, meId: string | undefined, o: AddOptions): Task {
     history(db, id, me.id, 'created', null, title);
     audit(db, me.id, 'task_created', { id, title, priority, ...(o.assign ? { assigned_to: o.assign } : {}) });
     const findings = taskFlags(title, description);
-    if (findings.length) audit(db, me.id, 'prompt_injection_detected', { task: id, findings });
+    auditFlags(db, me.id, { task: id }, findings);
     if (o.assign) notifyAgent(db, me, o.assign, `Task assigned to you: ${short(id)} "${title}" (${priority}). See: bttask show ${short(id)}`, 'task');
     return withLease(db, T.getTask(db, id)!);
   });
@@ -269,8 +269,7 @@ function addComment(db: Db, me: AgentRow, t: TaskRow, text: string): T.CommentRo
   const c = T.insertComment(db, { id: newId(), task_id: t.id, agent_id: me.id, content: text });
   history(db, t.id, me.id, 'comment', null, text.length > 80 ? text.slice(0, 79) + '…' : text);
   audit(db, me.id, 'task_commented', { id: t.id, comment: c.id });
-  const findings = detectInjection(text);
-  if (findings.length) audit(db, me.id, 'prompt_injection_detected', { task: t.id, comment: c.id, findings });
+  auditFlags(db, me.id, { task: t.id, comment: c.id }, textFlags(text));
   return c;
 }
 

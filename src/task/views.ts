@@ -1,5 +1,5 @@
 import type { CommentRow, HistoryRow, LeaseRow, TaskRow } from '../db/tasks.js';
-import { type InjectionFinding, detectInjection } from '../msg/injection.js';
+import { type TextFlag, textFlags } from '../msg/flags.js';
 
 export const STATES = ['todo', 'progress', 'review', 'done', 'blocked'] as const;
 export type State = (typeof STATES)[number];
@@ -31,8 +31,8 @@ export interface Task {
   updated_at: string;
   version: number;
   lease: Lease | null;
-  /** Possible prompt injection found in the title or description (computed when read, never stored). */
-  flags: InjectionFinding[];
+  /** Possible prompt injection or a credential's shape found in the title or description (computed when read, never stored). */
+  flags: TextFlag[];
 }
 
 const toLease = (l: LeaseRow, now = Math.floor(Date.now() / 1000)): Lease => ({
@@ -62,7 +62,7 @@ export const toTask = (t: TaskRow, lease?: LeaseRow | null): Task => ({
 });
 
 /** The findings of a title and description together, each once. */
-export const taskFlags = (title: string, description: string): InjectionFinding[] => [...new Set([...detectInjection(title), ...detectInjection(description)])];
+export const taskFlags = (title: string, description: string): TextFlag[] => [...new Set([...textFlags(title), ...textFlags(description)])];
 
 export interface Comment {
   id: string;
@@ -70,8 +70,8 @@ export interface Comment {
   agent: string;
   content: string;
   created_at: string;
-  /** Possible prompt injection found in the comment (computed when read). */
-  flags: InjectionFinding[];
+  /** Possible prompt injection or a credential's shape found in the comment (computed when read). */
+  flags: TextFlag[];
 }
 export const toComment = (c: CommentRow): Comment => ({
   id: c.id,
@@ -79,7 +79,7 @@ export const toComment = (c: CommentRow): Comment => ({
   agent: c.agent_id,
   content: c.content,
   created_at: c.created_at,
-  flags: detectInjection(c.content),
+  flags: textFlags(c.content),
 });
 
 export interface Change {

@@ -622,3 +622,25 @@ test('agor up on a 100x30 terminal: a busy agent never reads silent, a stalled o
   expect(down.code, down.stderr).toBe(0);
   await expectNothingLeft(g, term);
 }, 120_000);
+
+test('agor dash on an 80x24 terminal: the Logs view shows the tokens an agent printed redacted', async ({ onTestFinished }) => {
+  // Made-up credentials in GitHub's and Anthropic's shapes.
+  const ghp = 'ghp_' + 'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5';
+  const ant = 'sk-ant-api03-' + 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe-Dc_Ba9Zx8Yw7Vu6Ts5AA';
+  const g = group(onTestFinished, {
+    agents: { leaky: { command: sh(`echo "GH_TOKEN=${ghp}"; echo "key ${ant}"; exec sleep 300`), stop_grace: '1s' } },
+  });
+  await g.up();
+  const term = terminal(onTestFinished, 'logs', 80, 24);
+  term.start([process.execPath, AGOR, 'dash', '--db', g.db]);
+  let s = await term.waitFor('the Fleet', titleIs('Fleet'), 15_000);
+  s = await term.press('6', 'the Logs view with the agent’s output', (x) => titleIs('Logs')(x) && /key \[REDACTED:anthropic-key\]/.test(x), 10_000);
+  term.show('key 6: the Logs view, tokens redacted', s);
+  expect(s).toContain('GH_TOKEN=[REDACTED:github-token]');
+  expect(s).not.toContain('ghp_');
+  expect(s).not.toContain('sk-ant-');
+  expectFits(term, s);
+  term.key('q');
+  expect(await term.exited('agor dash to exit')).toBe(0);
+  expect((await g.down()).code).toBe(0);
+}, 40_000);

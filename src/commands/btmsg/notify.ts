@@ -12,7 +12,7 @@ export const notify: Verb<{ session?: string }> = {
     emit(argv.json, ms, (list) => {
       if (!list.length) return [];
       const from = [...new Set(list.map((m) => m.from))].join(', ');
-      const flagged = list.some((m) => m.flags.length) ? ' (some flagged as possible prompt injection)' : '';
+      const flagged = list.some((m) => m.flags.some((f) => f !== 'secret_shaped')) ? ' (some flagged as possible prompt injection)' : '';
       return [`You have ${list.length} new message${list.length === 1 ? '' : 's'} from ${from}${flagged}. Run: btmsg inbox`];
     });
   },
