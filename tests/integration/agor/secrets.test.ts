@@ -199,4 +199,58 @@ describe('secrets from a real keyring', () => {
     expect(run!.note).toContain('RELAY_TOKEN is a system secret');
     expect(() => readFileSync(join(g.dir, 'sys.ran'))).toThrow();
   });
+
+  it('shows what a run printed of its own secret (plain, base64, hex, URL-encoded) as [REDACTED:NAME] in agor logs and the socket', async ({ onTestFinished }) => {
+    const kr = await startKeyring();
+    onTestFinished(() => kr.stop());
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = kr.env.DBUS_SESSION_BUS_ADDRESS;
+    onTestFinished(() => {
+      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    });
+    // Not a well-known token shape: only the exact value and its encodings can find it.
+    const value = `p@ss/w0rd+${process.pid}=x?y`;
+    const store = SecretStore.open();
+    store.set({ group: 'test', agent: null, name: 'API_PASSWORD' }, value);
+    onTestFinished(() => void store.delete({ group: 'test', agent: null, name: 'API_PASSWORD' }));
+    const print = (expr: string) => `"$T_NODE" -e 'const v = process.env.PW; console.log(${expr})'`;
+    const g = group(onTestFinished, {
+      agents: {
+        printer: {
+          command: sh(
+            [
+              print('"plain " + v'),
+              print('"base64 " + Buffer.from(v).toString("base64")'),
+              print('"hex " + Buffer.from(v).toString("hex")'),
+              print('"url " + encodeURIComponent(v)'),
+              'echo done',
+              'sleep 1000',
+            ].join('\n'),
+          ),
+          stop_grace: '1s',
+          secrets: [{ name: 'PW', from: 'API_PASSWORD' }],
+        },
+      },
+    });
+    await g.up(kr.env);
+    const forms = [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex'), encodeURIComponent(value)];
+    const logs = await waitFor(
+      'the printed forms',
+      async () => (await g.agor(['logs', 'printer'])).stdout,
+      (o) => o.includes('done'),
+      { timeout: 20_000 },
+    );
+    expect(logs.split('\n').slice(0, 4)).toEqual(['plain [REDACTED:PW]', 'base64 [REDACTED:PW]', 'hex [REDACTED:PW]', 'url [REDACTED:PW]']);
+    const conn = await g.connect();
+    const answer = JSON.stringify(await conn.request('logs', { agent: 'printer', lines: 10 }));
+    expect(answer).toContain('plain [REDACTED:PW]');
+    for (const f of forms) {
+      expect(logs.includes(f), `agor logs shows ${f}`).toBe(false);
+      expect(answer.includes(f), `the socket shows ${f}`).toBe(false);
+    }
+    // The file itself is as the agent wrote it.
+    const [run] = await g.runs('printer');
+    expect(g.logOf(run!)).toContain(`plain ${value}`);
+  });
 });
