@@ -2,10 +2,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SecretStore } from '../../../src/secrets/store.js';
 import { startKeyring } from '../../helpers/keyring.js';
 import { json } from '../../helpers/cli.js';
-import { type Detached, group, sh, waitFor } from './fixture.js';
+import { type Detached, type Group, group, sh, waitFor } from './fixture.js';
 
 /** The environment of a process, as /proc shows it to the user who runs it. */
 function environ(pid: number): Record<string, string> {
@@ -111,32 +110,23 @@ describe('every agent', () => {
 });
 
 // The round trip through a real Secret Service: a gnome-keyring under a bus of its own.
+// Secrets are stored with agor secret set, as a user would: in a process of its own, since
+// the keyring library keeps its first D-Bus connection for the life of a process.
+async function setSecret(g: Group, env: Record<string, string>, name: string, value: string, agent?: string): Promise<void> {
+  const r = await g.agor(['secret', 'set', name, ...(agent ? ['--agent', agent] : []), '-f', g.file], { env, input: `${value}\n` });
+  expect(r.code, r.stderr).toBe(0);
+}
+
 describe('secrets from a real keyring', () => {
   it("hands each run exactly its secrets (its own shadowing the group's) in /proc/PID/environ, and never shows them in agor ps, agor runs, the socket, argv or the database", async ({
     onTestFinished,
   }) => {
     const kr = await startKeyring();
     onTestFinished(() => kr.stop());
-    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
-    process.env.DBUS_SESSION_BUS_ADDRESS = kr.env.DBUS_SESSION_BUS_ADDRESS;
-    onTestFinished(() => {
-      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
-      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
-    });
     const tag = String(process.pid) + Date.now().toString(36);
     const own = `ghp_own${tag}0123456789abcdefghijklmnopqrstu`;
     const shared = `shared-${tag}-value`;
     const npm = `npm-${tag}-value`;
-    const store = SecretStore.open();
-    store.set({ group: 'test', agent: 'alpha', name: 'GITHUB_TOKEN' }, own);
-    store.set({ group: 'test', agent: null, name: 'GITHUB_TOKEN' }, shared);
-    store.set({ group: 'test', agent: null, name: 'NPM_TOKEN' }, npm);
-    onTestFinished(() => {
-      store.delete({ group: 'test', agent: 'alpha', name: 'GITHUB_TOKEN' });
-      store.delete({ group: 'test', agent: null, name: 'GITHUB_TOKEN' });
-      store.delete({ group: 'test', agent: null, name: 'NPM_TOKEN' });
-    });
-
     const g = group(onTestFinished, {
       agents: {
         alpha: { command: sh('sleep 1000'), stop_grace: '1s', secrets: ['GITHUB_TOKEN', { name: 'NPM', from: 'NPM_TOKEN' }] },
@@ -144,6 +134,9 @@ describe('secrets from a real keyring', () => {
         gamma: { command: sh('sleep 1000'), stop_grace: '1s' },
       },
     });
+    await setSecret(g, kr.env, 'GITHUB_TOKEN', own, 'alpha');
+    await setSecret(g, kr.env, 'GITHUB_TOKEN', shared);
+    await setSecret(g, kr.env, 'NPM_TOKEN', npm);
     const sup = await g.up(kr.env);
     const pids = Object.fromEntries(
       await Promise.all(['alpha', 'beta', 'gamma'].map(async (id) => [id, (await g.waitAgent(id, 'is running', (a) => a.pid !== null)).pid!] as const)),
@@ -158,21 +151,22 @@ describe('secrets from a real keyring', () => {
     for (const e of [a, b, c]) expect(e).not.toHaveProperty('DBUS_SESSION_BUS_ADDRESS');
 
     const values = [own, shared, npm];
+    await waitFor(
+      'the runs recorded',
+      () => g.runs(),
+      (rs) => rs.length === 3 && rs.every((r) => r.pid !== null),
+    );
     const conn = await g.connect();
     const places = {
       'agor ps --json': (await g.agor(['ps', '--json'])).stdout,
       'agor runs --json': (await g.agor(['runs', '--json'])).stdout,
+      'agor audit --json': (await g.agor(['audit', '--json'])).stdout,
       "the socket's list": JSON.stringify(await conn.request('list')),
       'the argv of every process': allArgv(),
       'the database and its WAL': dbFiles(g.db),
       "the supervisor's log": readFileSync(sup.log, 'utf8'),
     };
     for (const [where, text] of Object.entries(places)) for (const v of values) expect(text.includes(v), `${where} holds a secret`).toBe(false);
-    await waitFor(
-      'the runs recorded',
-      () => g.runs(),
-      (rs) => rs.length === 3,
-    );
   });
 
   it("does not start an agent whose secret is in neither its own scope nor the group's, naming it and the command that sets it", async ({ onTestFinished }) => {
@@ -203,17 +197,8 @@ describe('secrets from a real keyring', () => {
   it('shows what a run printed of its own secret (plain, base64, hex, URL-encoded) as [REDACTED:NAME] in agor logs and the socket', async ({ onTestFinished }) => {
     const kr = await startKeyring();
     onTestFinished(() => kr.stop());
-    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
-    process.env.DBUS_SESSION_BUS_ADDRESS = kr.env.DBUS_SESSION_BUS_ADDRESS;
-    onTestFinished(() => {
-      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
-      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
-    });
     // Not a well-known token shape: only the exact value and its encodings can find it.
     const value = `p@ss/w0rd+${process.pid}=x?y`;
-    const store = SecretStore.open();
-    store.set({ group: 'test', agent: null, name: 'API_PASSWORD' }, value);
-    onTestFinished(() => void store.delete({ group: 'test', agent: null, name: 'API_PASSWORD' }));
     const print = (expr: string) => `"$T_NODE" -e 'const v = process.env.PW; console.log(${expr})'`;
     const g = group(onTestFinished, {
       agents: {
@@ -233,6 +218,7 @@ describe('secrets from a real keyring', () => {
         },
       },
     });
+    await setSecret(g, kr.env, 'API_PASSWORD', value);
     await g.up(kr.env);
     const forms = [value, Buffer.from(value).toString('base64'), Buffer.from(value).toString('hex'), encodeURIComponent(value)];
     const logs = await waitFor(
