@@ -1,7 +1,8 @@
 // btmsg, bttask and agor benchmark: start-up cost, listings on large files, concurrent
 // writers, the supervisor's idle cost (against pm2) and crash-to-restart latency, the
 // dashboard's frame time and idle CPU, a burst of 64 senders against the ideal, and
-// what the sandbox adds to an agent's start, and what the scrubber costs agor logs.
+// what the sandbox adds to an agent's start, what the scrubber costs agor logs, and what
+// three keyring secrets add to an agent's start.
 // Figures are ratios of medians measured side by side in one run, since the machine is
 // shared and noisy. It reports; it never fails on the figures (exit 0; 1 only when a
 // section could not run at all).
@@ -9,7 +10,7 @@
 //   npm run bench                   full run
 //   npm run bench -- --quick        fewer rounds, 3 messages per sender, 48 tasks to race for
 //   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
-//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,12  --rows N  --rebuild
+//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,13  --rows N  --rebuild
 import { cpus, loadavg } from 'node:os';
 import { schemaTag, snapshotBinary } from './fixtures.js';
 import { BOARD_TASKS, type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
@@ -19,6 +20,7 @@ import { DASH_AGENTS, DASH_MESSAGES, DASH_TASKS, type DashboardSection, dashboar
 import { BURST_SENDERS, type BurstSection, burst } from './burst.js';
 import { type SandboxSection, sandboxLatency } from './sandbox.js';
 import { type ScrubSection, scrubThroughput } from './scrub.js';
+import { type SecretsSection, secretsLatency } from './secrets.js';
 import {
   IDLE_AGENTS,
   RSS_RATIO_BEFORE_SANDBOX,
@@ -32,20 +34,20 @@ import {
   stopSupervisors,
 } from './supervisor.js';
 
-const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,12] [--rows N] [--rebuild]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,13] [--rows N] [--rebuild]
 
   --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160),
                    a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12),
                    a 10 s window in section 9 (else 30 s), 64 × 5 sends in section 10 (else 64 × 20),
-                   40 wakes of each agent in section 11 (else 200)
+                   40 wakes of each agent in sections 11 and 13 (else 200)
   --json           print the figures as JSON (progress goes to stderr)
-  --rounds N       measured rounds per command (default 50); section 11 wakes each agent 4 × N times
+  --rounds N       measured rounds per command (default 50); sections 11 and 13 wake each agent 4 × N times
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
   --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst,
-                   11 the sandbox, 12 the scrubber), e.g. --only 1,4
+                   11 the sandbox, 12 the scrubber, 13 secrets), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
@@ -59,7 +61,9 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   seconds of one send alone, measured in the same run), 11 start-to-running latency of an on-demand
   agent under the default sandbox against sandbox: off, side by side under one supervisor, with the
   sandbox helper alone for context, 12 agor logs on a 10 MiB log with the scrubber (token shapes; three secrets
-  and the shapes) against the same code path with an identity scrubber, interleaved (half the rounds, at least 5)
+  and the shapes) against the same code path with an identity scrubber, interleaved (half the rounds, at least 5),
+  13 start-to-running latency of an on-demand agent with three secrets from a real keyring against one with none
+  (needs dbus-daemon and gnome-keyring-daemon)
 `;
 
 interface Args extends Settings {
@@ -330,6 +334,29 @@ function printSandbox(s: SandboxSection, out: string[]): void {
   out.push('');
 }
 
+function printSecrets(s: SecretsSection, out: string[]): void {
+  out.push(s.title);
+  const none = s.none?.ms.median;
+  const rows = (['three', 'none'] as const).flatMap((a) => {
+    const l = s[a];
+    if (!l) return [];
+    const label = a === 'three' ? 'three (3 secrets)' : 'none (no secrets)';
+    return [
+      [label, String(l.ms.n), fmtMs(l.ms.median), fmtMs(l.ms.p90), fmtMs(l.ms.min), fmtMs(l.ms.max), a === 'three' && none ? fmtRatio(l.ms.median / none) : ''],
+    ];
+  });
+  if (rows.length) out.push(table(['agent', 'runs', 'wake → running median', 'p90', 'min', 'max', 'vs none'], rows));
+  if (s.ratio && s.addedMs) {
+    out.push(
+      `  three secrets / none: ${fmtRatio(s.ratio.value)} of the medians (90% interval ${s.ratio.interval.map((x) => x.toFixed(2)).join('–')}); ` +
+        `added ${fmtMs(s.addedMs.value)} (${fmtSigned(s.addedMs.interval[0])}–${fmtSigned(s.addedMs.interval[1])} ms)`,
+    );
+  }
+  for (const n of s.notes) out.push(`  ${n}`);
+  if (!s.ok) out.push(`!!! section 13 did not complete: ${s.error ?? 'see above'}`);
+  out.push('');
+}
+
 function printScrub(s: ScrubSection, out: string[]): void {
   out.push(
     s.title,
@@ -509,6 +536,7 @@ async function main(): Promise<void> {
   const s10 = await attempt(10, () => burst(args.quick ? 5 : 20, args.quick ? 10 : 30, log));
   const s11 = await attempt(11, () => sandboxLatency(args, log));
   const s12 = await attempt(12, () => scrubThroughput(args, log));
+  const s13 = await attempt(13, () => secretsLatency(args, log));
   // A supervisor that could not be started or measured is a section that did not run.
   for (const [n, s] of [
     [7, s7],
@@ -547,6 +575,7 @@ async function main(): Promise<void> {
       ...(s10 ? { burst: s10 } : {}),
       ...(s11 ? { sandbox_latency: s11 } : {}),
       ...(s12 ? { scrub_throughput: s12 } : {}),
+      ...(s13 ? { secrets_latency: s13 } : {}),
       summary: {
         ratios: ratios.map((r) => ({
           name: r.name,
@@ -613,6 +642,13 @@ async function main(): Promise<void> {
               ),
             }
           : {}),
+        ...(s13
+          ? {
+              secrets_start_ratio: s13.ratio ? { value: s13.ratio.value, interval90: s13.ratio.interval } : null,
+              secrets_added_ms: s13.addedMs ? { value: s13.addedMs.value, interval90: s13.addedMs.interval } : null,
+              secrets_ok: s13.ok,
+            }
+          : {}),
       },
     };
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
@@ -651,6 +687,7 @@ async function main(): Promise<void> {
   if (s10) printBurst(s10, out);
   if (s11) printSandbox(s11, out);
   if (s12) printScrub(s12, out);
+  if (s13) printSecrets(s13, out);
   const rows = ratios.map((r) => [
     r.name,
     fmtRatio(r.value),
@@ -744,6 +781,27 @@ async function main(): Promise<void> {
         `≤ ${fmtRatio(s12.target)}`,
         a.ratio!.value <= s12.target ? 'PASS' : 'MISS',
       ]);
+  if (s13?.ratio && s13.addedMs) {
+    const clean = s13.ok ? '' : ' (RUN ERRORS)';
+    rows.push(
+      [
+        'agent start to running, three secrets / none',
+        fmtRatio(s13.ratio.value),
+        `${s13.ratio.interval[0].toFixed(2)}–${s13.ratio.interval[1].toFixed(2)}`,
+        '',
+        'no target',
+        'side by side' + clean,
+      ],
+      [
+        'time three secrets add to the start (median difference)',
+        fmtMs(s13.addedMs.value),
+        `${fmtSigned(s13.addedMs.interval[0])}–${fmtSigned(s13.addedMs.interval[1])} ms`,
+        '',
+        'no target',
+        'side by side' + clean,
+      ],
+    );
+  }
   out.push(
     `Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`,
     table(['figure', 'value', '90% interval', 'cpu ratio (90%)', 'target', ''], rows),

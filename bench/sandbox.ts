@@ -103,7 +103,7 @@ const wallMs = (): number => performance.timeOrigin + performance.now();
 type Message = { id?: unknown; ok?: boolean; result?: unknown; error?: { message?: string }; event?: string; [k: string]: unknown };
 
 /** A JSON-lines client of the control socket: requests matched by id, events handed to a listener. */
-class Control {
+export class Control {
   private buf = '';
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -162,7 +162,7 @@ class Control {
 }
 
 /** The control socket's path from the lock row, once the supervisor says it is ready. */
-async function socketOf(db: string, timeoutMs: number): Promise<string> {
+export async function socketOf(db: string, timeoutMs: number): Promise<string> {
   const limit = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -185,7 +185,7 @@ async function socketOf(db: string, timeoutMs: number): Promise<string> {
  * Wakes `agent` and resolves, once its run has ended and the agent is dormant again, with
  * the time from just before the wake went out to the wall clock its program wrote.
  */
-function wakeOnce(ctl: Control, agent: Agent): Promise<{ t0: number; run: string }> {
+export function wakeOnce(ctl: Control, agent: string): Promise<{ t0: number; run: string }> {
   return new Promise((resolve, reject) => {
     let t0 = 0;
     let run: string | undefined;
@@ -221,7 +221,7 @@ function wakeOnce(ctl: Control, agent: Agent): Promise<{ t0: number; run: string
 }
 
 /** The wall clock (ms) that `run` of `agent` printed, asked of the supervisor (the logs op). */
-async function stampOf(ctl: Control, agent: Agent, run: string): Promise<number> {
+export async function stampOf(ctl: Control, agent: string, run: string): Promise<number> {
   const res = (await ctl.request('logs', { agent, run, lines: 10 })) as { lines?: unknown };
   const line = Array.isArray(res.lines) ? res.lines.map(String).find((l) => /^\d{16,}$/.test(l.trim())) : undefined;
   if (!line) throw new Error(`${agent}: run ${run} printed no time stamp (its log: ${JSON.stringify(res.lines).slice(0, 300)})`);
