@@ -239,4 +239,25 @@ describe('secrets from a real keyring', () => {
     const [run] = await g.runs('printer');
     expect(g.logOf(run!)).toContain(`plain ${value}`);
   });
+
+  it('does not start an agent whose secrets are in a locked keyring, saying it is locked and how to unlock it', async ({ onTestFinished }) => {
+    const kr = await startKeyring();
+    onTestFinished(() => kr.stop());
+    const g = group(onTestFinished, {
+      agents: {
+        locked: { command: sh('echo ran > locked.ran; sleep 1000'), secrets: ['GITHUB_TOKEN'] },
+        plain: { command: sh('sleep 1000'), stop_grace: '1s' },
+      },
+    });
+    await setSecret(g, kr.env, 'GITHUB_TOKEN', `ghp_${'L'.repeat(36)}`);
+    kr.lock();
+    expect(kr.locked()).toBe(true);
+    await g.up(kr.env);
+    const [run] = await g.waitRuns('locked', 'the refused run ended', (rs) => rs.length > 0 && rs[0]!.outcome !== null, 20_000);
+    expect(run).toMatchObject({ outcome: 'failed', error_class: 'secrets' });
+    expect(run!.note).toContain('the keyring could not be read for GITHUB_TOKEN: keyring unavailable: the keyring is locked');
+    expect(run!.note).toContain('gnome-keyring-daemon --replace --unlock');
+    await g.waitAgent('plain', 'is running', (a) => a.state === 'running' && a.pid !== null);
+    expect(() => readFileSync(join(g.dir, 'locked.ran'))).toThrow();
+  });
 });
