@@ -1,6 +1,7 @@
 /**
- * Which secrets a run gets: pure over a getter of keyring items, so the supervisor, `agor
- * secret check` and the tests share one rule (the agent's own item first, then the group's).
+ * Which secrets a run gets: pure over a getter of keyring items (the agent's own item
+ * first, then the group's), so the rule is tested without a keyring and holds wherever
+ * a run's secrets are read.
  */
 import type { SecretRef } from './refs.js';
 import type { NamedSecret } from './scrub.js';
