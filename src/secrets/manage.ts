@@ -6,6 +6,7 @@ import { writeTx } from '../db/open.js';
 import { KeyringError, type KeyringErrorKind } from './errors.js';
 import type { ConfiguredSecrets } from './names.js';
 import { type SecretRef, checkSecretName } from './refs.js';
+import { resolveRunSecrets } from './inject.js';
 import type { SecretStore } from './store.js';
 
 export type { SecretRow };
@@ -57,28 +58,44 @@ export interface CheckReport {
   /** Secrets named by agor.yaml, counted once per agent. */
   named: number;
   missing: MissingSecret[];
+  /** Named by an agent but found as a system secret (agor's own): never handed to a run. */
+  system: MissingSecret[];
   ok: boolean;
 }
 
 /**
- * Can this process use the keyring, and does it hold every secret agor.yaml names (the
- * agent's own scope, else the shared one)? `open` is SecretStore.open, passed in so the
- * keyring failure becomes part of the report rather than an exception.
+ * Can this process use the keyring, and would every agent get every secret agor.yaml
+ * names? The same rule as a run's start (resolveRunSecrets: the agent's own scope, else
+ * the shared one; system secrets withheld), so check says what the supervisor would do.
+ * `open` is SecretStore.open, passed in so a keyring failure becomes part of the report.
  */
-export function checkSecrets(config: ConfiguredSecrets, open: () => SecretStore): CheckReport {
+export function checkSecrets(config: ConfiguredSecrets, open: () => SecretStore, isSystem: (ref: SecretRef) => boolean = () => false): CheckReport {
   const named = config.agents.reduce((n, a) => n + a.secrets.length, 0);
   let store: SecretStore;
   try {
     store = open();
   } catch (e) {
     if (!(e instanceof KeyringError)) throw e;
-    return { group: config.group, keyring: { ok: false, kind: e.kind, message: e.message, hint: e.hint }, named, missing: [], ok: false };
+    return { group: config.group, keyring: { ok: false, kind: e.kind, message: e.message, hint: e.hint }, named, missing: [], system: [], ok: false };
   }
   const missing: MissingSecret[] = [];
-  for (const a of config.agents)
+  const system: MissingSecret[] = [];
+  for (const a of config.agents) {
+    const r = resolveRunSecrets((ref) => store.get(ref), config.group, a.id, a.secrets, isSystem);
     for (const s of a.secrets) {
-      const own = store.get({ group: config.group, agent: a.id, name: s.from });
-      if (own === null && store.get({ group: config.group, agent: null, name: s.from }) === null) missing.push({ agent: a.id, name: s.name, from: s.from });
+      if (r.missing.includes(s.from)) missing.push({ agent: a.id, name: s.name, from: s.from });
+      else if (r.system.includes(s.from)) system.push({ agent: a.id, name: s.name, from: s.from });
     }
-  return { group: config.group, keyring: { ok: true }, named, missing, ok: missing.length === 0 };
+  }
+  return { group: config.group, keyring: { ok: true }, named, missing, system, ok: missing.length === 0 && system.length === 0 };
+}
+
+/** Whether a keyring item is a system secret, from the metadata the database keeps. */
+export function systemSecrets(db: Db, group: string): (ref: SecretRef) => boolean {
+  const sys = new Set(
+    listSecretMeta(db, group)
+      .filter((r) => r.category === 'system')
+      .map((r) => `${r.agent ?? '*'}/${r.name}`),
+  );
+  return (ref) => sys.has(`${ref.agent ?? '*'}/${ref.name}`);
 }

@@ -101,19 +101,25 @@ const check: Verb<FileArgs> = {
   describe: 'Can this process use an unlocked keyring, and does it hold every secret agor.yaml names? Exit 0 yes, 1 no',
   builder: (y) => fileOption(y),
   handler: async (argv) => {
-    const [{ configuredSecrets }, { checkSecrets }, { SecretStore }] = await Promise.all([
-      import('../../secrets/names.js'),
+    const [{ loadConfig }, { checkSecrets, systemSecrets }, { SecretStore }] = await Promise.all([
+      import('../../supervisor/config.js'),
       import('../../secrets/manage.js'),
       import('../../secrets/store.js'),
     ]);
-    const report = checkSecrets(configuredSecrets(argv.file), () => SecretStore.open());
+    // agor.yaml as agor up reads it, so check refuses what up would refuse.
+    const cfg = loadConfig(argv.file);
+    const configured = { file: cfg.file, group: cfg.group, agents: cfg.agents.map((a) => ({ id: a.id, secrets: a.secrets })) };
+    const isSystem = await withDb(argv, (db) => systemSecrets(db, cfg.group));
+    const report = checkSecrets(configured, () => SecretStore.open(), isSystem);
     emit(argv.json, report, (r) => {
       const c = color();
       const lines = [r.keyring.ok ? `keyring: ${c.green('reachable and unlocked')}` : c.red(r.keyring.message ?? 'keyring unavailable')];
       if (!r.keyring.ok && r.keyring.hint) lines.push(c.dim(`  hint: ${r.keyring.hint}`));
       if (r.keyring.ok) {
         for (const m of r.missing) lines.push(`${c.red('missing')} ${m.from} for agent ${m.agent}${m.name !== m.from ? ` (as ${m.name})` : ''}`);
-        lines.push(r.missing.length ? c.red(`${r.missing.length} of ${r.named} secrets missing`) : c.green(`all ${r.named} secrets agor.yaml names are present`));
+        for (const m of r.system) lines.push(`${c.red('system')} ${m.from} for agent ${m.agent}: agor's own secret, never handed to an agent`);
+        const bad = r.missing.length + r.system.length;
+        lines.push(bad ? c.red(`${bad} of ${r.named} secrets cannot be handed out`) : c.green(`all ${r.named} secrets agor.yaml names are present`));
         if (r.missing.length) lines.push(c.dim(`  hint: agor secret set NAME [--agent AGENT], for each`));
       }
       return lines;

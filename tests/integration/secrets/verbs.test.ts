@@ -168,7 +168,15 @@ describe('agor secret check', () => {
     expect(agor(['secret', 'set', 'OTHER_TOKEN', '--agent', 'a'], 'agent-token-value').code).toBe(0);
     const after = agor(['secret', 'check', '--json']);
     expect(after.code).toBe(0);
-    expect(JSON.parse(after.stdout)).toEqual({ group, keyring: { ok: true }, named: 2, missing: [], ok: true });
+    expect(JSON.parse(after.stdout)).toEqual({ group, keyring: { ok: true }, named: 2, missing: [], system: [], ok: true });
     expect(after.stdout).not.toContain('token-value');
+  });
+
+  it('exits 1 when an agent names a system secret, which agor never hands to an agent', () => {
+    expect(agor(['secret', 'set', 'GITHUB_TOKEN', '--system'], 'system-token-value').code).toBe(0);
+    expect(agor(['secret', 'set', 'OTHER_TOKEN', '--agent', 'a'], 'agent-token-value').code).toBe(0);
+    const r = agor(['secret', 'check']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("system GITHUB_TOKEN for agent a: agor's own secret, never handed to an agent");
   });
 });
