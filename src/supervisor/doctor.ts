@@ -59,7 +59,7 @@ function fileFacts(path: string): FileFacts {
 
 /** Whether each agent of `config` can start as configured on a machine with these facts. */
 export function checkAgents(config: GroupConfig, probe: Probe | null, helper: string | null, cgroups: CgroupSupport, dbPath: string): AgentCheck[] {
-  return config.agents.map((a) => {
+  const checks = config.agents.map((a) => {
     const problems: string[] = [];
     if (!helper && a.sandbox.mode !== 'off') {
       problems.push('the sandbox helper agor-sandbox is missing: run npm run build (it needs a C compiler), or set sandbox: off');
@@ -86,6 +86,17 @@ export function checkAgents(config: GroupConfig, probe: Probe | null, helper: st
     if (cgroups.version === 'none') warnings.push(`no cgroup: ${cgroups.why ?? 'none offered'}; children are ended through the process group only`);
     return { agent: a.id, ok: problems.length === 0, sandbox: plan.inForce.summary, problems, warnings };
   });
+  // The sandbox does not keep one process from reading another's /proc/PID/environ when both run as one user.
+  const uid = (a: GroupConfig['agents'][number]) => a.runAs?.uid ?? process.geteuid?.() ?? -1;
+  for (const [i, a] of config.agents.entries()) {
+    if (!a.secrets.length) continue;
+    const peers = config.agents.filter((b) => b !== a && uid(b) === uid(a)).map((b) => b.id);
+    if (peers.length)
+      checks[i]!.warnings.push(
+        `its secrets are in its environment, which ${peers.join(', ')} can read too (/proc/PID/environ, the same Unix user): give the agents a user: of their own`,
+      );
+  }
+  return checks;
 }
 
 export interface DoctorOptions {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -260,4 +260,37 @@ describe('secrets from a real keyring', () => {
     await g.waitAgent('plain', 'is running', (a) => a.state === 'running' && a.pid !== null);
     expect(() => readFileSync(join(g.dir, 'locked.ran'))).toThrow();
   });
+});
+
+describe('agents that run as users of their own', () => {
+  it.skipIf(process.getuid?.() !== 0)(
+    "keep each other's secrets out of reach: /proc/PID/environ is readable by its owner alone (user:)",
+    async ({ onTestFinished }) => {
+      const kr = await startKeyring();
+      onTestFinished(() => kr.stop());
+      const own = `ghp_user${process.pid}${Date.now().toString(36)}abcdefghijklmnopqrstuvwx`;
+      // beta waits for alpha to run, then reads every environ it can: as another user, alpha's is not one of them.
+      const scan = `until pgrep -f '^sleep 1001$' >/dev/null; do sleep 0.1; done; for p in /proc/[0-9]*; do cat "$p/environ" 2>/dev/null; done | tr '\\0' '\\n' | grep -c "${own}" > "$TMPDIR/found"; sleep 1000`;
+      const g = group(onTestFinished, {
+        agents: {
+          alpha: { user: 'daemon', command: ['sleep', '1001'], stop_grace: '1s', secrets: ['GITHUB_TOKEN'] },
+          beta: { user: 'nobody', command: sh(scan), stop_grace: '1s' },
+        },
+      });
+      // The agents' users must reach their cwd and the database's directory.
+      chmodSync(g.dir, 0o755);
+      await setSecret(g, kr.env, 'GITHUB_TOKEN', own, 'alpha');
+      await g.up(kr.env);
+      const alpha = await g.waitAgent('alpha', 'is running', (a) => a.pid !== null);
+      expect(environ(alpha.pid!).GITHUB_TOKEN).toBe(own);
+      const found = join(g.dir, 'tmp', 'beta', 'found');
+      const n = await waitFor(
+        'beta to have looked',
+        () => (existsSync(found) ? readFileSync(found, 'utf8').trim() : ''),
+        (s) => s !== '',
+        { timeout: 20_000 },
+      );
+      expect(n).toBe('0');
+    },
+  );
 });

@@ -86,4 +86,15 @@ describe.concurrent('agor doctor', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/cannot read the configuration: .*agor\.yaml:5: agents\.a\.sandbox\.mode/);
   });
+
+  it("warns that agents of one Unix user can read each other's secrets from /proc/PID/environ", ({ onTestFinished }) => {
+    const g = group(onTestFinished, { agents: { keeper: { command: sh('sleep 1000'), secrets: ['GITHUB_TOKEN'] }, other: { command: sh('sleep 1000') } } });
+    const r = doctor(g.dir, g.db, ['--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as DoctorReport;
+    expect(rep.agents.find((a) => a.agent === 'keeper')!.warnings).toContain(
+      'its secrets are in its environment, which other can read too (/proc/PID/environ, the same Unix user): give the agents a user: of their own',
+    );
+    expect(rep.agents.find((a) => a.agent === 'other')!.warnings).toEqual([]);
+  });
 });
