@@ -100,7 +100,8 @@ export class RunScrubberCache {
     const cached = this.byRun.get(run.id);
     if (cached) return cached;
     const refs = parseSecretRefs(run.secret_refs);
-    if (!refs.length) return this.keep(run.id, scrubShapes);
+    // Not kept: a starting run's record may gain its items a moment after its row appears.
+    if (!refs.length) return scrubShapes;
     if (Date.now() < this.retryAt) return scrubShapes;
     try {
       this.store ??= this.open();
