@@ -67,7 +67,8 @@ export class LazyRunScrubbers {
     if (!this.loading) {
       this.loading = true;
       void keyringOpener().then((open) => {
-        this.cache = new RunScrubberCache(open, (err) => (this.note = `secret values not redacted, keyring unreadable: ${(err as Error).message}`));
+        // Short: it goes in a title line.
+        this.cache = new RunScrubberCache(open, () => (this.note = 'keyring unreadable: values not redacted'));
         this.loaded();
       });
     }

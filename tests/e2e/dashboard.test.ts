@@ -669,3 +669,33 @@ test("agor dash on an 80x24 terminal: the Logs view shows a run's own keyring se
   expect(await term.exited('agor dash to exit')).toBe(0);
   expect((await g.down()).code).toBe(0);
 }, 40_000);
+
+test('agor dash whose keyring cannot be reached: the Logs view still shows the log, and its header says secret values are not redacted', async ({
+  onTestFinished,
+}) => {
+  const kr = await startKeyring();
+  onTestFinished(() => kr.stop());
+  const g = group(onTestFinished, {
+    agents: { keyed: { command: sh('echo "pw is set"; exec sleep 300'), stop_grace: '1s', secrets: [{ name: 'PW', from: 'API_PASSWORD' }] } },
+  });
+  const set = await g.agor(['secret', 'set', 'API_PASSWORD', '-f', g.file], { env: kr.env, input: `dash-unreached-${process.pid}\n` });
+  expect(set.code, set.stderr).toBe(0);
+  await g.up(kr.env);
+  await g.waitAgent('keyed', 'is running', (a) => a.pid !== null);
+  // The terminal's environment has no session bus.
+  const term = terminal(onTestFinished, 'logs-no-keyring', 120, 24);
+  term.start([process.execPath, AGOR, 'dash', '--db', g.db]);
+  let s = await term.waitFor('the Fleet', titleIs('Fleet'), 15_000);
+  s = await term.press(
+    '6',
+    'the Logs view saying the keyring is unreadable',
+    (x) => titleIs('Logs')(x) && /keyring unreadable: values not redacted {2}\(/.test(x),
+    15_000,
+  );
+  term.show('key 6: the Logs view without a keyring', s);
+  expect(s).toContain('pw is set');
+  expectFits(term, s);
+  term.key('q');
+  expect(await term.exited('agor dash to exit')).toBe(0);
+  expect((await g.down()).code).toBe(0);
+}, 40_000);
