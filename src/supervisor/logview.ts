@@ -89,6 +89,8 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
   while (!o.signal?.aborted) {
     await new Promise((r) => setTimeout(r, 250));
     if (o.signal?.aborted) break;
+    // A starting run's record may name its keyring items a moment after its row appears.
+    if (run && !run.secret_refs) run = getRun(db, run.id) ?? run;
     if (run?.log_path) {
       const r = readFrom(run.log_path, offset);
       offset = r.offset;

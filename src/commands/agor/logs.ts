@@ -34,7 +34,7 @@ export const logs: Verb<LogsArgs> = {
       }
     };
     const { db } = await openFor(argv);
-    const scrubFor = await offlineScrubbers(db, argv.agent);
+    const scrubFor = await offlineScrubbers(db, argv.agent, !!argv.follow);
     await followLogs(db, { agent: argv.agent, run: argv.run, lines: n, follow: !!argv.follow, scrubFor }, print);
   },
 };
@@ -42,12 +42,13 @@ export const logs: Verb<LogsArgs> = {
 /**
  * Without a supervisor, the scrubber of each run read: its own secrets, read again from
  * the keyring its record names, and the token shapes. The keyring library is loaded only
- * when a run of the agent was given secrets; a keyring that cannot be reached leaves the
- * token shapes, said once on stderr.
+ * when a run of the agent was given secrets (or a later one may be: following), and the
+ * keyring opened only for such a run; one that cannot be reached leaves the token shapes,
+ * said once on stderr.
  */
-async function offlineScrubbers(db: Db, agent: string): Promise<RunScrubberFor | undefined> {
+async function offlineScrubbers(db: Db, agent: string, follow: boolean): Promise<RunScrubberFor | undefined> {
   const { agentHadSecrets } = await import('../../db/runs.js');
-  if (!agentHadSecrets(db, agent)) return undefined;
+  if (!follow && !agentHadSecrets(db, agent)) return undefined;
   const { RunScrubberCache, keyringOpener } = await import('../../secrets/scrub-run.js');
   const open = await keyringOpener();
   const cache = new RunScrubberCache(open, (err) => {

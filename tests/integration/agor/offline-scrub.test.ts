@@ -1,11 +1,14 @@
 // What a run printed of its secrets, read back with no supervisor running: its record
 // names the keyring items it was given, and agor logs reads their values again to redact
 // them. Against a real gnome-keyring under a bus of its own.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT } from '../../helpers/cli.js';
 import { startKeyring } from '../../helpers/keyring.js';
+import { waitFor } from '../../helpers/wait.js';
 import { type Group, group, sh } from './fixture.js';
 
 async function setSecret(g: Group, env: Record<string, string>, name: string, value: string, agent?: string): Promise<void> {
@@ -74,6 +77,34 @@ describe('agor logs with no supervisor running', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('"line":"plain [REDACTED:PW]"');
     expect(r.stdout).not.toContain(value);
+  });
+
+  it('redacts the secret while following (-f) too', async ({ onTestFinished }) => {
+    const kr = await startKeyring();
+    onTestFinished(() => kr.stop());
+    const value = valueOf('follow');
+    const g = group(onTestFinished, { agents: { printer: printer() } });
+    await setSecret(g, kr.env, 'API_PASSWORD', value, 'printer');
+    await printedAndDown(g, kr.env);
+
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'agor.cjs'), 'logs', 'printer', '-f', '--db', g.db], {
+      env: { ...process.env, ...kr.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onTestFinished(() => {
+      if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(
+      'the followed output',
+      () => out,
+      (o) => o.includes('done'),
+      { timeout: 10_000 },
+    );
+    expect(out).toContain('plain [REDACTED:PW]');
+    expect(out).not.toContain(value);
+    child.kill('SIGTERM');
   });
 
   it('still shows the log when the keyring cannot be reached, redacting token shapes only and saying so once on stderr', async ({ onTestFinished }) => {
