@@ -94,18 +94,22 @@ describe('agor logs with no supervisor running', () => {
     onTestFinished(() => {
       if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
     });
-    let out = '';
+    let [out, err] = ['', ''];
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // Generous: on a loaded machine the keyring's first answer can take seconds.
     await waitFor(
       'the followed output',
       () => out,
       (o) => o.includes('done'),
-      { timeout: 10_000 },
-    );
+      { timeout: 25_000 },
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; stdout: ${out}; stderr: ${err}`);
+    });
     expect(out).toContain('plain [REDACTED:PW]');
     expect(out).not.toContain(value);
     child.kill('SIGTERM');
-  });
+  }, 40_000);
 
   it('still shows the log when the keyring cannot be reached, redacting token shapes only and saying so once on stderr', async ({ onTestFinished }) => {
     const kr = await startKeyring();
