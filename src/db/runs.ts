@@ -33,6 +33,8 @@ export interface RunRow {
   context_usage: number | null;
   /** The sandbox and limits in force for the run, in one line; null before it started. */
   sandbox: string | null;
+  /** The keyring items the run was given, names only, as JSON (src/secrets/scrub-run.ts); null: none. */
+  secret_refs: string | null;
 }
 
 /**
@@ -116,6 +118,13 @@ export const setRunPid = (db: Db, id: string, pid: number, pidStart: number, boo
 
 /** Records what confined a run when it could not start (a sandbox refusal). */
 export const setRunSandbox = (db: Db, id: string, sandbox: string) => stmt(db, 'UPDATE runs SET sandbox = ? WHERE id = ?').run(sandbox, id);
+
+/** Records which keyring items a run was given (JSON of names and scopes, never values). */
+export const setRunSecretRefs = (db: Db, id: string, refs: string) => stmt(db, 'UPDATE runs SET secret_refs = ? WHERE id = ?').run(refs, id);
+
+/** Whether any run of `agent` was given keyring items (so reading its logs may need the keyring). */
+export const agentHadSecrets = (db: Db, agent: string): boolean =>
+  !!stmt(db, 'SELECT 1 AS x FROM runs WHERE agent = ? AND secret_refs IS NOT NULL LIMIT 1').get(agent);
 
 export function endRun(db: Db, id: string, e: Pick<RunRow, 'ended_at' | 'exit_code' | 'signal' | 'outcome' | 'error_class' | 'note' | 'peak_rss_kb'>): void {
   stmt(

@@ -21,12 +21,21 @@ export type { NamedSecret };
 export interface RunSecrets {
   /** The variables to add to the run's environment, by the names the run sees. */
   env: Record<string, string>;
+  /** Where each variable's value came from: names and scopes only, for the run's record. */
+  refs: RunSecretRef[];
   /** Each distinct value once, under the first variable name that carries it. */
   values: NamedSecret[];
   /** Keyring names found in neither the agent's scope nor the group's, in the order named. */
   missing: string[];
   /** Keyring names whose item found is a system secret (agor's own): never handed to a run. */
   system: string[];
+}
+
+/** One variable of a run and the keyring item it was read from (agent null: the group's shared item). */
+export interface RunSecretRef {
+  env: string;
+  name: string;
+  agent: string | null;
 }
 
 /** Marks an item found but withheld (category system). */
@@ -49,23 +58,25 @@ export function resolveRunSecrets(
   const values: NamedSecret[] = [];
   const missing: string[] = [];
   const system: string[] = [];
+  const refs: RunSecretRef[] = [];
   // Two variables renamed from one item read it once.
-  const read = new Map<string, string | null | typeof SYSTEM>();
+  const read = new Map<string, { value: string | null | typeof SYSTEM; scope: string | null }>();
   for (const spec of specs) {
-    let value = read.get(spec.from);
-    if (value === undefined) {
-      value = null;
+    let found = read.get(spec.from);
+    if (found === undefined) {
+      found = { value: null, scope: null };
       for (const ref of [
         { group, agent, name: spec.from },
         { group, agent: null, name: spec.from },
       ]) {
         const v = get(ref);
         if (v === null) continue;
-        value = isSystem(ref) ? SYSTEM : v;
+        found = { value: isSystem(ref) ? SYSTEM : v, scope: ref.agent };
         break;
       }
-      read.set(spec.from, value);
+      read.set(spec.from, found);
     }
+    const value = found.value;
     if (value === SYSTEM) {
       if (!system.includes(spec.from)) system.push(spec.from);
       continue;
@@ -75,9 +86,10 @@ export function resolveRunSecrets(
       continue;
     }
     env[spec.name] = value;
+    refs.push({ env: spec.name, name: spec.from, agent: found.scope });
     if (!values.some((v) => v.value === value)) values.push({ name: spec.name, value });
   }
-  return { env, values, missing, system };
+  return { env, refs, values, missing, system };
 }
 
 /** What a run that names a system secret says: agor keeps those to itself. */

@@ -17,11 +17,15 @@ export interface LogsOptions {
   /** Ends following (else it goes on until the process is interrupted). */
   signal?: AbortSignal;
   /**
-   * What a run's output read from its file passes through (default: token shapes). Output
-   * that comes from a supervisor was scrubbed there, with the run's own secrets.
+   * What the output of `run` (of an agent of `group`) read from its file passes through
+   * (default: token shapes). Output that comes from a supervisor was scrubbed there, with
+   * the run's own secrets.
    */
-  scrubFor?: (run: string) => Scrubber;
+  scrubFor?: RunScrubberFor;
 }
+
+/** The scrubber of a run of an agent of `group`. */
+export type RunScrubberFor = (run: RunRow, group: string) => Scrubber;
 
 /** Output of one run: whole lines, possibly several, as read from its log. */
 export type OnLogText = (agent: string, run: string | null, text: string) => void;
@@ -44,11 +48,12 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
   const emit: OnLogText = (agent, run, text) => {
     if (text) onText(agent, run, text);
   };
-  const fromFile: OnLogText = (agent, run, text) => emit(agent, run, run ? (o.scrubFor?.(run) ?? scrubShapes)(text) : scrubShapes(text));
-  if (!getAgent(db, o.agent)) {
+  const row = getAgent(db, o.agent);
+  if (!row) {
     db.close();
     throw notFound(`no agent '${o.agent}'`, 'agor ps lists the agents');
   }
+  const fromFile = (run: RunRow, text: string) => emit(o.agent, run.id, (o.scrubFor?.(run, row.group_id) ?? scrubShapes)(text));
   const sup = liveSupervisor(db);
   if (sup) {
     db.close();
@@ -70,7 +75,7 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
     db.close();
     throw e;
   }
-  if (run?.log_path) fromFile(o.agent, run.id, tailLines(run.log_path, o.lines).join('\n'));
+  if (run?.log_path) fromFile(run, tailLines(run.log_path, o.lines).join('\n'));
   if (!o.follow) {
     db.close();
     return;
@@ -84,10 +89,12 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
   while (!o.signal?.aborted) {
     await new Promise((r) => setTimeout(r, 250));
     if (o.signal?.aborted) break;
+    // A starting run's record may name its keyring items a moment after its row appears.
+    if (run && !run.secret_refs) run = getRun(db, run.id) ?? run;
     if (run?.log_path) {
       const r = readFrom(run.log_path, offset);
       offset = r.offset;
-      fromFile(o.agent, run.id, r.text);
+      fromFile(run, r.text);
     }
     if (!o.run) {
       const latest = latestRun(db, o.agent);
@@ -97,8 +104,18 @@ export async function followLogs(db: Db, o: LogsOptions, onText: OnLogText): Pro
   db.close();
 }
 
-/** The last `lines` lines of an agent's latest run, read from its log file and scrubbed (by default of token shapes). */
-export function latestLogTail(db: Db, agent: string, lines: number, scrub: Scrubber = scrubShapes): { agent: string; run: string | null; lines: string[] } {
+/**
+ * The last `lines` lines of an agent's latest run, read from its log file and scrubbed
+ * (by default of token shapes); none while `scrubFor` has no scrubber for the run yet.
+ */
+export function latestLogTail(
+  db: Db,
+  agent: string,
+  lines: number,
+  scrubFor?: (run: RunRow, group: string) => Scrubber | null,
+): { agent: string; run: string | null; lines: string[] } {
   const run = latestRun(db, agent);
-  return { agent, run: run?.id ?? null, lines: run?.log_path ? scrubLines(tailLines(run.log_path, lines), scrub) : [] };
+  if (!run?.log_path) return { agent, run: run?.id ?? null, lines: [] };
+  const scrub = scrubFor ? scrubFor(run, getAgent(db, agent)?.group_id ?? '') : scrubShapes;
+  return { agent, run: run.id, lines: scrub ? scrubLines(tailLines(run.log_path, lines), scrub) : [] };
 }

@@ -158,6 +158,8 @@ export class Runs {
       const secrets = ctx.secrets.forRun(a, runId);
       if (secrets.refusal) spawned = notStarted(logPath, secrets.refusal, { secretsFailure: secrets.refusal });
       else {
+        // Names only, before the process exists: its log may be read offline and scrubbed by them.
+        if (secrets.refs) ctx.writes.write(`the secret names of run ${runId.slice(0, 8)}`, () => R.setRunSecretRefs(ctx.db, runId, secrets.refs!));
         const vars = { AGOR_DB: ctx.o.dbPath, AGOR_GROUP: ctx.o.config.group, AGOR_RUN_ID: runId, AGOR_WAKE_REASON: row.wake_reason ?? why };
         const { argv, env } = agentInvocation(a, prompt, vars, process.env, secrets.env);
         const prep = ctx.contain.prepare(a, runId, argv, env);

@@ -1,5 +1,6 @@
 /** Which scrubber the text of a run passes through: its own secrets (when known) and the token shapes. */
 import { type NamedSecret, type Scrubber, makeScrubber, scrubShapes } from '../secrets/scrub.js';
+import { type RunSecretsRecord, RunScrubberCache, keyringOpener } from '../secrets/scrub-run.js';
 
 /**
  * The secrets handed to a run, by run id: null when not known (then only token shapes
@@ -42,4 +43,35 @@ export class RunScrubbers {
 export function scrubLines(lines: string[], scrub: Scrubber): string[] {
   if (!lines.length) return lines;
   return scrub(lines.join('\n')).split('\n');
+}
+
+/**
+ * Runs' scrubbers where no supervisor holds their secrets and reads must not wait (the
+ * dashboard): each run's own values read again from the keyring its record names, once
+ * per run, plus the token shapes. The keyring library is loaded, without waiting, on the
+ * first run given secrets; until then such a run has no scrubber (null: show nothing of
+ * it), and `loaded` is called when it has one.
+ */
+export class LazyRunScrubbers {
+  private cache: RunScrubberCache | null = null;
+  private loading = false;
+  /** Set when the keyring could not be read: its values are not redacted, token shapes are. */
+  note: string | null = null;
+
+  constructor(private readonly loaded: () => void) {}
+
+  /** The scrubber for `run` of an agent of `group`, or null while the keyring library loads. */
+  forRun(run: RunSecretsRecord, group: string): Scrubber | null {
+    if (!run.secret_refs) return scrubShapes;
+    if (this.cache) return this.cache.forRun(run, group);
+    if (!this.loading) {
+      this.loading = true;
+      void keyringOpener().then((open) => {
+        // Short: it goes in a title line.
+        this.cache = new RunScrubberCache(open, () => (this.note = 'keyring unreadable: values not redacted'));
+        this.loaded();
+      });
+    }
+    return null;
+  }
 }

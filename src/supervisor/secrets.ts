@@ -6,6 +6,7 @@
 import { UserError } from '../core/errors.js';
 import { type NamedSecret, missingNote, resolveRunSecrets, systemNote } from '../secrets/inject.js';
 import type { SecretRef } from '../secrets/refs.js';
+import { formatSecretRefs } from '../secrets/scrub-run.js';
 import type { AgentConfig } from './config.js';
 
 export type { NamedSecret };
@@ -23,6 +24,8 @@ const SCRUB_RETRY_MS = 30_000;
 /** For one run: the variables to add to its environment, or why it must not start. */
 export interface RunSecretsFor {
   env: Record<string, string>;
+  /** The items read, names and scopes only, as the run's record keeps them (null: none). */
+  refs: string | null;
   refusal: string | null;
 }
 
@@ -64,19 +67,19 @@ export class Secrets {
 
   /** Reads the secrets of a run of `a` (none asked for: none read) and holds their values under `runId`. */
   forRun(a: AgentConfig, runId: string): RunSecretsFor {
-    if (!a.secrets.length) return { env: {}, refusal: null };
+    if (!a.secrets.length) return { env: {}, refs: null, refusal: null };
     let r;
     try {
       const store = this.open();
       r = resolveRunSecrets((ref) => store.get(ref), this.group, a.id, a.secrets, this.isSystem);
     } catch (err) {
       this.store = null;
-      return { env: {}, refusal: unreachable(a, err) };
+      return { env: {}, refs: null, refusal: unreachable(a, err) };
     }
     const why = [...(r.missing.length ? [missingNote(this.group, a.id, r.missing)] : []), ...(r.system.length ? [systemNote(a.id, r.system)] : [])];
-    if (why.length) return { env: {}, refusal: why.join('; ') };
+    if (why.length) return { env: {}, refs: null, refusal: why.join('; ') };
     this.hold(runId, r.values);
-    return { env: r.env, refusal: null };
+    return { env: r.env, refs: formatSecretRefs(r.refs), refusal: null };
   }
 
   /**

@@ -11,6 +11,7 @@ import { list as listDeadLetters } from '../msg/deadletters.js';
 import { ControlClient, liveSupervisor } from '../supervisor/client.js';
 import { runHistory } from '../supervisor/history.js';
 import { latestLogTail } from '../supervisor/logview.js';
+import { LazyRunScrubbers } from '../supervisor/scrubbing.js';
 import type { AgentView } from '../supervisor/protocol.js';
 import { offlineList } from '../supervisor/status.js';
 import { queueWake } from '../supervisor/wake.js';
@@ -58,6 +59,7 @@ export class LocalSource implements DataSource {
   private times = new Map<string, Activity>();
   private listeners = new Set<() => void>();
   private timers: NodeJS.Timeout[] = [];
+  private readonly scrubbers = new LazyRunScrubbers(() => this.notify());
   private dataVersion = -1;
   private attaching = false;
   private closed = false;
@@ -249,7 +251,9 @@ export class LocalSource implements DataSource {
   }
 
   logTail(agent: string, lines: number): LogTail {
-    return latestLogTail(this.ro, agent, lines);
+    // Null while the keyring library loads: the next read (a second later, or on notify) shows it.
+    const tail: LogTail = latestLogTail(this.ro, agent, lines, (run, group) => this.scrubbers.forRun(run, group));
+    return this.scrubbers.note ? { ...tail, note: this.scrubbers.note } : tail;
   }
 
   private writable(): Db {

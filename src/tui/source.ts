@@ -33,6 +33,8 @@ export interface LogTail {
   agent: string;
   run: string | null;
   lines: string[];
+  /** Why the run's own secret values are not redacted (only token shapes are); absent when they are. */
+  note?: string;
 }
 
 /** What the dashboard knows of the supervisor: none running, attached, or lost while attached. */

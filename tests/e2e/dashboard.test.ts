@@ -11,6 +11,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { expect, test } from 'vitest';
 import { ROOT, runAsync } from '../helpers/cli.js';
+import { startKeyring } from '../helpers/keyring.js';
 import { alive, processesMentioning } from '../helpers/proc.js';
 import { sleep } from '../helpers/wait.js';
 import { type AgentView, type Group, group, sh } from '../integration/agor/fixture.js';
@@ -639,6 +640,60 @@ test('agor dash on an 80x24 terminal: the Logs view shows the tokens an agent pr
   expect(s).toContain('GH_TOKEN=[REDACTED:github-token]');
   expect(s).not.toContain('ghp_');
   expect(s).not.toContain('sk-ant-');
+  expectFits(term, s);
+  term.key('q');
+  expect(await term.exited('agor dash to exit')).toBe(0);
+  expect((await g.down()).code).toBe(0);
+}, 40_000);
+
+test("agor dash on an 80x24 terminal: the Logs view shows a run's own keyring secret redacted by name", async ({ onTestFinished }) => {
+  const kr = await startKeyring();
+  onTestFinished(() => kr.stop());
+  // Not a well-known token shape: only the run's own value can find it.
+  const value = `dash-${process.pid}-s3cret-value`;
+  const g = group(onTestFinished, {
+    agents: { keyed: { command: sh('echo "pw $PW"; exec sleep 300'), stop_grace: '1s', secrets: [{ name: 'PW', from: 'API_PASSWORD' }] } },
+  });
+  const set = await g.agor(['secret', 'set', 'API_PASSWORD', '--agent', 'keyed', '-f', g.file], { env: kr.env, input: `${value}\n` });
+  expect(set.code, set.stderr).toBe(0);
+  await g.up(kr.env);
+  await g.waitAgent('keyed', 'is running', (a) => a.pid !== null);
+  const term = terminal(onTestFinished, 'logs-secret', 80, 24);
+  term.start([process.execPath, AGOR, 'dash', '--db', g.db], kr.env);
+  let s = await term.waitFor('the Fleet', titleIs('Fleet'), 15_000);
+  s = await term.press('6', 'the Logs view with the redacted secret', (x) => titleIs('Logs')(x) && /pw \[REDACTED:PW\]/.test(x), 10_000);
+  term.show('key 6: the Logs view, the secret redacted', s);
+  expect(s).not.toContain(value);
+  expectFits(term, s);
+  term.key('q');
+  expect(await term.exited('agor dash to exit')).toBe(0);
+  expect((await g.down()).code).toBe(0);
+}, 40_000);
+
+test('agor dash whose keyring cannot be reached: the Logs view still shows the log, and its header says secret values are not redacted', async ({
+  onTestFinished,
+}) => {
+  const kr = await startKeyring();
+  onTestFinished(() => kr.stop());
+  const g = group(onTestFinished, {
+    agents: { keyed: { command: sh('echo "pw is set"; exec sleep 300'), stop_grace: '1s', secrets: [{ name: 'PW', from: 'API_PASSWORD' }] } },
+  });
+  const set = await g.agor(['secret', 'set', 'API_PASSWORD', '-f', g.file], { env: kr.env, input: `dash-unreached-${process.pid}\n` });
+  expect(set.code, set.stderr).toBe(0);
+  await g.up(kr.env);
+  await g.waitAgent('keyed', 'is running', (a) => a.pid !== null);
+  // The terminal's environment has no session bus.
+  const term = terminal(onTestFinished, 'logs-no-keyring', 120, 24);
+  term.start([process.execPath, AGOR, 'dash', '--db', g.db]);
+  let s = await term.waitFor('the Fleet', titleIs('Fleet'), 15_000);
+  s = await term.press(
+    '6',
+    'the Logs view saying the keyring is unreadable',
+    (x) => titleIs('Logs')(x) && /keyring unreadable: values not redacted {2}\(/.test(x),
+    15_000,
+  );
+  term.show('key 6: the Logs view without a keyring', s);
+  expect(s).toContain('pw is set');
   expectFits(term, s);
   term.key('q');
   expect(await term.exited('agor dash to exit')).toBe(0);

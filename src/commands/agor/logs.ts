@@ -1,4 +1,6 @@
-import { type Verb, openFor } from './shared.js';
+import type { Db } from '../../db/open.js';
+import type { RunScrubberFor } from '../../supervisor/logview.js';
+import { type Verb, openFor, warnOnStderr } from './shared.js';
 
 interface LogsArgs {
   agent: string;
@@ -32,6 +34,26 @@ export const logs: Verb<LogsArgs> = {
       }
     };
     const { db } = await openFor(argv);
-    await followLogs(db, { agent: argv.agent, run: argv.run, lines: n, follow: !!argv.follow }, print);
+    const scrubFor = await offlineScrubbers(db, argv.agent, !!argv.follow);
+    await followLogs(db, { agent: argv.agent, run: argv.run, lines: n, follow: !!argv.follow, scrubFor }, print);
   },
 };
+
+/**
+ * Without a supervisor, the scrubber of each run read: its own secrets, read again from
+ * the keyring its record names, and the token shapes. The keyring library is loaded only
+ * when a run of the agent was given secrets (or a later one may be: following), and the
+ * keyring opened only for such a run; one that cannot be reached leaves the token shapes,
+ * said once on stderr.
+ */
+async function offlineScrubbers(db: Db, agent: string, follow: boolean): Promise<RunScrubberFor | undefined> {
+  const { agentHadSecrets } = await import('../../db/runs.js');
+  if (!follow && !agentHadSecrets(db, agent)) return undefined;
+  const { RunScrubberCache, keyringOpener } = await import('../../secrets/scrub-run.js');
+  const open = await keyringOpener();
+  const cache = new RunScrubberCache(open, (err) => {
+    const e = err as Error & { hint?: string };
+    warnOnStderr(`secret values are not scrubbed, only token shapes: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+  });
+  return (run, group) => cache.forRun(run, group);
+}

@@ -10,6 +10,7 @@ import { operatorState } from './0008-operator-state.js';
 import { explicitWakes } from './0009-explicit-wakes.js';
 import { runSandbox } from './0010-run-sandbox.js';
 import { secrets } from './0011-secrets.js';
+import { runSecretRefs } from './0012-run-secret-refs.js';
 
 export interface Migration {
   version: number;
@@ -31,5 +32,6 @@ export const migrations: Migration[] = [
   explicitWakes,
   runSandbox,
   secrets,
+  runSecretRefs,
 ];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

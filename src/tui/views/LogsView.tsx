@@ -30,7 +30,7 @@ export function LogsView({ source, width, height, agent, setAgent }: LogsViewPro
   if (!fleet.length || !id) return <Empty what={NO_AGENTS} />;
   const a = fleet[idx]!;
   const run = tail?.run ? `run ${shortId(tail.run)}` : 'no run';
-  const head = `LOG OF ${t.text(id)} ${t.g.sep} ${run} ${t.g.sep} ${a.state} ${t.g.sep} following  (${t.g.upDown} agent ${idx + 1}/${fleet.length})`;
+  const head = `LOG OF ${t.text(id)} ${t.g.sep} ${run} ${t.g.sep} ${a.state} ${t.g.sep} following${tail?.note ? ` ${t.g.sep} ${tail.note}` : ''}  (${t.g.upDown} agent ${idx + 1}/${fleet.length})`;
   const lines = tail?.lines.slice(-rows) ?? [];
   return (
     <Box flexDirection="column" height={height}>

@@ -18,6 +18,7 @@ describe('resolveRunSecrets', () => {
     const k = keyring({ 'w/GITHUB_TOKEN': 'own-value', '*/GITHUB_TOKEN': 'shared-value' });
     expect(resolveRunSecrets(k.get, 'g', 'w', [{ name: 'GITHUB_TOKEN', from: 'GITHUB_TOKEN' }])).toEqual({
       env: { GITHUB_TOKEN: 'own-value' },
+      refs: [{ env: 'GITHUB_TOKEN', name: 'GITHUB_TOKEN', agent: 'w' }],
       values: [{ name: 'GITHUB_TOKEN', value: 'own-value' }],
       missing: [],
       system: [],
@@ -28,7 +29,9 @@ describe('resolveRunSecrets', () => {
 
   it("falls back to the group's shared value when the agent has none of its own", () => {
     const k = keyring({ '*/GITHUB_TOKEN': 'shared-value', 'other/GITHUB_TOKEN': 'not-mine' });
-    expect(resolveRunSecrets(k.get, 'g', 'w', [{ name: 'GITHUB_TOKEN', from: 'GITHUB_TOKEN' }]).env).toEqual({ GITHUB_TOKEN: 'shared-value' });
+    const r = resolveRunSecrets(k.get, 'g', 'w', [{ name: 'GITHUB_TOKEN', from: 'GITHUB_TOKEN' }]);
+    expect(r.env).toEqual({ GITHUB_TOKEN: 'shared-value' });
+    expect(r.refs).toEqual([{ env: 'GITHUB_TOKEN', name: 'GITHUB_TOKEN', agent: null }]);
   });
 
   it('puts a renamed secret under the variable name the agent asked for, not the keyring name', () => {
@@ -46,6 +49,10 @@ describe('resolveRunSecrets', () => {
     ]);
     expect(r.env).toEqual({ GITHUB_TOKEN: 'ghp-value-1', GH: 'ghp-value-1' });
     expect(r.values).toEqual([{ name: 'GITHUB_TOKEN', value: 'ghp-value-1' }]);
+    expect(r.refs).toEqual([
+      { env: 'GITHUB_TOKEN', name: 'GITHUB_TOKEN', agent: 'w' },
+      { env: 'GH', name: 'GITHUB_TOKEN', agent: 'w' },
+    ]);
     expect(k.asked).toEqual(['w/GITHUB_TOKEN']);
   });
 
@@ -75,7 +82,13 @@ describe('resolveRunSecrets', () => {
       ],
       system,
     );
-    expect(r).toEqual({ env: { GH: 'ghp-value-1' }, values: [{ name: 'GH', value: 'ghp-value-1' }], missing: [], system: ['RELAY_TOKEN', 'SHARED_SYS'] });
+    expect(r).toEqual({
+      env: { GH: 'ghp-value-1' },
+      refs: [{ env: 'GH', name: 'GH', agent: null }],
+      values: [{ name: 'GH', value: 'ghp-value-1' }],
+      missing: [],
+      system: ['RELAY_TOKEN', 'SHARED_SYS'],
+    });
   });
 
   it('counts an empty value as present', () => {
@@ -89,7 +102,7 @@ describe('resolveRunSecrets', () => {
 
   it('asks the keyring nothing for an agent that names no secrets', () => {
     const k = keyring({});
-    expect(resolveRunSecrets(k.get, 'g', 'w', [])).toEqual({ env: {}, values: [], missing: [], system: [] });
+    expect(resolveRunSecrets(k.get, 'g', 'w', [])).toEqual({ env: {}, refs: [], values: [], missing: [], system: [] });
     expect(k.asked).toEqual([]);
   });
 

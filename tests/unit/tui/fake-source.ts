@@ -69,6 +69,7 @@ export function run(o: Partial<RunView> & { id: string; agent: string }): RunVie
     ended_at: ago(300),
     exit_code: 0,
     sandbox: null,
+    secret_refs: null,
     signal: null,
     outcome: 'success',
     wake_reason: 'message',
