@@ -58,22 +58,53 @@ const PEM_REDACTED = `[REDACTED:${PRIVATE_KEY}]`;
 
 const SHAPES = new RegExp(TOKEN_SHAPES.map((s) => `(${s.source})`).join('|'), 'g');
 
-function redactShape(m: string, ...groups: unknown[]): string {
+/** What a shape match becomes: its redaction, or itself when it does not look random enough. */
+function redactShape(m: RegExpExecArray): string {
   for (let i = 0; i < TOKEN_SHAPES.length; i++) {
-    if (groups[i] === undefined) continue;
+    if (m[i + 1] === undefined) continue;
     const shape = TOKEN_SHAPES[i]!;
-    return !shape.plausible || shape.plausible(m) ? `[REDACTED:${shape.name}]` : m;
+    return !shape.plausible || shape.plausible(m[0]) ? `[REDACTED:${shape.name}]` : m[0];
   }
-  return m;
+  return m[0];
 }
 
 /**
- * A scrubber for `secrets` (the run's, when known; none: token shapes only). Three
- * passes, each one regular expression: the value forms, then the shapes, then private
- * key blocks (only when the text mentions PRIVATE KEY). Values go first, so a secret that
- * has a known shape is named by its own name. (One pass over values and shapes together
- * measured four times slower than the two: V8 scans alternatives of literals and of
- * prefixed shapes much faster apart.)
+ * The values pass and the shapes pass in one walk over the text, each regular expression
+ * scanning the original: a replacement function sends V8 down a slow path, and a second
+ * scan over the first one's output (a rope) costs half as much again as the first. At a
+ * place where both match, the value wins, so a secret with a known shape is named as
+ * itself; a match that overlaps one already taken is looked for again after it.
+ */
+function redactAll(text: string, values: RegExp | null, valueName: (m: string) => string): string {
+  let out = '';
+  let last = 0;
+  const next = (re: RegExp | null, from: number): RegExpExecArray | null => {
+    if (!re) return null;
+    re.lastIndex = from;
+    return re.exec(text);
+  };
+  let v = next(values, 0);
+  let s = next(SHAPES, 0);
+  while (v || s) {
+    const value = v !== null && (s === null || v.index <= s.index);
+    const m = (value ? v : s)!;
+    out += text.slice(last, m.index) + (value ? valueName(m[0]) : redactShape(m));
+    last = m.index + m[0].length;
+    // Neither expression matches the empty string; were one to, step past it.
+    const from = m[0].length ? last : last + 1;
+    if (value || (v && v.index < last)) v = next(values, from);
+    if (!value || (s && s.index < last)) s = next(SHAPES, from);
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/**
+ * A scrubber for `secrets` (the run's, when known; none: token shapes only): one walk
+ * with two regular expressions, the value forms and the shapes (see redactAll), then
+ * private key blocks (only when the text mentions PRIVATE KEY). A value wins over a shape
+ * at the same place, so a secret that has a known shape is named by its own name. (One
+ * expression for values and shapes together measured four times slower than the two:
+ * V8 scans alternatives of literals and of prefixed shapes much faster apart.)
  */
 export function makeScrubber(secrets: NamedSecret[]): Scrubber {
   const nameOf = new Map<string, string>();
@@ -84,8 +115,7 @@ export function makeScrubber(secrets: NamedSecret[]): Scrubber {
   const values = literals.length ? new RegExp(literals.map(escape).join('|'), 'g') : null;
   const redactValue = (m: string): string => `[REDACTED:${nameOf.get(m)}]`;
   return (text: string): string => {
-    let t = values ? text.replace(values, redactValue) : text;
-    t = t.replace(SHAPES, redactShape);
+    let t = redactAll(text, values, redactValue);
     if (t.includes(PEM_MARK)) t = t.replace(PEM_BLOCK, PEM_REDACTED);
     return t;
   };
