@@ -96,7 +96,8 @@ describe.concurrent('agor up with a bad agor.yaml', () => {
     const up = await g.agor(['up', '-d', '-f', g.file, '--json']);
     expect(up.code, up.stderr).toBe(0);
     expect(await g.agent('w')).toMatchObject({ state: 'running', supervised: true });
-  });
+    // Seventeen agor processes one after another: a bound for a loaded machine, not a wait.
+  }, 180_000);
 
   it('accepts YAML anchors and aliases, as any YAML reader does', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
