@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { AgentCgroup, type CgroupSupport, detectCgroups, removeStale } from '../sandbox/cgroup.js';
 import { type AgentConfig, findExecutable } from './config.js';
 import { type Probe, parseProbe, sandboxPlan } from '../sandbox/plan.js';
+import { formatSize } from '../sandbox/policy.js';
 
 /**
  * The sandbox helper: $AGOR_SANDBOX_HELPER when set (and then only it), else the one
@@ -83,17 +84,6 @@ export interface Confinement {
   oomBefore: number;
   pidsBefore: number;
 }
-
-const fmtBytes = (n: number): string => {
-  for (const [u, m] of [
-    ['T', 2 ** 40],
-    ['G', 2 ** 30],
-    ['M', 2 ** 20],
-    ['K', 2 ** 10],
-  ] as const)
-    if (n >= m && n % m === 0) return `${n / m}${u}`;
-  return `${n}B`;
-};
 
 export interface ContainOptions {
   dbPath: string;
@@ -266,8 +256,8 @@ export function limitHit(
   const l = a.limits;
   if (l.memoryBytes !== null) {
     const ooms = cg && cgroupMemory ? cg.oomKills() - before.oom : 0;
-    if (ooms > 0) return `memory limit ${fmtBytes(l.memoryBytes)} reached: the kernel's OOM killer ended ${ooms} process${ooms === 1 ? '' : 'es'}`;
-    if (!cgroupMemory && tail && OOM_TEXT.test(tail)) return `memory limit ${fmtBytes(l.memoryBytes)} (RLIMIT_DATA) reached: allocation refused`;
+    if (ooms > 0) return `memory limit ${formatSize(l.memoryBytes)} reached: the kernel's OOM killer ended ${ooms} process${ooms === 1 ? '' : 'es'}`;
+    if (!cgroupMemory && tail && OOM_TEXT.test(tail)) return `memory limit ${formatSize(l.memoryBytes)} (RLIMIT_DATA) reached: allocation refused`;
   }
   if (l.cpuTimeSec !== null && signal === 'SIGXCPU') return `cpu_time limit ${l.cpuTimeSec} s reached (SIGXCPU)`;
   if (l.pids !== null && cg) {
@@ -287,6 +277,3 @@ export function helperFailure(st: { code: number | null }, tail: string | null):
     .find((l) => l.startsWith('agor-sandbox: '));
   return line ? `the sandbox could not be set up: ${line.slice('agor-sandbox: '.length)}` : null;
 }
-
-/** A memory size as agor.yaml writes it (2G, 512M). */
-export { fmtBytes };

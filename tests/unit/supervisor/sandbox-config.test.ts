@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { userError } from '../../helpers/errors.js';
 import { type AgentConfig, ConfigError, parseConfig } from '../../../src/supervisor/config.js';
 import { findGroup, findUser, formatSize, groupsOf, parseSize } from '../../../src/supervisor/sandbox-config.js';
 
@@ -34,15 +35,8 @@ function agent(...lines: string[]): AgentConfig {
   }
 }
 
-function error(...lines: string[]): ConfigError {
-  try {
-    agent(...lines);
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('parseConfig accepted the file');
-}
+/** The ConfigError agor.yaml with these lines is refused with. */
+const error = (...lines: string[]): ConfigError => userError(() => agent(...lines)) as ConfigError;
 
 describe('sandbox: in agor.yaml', () => {
   it('is on, best-effort, with all network and Unix sockets denied, when the key is absent', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { userError } from '../../helpers/errors.js';
 import { type AgentConfig, ConfigError, parseConfig } from '../../../src/supervisor/config.js';
 
 /** agor.yaml with one agent `w` whose extra lines are `lines` (indented under it); they start at line 5. */
@@ -6,15 +7,8 @@ const yaml = (...lines: string[]) => `group: g\nagents:\n  w:\n    command: [sh]
 
 const agent = (...lines: string[]): AgentConfig => parseConfig(yaml(...lines), '/tmp/agor.yaml').agents[0]!;
 
-function error(...lines: string[]): ConfigError {
-  try {
-    agent(...lines);
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('parseConfig accepted the file');
-}
+/** The ConfigError agor.yaml with these lines is refused with. */
+const error = (...lines: string[]): ConfigError => userError(() => agent(...lines)) as ConfigError;
 
 describe('secrets: in agor.yaml', () => {
   it('gives an agent no secrets when the key is absent or left empty', () => {
