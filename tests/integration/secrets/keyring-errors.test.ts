@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run, tempDb } from '../../helpers/cli.js';
 import { type TestKeyring, startKeyring } from '../../helpers/keyring.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let t: ReturnType<typeof tempDb>;
 let k: TestKeyring | undefined;
@@ -88,10 +89,17 @@ describe('a keyring that cannot be used', () => {
       env: { ...process.env, ...k.env },
       input: 'wrong-password',
     });
+    // --daemonize returns before the daemon has taken its name on the bus: wait for it to answer.
+    const locked = await waitFor(
+      'the keyring daemon on the bus',
+      () => k!.locked(),
+      (v: boolean | null) => v !== null,
+      { timeout: 20_000 },
+    );
     const pid = k.servicePid();
     try {
       expect(unlock.status).toBe(0);
-      expect(k.locked()).toBe(true);
+      expect(locked).toBe(true);
       const r = agor(['secret', 'set', 'GITHUB_TOKEN'], k.env, VALUE);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('the keyring is locked');
