@@ -15,7 +15,7 @@ import tseslint from 'typescript-eslint';
 const MAY_IMPORT = {
   commands: ['cli', 'tui', 'relay', 'supervisor', 'sandbox', 'secrets', 'task', 'msg', 'db', 'core'],
   cli: ['msg', 'db', 'core'],
-  relay: ['supervisor', 'task', 'msg', 'db', 'core'],
+  relay: ['supervisor', 'secrets', 'task', 'msg', 'db', 'core'],
   tui: ['relay', 'supervisor', 'task', 'msg', 'db', 'core'],
   supervisor: ['sandbox', 'secrets', 'task', 'msg', 'db', 'core'],
   sandbox: ['db', 'core'],

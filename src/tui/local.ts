@@ -2,10 +2,8 @@ import { statSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { ADMIN } from '../core/roles.js';
 import { managedGroup } from '../db/agents.js';
-import { listAudit } from '../db/audit.js';
 import { type Db, dataVersion, envBusyTimeout, openDb, openReadOnly } from '../db/open.js';
 import { getRun } from '../db/runs.js';
-import { claimedTaskOf } from '../db/tasks.js';
 import { feed, send } from '../msg/messages.js';
 import { list as listDeadLetters } from '../msg/deadletters.js';
 import { ControlClient, liveSupervisor } from '../supervisor/client.js';
@@ -13,6 +11,7 @@ import { runHistory } from '../supervisor/history.js';
 import { latestLogTail } from '../supervisor/logview.js';
 import { LazyRunScrubbers } from '../supervisor/scrubbing.js';
 import type { AgentView } from '../supervisor/protocol.js';
+import { auditEntries, fleetOf } from '../supervisor/reads.js';
 import { offlineList } from '../supervisor/status.js';
 import { queueWake } from '../supervisor/wake.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
@@ -199,7 +198,7 @@ export class LocalSource implements DataSource {
   fleet(): FleetAgent[] {
     const agents = this.live ?? offlineList(this.ro);
     this.shown = agents;
-    return agents.map((a) => ({ ...a, claimed_task: claimedTaskOf(this.ro, a.id) ?? null }));
+    return fleetOf(this.ro, agents);
   }
 
   activity(): ReadonlyMap<string, Activity> {
@@ -241,13 +240,7 @@ export class LocalSource implements DataSource {
   }
 
   audit(f: AuditFilter) {
-    return listAudit(this.ro, { agent: f.agent || undefined, type: f.type || undefined, limit: f.limit }).map((r) => ({
-      id: r.id,
-      agent: r.agent_id,
-      type: r.event_type,
-      detail: r.detail ?? '',
-      created_at: r.created_at ?? '',
-    }));
+    return auditEntries(this.ro, f);
   }
 
   logTail(agent: string, lines: number): LogTail {

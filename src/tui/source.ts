@@ -1,41 +1,15 @@
 import type { FeedItem } from '../msg/messages.js';
 import type { DeadLetter } from '../msg/views.js';
 import type { AgentView } from '../supervisor/protocol.js';
+import type { AuditEntry, AuditFilter, FleetAgent, LogTail } from '../supervisor/reads.js';
 import type { RunView } from '../supervisor/views.js';
 import type { Board, TaskDetail } from '../task/board.js';
 import type { Change } from '../task/views.js';
 
-/** One agent as the fleet view shows it: the supervisor's view plus what the database adds. */
-export interface FleetAgent extends AgentView {
-  /** The task it holds a lease on, if any (the first). */
-  claimed_task: { id: string; title: string } | null;
-}
+export type { AuditEntry, AuditFilter, FleetAgent, LogTail };
 
 /** When an agent last showed life: what its stall timer counts from. */
 export type Activity = Pick<AgentView, 'last_output_at' | 'last_heartbeat_at'>;
-
-export interface AuditEntry {
-  id: number;
-  agent: string;
-  type: string;
-  detail: string;
-  created_at: string;
-}
-
-export interface AuditFilter {
-  agent?: string;
-  /** A trailing * matches a prefix. */
-  type?: string;
-  limit: number;
-}
-
-export interface LogTail {
-  agent: string;
-  run: string | null;
-  lines: string[];
-  /** Why the run's own secret values are not redacted (only token shapes are); absent when they are. */
-  note?: string;
-}
 
 /** What the dashboard knows of the supervisor: none running, attached, or lost while attached. */
 export interface SupervisorStatus {
