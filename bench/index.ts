@@ -2,7 +2,8 @@
 // writers, the supervisor's idle cost (against pm2) and crash-to-restart latency, the
 // dashboard's frame time and idle CPU, a burst of 64 senders against the ideal, and
 // what the sandbox adds to an agent's start, what the scrubber costs agor logs, and what
-// three keyring secrets add to an agent's start.
+// three keyring secrets add to an agent's start; and the relay: what it adds to a request
+// against the control socket, its idle cost, and the events per second it passes on.
 // Figures are ratios of medians measured side by side in one run, since the machine is
 // shared and noisy. It reports; it never fails on the figures (exit 0; 1 only when a
 // section could not run at all).
@@ -10,7 +11,7 @@
 //   npm run bench                   full run
 //   npm run bench -- --quick        fewer rounds, 3 messages per sender, 48 tasks to race for
 //   npm run bench -- --json         figures as JSON on stdout (progress stays on stderr)
-//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,13  --rows N  --rebuild
+//   options: --rounds N  --warmup N  --per-sender N  --only 1,2,...,16  --rows N  --rebuild
 import { cpus, loadavg } from 'node:os';
 import { schemaTag, snapshotBinary } from './fixtures.js';
 import { BOARD_TASKS, type ClaimRaceSection, boardScale, boardStartup, claimRace } from './board.js';
@@ -21,6 +22,7 @@ import { BURST_SENDERS, type BurstSection, burst } from './burst.js';
 import { type SandboxSection, sandboxLatency } from './sandbox.js';
 import { type ScrubSection, scrubThroughput } from './scrub.js';
 import { type SecretsSection, secretsLatency } from './secrets.js';
+import { RELAY_ADDED_P50_MS, RELAY_ADDED_P99_MS, RELAY_DASHBOARDS, RELAY_IDLE_AGENTS, printRelay, relayEvents, relayIdle, relayLatency } from './relay.js';
 import {
   IDLE_AGENTS,
   RSS_RATIO_BEFORE_SANDBOX,
@@ -34,20 +36,21 @@ import {
   stopSupervisors,
 } from './supervisor.js';
 
-const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,13] [--rows N] [--rebuild]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,16] [--rows N] [--rebuild]
 
   --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160),
                    a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12),
                    a 10 s window in section 9 (else 30 s), 64 × 5 sends in section 10 (else 64 × 20),
                    40 wakes of each agent in sections 11 and 13 (else 200)
   --json           print the figures as JSON (progress goes to stderr)
-  --rounds N       measured rounds per command (default 50); sections 11 and 13 wake each agent 4 × N times
+  --rounds N       measured rounds per command (default 50); sections 11 and 13 wake each agent 4 × N times;
+                   section 14 times 10 × N requests each way (at least 1000; 200 with --quick)
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
   --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst,
-                   11 the sandbox, 12 the scrubber, 13 secrets), e.g. --only 1,4
+                   11 the sandbox, 12 the scrubber, 13 secrets, 14-16 the relay), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
@@ -63,7 +66,10 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   sandbox helper alone for context, 12 agor logs on a 10 MiB log with the scrubber (token shapes; three secrets
   and the shapes) against the same code path with an identity scrubber, interleaved (half the rounds, at least 5),
   13 start-to-running latency of an on-demand agent with three secrets from a real keyring against one with none
-  (needs dbus-daemon and gnome-keyring-daemon)
+  (needs dbus-daemon and gnome-keyring-daemon), 14 the round trip of list through agor-relay (wss on loopback) against the
+  control socket, p50 and p99, with ${RELAY_DASHBOARDS} subscribed dashboards connected (targets: +${RELAY_ADDED_P50_MS} ms at p50, +${RELAY_ADDED_P99_MS} ms at p99),
+  15 the relay's RSS and CPU over 10 s with ${RELAY_DASHBOARDS} dashboards and ${RELAY_IDLE_AGENTS} sleeping agents, 16 the events per second one
+  relay passes to one dashboard against a client of the control socket (short on-demand runs, 5 s with --quick, else 15 s)
 `;
 
 interface Args extends Settings {
@@ -537,6 +543,15 @@ async function main(): Promise<void> {
   const s11 = await attempt(11, () => sandboxLatency(args, log));
   const s12 = await attempt(12, () => scrubThroughput(args, log));
   const s13 = await attempt(13, () => secretsLatency(args, log));
+  const s14 = await attempt(14, () => relayLatency(args, log));
+  const s15 = await attempt(15, () => relayIdle(args, log));
+  const s16 = await attempt(16, () => relayEvents(args, log));
+  for (const [n, s] of [
+    [14, s14],
+    [15, s15],
+    [16, s16],
+  ] as const)
+    if (s?.error) errors.push(`section ${n}: ${s.error}`);
   // A supervisor that could not be started or measured is a section that did not run.
   for (const [n, s] of [
     [7, s7],
@@ -576,6 +591,9 @@ async function main(): Promise<void> {
       ...(s11 ? { sandbox_latency: s11 } : {}),
       ...(s12 ? { scrub_throughput: s12 } : {}),
       ...(s13 ? { secrets_latency: s13 } : {}),
+      ...(s14 ? { relay_latency: s14 } : {}),
+      ...(s15 ? { relay_idle: s15 } : {}),
+      ...(s16 ? { relay_events: s16 } : {}),
       summary: {
         ratios: ratios.map((r) => ({
           name: r.name,
@@ -649,6 +667,21 @@ async function main(): Promise<void> {
               secrets_ok: s13.ok,
             }
           : {}),
+        ...(s14?.relay
+          ? {
+              relay_added_ms: {
+                p50: s14.addedP50Ms,
+                p99: s14.addedP99Ms,
+                target_p50: RELAY_ADDED_P50_MS,
+                target_p99: RELAY_ADDED_P99_MS,
+                pass: s14.pass,
+              },
+            }
+          : {}),
+        ...(s15?.relay ? { relay_idle: { rss_kb_median: s15.relay.rssKb.median, cpu_percent: s15.relay.cpuPercent } } : {}),
+        ...(s16?.relay
+          ? { relay_events_per_second: s16.relay.perSecond, socket_events_per_second: s16.socket!.perSecond, relay_delivered: s16.delivered ?? null }
+          : {}),
       },
     };
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
@@ -688,6 +721,7 @@ async function main(): Promise<void> {
   if (s11) printSandbox(s11, out);
   if (s12) printScrub(s12, out);
   if (s13) printSecrets(s13, out);
+  printRelay(s14, s15, s16, out);
   const rows = ratios.map((r) => [
     r.name,
     fmtRatio(r.value),
@@ -802,6 +836,27 @@ async function main(): Promise<void> {
       ],
     );
   }
+  if (s14?.relay && s14.socket)
+    rows.push(
+      [
+        'time the relay adds to a request, p50',
+        fmtMs(s14.addedP50Ms!),
+        '',
+        '',
+        `≤ ${RELAY_ADDED_P50_MS} ms`,
+        s14.addedP50Ms! <= RELAY_ADDED_P50_MS ? 'PASS' : 'MISS',
+      ],
+      [
+        'time the relay adds to a request, p99',
+        fmtMs(s14.addedP99Ms!),
+        '',
+        '',
+        `≤ ${RELAY_ADDED_P99_MS} ms`,
+        s14.addedP99Ms! <= RELAY_ADDED_P99_MS ? 'PASS' : 'MISS',
+      ],
+    );
+  if (s16?.relay && s16.delivered !== undefined)
+    rows.push(['events through the relay / on the socket', fmtRatio(s16.delivered), '', '', 'no target', `${s16.relay.perSecond.toFixed(1)} ev/s`]);
   out.push(
     `Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`,
     table(['figure', 'value', '90% interval', 'cpu ratio (90%)', 'target', ''], rows),
