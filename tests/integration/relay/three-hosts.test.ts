@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../helpers/cli.js';
+import { ROOT, sql } from '../../helpers/cli.js';
 import { type Net, createNet, leftovers, netSkip } from '../../helpers/netns.js';
 import { alive, processesMentioning } from '../../helpers/proc.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -252,7 +252,10 @@ describe.skipIf(skip)(`three hosts, each with a supervisor and a relay, in netwo
         (rs) => rs.length > 0,
         { timeout: 15_000, interval: 300 },
       );
-      expect(runs[0]!.wake_reason).toMatch(/from h1/);
+      expect(runs[0]!.wake_reason).toBe('manual');
+      // The wake itself, in h2's database: asked for as the operator, with h1's reason.
+      const wakes = sql(hosts.h2!.env.AGOR_DB!, (db) => db.prepare("SELECT reason, detail, requested_by FROM wakes WHERE agent = 'oneshot'").all());
+      expect(wakes).toEqual([{ reason: 'manual', detail: 'from h1', requested_by: 'admin' }]);
       expect(await ok<RunView[]>('h3', 'agor', ['runs', 'oneshot', '--json'])).toEqual([]);
     });
 
