@@ -680,7 +680,12 @@ async function main(): Promise<void> {
           : {}),
         ...(s15?.relay ? { relay_idle: { rss_kb_median: s15.relay.rssKb.median, cpu_percent: s15.relay.cpuPercent } } : {}),
         ...(s16?.relay
-          ? { relay_events_per_second: s16.relay.perSecond, socket_events_per_second: s16.socket!.perSecond, relay_delivered: s16.delivered ?? null }
+          ? {
+              relay_events_per_second: s16.relay.perSecond,
+              socket_events_per_second: s16.socket!.perSecond,
+              relay_delivered: s16.delivered ?? null,
+              relay_cpu_ms_per_event: s16.cpuMsPerEvent ?? null,
+            }
           : {}),
       },
     };

@@ -248,11 +248,14 @@ export async function relayLatency(o: { rounds: number; warmup: number; quick: b
   log(`section 14: list through the relay vs the control socket, ${rounds} rounds …`);
   let h: RelayHost | undefined;
   try {
-    h = await relayHost('latency', sleepers(10), log);
+    // Ten sleeping agents to list, and one on-demand agent woken five times a second so the dashboards have events to read.
+    h = await relayHost('latency', `${sleepers(10)}  pulse:\n    role: project\n    command: ["true"]\n    mode: on-demand\n`, log);
     const sock = await SocketClient.open(h.socket);
     await allRunning(sock, 10);
     const dash = await dashboards(h, RELAY_DASHBOARDS);
     const relay = await connect(h);
+    const pulser = await SocketClient.open(h.socket);
+    const pulse = setInterval(() => void pulser.request('wake', { agent: 'pulse', reason: 'bench' }), 200);
     const viaRelay: number[] = [];
     const viaSocket: number[] = [];
     for (let i = 0; i < o.warmup * 10 + rounds; i++) {
@@ -272,10 +275,12 @@ export async function relayLatency(o: { rounds: number; warmup: number; quick: b
     s.relay = percentiles(viaRelay);
     s.addedP50Ms = s.relay.p50 - s.socket.p50;
     s.addedP99Ms = s.relay.p99 - s.socket.p99;
+    clearInterval(pulse);
+    pulser.close();
     s.dashboardEvents = dash.events();
     s.pass = s.addedP50Ms <= RELAY_ADDED_P50_MS && s.addedP99Ms <= RELAY_ADDED_P99_MS;
     s.notes.push(
-      `one request in flight at a time, on connections opened before the rounds (the TLS and upgrade cost is not in the figures); 10 agents listed; the dashboards got ${s.dashboardEvents} events meanwhile`,
+      `one request in flight at a time, on connections opened before the rounds (the TLS and upgrade cost is not in the figures); 11 agents listed; the dashboards got ${s.dashboardEvents} events meanwhile`,
     );
     relay.close();
     for (const c of dash.clients) c.close();
@@ -358,6 +363,10 @@ export interface RelayEventsSection {
   /** How long after the socket's last event the relay's last one arrived, ms. */
   tailMs?: number;
   relayOwnEvents?: number;
+  /** The relay process over the driving window: CPU per event passed on, and the rate one core would allow at that cost. */
+  relayCpu?: ProcessFigures;
+  cpuMsPerEvent?: number;
+  ceilingPerSecond?: number;
   notes: string[];
   error?: string;
 }
@@ -402,6 +411,8 @@ export async function relayEvents(o: { quick: boolean }, log: Log): Promise<Rela
     const driver = await SocketClient.open(h.socket);
     const deadline = Date.now() + seconds * 1000;
     let runs = 0;
+    const relayEventsBefore = counts.relay.n;
+    const cpu = sampleProcess(h.relay.pid!, seconds);
     // One waker per agent: wake it, and wake it again once the wake is queued (coalescing takes the rest).
     await Promise.all(
       agents.map(async (agent) => {
@@ -413,6 +424,12 @@ export async function relayEvents(o: { quick: boolean }, log: Log): Promise<Rela
         }
       }),
     );
+    s.relayCpu = await cpu;
+    const duringWindow = counts.relay.n - relayEventsBefore;
+    if (duringWindow > 0 && s.relayCpu.cpuMs > 0) {
+      s.cpuMsPerEvent = s.relayCpu.cpuMs / duringWindow;
+      s.ceilingPerSecond = 1000 / s.cpuMsPerEvent;
+    }
     // Let the last runs end and their events arrive: quiet on both for 2 s (30 s at most).
     const t0 = Date.now();
     let seen = -1;
@@ -434,6 +451,7 @@ export async function relayEvents(o: { quick: boolean }, log: Log): Promise<Rela
     s.relayOwnEvents = counts.own;
     s.notes.push(
       `${runs} wakes asked; events counted: state, run_start, run_end, stall, wake, log, supervisor (the relay's own changed/upstream apart: ${counts.own})`,
+      "the relay's CPU covers everything it did in the window (the supervisor's events, the changed events, TLS) and is read in 10 ms ticks; the ceiling is one core divided by it",
       'the rate is the supervisor\'s: both clients see the same stream, so the figure to read is "delivered" (1.00: nothing lost) and the tail (how far the relay lagged behind at the end)',
     );
     dash.close();
@@ -499,6 +517,11 @@ export function printRelay(s14: RelayLatencySection | undefined, s15: RelayIdleS
       const row = (name: string, a: EventRateArm) => [name, String(a.events), `${a.spanSeconds.toFixed(2)} s`, `${a.perSecond.toFixed(1)} ev/s`];
       out.push(
         table(['client', 'events', 'first to last', 'rate'], [row('control socket (subscribed)', s16.socket), row('relay dashboard (subscribed)', s16.relay)]),
+        ...(s16.cpuMsPerEvent !== undefined
+          ? [
+              `  the relay's CPU while passing them on: ${s16.relayCpu!.cpuPercent.toFixed(1)}% of a core, ${(s16.cpuMsPerEvent * 1000).toFixed(0)} µs per event: a ceiling near ${Math.round(s16.ceilingPerSecond!).toLocaleString('en-US')} ev/s on one core`,
+            ]
+          : []),
         `  delivered through the relay: ${s16.delivered === undefined ? '-' : fmtRatio(s16.delivered)} of the socket's events; relay rate / socket rate ${s16.socket.perSecond ? fmtRatio(s16.relay.perSecond / s16.socket.perSecond) : '-'}; the relay's last event ${fmtMs(Math.max(0, s16.tailMs ?? 0))} after the socket's`,
       );
     }
