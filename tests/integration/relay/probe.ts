@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'stall': {
-      // Subscribes, follows a chatty agent's log and asks for big log tails, but never reads.
+      // Subscribes, follows an agent's log and asks for its log tail again and again, but never reads.
       const ws = await connected(a.token!);
       ws.on('close', (code) => (say({ closed: code }), process.exit(0)));
       ws.send(JSON.stringify({ id: 1, op: 'subscribe' }));

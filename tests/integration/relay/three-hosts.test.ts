@@ -40,9 +40,10 @@ const AGENTS = {
   agents: {
     // One line a second, stamped with the time in ms: a line written after a follow began is recognisable.
     ticker: { command: sh('while :; do echo "tick $(date +%s%3N)"; sleep 1; done'), stop_grace: '1s' },
-    // About 100 KB a second, for a client that never reads to fall behind on.
-    chatty: { command: sh('while :; do seq 1 400 | sed "s/^/chatty line with some padding to make it longer /"; sleep 0.2; done'), stop_grace: '1s' },
     oneshot: { command: sh('echo "woke up"; sleep 1'), mode: 'on-demand' },
+    // 9 MB of output in about 3 s (under the 10 MiB at which a log is rotated, and the 4 MiB/s a follow passes on),
+    // for a client that never reads to fall behind on.
+    flood: { command: sh('for i in $(seq 30); do head -c 300000 /dev/zero | tr "\\0" x | fold -w 100; sleep 0.1; done'), mode: 'on-demand' },
   },
 };
 
@@ -79,7 +80,11 @@ async function probe(host: string, command: string, args: Record<string, unknown
 }
 
 /** Starts the probe and leaves it running; its lines arrive in `lines`. */
-function probeRunning(host: string, command: string, args: Record<string, unknown>): { child: ChildProcess; lines: Record<string, unknown>[] } {
+function probeRunning(
+  host: string,
+  command: string,
+  args: Record<string, unknown>,
+): { child: ChildProcess; lines: Record<string, unknown>[]; stderr: () => string } {
   const child = net.spawn(host, process.execPath, ['--import', 'tsx', PROBE, command, JSON.stringify(args)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child.pid!);
   const lines: Record<string, unknown>[] = [];
@@ -89,8 +94,9 @@ function probeRunning(host: string, command: string, args: Record<string, unknow
     let nl;
     while ((nl = out.indexOf('\n')) !== -1) (lines.push(JSON.parse(out.slice(0, nl)) as Record<string, unknown>), (out = out.slice(nl + 1)));
   });
-  child.stderr!.resume();
-  return { child, lines };
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  return { child, lines, stderr: () => err };
 }
 
 function envOf(name: string): NodeJS.ProcessEnv {
@@ -369,16 +375,25 @@ describe.skipIf(skip)(`three hosts, each with a supervisor and a relay, in netwo
         );
         const { ms, value } = await timed(() => remotePs('h1', 'h2'));
         expect(value.code, value.stderr).toBe(0);
-        expect((JSON.parse(value.stdout) as AgentView[]).map((a) => a.id)).toEqual(['ticker', 'chatty', 'oneshot']);
+        expect((JSON.parse(value.stdout) as AgentView[]).map((a) => a.id)).toEqual(['ticker', 'oneshot', 'flood']);
         expect(ms, `agor --host h2 ps took ${ms} ms with 500 idle connections open`).toBeLessThan(10_000);
       } finally {
         idle.child.kill('SIGKILL');
       }
     });
 
-    it('stays responsive to h1 while a client of h3 never reads as events and answers pile up', async () => {
+    it('cuts off a client of h3 that never reads while events flow, and keeps answering h1 meanwhile', async () => {
       const h2 = hosts.h2!;
-      const stall = probeRunning('h3', 'stall', { url: h2.url, token: h2.read, agent: 'chatty', count: 300 });
+      const h3 = hosts.h3!.addr;
+      // A first run of flood, so that its log can be followed (into the next run) and its tail asked for.
+      expect((await on('h2', 'agor', ['wake', 'flood'])).code).toBe(0);
+      await waitFor(
+        'the first run of flood to end',
+        () => ok<RunView[]>('h2', 'agor', ['runs', 'flood', '--json']),
+        (rs) => rs.length === 1 && rs[0]!.ended_at !== null,
+        { timeout: 30_000, interval: 300 },
+      );
+      const stall = probeRunning('h3', 'stall', { url: h2.url, token: h2.read, agent: 'flood', count: 30 });
       try {
         await waitFor(
           'the stalled client to be connected',
@@ -387,12 +402,26 @@ describe.skipIf(skip)(`three hosts, each with a supervisor and a relay, in netwo
           { timeout: 30_000 },
         );
         expect(stall.lines[0]).toEqual({ stalled: true });
+        const mark = h2.log.length;
+        const wake = await on('h1', 'agor', ['--host', 'h2', 'wake', 'flood', '--json']);
+        expect(wake.code, wake.stderr).toBe(0);
         for (let i = 0; i < 3; i++) {
           const { ms, value } = await timed(() => remotePs('h1', 'h2'));
           expect(value.code, value.stderr).toBe(0);
           expect(ms, `agor --host h2 ps took ${ms} ms beside a client that never reads`).toBeLessThan(10_000);
         }
+        const cut = await waitFor(
+          "the relay to cut h3's client off",
+          () =>
+            entries(h2)
+              .slice(mark)
+              .find((e) => e.event === 'disconnect' && e.addr === h3),
+          (e) => e !== undefined,
+          { timeout: 60_000 },
+        );
+        expect(String(cut!.detail), `the relay's log: ${JSON.stringify(entries(h2).slice(mark))}`).toMatch(/unsent/);
         expect(h2.relay.exitCode).toBeNull();
+        expect((await remotePs('h1', 'h2')).code).toBe(0);
       } finally {
         stall.child.kill('SIGKILL');
       }
