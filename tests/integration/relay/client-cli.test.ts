@@ -25,6 +25,22 @@ function client(onTestFinished: OnFinished) {
 
 const firstLine = (r: RunResult) => r.stderr.split('\n')[0];
 
+/**
+ * agor in a terminal of its own (script(1) gives it a pty), answering each prompt as it
+ * appears: `answers` maps a prompt's text to what is typed after it.
+ */
+function inTerminal(env: Record<string, string>, args: string[], answers: [string, string][]): Promise<{ code: number | null; out: string }> {
+  const cmd = [process.execPath, AGOR, ...args].map((w) => `'${w}'`).join(' ');
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, ...env, NO_COLOR: '1' } });
+  let out = '';
+  const pending = [...answers];
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    while (pending.length && out.includes(pending[0]![0])) child.stdin.write(pending.shift()![1]);
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+}
+
 describe.concurrent('agor hosts', () => {
   it('adds a host with the token on stdin after checking it, lists it, and rm forgets it and its token', async ({ onTestFinished }) => {
     const s = await startTlsServer({ token: ADMIN_TOKEN });
@@ -78,6 +94,33 @@ describe.concurrent('agor hosts', () => {
       (n) => n >= 1,
     );
     expect(s.seen).toMatchObject({ bytes: 0, requests: 0, upgrades: 0 });
+  });
+
+  it('on a terminal, shows the certificate and sends the token only once the user trusts it', async ({ onTestFinished }) => {
+    const s = await startTlsServer({ token: ADMIN_TOKEN });
+    onTestFinished(() => s.close());
+    const c = client(onTestFinished);
+
+    const no = await inTerminal(c.env, ['hosts', 'add', 'h1', s.url], [['[y/N]', 'n\r']]);
+    expect(no.code).toBe(4);
+    expect(no.out).toContain(`pin ${s.cert.pin}`);
+    expect(no.out).toContain('not trusted: nothing was saved');
+    expect(s.seen).toMatchObject({ requests: 0, upgrades: 0 });
+
+    const yes = await inTerminal(
+      c.env,
+      ['hosts', 'add', 'h1', s.url],
+      [
+        ['[y/N]', 'y\r'],
+        ['(not shown)', `${ADMIN_TOKEN}\r`],
+      ],
+    );
+    expect(yes.code, yes.out).toBe(0);
+    expect(yes.out).toContain(`added h1: ${s.url}`);
+    // Typed at a prompt that does not echo.
+    expect(yes.out).not.toContain(ADMIN_TOKEN);
+    expect(s.seen.authorizations).toEqual([`Bearer ${ADMIN_TOKEN}`]);
+    expect(json(await c.agor(['hosts', 'list', '--json']))).toEqual([{ name: 'h1', url: s.url, pin: s.cert.pin, token: 'file' }]);
   });
 
   it('refuses a reserved or malformed name, and an unknown host with exit 3', async ({ onTestFinished }) => {
