@@ -9,7 +9,7 @@ import { runHistory } from '../supervisor/history.js';
 import { latestLogTail } from '../supervisor/logview.js';
 import { requireManaged } from '../supervisor/managed.js';
 import type { AgentView, ErrorBody } from '../supervisor/protocol.js';
-import { auditEntries, fleetOf } from '../supervisor/reads.js';
+import { type LogTail, auditEntries, fleetOf } from '../supervisor/reads.js';
 import { offlineList } from '../supervisor/status.js';
 import { queueWake } from '../supervisor/wake.js';
 import { board, comment, setStatus, show, taskHistory } from '../task/board.js';
@@ -138,7 +138,8 @@ const READS: Record<(typeof READ_OPS)[number], (ctx: RelayContext, s: Session, a
   log_tail: async (ctx, _s, a) => {
     const agent = str(a, 'agent')!;
     const scrubFor = await ctx.scrubbers.forAgent(ctx.ro, agent);
-    return latestLogTail(ctx.ro, agent, count(a, 'lines', 50, 10_000), scrubFor);
+    const tail: LogTail = latestLogTail(ctx.ro, agent, count(a, 'lines', 50, 10_000), scrubFor);
+    return ctx.scrubbers.note ? { ...tail, note: ctx.scrubbers.note } : tail;
   },
 };
 

@@ -12,7 +12,7 @@ it('cuts off a client that never reads once 8 MiB wait for it, while a list from
   const r = await relay(onTestFinished, g.db);
 
   const { status, socket } = await rawUpgrade(r.port, ADMIN_TOKEN);
-  onTestFinished(() => socket.destroy());
+  onTestFinished(() => void socket.destroy());
   expect(status).toBe(101);
   // Subscribe and follow the log, then read nothing at all (the socket stays paused).
   socket.write(
