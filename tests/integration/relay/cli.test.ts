@@ -254,14 +254,15 @@ describe('agor-relay serving', () => {
     await waitFor(
       'the refusal in the log',
       () => err,
-      (e) => e.includes('origin_refused'),
+      (e) => e.includes(' refused '),
     );
     process.kill(child.pid!, 'SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toBe('');
     // U+009B is CSI: a terminal would take what follows as a command.
     expect(err).not.toContain('\x9b');
-    expect(err).toMatch(/^\S+Z warn origin_refused addr=127\.0\.0\.1 https:\/\/evil\.example/m);
+    expect(err).toMatch(/^\S+Z warn refused addr=127\.0\.0\.1 origin "https:\/\/evil\.example/m);
+    expect(err.match(/ listening /g)?.length).toBe(1);
     expect(err).toMatch(/^\S+Z info stopped SIGTERM$/m);
   });
 });
