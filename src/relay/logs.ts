@@ -65,8 +65,11 @@ function emitText(s: LogSession, agent: string, run: string | null, text: string
   for (let i = 0; i < text.length; i += EVENT_CHARS) s.emit({ event: 'log', at: new Date().toISOString(), agent, run, text: text.slice(i, i + EVENT_CHARS) });
 }
 
-/** `lines` as the control socket reads it: 0 to 100 000, anything else 50. */
-const linesOf = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? Math.min(v, 100_000) : 50);
+/**
+ * `lines` as the control socket reads it (a whole number from 0, anything else 50), capped
+ * at 10 000 rather than 100 000: an answer is at most 1 MiB, and the relay holds it whole.
+ */
+const linesOf = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? Math.min(v, 10_000) : 50);
 
 function findRun(db: Db, agent: string, prefix?: string): RunRow | undefined {
   if (!prefix) return latestRun(db, agent);

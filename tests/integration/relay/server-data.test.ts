@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runAsync } from '../../helpers/cli.js';
 import { LocalSource } from '../../../src/tui/local.js';
@@ -132,7 +133,7 @@ describe.concurrent("agor-relay's reads and actions", () => {
     await new Promise((res) => setTimeout(res, 800));
     expect(c.msgs.slice(n).filter((m) => m.event === 'log')).toEqual([]);
 
-    // No supervisor: the agent's log is read from its file (the agent was stopped; start one by hand).
+    // No supervisor: the agent's log is read from its file (agor down stopped the agent).
     expect((await g.down()).code).toBe(0);
     await waitFor(
       'the relay to see the supervisor gone',
@@ -143,6 +144,13 @@ describe.concurrent("agor-relay's reads and actions", () => {
     const offline = await c.ok<{ lines: string[] }>('logs', { agent: 'ticker', lines: 3 });
     expect(offline.lines).toHaveLength(3);
     for (const l of offline.lines) expect(l).toMatch(/^tick \d+ \[REDACTED:github-token\]$/);
+    // A follow from the files picks up what a run writes after it began.
+    const followed = await c.ok<{ run: string }>('logs', { agent: 'ticker', lines: 0, follow: true });
+    const log = sql(g.db, (db) => db.prepare('SELECT log_path FROM runs WHERE id = ?').get(followed.run)) as { log_path: string };
+    appendFileSync(log.log_path, `by hand ${SHAPE}\n`);
+    const appended = await c.next('the appended line as a log event', (m) => m.event === 'log' && m.text.startsWith('by hand'));
+    expect(appended).toMatchObject({ agent: 'ticker', run: followed.run, text: 'by hand [REDACTED:github-token]\n' });
+    await c.ok('unsubscribe');
     expect(JSON.stringify(c.msgs)).not.toContain(SHAPE);
     expect((await c.request('logs', { agent: 'nobody' })).error).toMatchObject({ code: 'not_found' });
   });
