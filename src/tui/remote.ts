@@ -26,7 +26,10 @@ export interface LinkHandlers {
   onEvent(ev: { event: string }): void;
 }
 
-/** A read is fetched again on events while a view has asked for it this recently. */
+/**
+ * A read is on screen when a view made it since the last notification (views read again
+ * after each) or this recently; those are fetched again on events, the others when next read.
+ */
 const RECENT_MS = 5000;
 /** A read nobody asked for in this long is forgotten. */
 const FORGET_MS = 60_000;
@@ -44,6 +47,8 @@ interface Entry {
   json: string | undefined;
   readAt: number;
   fetchedAt: number;
+  /** Something changed since the last answer: the next read fetches it again. */
+  stale: boolean;
   inflight: boolean;
   again: boolean;
 }
@@ -54,10 +59,11 @@ const EMPTY_BOARD: Board = { todo: [], progress: [], review: [], done: [], block
 /**
  * The dashboard's source over one relay. The DataSource reads are synchronous, so each
  * read returns the last answer the relay gave to the same request (an empty value until
- * the first comes) and asks again in the background: after every event, after the relay
- * says the database changed, and after a reconnect, for the reads a view made in the last
- * few seconds. At most one request per read is in flight, with one more after it when
- * asked meanwhile. Views are told when an answer differs from the last.
+ * the first comes) and asks again in the background: after every event (the relay's
+ * `changed` says another process wrote the database), after an action and after a
+ * reconnect, at once for the reads on screen and at their next read for the others. At
+ * most one request per read is in flight, with one more after it when asked meanwhile.
+ * Views are told when an answer differs from the last.
  */
 export class RemoteSource implements DataSource {
   private readonly link: RelayLink;
@@ -65,6 +71,7 @@ export class RemoteSource implements DataSource {
   private readonly listeners = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
   private conn: ConnState = { state: 'connecting' };
+  private notifiedAt = 0;
   /** The connection of the link, from its onConnect until it is lost. */
   private current: RelayRequester | null = null;
   private closed = false;
@@ -86,9 +93,10 @@ export class RemoteSource implements DataSource {
         // A fresh snapshot: what changed while the link was down shows now.
         const now = Date.now();
         for (const op of ['status', 'fleet'] as const) this.entry(op, {}).readAt = now;
-        await Promise.all([...this.cache.values()].filter((e) => now - e.readAt <= RECENT_MS).map((e) => this.fetch(e)));
+        for (const e of this.cache.values()) e.stale = true;
+        await Promise.all([...this.cache.values()].filter((e) => this.onScreen(e, now)).map((e) => this.fetch(e)));
       },
-      onEvent: () => this.refresh(() => true),
+      onEvent: () => this.changed(),
     });
     this.conn = this.link.state();
     this.timer = setInterval(() => this.tick(), 500);
@@ -99,6 +107,7 @@ export class RemoteSource implements DataSource {
   }
 
   private notify(): void {
+    this.notifiedAt = Date.now();
     for (const l of this.listeners) l();
   }
 
@@ -111,7 +120,7 @@ export class RemoteSource implements DataSource {
     const key = `${op} ${JSON.stringify(args)}`;
     let e = this.cache.get(key);
     if (!e) {
-      e = { op, args, value: undefined, json: undefined, readAt: 0, fetchedAt: 0, inflight: false, again: false };
+      e = { op, args, value: undefined, json: undefined, readAt: 0, fetchedAt: 0, stale: true, inflight: false, again: false };
       this.cache.set(key, e);
     }
     return e;
@@ -121,17 +130,27 @@ export class RemoteSource implements DataSource {
   private read<T>(op: RelayOp, args: Record<string, unknown>, empty: T): T {
     const e = this.entry(op, args);
     e.readAt = Date.now();
-    if (e.json === undefined && !e.inflight) void this.fetch(e);
+    if (e.stale && !e.inflight) void this.fetch(e);
     return e.json === undefined ? empty : (e.value as T);
   }
 
-  /** Fetches again the reads a view made recently (and that `which` picks). */
+  private onScreen(e: Entry, now: number): boolean {
+    return e.readAt >= this.notifiedAt || now - e.readAt <= RECENT_MS;
+  }
+
+  /** Fetches again the reads on screen (that `which` picks). */
   private refresh(which: (e: Entry) => boolean): void {
     const now = Date.now();
     for (const [key, e] of this.cache) {
       if (now - e.readAt > FORGET_MS && !e.inflight) this.cache.delete(key);
-      else if (now - e.readAt <= RECENT_MS && which(e)) void this.fetch(e);
+      else if (this.onScreen(e, now) && which(e)) void this.fetch(e);
     }
+  }
+
+  /** Something may have changed (an event, an action): every answer is stale, those on screen are fetched now. */
+  private changed(): void {
+    for (const e of this.cache.values()) e.stale = true;
+    this.refresh(() => true);
   }
 
   private tick(): void {
@@ -154,6 +173,7 @@ export class RemoteSource implements DataSource {
         const c = this.current;
         if (!c || this.closed) break;
         e.fetchedAt = Date.now();
+        e.stale = false;
         try {
           const value = await c.request<unknown>(e.op, e.args);
           const json = JSON.stringify(value);
@@ -164,6 +184,7 @@ export class RemoteSource implements DataSource {
           }
         } catch {
           // The last answer stands: a lost link reconnects and reads again.
+          e.stale = true;
           if (!e.again) break;
         }
       } while (e.again && !this.closed);
@@ -221,7 +242,7 @@ export class RemoteSource implements DataSource {
     if (!c)
       throw new UserError(`${this.label} is ${connWords(this.conn)}: nothing was sent`, 'the dashboard reconnects on its own; try again once it says connected');
     await c.request(op, args);
-    this.refresh(() => true);
+    this.changed();
   }
 
   start(agents: string[]) {
