@@ -73,6 +73,7 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
   // Over several hosts: the hosts, and the one whose board, feed and audit the views show.
   const hosts = useSource(source, (s) => s.hosts?.() ?? null, [], { fallback: null });
   const host = useSource(source, (s) => s.selectedHost?.() ?? null, [], { fallback: null });
+  const link = useSource(source, (s) => s.connection?.() ?? null, [], { fallback: null });
   // Each host's views keep their own place (selection, scroll, filters): task ids are per host.
   const [stickies] = useState(() => new Map<string, Map<string, unknown>>());
   const [view, setView] = useState(0);
@@ -225,7 +226,7 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
 
   return (
     <Box flexDirection="column" width={columns} height={height}>
-      <TitleBar label={source.label} supervisor={supervisor} width={columns} view={help ? 'Help' : VIEWS[view]!.name} />
+      <TitleBar label={source.label} supervisor={supervisor} link={link} width={columns} view={help ? 'Help' : VIEWS[view]!.name} />
       <Box flexDirection="column" height={viewHeight}>
         {tabs ? (
           <>

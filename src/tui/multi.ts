@@ -79,6 +79,11 @@ export class MultiSource implements DataSource {
     return part.source;
   }
 
+  /** The selected host's link (the title bar says when it is out of reach); absent for a local host. */
+  connection(): ConnState {
+    return this.selected.source.connection?.() ?? CONNECTED;
+  }
+
   supervisor(): SupervisorStatus {
     return this.selected.source.supervisor();
   }

@@ -94,6 +94,22 @@ describe('a dashboard over several hosts', () => {
     await r.waitFor('Write the release notes');
   });
 
+  test('one remote host out of reach says so in the title bar, in place of the supervisor it last reported', async () => {
+    const s = fixture();
+    s.label = 'wss://10.0.0.2:7650';
+    const r = await renderApp(s, { columns: 100, rows: 30 });
+    expect((await r.waitFor('worker-1')).split('\n')[0]).toMatch(/supervisor pid 4242/);
+    const lost = Date.now() - 5000;
+    s.conn = { state: 'reconnecting', next: Date.now() + 2000, lostSince: lost, error: 'connect ECONNREFUSED' };
+    s.emit();
+    const f = await r.waitFor(`relay reconnecting (lost ${at(lost)}): showing the last data`);
+    expect(f.split('\n')[0]).toMatch(/^agor Fleet wss:\/\/10\.0\.0\.2:7650 +relay reconnecting/);
+    expect(f).not.toMatch(/^h\d /m);
+    s.conn = { state: 'connected', since: Date.now() };
+    s.emit();
+    await r.waitFor('supervisor pid 4242');
+  });
+
   test('with one host nothing of this shows: no host line, no host tabs, and H does nothing', async () => {
     const r = await renderApp(fixture(), { columns: 100, rows: 30 });
     let f = await r.waitFor('worker-1');
