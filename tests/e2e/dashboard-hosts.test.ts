@@ -15,7 +15,7 @@ const AGOR = join(ROOT, 'dist', 'agor.cjs');
 /** A host's line in the Fleet: its name at the start of a row, then what its link is. */
 const hostLine = (screen: string, host: string): string | null => new RegExp(`^${host} (.*)$`, 'm').exec(screen)?.[1] ?? null;
 
-test('agor dash --host local --host h2 on a 100x30 terminal: both fleets under their hosts, h2 reconnecting while its relay is down, then connected and resynced without a restart', async ({
+test('agor dash --host local --host h2 on a 100x30 terminal: both fleets under their hosts, h2 reconnecting while its relay is down, then connected and resynced without a restart; --host h2 alone looks as a local dashboard does', async ({
   onTestFinished,
 }) => {
   const here = group(onTestFinished, { group: 'here', agents: { alpha: { command: sh('exec sleep 300'), stop_grace: '1s' } } });
@@ -79,6 +79,17 @@ test('agor dash --host local --host h2 on a 100x30 terminal: both fleets under t
 
   term.key('q');
   expect(await term.exited('agor dash to exit')).toBe(0);
+
+  // h2 alone: the dashboard as it looks locally, over the relay, its URL in the title bar.
+  const one = terminal(onTestFinished, 'one-remote', 100, 30);
+  one.start([process.execPath, AGOR, 'dash', '--host', 'h2'], env);
+  s = await one.waitFor('h2 alone', (x) => titleIs('Fleet')(x) && rowState(x, 'beta') === 'inactive', 20_000);
+  one.show('agor dash --host h2: one remote host', s);
+  expect(s.split('\n')[0]).toMatch(new RegExp(`^agor Fleet wss://127\\.0\\.0\\.1:${h2.port}\\s.*supervisor pid \\d+ · group there$`));
+  expect(hostLine(s, 'h2')).toBeNull();
+  expect(rowState(s, 'alpha')).toBeNull();
+  one.key('q');
+  expect(await one.exited('agor dash --host h2 to exit')).toBe(0);
 }, 90_000);
 
 test('agor dash --host with a host hosts.yaml does not name exits 3 before it draws anything', async () => {
