@@ -15,6 +15,8 @@ import type { Upstream } from './upstream.js';
 const FOLLOW_MS = 250;
 /** The most text in one `log` event, in characters: well under the 1 MiB a peer accepts, escapes included. */
 const EVENT_CHARS = 128 * 1024;
+/** Follows one connection may hold: each with a supervisor is a control connection of its own. */
+export const MAX_FOLLOWS = 8;
 
 /**
  * Runs' scrubbers for logs read from their files, as `agor logs` offline makes them: each
@@ -87,6 +89,7 @@ export async function logsOp(ctx: LogsContext, s: LogSession, a: Record<string, 
   const run = typeof a.run === 'string' && a.run ? a.run : undefined;
   const lines = linesOf(a.lines);
   const follow = a.follow === true;
+  if (follow && s.follows.size >= MAX_FOLLOWS) throw usage(`at most ${MAX_FOLLOWS} follows per connection`, 'unsubscribe ends them all; or connect again');
   if (ctx.upstream.live) {
     if (!follow) return ctx.upstream.request<LogsResult>('logs', { agent, run, lines });
     const sup = liveSupervisor(ctx.ro);

@@ -9,8 +9,8 @@ import { ROOT, runAsync } from '../../helpers/cli.js';
 const BINS = ['btmsg', 'bttask', 'agor'] as const;
 type Bin = (typeof BINS)[number];
 
-/** Options every verb takes, documented once under GLOBAL OPTIONS. */
-const GLOBAL = new Set(['db', 'json', 'version', 'help']);
+/** Options every verb takes, documented once under GLOBAL OPTIONS (agor's --host too). */
+const GLOBAL = new Set(['db', 'json', 'version', 'help', 'host']);
 
 interface HelpOption {
   long: string;
