@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { loadTls, namesOf } from './credentials.js';
 import { TokenRegistry } from './tokens.js';
@@ -75,10 +76,13 @@ export async function checkRelay(o: { dir: string; dbPath: string; prefer?: Vaul
     out.push(failed('tokens', e));
   }
   try {
-    // Read-only: a check changes nothing, and a missing database is a finding, not a new file.
-    const { openReadOnly } = await import('../db/open.js');
-    openReadOnly({ path: o.dbPath }).close();
-    out.push({ ok: true, what: 'database', message: `the database ${o.dbPath} opens` });
+    // Read-only: a check changes nothing. A database not made yet is fine: the relay makes it, as any agor verb does.
+    if (!existsSync(o.dbPath)) out.push({ ok: true, what: 'database', message: `no database at ${o.dbPath} yet: the relay creates it` });
+    else {
+      const { openReadOnly } = await import('../db/open.js');
+      openReadOnly({ path: o.dbPath }).close();
+      out.push({ ok: true, what: 'database', message: `the database ${o.dbPath} opens` });
+    }
   } catch (e) {
     out.push(failed('database', e));
   }

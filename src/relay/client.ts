@@ -346,6 +346,8 @@ export const BACKOFF_MIN_MS = 1000;
 export const BACKOFF_MAX_MS = 30_000;
 /** A refused pin or token is tried again only this often. */
 export const REFUSED_RETRY_MS = 30_000;
+/** onConnect (subscribe and snapshot) gets this long before the connection counts as lost. */
+const ONCONNECT_MS = 30_000;
 /** Connected this long, the backoff starts from 1 s again. */
 export const BACKOFF_RESET_MS = 60_000;
 
@@ -405,7 +407,12 @@ export class ReconnectingRelay {
     if (this.stopped) return c.close();
     c.onEvent = (ev) => this.o.onEvent(ev);
     try {
-      await this.o.onConnect(c);
+      // A snapshot that never comes must not leave the state at connecting for good.
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no snapshot within ${ONCONNECT_MS / 1000} s`)), ONCONNECT_MS);
+      });
+      await Promise.race([this.o.onConnect(c), limit]).finally(() => clearTimeout(timer));
     } catch (e) {
       c.close();
       return this.lost(e as Error);

@@ -9,7 +9,7 @@ import { runHistory } from '../supervisor/history.js';
 import { latestLogTail } from '../supervisor/logview.js';
 import { requireManaged } from '../supervisor/managed.js';
 import type { AgentView, ErrorBody } from '../supervisor/protocol.js';
-import { auditEntries, fleetOf } from '../supervisor/reads.js';
+import { type LogTail, auditEntries, fleetOf } from '../supervisor/reads.js';
 import { offlineList } from '../supervisor/status.js';
 import { queueWake } from '../supervisor/wake.js';
 import { board, comment, setStatus, show, taskHistory } from '../task/board.js';
@@ -55,6 +55,10 @@ export interface Session extends LogSession {
   subscribed: boolean;
 }
 
+/**
+ * A request's arguments. `id` is the request's own (echoed in its response), so a task is
+ * named by `task` (task, task_history, move_task, comment).
+ */
 type Args = Record<string, unknown>;
 
 const str = (a: Args, key: string, required = true): string | undefined => {
@@ -125,8 +129,8 @@ const READS: Record<(typeof READ_OPS)[number], (ctx: RelayContext, s: Session, a
   status: (ctx) => ctx.upstream.status(),
   fleet: async (ctx) => fleetOf(ctx.ro, await listAgents(ctx)),
   board: (ctx) => board(ctx.ro, ADMIN),
-  task: (ctx, _s, a) => orNull(() => show(ctx.ro, ADMIN, str(a, 'id')!)),
-  task_history: (ctx, _s, a) => orNull(() => taskHistory(ctx.ro, ADMIN, str(a, 'id')!).changes),
+  task: (ctx, _s, a) => orNull(() => show(ctx.ro, ADMIN, str(a, 'task')!)),
+  task_history: (ctx, _s, a) => orNull(() => taskHistory(ctx.ro, ADMIN, str(a, 'task')!).changes),
   feed: (ctx, _s, a) => feed(ctx.ro, ADMIN, count(a, 'limit', 50, 1000)),
   dead_letters: (ctx, _s, a) => listDeadLetters(ctx.ro, ADMIN, count(a, 'limit', 50, 1000)),
   runs: (ctx, _s, a) => runHistory(ctx.ro, { agent: str(a, 'agent', false), limit: count(a, 'limit', 20, 1000) }),
@@ -134,7 +138,8 @@ const READS: Record<(typeof READ_OPS)[number], (ctx: RelayContext, s: Session, a
   log_tail: async (ctx, _s, a) => {
     const agent = str(a, 'agent')!;
     const scrubFor = await ctx.scrubbers.forAgent(ctx.ro, agent);
-    return latestLogTail(ctx.ro, agent, count(a, 'lines', 50, 10_000), scrubFor);
+    const tail: LogTail = latestLogTail(ctx.ro, agent, count(a, 'lines', 50, 10_000), scrubFor);
+    return ctx.scrubbers.note ? { ...tail, note: ctx.scrubbers.note } : tail;
   },
 };
 
@@ -169,8 +174,8 @@ const ACTIONS: Record<AdminOp, (ctx: RelayContext, s: Session, a: Args) => unkno
       `kept as dead letter #${d.id}; requeue it later with: btmsg dlq requeue ${d.id}`,
     );
   },
-  move_task: (ctx, _s, a) => setStatus(ctx.writable(), ADMIN, str(a, 'id')!, str(a, 'state')!, { comment: str(a, 'comment', false) }),
-  comment: (ctx, _s, a) => comment(ctx.writable(), ADMIN, str(a, 'id')!, str(a, 'text')!),
+  move_task: (ctx, _s, a) => setStatus(ctx.writable(), ADMIN, str(a, 'task')!, str(a, 'state')!, { comment: str(a, 'comment', false) }),
+  comment: (ctx, _s, a) => comment(ctx.writable(), ADMIN, str(a, 'task')!, str(a, 'text')!),
 };
 
 /** What an action's audit entry says of its arguments: which, not the text. */
@@ -186,9 +191,9 @@ function summary(op: AdminOp, a: Args): Args {
     case 'send':
       return { ...pick('to'), bytes: typeof a.text === 'string' ? Buffer.byteLength(a.text) : 0 };
     case 'move_task':
-      return pick('id', 'state');
+      return pick('task', 'state');
     case 'comment':
-      return pick('id');
+      return pick('task');
     case 'shutdown':
       return {};
   }

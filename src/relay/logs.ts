@@ -15,6 +15,8 @@ import type { Upstream } from './upstream.js';
 const FOLLOW_MS = 250;
 /** The most text in one `log` event, in characters: well under the 1 MiB a peer accepts, escapes included. */
 const EVENT_CHARS = 128 * 1024;
+/** Follows one connection may hold: each with a supervisor is a control connection of its own. */
+export const MAX_FOLLOWS = 8;
 
 /**
  * Runs' scrubbers for logs read from their files, as `agor logs` offline makes them: each
@@ -63,8 +65,11 @@ function emitText(s: LogSession, agent: string, run: string | null, text: string
   for (let i = 0; i < text.length; i += EVENT_CHARS) s.emit({ event: 'log', at: new Date().toISOString(), agent, run, text: text.slice(i, i + EVENT_CHARS) });
 }
 
-/** `lines` as the control socket reads it: 0 to 100 000, anything else 50. */
-const linesOf = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? Math.min(v, 100_000) : 50);
+/**
+ * `lines` as the control socket reads it (a whole number from 0, anything else 50), capped
+ * at 10 000 rather than 100 000: an answer is at most 1 MiB, and the relay holds it whole.
+ */
+const linesOf = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? Math.min(v, 10_000) : 50);
 
 function findRun(db: Db, agent: string, prefix?: string): RunRow | undefined {
   if (!prefix) return latestRun(db, agent);
@@ -87,6 +92,7 @@ export async function logsOp(ctx: LogsContext, s: LogSession, a: Record<string, 
   const run = typeof a.run === 'string' && a.run ? a.run : undefined;
   const lines = linesOf(a.lines);
   const follow = a.follow === true;
+  if (follow && s.follows.size >= MAX_FOLLOWS) throw usage(`at most ${MAX_FOLLOWS} follows per connection`, 'unsubscribe ends them all; or connect again');
   if (ctx.upstream.live) {
     if (!follow) return ctx.upstream.request<LogsResult>('logs', { agent, run, lines });
     const sup = liveSupervisor(ctx.ro);

@@ -114,7 +114,11 @@ export class TokenRegistry {
 
   /** Opens (creating, 0700) a relay directory's tokens; the keyring when one answers, unless `prefer` says otherwise. */
   static async open(dir: string, o: { prefer?: VaultKind; env?: NodeJS.ProcessEnv } = {}): Promise<TokenRegistry> {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new UserError(`cannot make the relay directory ${dir}: ${(e as Error).message}`, 'check the permissions of its parent, or give another --dir');
+    }
     const group = relayGroup(dir);
     const vault = await TokenVault.open({ file: relayFiles(dir).secrets, group, prefer: o.prefer, env: o.env });
     const r = new TokenRegistry(dir, vault, group);

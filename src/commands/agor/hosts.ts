@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { color } from '../../cli/color.js';
 import { emit, table } from '../../cli/output.js';
 import { Exit, UserError, usage } from '../../core/errors.js';
@@ -8,7 +9,6 @@ const TOKEN = /^agr_[A-Za-z0-9_-]{43}$/;
 
 /** One y/N answer from the terminal; anything but y or yes is no. */
 async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await new Promise<string>((resolve) => rl.question(question, resolve));

@@ -20,8 +20,8 @@ const HELP = new Set(['--help', '-h', '--version']);
  * units and scripts use) means the check verb.
  */
 export function withVerb(argv: string[]): string[] {
-  const first = argv.find((a) => !a.startsWith('-'));
-  if (first !== undefined && VERBS.has(first)) return argv;
+  const words = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (words.some((a) => VERBS.has(a))) return argv;
   if (argv.includes('--check')) return ['check', ...argv.filter((a) => a !== '--check')];
   if (argv.length === 0 || !argv.every((a) => HELP.has(a))) return ['serve', ...argv];
   return argv;

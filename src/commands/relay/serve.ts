@@ -42,8 +42,17 @@ export const serve: Verb<ServeArgs> = {
     const dir = await dirOf(argv);
     const tls = insecure ? null : loadTls(dir);
     const registry = await registryOf(argv);
-    if (!(await registry.values()).some((t) => t.value !== null))
-      throw notFound(`no usable token in ${dir}: no client could connect`, 'agor-relay token add NAME --role admin');
+    const values = await registry.values();
+    if (!values.some((t) => t.value !== null)) {
+      // Tokens listed but unreadable (made on a keyring this process does not reach) are named, not hidden.
+      const why = values.find((t) => t.error)?.error;
+      throw notFound(
+        `no usable token in ${dir}: no client could connect${why ? ` (${why})` : ''}`,
+        why
+          ? 'run the relay where the keyring that holds its tokens answers, or make new ones: agor-relay token add NAME --role admin'
+          : 'agor-relay token add NAME --role admin',
+      );
+    }
     const dbPath = await dbPathOf(argv);
     // A closed terminal or pipe must not take the relay down.
     process.stdout.on('error', () => undefined);
@@ -62,9 +71,12 @@ export const serve: Verb<ServeArgs> = {
         tls: tls && { cert: tls.cert, key: tls.key },
         tokens: registry,
         allowOrigins: argv.allowOrigin,
-        onLog: emitEntry,
+        // The server's own `listening` line is replaced by the one below, which has the pin.
+        onLog: (e) => e.event !== 'listening' && emitEntry(e),
       });
     } catch (e) {
+      // Whatever the half-started relay left open must not keep a refused one running.
+      setTimeout(() => process.exit(), 1000).unref();
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE')
         throw new UserError(`${authority(listen)} is in use`, 'another relay (or program) listens there; choose another --listen', Exit.BUSY);

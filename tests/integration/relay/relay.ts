@@ -146,3 +146,50 @@ export function drain(s: Socket, timeout = 10_000): Promise<{ data: Buffer; clos
     s.once('close', () => (clearTimeout(timer), resolve({ data: Buffer.concat(chunks), closed: true })));
   });
 }
+
+/** One masked client frame (RFC 6455 5.2): text by default, with a zero mask key (allowed, and the payload stays as written). */
+export function frame(payload: Buffer | string, opcode = 0x1): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const n = body.length;
+  const head = n < 126 ? Buffer.from([0x80 | opcode, 0x80 | n]) : n < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+  if (n >= 126 && n < 65536) (head.writeUInt8(0x80 | opcode, 0), head.writeUInt8(0x80 | 126, 1), head.writeUInt16BE(n, 2));
+  if (n >= 65536) (head.writeUInt8(0x80 | opcode, 0), head.writeUInt8(0x80 | 127, 1), head.writeBigUInt64BE(BigInt(n), 2));
+  return Buffer.concat([head, Buffer.alloc(4), body]);
+}
+
+/**
+ * A WebSocket upgrade done by hand over TLS, so the test decides what the client then
+ * reads and answers (nothing, for a client that never reads or never pongs).
+ */
+export async function rawUpgrade(port: number, token: string): Promise<{ status: number; socket: TLSSocket }> {
+  const socket = (await rawConnect(port, { tls: true })) as TLSSocket;
+  socket.write(
+    [
+      'GET / HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      'Sec-WebSocket-Version: 13',
+      `Authorization: Bearer ${token}`,
+      '',
+      '',
+    ].join('\r\n'),
+  );
+  const head = await new Promise<string>((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    const onData = (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      const end = got.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      socket.pause();
+      // Whatever came after the head is the start of the frames: put it back.
+      if (got.length > end + 4) socket.unshift(got.subarray(end + 4));
+      resolve(got.subarray(0, end).toString('latin1'));
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+  return { status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1]), socket };
+}
