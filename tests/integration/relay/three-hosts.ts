@@ -91,11 +91,11 @@ const lines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void) =>
 };
 
 /**
- * Makes the network and starts, on every host, `agor up -d` with `spec` (group = the
- * host's name), `agor-relay init --json` for the host's address, an admin token `ops`
+ * Makes the network and starts, on every host, `agor up -d` with `spec` (or `spec(host)`;
+ * group = the host's name), `agor-relay init --json` for the host's address, an admin token `ops`
  * and a read token `watcher`, and the relay, ready once a TLS handshake succeeds.
  */
-export async function threeHosts(spec: GroupSpec): Promise<ThreeHosts> {
+export async function threeHosts(spec: GroupSpec | ((host: HostName) => GroupSpec)): Promise<ThreeHosts> {
   const root = mkdtempSync(join(tmpdir(), 'agor-relay-3h-'));
   const net = await createNet();
   const hosts = {} as Record<HostName, Host>;
@@ -149,7 +149,7 @@ export async function threeHosts(spec: GroupSpec): Promise<ThreeHosts> {
     const h = { name, addr: net.host(name).addr, dir, env: envOf(dir), log: [] as string[] } as Host;
     hosts[name] = h;
     const file = join(dir, 'agor.yaml');
-    writeFileSync(file, yamlOf({ ...spec, group: name }));
+    writeFileSync(file, yamlOf({ ...(typeof spec === 'function' ? spec(name) : spec), group: name }));
     const up = await ok<{ pid: number }>(name, 'agor', ['up', '-d', '-f', file, '--json']);
     h.supervisor = up.pid;
     started.push(up.pid);
