@@ -174,6 +174,7 @@ describe.skipIf(skip)(`three hosts, each with a supervisor and a relay, in netwo
       expect(use.code, use.stderr).toBe(EXIT.NOT_PERMITTED);
       expect(use.stderr).toContain(wrong);
       expect(use.stderr).toContain(h2.pin);
+      expect(use.stderr).toMatch(/agor hosts rm/);
       // A barrier: once h1's request shows in the relay's log, anything of h3's attempt would have too.
       expect((await remotePs('h1', 'h2')).code).toBe(0);
       const h1 = t.hosts.h1.addr;
@@ -198,8 +199,9 @@ describe.skipIf(skip)(`three hosts, each with a supervisor and a relay, in netwo
       expect(h2.relay.exitCode).toBeNull();
     });
 
-    it('keeps answering h1 while h3 holds 500 idle connections', async () => {
+    it('keeps answering h1 while h3 opens 500 idle connections, of which it holds only a capped number', async () => {
       const h2 = t.hosts.h2;
+      const mark = h2.log.length;
       const idle = t.probeRunning('h3', 'idle', { url: h2.url, count: 500 });
       try {
         await waitFor(
@@ -212,6 +214,12 @@ describe.skipIf(skip)(`three hosts, each with a supervisor and a relay, in netwo
         expect(value.code, value.stderr).toBe(0);
         expect((JSON.parse(value.stdout) as AgentView[]).map((a) => a.id)).toEqual(['ticker', 'oneshot', 'flood']);
         expect(ms, `agor --host h2 ps took ${ms} ms with 500 idle connections open`).toBeLessThan(10_000);
+        // Beyond the cap of handshakes under way, h3's connections were refused at once.
+        const refused = t
+          .entries('h2')
+          .slice(mark)
+          .filter((e) => e.event === 'refused' && e.addr === t.hosts.h3.addr);
+        expect(refused.length).toBeGreaterThan(400);
       } finally {
         idle.child.kill('SIGKILL');
       }
