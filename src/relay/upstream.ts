@@ -54,22 +54,25 @@ export class Upstream {
     }
     if (!sup) return;
     this.attaching = true;
+    let c: ControlClient | null = null;
     try {
-      const c = await ControlClient.connect(sup.socket);
+      c = await ControlClient.connect(sup.socket);
       if (this.closed) return c.close();
       c.onEvent = (ev) => this.onEvent(ev);
       await c.request('subscribe');
       this.client = c;
       this.set({ state: 'attached', pid: sup.pid, group: sup.group_id });
+      const attached = c;
       void c.closed.then(() => {
-        if (this.client !== c) return;
+        if (this.client !== attached) return;
         this.client = null;
         this.set({ ...this.current, state: 'lost' });
         // A supervisor that restarts comes back within a few seconds: look at once, then every 2 s.
         void this.attach();
       });
     } catch {
-      this.client = null;
+      // A supervisor shutting down refuses subscribe: try again later, on a new connection.
+      if (c && this.client !== c) c.close();
     } finally {
       this.attaching = false;
     }

@@ -103,5 +103,8 @@ describe.concurrent('agor-relay serving a database', () => {
     expect(c.msgs[0]).toMatchObject({ id: null, ok: false, error: { code: 'bad_request', exit: 2 } });
     expect(await c.request('frobnicate')).toMatchObject({ ok: false, error: { code: 'bad_request', hint: expect.stringContaining('move_task') } });
     expect(await c.ok('status')).toEqual({ state: 'none', pid: null, group: null });
+    // Many requests at once: the relay stops reading past 8 in flight, and reads on as it answers.
+    const many = await Promise.all(Array.from({ length: 40 }, (_, i) => c.request(i % 2 ? 'list' : 'feed', { limit: 5 })));
+    expect(many.every((m) => m.ok)).toBe(true);
   });
 });
