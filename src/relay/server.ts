@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type Db, envBusyTimeout, openDb, openReadOnly } from '../db/open.js';
 import { type RelayContext, type Session, badRequest, dispatch, errorBody } from './dispatch.js';
-import { Counter, DEFAULT_LIMITS, FailureGuard, type RelayLimits, addressOf } from './guard.js';
+import { Counter, DEFAULT_LIMITS, FailureGuard, type RelayLimits, peerAddress, sourceOf } from './guard.js';
 import { Scrubbers } from './logs.js';
 import { type Role, isRelayOp, READ_OPS, ADMIN_OPS } from './protocol.js';
 import { Upstream } from './upstream.js';
@@ -52,6 +52,8 @@ export interface RelayServer {
 const READ_WAIT_MS = 5000;
 /** Requests of one connection worked on at once; beyond, the relay stops reading that connection. */
 const IN_FLIGHT = 8;
+/** The period over which a repeated refusal is logged once. */
+const QUIET_MS = 10_000;
 
 const ORIGIN = (o: string): string => o.trim().toLowerCase().replace(/\/+$/, '');
 
@@ -89,6 +91,18 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...o.limits };
   const log = (e: Omit<RelayLogEntry, 'at'>) => o.onLog?.({ at: new Date().toISOString(), ...e });
   const origins = new Set((o.allowOrigins ?? []).map(ORIGIN));
+  /**
+   * Refusals a peer can repeat at will (a flood of connections, a locked-out client that
+   * keeps trying) are logged once per QUIET_MS and kind and source, with how many more came.
+   */
+  const quiet = new Map<string, { until: number; more: number }>();
+  const quietLog = (key: string, e: Omit<RelayLogEntry, 'at'>) => {
+    const now = Date.now();
+    const q = quiet.get(key);
+    if (q && now < q.until) return void q.more++;
+    quiet.set(key, { until: now + QUIET_MS, more: 0 });
+    log(q?.more ? { ...e, detail: `${e.detail} (and ${q.more} more like it before)` } : e);
+  };
 
   // Create or migrate the file once, then read through a connection that cannot write.
   openDb({ path: o.dbPath }).close();
@@ -107,7 +121,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
   const pending = new Counter(limits.maxPending, limits.maxPendingPerAddress);
   const connected = new Counter(limits.maxConnections, limits.maxConnectionsPerAddress);
   /** Sockets not yet upgraded, by address:port (the TLS socket of an upgrade has its raw socket's). */
-  const waiting = new Map<string, { addr: string; timer: NodeJS.Timeout }>();
+  const waiting = new Map<string, { src: string; timer: NodeJS.Timeout }>();
   const sockets = new Set<Socket>();
   const conns = new Set<Conn>();
 
@@ -116,7 +130,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
     if (!w) return;
     waiting.delete(key);
     clearTimeout(w.timer);
-    pending.give(w.addr);
+    pending.give(w.src);
   };
 
   /** The one way out to a client: one past maxBuffered of unsent data is cut off instead. */
@@ -185,7 +199,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload, clientTracking: false, perMessageDeflate: false });
 
-  function onUpgraded(ws: WebSocket, addr: string, who: { name: string; role: Role }): void {
+  function onUpgraded(ws: WebSocket, addr: string, src: string, who: { name: string; role: Role }): void {
     const c = new Conn(ws, addr, who.name, who.role, sendText);
     conns.add(c);
     log({ level: 'info', event: 'connect', addr, token: who.name, detail: who.role });
@@ -194,7 +208,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
     ws.on('error', () => undefined);
     ws.on('close', (code) => {
       conns.delete(c);
-      connected.give(addr);
+      connected.give(src);
       c.endFollows();
       log({ level: 'info', event: 'disconnect', addr, token: who.name, detail: `code ${code}` });
     });
@@ -216,15 +230,16 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
-    const addr = addressOf(req.socket.remoteAddress);
-    const locked = failures.lockedFor(addr);
+    const addr = peerAddress(req.socket.remoteAddress);
+    const src = sourceOf(addr);
+    const locked = failures.lockedFor(src);
     if (locked > 0) {
-      log({ level: 'warn', event: 'locked_out', addr, detail: `${Math.ceil(locked / 1000)} s left` });
+      quietLog(`locked:${src}`, { level: 'warn', event: 'locked_out', addr, detail: `refused: ${Math.ceil(locked / 1000)} s left` });
       return refuse(socket, 429, 'too many failed tokens from this address', { 'Retry-After': String(Math.ceil(locked / 1000)) });
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !origins.has(ORIGIN(origin))) {
-      log({ level: 'warn', event: 'refused', addr, detail: `origin ${JSON.stringify(origin).slice(0, 200)}` });
+      quietLog(`origin:${src}`, { level: 'warn', event: 'refused', addr, detail: `origin ${JSON.stringify(origin).slice(0, 200)}` });
       return refuse(socket, 403, 'this origin may not connect (agor-relay --allow-origin adds one)');
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -236,25 +251,30 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
       who = null;
     }
     if (!who) {
-      const ms = failures.fail(addr);
-      log({ level: 'warn', event: ms ? 'locked_out' : 'auth_failed', addr, detail: m ? 'wrong token' : 'no token' + (ms ? `; locked out for ${ms / 1000} s` : '') });
+      const ms = failures.fail(src);
+      log({
+        level: 'warn',
+        event: ms ? 'locked_out' : 'auth_failed',
+        addr,
+        detail: `${m ? 'wrong token' : 'no token'}${ms ? `; locked out for ${ms / 1000} s` : ''}`,
+      });
       return refuse(socket, 401, m ? 'wrong token' : 'no token: send Authorization: Bearer TOKEN', { 'WWW-Authenticate': 'Bearer realm="agor-relay"' });
     }
-    failures.succeed(addr);
-    if (!connected.take(addr)) {
-      log({ level: 'warn', event: 'refused', addr, token: who.name, detail: 'too many connections' });
+    failures.succeed(src);
+    if (!connected.take(src)) {
+      quietLog(`connections:${src}`, { level: 'warn', event: 'refused', addr, token: who.name, detail: 'too many connections' });
       return refuse(socket, 503, 'too many connections', { 'Retry-After': '5' });
     }
     const key = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const granted = who;
     let upgraded = false;
     socket.once('close', () => {
-      if (!upgraded) connected.give(addr);
+      if (!upgraded) connected.give(src);
     });
     wss.handleUpgrade(req, socket, head, (ws) => {
       upgraded = true;
       release(key);
-      onUpgraded(ws, addr, granted);
+      onUpgraded(ws, addr, src, granted);
     });
   }
 
@@ -265,17 +285,18 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
   server.requestTimeout = limits.handshakeMs;
 
   server.on('connection', (sock: Socket) => {
-    const addr = addressOf(sock.remoteAddress);
+    const addr = peerAddress(sock.remoteAddress);
+    const src = sourceOf(addr);
     sock.on('error', () => undefined);
-    if (!pending.take(addr)) {
-      log({ level: 'warn', event: 'refused', addr, detail: 'too many handshakes under way' });
+    if (!pending.take(src)) {
+      quietLog(`pending:${src}`, { level: 'warn', event: 'refused', addr, detail: 'too many handshakes under way' });
       sock.destroy();
       return;
     }
     sockets.add(sock);
     const key = `${sock.remoteAddress}:${sock.remotePort}`;
     // TLS handshake and HTTP upgrade together must be over in handshakeMs.
-    waiting.set(key, { addr, timer: setTimeout(() => sock.destroy(), limits.handshakeMs) });
+    waiting.set(key, { src, timer: setTimeout(() => sock.destroy(), limits.handshakeMs) });
     sock.once('close', () => {
       sockets.delete(sock);
       release(key);
@@ -299,7 +320,11 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
       c.ws.ping();
     }
   }, limits.pingMs);
-  const sweep = setInterval(() => failures.sweep(), 60_000);
+  const sweep = setInterval(() => {
+    failures.sweep();
+    const now = Date.now();
+    for (const [k, q] of quiet) if (q.until < now - QUIET_MS) quiet.delete(k);
+  }, 60_000);
   sweep.unref();
 
   await new Promise<void>((resolve, reject) => {
