@@ -93,6 +93,16 @@ describe.concurrent('agor-relay serving a database', () => {
     expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
   });
 
+  it('serves plain ws when started without TLS, with the same token check', async ({ onTestFinished }) => {
+    const g = group(onTestFinished);
+    const r = await relay(onTestFinished, g.db, { tls: null });
+    expect(r.url).toMatch(/^ws:\/\//);
+    expect((await refusal(Client.open(r.url, null))).status).toBe(401);
+    const c = await Client.open(r.url, READ_TOKEN);
+    onTestFinished(() => c.close());
+    expect(await c.ok('hello')).toMatchObject({ token: 'watcher', role: 'read', supervisor: null });
+  });
+
   it('answers bad JSON and unknown ops with bad_request and keeps the connection usable', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
     const r = await relay(onTestFinished, g.db);
