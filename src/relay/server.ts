@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type Db, envBusyTimeout, openDb, openReadOnly } from '../db/open.js';
-import { type RelayContext, type Session, badRequest, dispatch, errorBody } from './dispatch.js';
+import { UserError } from '../core/errors.js';
+import { OpError, type RelayContext, type Session, badRequest, dispatch, errorBody } from './dispatch.js';
 import { Counter, DEFAULT_LIMITS, FailureGuard, type RelayLimits, peerAddress, sourceOf } from './guard.js';
 import { Scrubbers } from './logs.js';
 import { type Role, isRelayOp, READ_OPS, ADMIN_OPS } from './protocol.js';
@@ -20,7 +21,7 @@ export interface TokenCheck {
 export interface RelayLogEntry {
   at: string;
   level: 'info' | 'warn';
-  /** listening, connect, disconnect, auth_failed, locked_out, refused, action, upstream */
+  /** listening, connect, disconnect, auth_failed, locked_out, refused, action, upstream; error for a bug (with its stack) */
   event: string;
   addr?: string;
   token?: string;
@@ -182,15 +183,18 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
     const op = r.op;
     // Back-pressure on requests: a client with IN_FLIGHT unanswered is not read until one is answered.
     if (++c.inFlight >= IN_FLIGHT) c.ws.pause();
+    const who = { addr: c.addr, token: c.token };
+    const acting = (ADMIN_OPS as readonly string[]).includes(op);
     try {
       const result = await dispatch(ctx, c, op, r);
-      if ((ADMIN_OPS as readonly string[]).includes(op)) log({ level: 'info', event: 'action', addr: c.addr, token: c.token, detail: op });
+      if (acting) log({ level: 'info', event: 'action', ...who, detail: op });
       respond(c, id, { ok: true, result: result ?? null });
     } catch (err) {
       const error = errorBody(err);
-      if (error.code === 'not_permitted') log({ level: 'warn', event: 'refused', addr: c.addr, token: c.token, detail: `${op}: read token` });
-      if (!(err instanceof Error) || error.code === 'failure')
-        log({ level: 'warn', event: 'action', addr: c.addr, token: c.token, detail: `${op} failed: ${error.message}` });
+      if (error.code === 'not_permitted') log({ level: 'warn', event: 'refused', ...who, detail: `${op}: read token` });
+      else if (!(err instanceof UserError) && !(err instanceof OpError))
+        log({ level: 'warn', event: 'error', ...who, detail: `${op}: ${(err as Error)?.stack ?? String(err)}` });
+      else if (acting) log({ level: 'warn', event: 'action', ...who, detail: `${op} failed: ${error.code}: ${error.message}` });
       respond(c, id, { ok: false, error });
     } finally {
       if (c.inFlight-- >= IN_FLIGHT) c.ws.resume();
