@@ -9,6 +9,8 @@ import type { RelayEvent } from './protocol.js';
 const POLL_MS = 500;
 /** How often a supervisor is looked for while none is attached. */
 const REATTACH_MS = 2000;
+/** How long the supervisor has to answer the relay's subscribe. */
+const ATTACH_MS = 5000;
 
 export interface UpstreamStatus {
   state: 'none' | 'attached' | 'lost';
@@ -59,7 +61,14 @@ export class Upstream {
       c = await ControlClient.connect(sup.socket);
       if (this.closed) return c.close();
       c.onEvent = (ev) => this.onEvent(ev);
-      await c.request('subscribe');
+      // A supervisor that accepts but does not answer (stopped with SIGSTOP, wedged) is not attached to.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer to subscribe')), ATTACH_MS)));
+      try {
+        await Promise.race([c.request('subscribe'), late]);
+      } finally {
+        clearTimeout(timer);
+      }
       this.client = c;
       this.set({ state: 'attached', pid: sup.pid, group: sup.group_id });
       const attached = c;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AgentView, alive, group, sh, sql } from '../agor/fixture.js';
+import { type AgentView, alive, group, sh, sql, waitFor } from '../agor/fixture.js';
 import { ADMIN_TOKEN, Client, READ_TOKEN, refusal, relay } from './relay.js';
 
 /** What changes from one moment to the next in an agent's view. */
@@ -34,6 +34,27 @@ describe.concurrent('agor-relay serving a database', () => {
     const again = await g.up();
     await c.next('the upstream attached event', (m) => m.event === 'upstream' && m.status === 'attached' && m.pid === again.pid, 15_000);
     expect(await c.ok('hello')).toMatchObject({ supervisor: { pid: again.pid } });
+  });
+
+  it('starts and serves while the supervisor does not answer, and attaches once it does', async ({ onTestFinished }) => {
+    const g = group(onTestFinished, { agents: { worker: { command: sh('exec sleep 300'), stop_grace: '1s' } } });
+    const up = await g.up();
+    process.kill(up.pid, 'SIGSTOP');
+    onTestFinished(() => void process.kill(up.pid, 'SIGCONT'));
+    const t0 = Date.now();
+    const r = await relay(onTestFinished, g.db);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const c = await Client.open(r.url, ADMIN_TOKEN);
+    onTestFinished(() => c.close());
+    expect(await c.ok('hello')).toMatchObject({ supervisor: null });
+    expect((await c.ok<AgentView[]>('list'))[0]).toMatchObject({ id: 'worker', supervised: false });
+    process.kill(up.pid, 'SIGCONT');
+    await waitFor(
+      'the relay to attach',
+      () => c.ok('hello'),
+      (h) => h.supervisor?.pid === up.pid,
+      { timeout: 15_000, interval: 200 },
+    );
   });
 
   it('stops an agent for an admin token and audits the action under the token name', async ({ onTestFinished }) => {
