@@ -1,4 +1,4 @@
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { badDashWord, checkArgvUtf8, parseSimple, shortOptions, verbShape } from './argv.js';
 import { errColor } from './color.js';
 import { Exit, UserError, exitCodeName, usage } from '../core/errors.js';
@@ -31,6 +31,8 @@ export interface CliSpec {
   describe: string;
   commands: AnyVerb[];
   epilog?: string;
+  /** Options of this binary that every verb accepts, besides --db and --json (agor's --host). */
+  options?: Record<string, Options>;
 }
 
 function distance(a: string, b: string): number {
@@ -84,6 +86,7 @@ export async function yargsFor(spec: CliSpec, argv: string[]): Promise<Argv<Glob
       },
     })
     .option('json', { type: 'boolean', describe: 'Print one JSON document on stdout', global: true })
+    .options(Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, o]) => [k, { ...o, global: true }])))
     .command(spec.commands as unknown as CommandModule<GlobalArgs, GlobalArgs>[])
     .demandCommand(1, 'no verb given')
     .strict()

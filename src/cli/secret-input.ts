@@ -39,7 +39,6 @@ async function readAll(): Promise<Buffer> {
 /** Reads one line from the terminal in raw mode, echoing nothing. */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
     const done = (err?: Error) => {
@@ -58,7 +57,9 @@ function promptHidden(question: string): Promise<string> {
         else if (ch >= ' ') value += ch;
       }
     };
+    // Echo goes off before the prompt shows: what is typed after it is never echoed.
     stdin.setRawMode(true);
+    process.stderr.write(question);
     stdin.resume();
     stdin.on('data', onData);
   });

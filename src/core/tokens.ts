@@ -29,6 +29,8 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
   { name: 'github-token', source: `${START}(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})` },
   { name: 'slack-token', source: `${START}xox[abprs]-[A-Za-z0-9-]{10,}`, plausible: (m) => /[0-9]/.test(m.slice(5)) },
   { name: 'aws-access-key-id', source: `${START}(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])` },
+  // agor-relay's own tokens (src/relay/tokens.ts): `agr_` and 32 random bytes in base64url.
+  { name: 'agor-relay-token', source: `${START}agr_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])` },
 ];
 
 /** PEM (and PGP) private key armour: `-----BEGIN RSA PRIVATE KEY-----` and the like. */

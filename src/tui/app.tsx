@@ -4,6 +4,7 @@ import type { DataSource, SupervisorStatus } from './source.js';
 import { shortId, truncate } from './format.js';
 import { HelpLine } from './components/HelpLine.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
+import { HostTabs } from './components/Hosts.js';
 import { StatusLine } from './components/StatusLine.js';
 import { TitleBar } from './components/TitleBar.js';
 import { TooSmall } from './components/TooSmall.js';
@@ -24,6 +25,15 @@ import { LogsView } from './views/LogsView.js';
 import { RunsView } from './views/RunsView.js';
 
 const NO_SUPERVISOR: SupervisorStatus = { state: 'none', pid: null, group: null };
+
+/** The views whose data is one host's (task and message ids are per host). */
+const PER_HOST: readonly ViewId[] = ['board', 'comms', 'audit'];
+
+function stickyOf(all: Map<string, Map<string, unknown>>, host: string): Map<string, unknown> {
+  let m = all.get(host);
+  if (!m) all.set(host, (m = new Map()));
+  return m;
+}
 
 export interface AppProps {
   source: DataSource;
@@ -60,6 +70,12 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const supervisor = useSource(source, (s) => s.supervisor(), [], { fallback: NO_SUPERVISOR });
+  // Over several hosts: the hosts, and the one whose board, feed and audit the views show.
+  const hosts = useSource(source, (s) => s.hosts?.() ?? null, [], { fallback: null });
+  const host = useSource(source, (s) => s.selectedHost?.() ?? null, [], { fallback: null });
+  const link = useSource(source, (s) => s.connection?.() ?? null, [], { fallback: null });
+  // Each host's views keep their own place (selection, scroll, filters): task ids are per host.
+  const [stickies] = useState(() => new Map<string, Map<string, unknown>>());
   const [view, setView] = useState(0);
   const [help, setHelp] = useState(false);
   // The agent chosen in the Fleet, Runs or Logs view, shared by the three.
@@ -114,6 +130,11 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
   const actions: Record<AppAction, (input: string, key: Key, on: ViewSlot) => boolean | void> = {
     view: (input) => setView(VIEWS.findIndex((v) => v.key === input)),
     nextView: (_, key) => setView((v) => (v + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length),
+    nextHost: () => {
+      if (!hosts || hosts.length < 2 || !source.selectHost) return false;
+      const i = hosts.findIndex((h) => h.name === host);
+      source.selectHost(hosts[(i + 1) % hosts.length]!.name);
+    },
     help: () => setHelp(true),
     quit,
     start: (_, __, { agent }) => !!agent && agentAction('start', agent),
@@ -191,7 +212,9 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
   // One row short of the terminal: Ink clears the whole screen on every frame that fills it.
   const height = rows - 1;
   const viewHeight = height - 3;
-  const common = { source, width: columns, height: viewHeight };
+  // The views that show one host's data say which, on a row of host tabs.
+  const tabs = !help && hosts && host !== null && PER_HOST.includes(viewId);
+  const common = { source, width: columns, height: tabs ? viewHeight - 1 : viewHeight };
   let body: JSX.Element;
   if (help) body = <HelpOverlay sections={helpSections(t.g)} width={columns} height={viewHeight} />;
   else if (viewId === 'fleet') body = <FleetView {...common} agent={agent} setAgent={setAgent} />;
@@ -203,9 +226,18 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
 
   return (
     <Box flexDirection="column" width={columns} height={height}>
-      <TitleBar label={source.label} supervisor={supervisor} width={columns} view={help ? 'Help' : VIEWS[view]!.name} />
+      <TitleBar label={source.label} supervisor={supervisor} link={link} width={columns} view={help ? 'Help' : VIEWS[view]!.name} />
       <Box flexDirection="column" height={viewHeight}>
-        {body}
+        {tabs ? (
+          <>
+            <HostTabs hosts={hosts} selected={host} width={columns} hint={`${bindingOf('nextHost').keys as string} next host`} />
+            <StickyContext.Provider value={stickyOf(stickies, host)} key={host}>
+              {body}
+            </StickyContext.Provider>
+          </>
+        ) : (
+          body
+        )}
       </Box>
       <StatusLine prompt={prompt.view} status={status} hints={help ? HELP_HINTS : hintsFor(viewId, t.g)} width={columns} />
       <HelpLine tabs={VIEWS} current={view} width={columns} />

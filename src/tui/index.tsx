@@ -1,17 +1,34 @@
 import { render } from 'ink';
 import { App } from './app.js';
+import type { DashHost } from './hosts.js';
 import { LocalSource } from './local.js';
+import { MultiSource } from './multi.js';
+import type { DataSource } from './source.js';
 
 export interface DashboardOptions {
+  /** This machine's database, for the `local` host. */
   dbPath: string;
+  /** The hosts to show, in order (default: `local` alone). */
+  hosts?: DashHost[];
+}
+
+/** The source of one host: the local database, or a relay reached through a link that reconnects on its own. */
+async function sourceOf(h: DashHost, dbPath: string): Promise<DataSource> {
+  const target = h.target;
+  if (!target) return new LocalSource(dbPath);
+  const [{ ReconnectingRelay }, { RemoteSource }] = await Promise.all([import('../relay/client.js'), import('./remote.js')]);
+  return new RemoteSource(target.url, (handlers) => new ReconnectingRelay(target, handlers));
 }
 
 /**
  * Shows the dashboard on this terminal until the user leaves it (q). Leaving never
- * stops the agents: they belong to the supervisor, not to the dashboard.
+ * stops the agents: they belong to the supervisor, not to the dashboard. One host shows
+ * as it always has; several show in one dashboard, each agent as host/agent.
  */
 export async function runDashboard(o: DashboardOptions): Promise<void> {
-  const source = new LocalSource(o.dbPath);
+  const hosts = o.hosts?.length ? o.hosts : [{ name: 'local', target: null }];
+  const parts = await Promise.all(hosts.map(async (h) => ({ name: h.name, source: await sourceOf(h, o.dbPath) })));
+  const source = parts.length === 1 ? parts[0]!.source : new MultiSource(parts);
   try {
     const app = render(<App source={source} />, { exitOnCtrlC: true });
     await app.waitUntilExit();

@@ -24,7 +24,8 @@ const AGENT_VIEWS: readonly ViewId[] = ['fleet', 'runs', 'logs'];
  * What a key does. The app runs its own actions; `inView` keys go on to the view on
  * screen (selection, scrolling, filters) and `inPrompt` keys to the open prompt.
  */
-export type AppAction = 'view' | 'nextView' | 'help' | 'quit' | 'start' | 'stop' | 'restart' | 'wake' | 'messageAgent' | 'messageAnyone' | 'move' | 'comment';
+export type AppAction =
+  'view' | 'nextView' | 'nextHost' | 'help' | 'quit' | 'start' | 'stop' | 'restart' | 'wake' | 'messageAgent' | 'messageAnyone' | 'move' | 'comment';
 export type Action = AppAction | 'inView' | 'inPrompt';
 
 /** Text that may use the terminal's arrows (Unicode or ASCII). */
@@ -76,6 +77,13 @@ export const KEYMAP: readonly Binding[] = [
   ...viewKeys(0, 3),
   ...viewKeys(3, 6),
   { keys: 'tab S-tab', section: VIEWS_SECTION, help: 'next / previous view', action: 'nextView', match: (_, key) => key.tab, line: 'tab next' },
+  {
+    keys: 'H',
+    section: VIEWS_SECTION,
+    help: 'next host (Board, Comms, Audit), with several',
+    action: 'nextHost',
+    match: (input) => input === 'H',
+  },
   { keys: '?', section: VIEWS_SECTION, help: 'help; ? or esc closes it', action: 'help', match: (input) => input === '?', line: '? help' },
   {
     keys: 'q',

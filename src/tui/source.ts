@@ -1,12 +1,41 @@
 import type { FeedItem } from '../msg/messages.js';
 import type { DeadLetter } from '../msg/views.js';
 import type { AgentView } from '../supervisor/protocol.js';
-import type { AuditEntry, AuditFilter, FleetAgent, LogTail } from '../supervisor/reads.js';
+import type { AuditEntry, AuditFilter, FleetAgent as HostFleetAgent, LogTail } from '../supervisor/reads.js';
 import type { RunView } from '../supervisor/views.js';
 import type { Board, TaskDetail } from '../task/board.js';
 import type { Change } from '../task/views.js';
 
-export type { AuditEntry, AuditFilter, FleetAgent, LogTail };
+export type { AuditEntry, AuditFilter, LogTail };
+
+/**
+ * One agent as the Fleet shows it. A source over several hosts names it `host/agent` in
+ * `id` (what actions take) and adds the host, the agent's own id, and whether the host is
+ * out of reach (its last known row, greyed, not to be acted on).
+ */
+export interface FleetAgent extends HostFleetAgent {
+  host?: string;
+  agent_id?: string;
+  lost?: boolean;
+}
+
+/**
+ * A remote host's link: connecting, connected, waiting to reconnect (at `next`, epoch ms),
+ * or refused for good (a changed pin, a revoked token) until the operator acts. The same
+ * shape as the relay client's ConnState.
+ */
+export type ConnState =
+  | { state: 'connecting' }
+  | { state: 'connected'; since: number }
+  | { state: 'reconnecting'; next: number; lostSince: number; error: string }
+  | { state: 'refused'; error: string; lostSince: number };
+
+/** One host of a source over several: its name, where its data comes from, and its link. */
+export interface HostInfo {
+  name: string;
+  label: string;
+  conn: ConnState;
+}
 
 /** When an agent last showed life: what its stall timer counts from. */
 export type Activity = Pick<AgentView, 'last_output_at' | 'last_heartbeat_at'>;
@@ -58,4 +87,11 @@ export interface DataSource {
   moveTask(id: string, state: string, comment?: string): Promise<void>;
   comment(id: string, text: string): Promise<void>;
   close(): void;
+  /** A remote source's link to its relay (absent: a local source, always reachable). */
+  connection?(): ConnState;
+  /** A source over several hosts: each host with its link, in order. Absent for one host. */
+  hosts?(): HostInfo[];
+  /** The host whose board, feed, dead letters and audit the views show (several hosts only). */
+  selectedHost?(): string;
+  selectHost?(name: string): void;
 }

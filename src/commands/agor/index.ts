@@ -3,6 +3,8 @@ import { audit } from '../btmsg/audit.js';
 import { restart, start, stop } from './control.js';
 import { dash } from './dash.js';
 import { doctor } from './doctor.js';
+import { hostOption, withHost } from './host-option.js';
+import { hosts } from './hosts.js';
 import { down } from './down.js';
 import { init } from './init.js';
 import { logs } from './logs.js';
@@ -15,9 +17,12 @@ import { up } from './up.js';
 import { wake } from './wake.js';
 
 /** Every agor verb, in the order --help lists them. */
-export const commands: AnyVerb[] = [init, up, dash, down, ps, start, stop, restart, wake, logs, runs, report, schedule, secret, audit, doctor];
+export const commands: AnyVerb[] = [init, up, dash, down, ps, start, stop, restart, wake, logs, runs, report, schedule, secret, audit, hosts, doctor].map(withHost);
+
+/** Options every agor verb takes besides --db and --json. */
+export const options = hostOption;
 
 export const describe = 'Supervise a team of agents: spawn, restart, detect stalls, wake on messages and schedules';
 
 export const epilog =
-  'Exit codes: 0 ok, 1 failure, 2 usage (bad agor.yaml too), 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy (another supervisor holds the database). See man agor and man agor.yaml.';
+  'Exit codes: 0 ok, 1 failure, 2 usage (bad agor.yaml too), 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy (another supervisor holds the database; a relay locking out this address). See man agor and man agor.yaml.';

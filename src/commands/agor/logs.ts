@@ -2,12 +2,33 @@ import type { Db } from '../../db/open.js';
 import type { RunScrubberFor } from '../../supervisor/logview.js';
 import { type Verb, openFor, warnOnStderr } from './shared.js';
 
-interface LogsArgs {
+export interface LogsArgs {
   agent: string;
   follow?: boolean;
   run?: string;
   lines: string;
   raw?: boolean;
+}
+
+/** How logs prints an agent's output: JSON lines, or the text with its control characters shown unless --raw. */
+export async function logPrinter(o: { json?: boolean; raw?: boolean }): Promise<(agent: string, run: string | null, text: string) => void> {
+  const { safeJson, showControls } = await import('../../core/text.js');
+  return (agent, run, text) => {
+    if (o.json) for (const line of text.replace(/\n$/, '').split('\n')) process.stdout.write(safeJson({ agent, run, line }) + '\n');
+    else {
+      // An agent's log holds whatever its tools printed: shown, never obeyed, unless --raw.
+      const shown = o.raw ? text : showControls(text);
+      process.stdout.write(shown.endsWith('\n') ? shown : shown + '\n');
+    }
+  };
+}
+
+/** --lines as a number from 0 to 100000. */
+export async function linesOf(lines: string): Promise<number> {
+  const n = Number(lines);
+  if (!Number.isInteger(n) || n < 0 || n > 100_000)
+    throw (await import('../../core/errors.js')).usage(`invalid --lines '${lines}'`, 'give a whole number from 0 to 100000');
+  return n;
 }
 
 export const logs: Verb<LogsArgs> = {
@@ -21,18 +42,8 @@ export const logs: Verb<LogsArgs> = {
       .option('lines', { alias: 'n', type: 'string', requiresArg: true, default: '50', describe: 'How many lines to show first' })
       .option('raw', { type: 'boolean', describe: 'Print the output as it is, escape sequences included (else they are shown as ^[ and <U+XXXX>)' }),
   handler: async (argv) => {
-    const { usage } = await import('../../core/errors.js');
-    const n = Number(argv.lines);
-    if (!Number.isInteger(n) || n < 0 || n > 100_000) throw usage(`invalid --lines '${argv.lines}'`, 'give a whole number from 0 to 100000');
-    const [{ followLogs }, { safeJson, showControls }] = await Promise.all([import('../../supervisor/logview.js'), import('../../core/text.js')]);
-    const print = (agent: string, run: string | null, text: string) => {
-      if (argv.json) for (const line of text.replace(/\n$/, '').split('\n')) process.stdout.write(safeJson({ agent, run, line }) + '\n');
-      else {
-        // An agent's log holds whatever its tools printed: shown, never obeyed, unless --raw.
-        const shown = argv.raw ? text : showControls(text);
-        process.stdout.write(shown.endsWith('\n') ? shown : shown + '\n');
-      }
-    };
+    const n = await linesOf(argv.lines);
+    const [{ followLogs }, print] = await Promise.all([import('../../supervisor/logview.js'), logPrinter(argv)]);
     const { db } = await openFor(argv);
     const scrubFor = await offlineScrubbers(db, argv.agent, !!argv.follow);
     await followLogs(db, { agent: argv.agent, run: argv.run, lines: n, follow: !!argv.follow, scrubFor }, print);

@@ -40,6 +40,37 @@ const lastRun = (a: AgentView) => (a.last_outcome ? visible(`${a.last_outcome}${
 /** Outcomes that call for a reason under the table, when the run left a note. */
 const EXPLAINED = new Set(['failed', 'timeout', 'blocked', 'partial']);
 
+/** `agor ps` as a table, with the reasons bad runs gave (local, or from a relay with --host). */
+export function psLines(as: AgentView[]): string[] {
+  const c = color();
+  if (!as.length) return [c.dim('no agents: start a group with agor up')];
+  const now = Date.now();
+  const lines = table([
+    ['AGENT', 'MODE', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'OUTPUT', 'RESTARTS', 'UNREAD', 'TASKS', 'LAST RUN', 'ATTN'].map((h) => c.bold(h)),
+    ...as.map((a) => [
+      a.id,
+      a.mode,
+      (STATE_COLOR[a.state] ?? ((x: string) => x))(a.state),
+      a.health === 'healthy' ? a.health : a.health === 'failed' ? c.red(a.health) : c.yellow(a.health),
+      a.pid === null ? '-' : String(a.pid),
+      duration(a.uptime_s),
+      since(a.last_output_at, now),
+      String(a.restarts),
+      String(a.unread),
+      String(a.claimed),
+      a.last_outcome === 'failed' ? c.red(lastRun(a)) : lastRun(a),
+      a.attention ? `${a.attention}${a.attention_reason ? ` ${a.attention_reason}` : ''}` : '-',
+    ]),
+  ]);
+  // Why the last run ended badly, in the run's own words (the note's last line).
+  for (const a of as) {
+    const note = noteLine(a.last_note);
+    if (note && a.last_outcome && EXPLAINED.has(a.last_outcome)) lines.push(`${a.id}: last run ${lastRun(a)}: ${visible(note)}`);
+  }
+  if (as.length && !as[0]!.supervised) lines.push(c.dim('no supervisor is running: states are as last recorded (agor up -d starts it)'));
+  return lines;
+}
+
 export const ps: Verb<object> = {
   command: 'ps',
   describe: 'The agents: state, health, pid, uptime, last output, restarts, unread, claimed tasks, how the last run ended',
@@ -49,34 +80,6 @@ export const ps: Verb<object> = {
       (c) => c.request<AgentView[]>('list'),
       async (db) => (await import('../../supervisor/status.js')).offlineList(db),
     );
-    emit(argv.json, agents, (as) => {
-      const c = color();
-      if (!as.length) return [c.dim('no agents: start a group with agor up')];
-      const now = Date.now();
-      const lines = table([
-        ['AGENT', 'MODE', 'STATE', 'HEALTH', 'PID', 'UPTIME', 'OUTPUT', 'RESTARTS', 'UNREAD', 'TASKS', 'LAST RUN', 'ATTN'].map((h) => c.bold(h)),
-        ...as.map((a) => [
-          a.id,
-          a.mode,
-          (STATE_COLOR[a.state] ?? ((x: string) => x))(a.state),
-          a.health === 'healthy' ? a.health : a.health === 'failed' ? c.red(a.health) : c.yellow(a.health),
-          a.pid === null ? '-' : String(a.pid),
-          duration(a.uptime_s),
-          since(a.last_output_at, now),
-          String(a.restarts),
-          String(a.unread),
-          String(a.claimed),
-          a.last_outcome === 'failed' ? c.red(lastRun(a)) : lastRun(a),
-          a.attention ? `${a.attention}${a.attention_reason ? ` ${a.attention_reason}` : ''}` : '-',
-        ]),
-      ]);
-      // Why the last run ended badly, in the run's own words (the note's last line).
-      for (const a of as) {
-        const note = noteLine(a.last_note);
-        if (note && a.last_outcome && EXPLAINED.has(a.last_outcome)) lines.push(`${a.id}: last run ${lastRun(a)}: ${visible(note)}`);
-      }
-      if (as.length && !as[0]!.supervised) lines.push(c.dim('no supervisor is running: states are as last recorded (agor up -d starts it)'));
-      return lines;
-    });
+    emit(argv.json, agents, psLines);
   },
 };

@@ -1,7 +1,31 @@
 import { color } from '../../cli/color.js';
 import { emit, table } from '../../cli/output.js';
+import type { RunView } from '../../supervisor/views.js';
 import { duration } from './ps.js';
 import { type Verb, limitOption, withDb } from './shared.js';
+
+/** `agor runs` as a table (local, or from a relay with --host). */
+export function runLines(rs: RunView[]): string[] {
+  const c = color();
+  if (!rs.length) return [c.dim('no runs yet')];
+  const tint = (o: string | null) => (o === 'success' ? c.green(o) : o === 'failed' || o === 'timeout' ? c.red(o) : o === null ? c.cyan('running') : c.yellow(o));
+  return table([
+    ['RUN', 'AGENT', '#', 'STARTED', 'TOOK', 'OUTCOME', 'EXIT', 'ERROR', 'WAKE', 'TOKENS', 'COST'].map((h) => c.bold(h)),
+    ...rs.map((r) => [
+      r.id.slice(0, 8),
+      r.agent,
+      String(r.incarnation),
+      r.started_at.slice(0, 19).replace('T', ' '),
+      duration(r.duration_s),
+      tint(r.outcome),
+      r.signal ?? (r.exit_code === null ? '-' : String(r.exit_code)),
+      r.error_class ?? '-',
+      r.wake_reason ?? '-',
+      r.tokens_in === null && r.tokens_out === null ? '-' : String((r.tokens_in ?? 0) + (r.tokens_out ?? 0)),
+      r.cost_usd === null ? '-' : `$${r.cost_usd.toFixed(2)}`,
+    ]),
+  ]);
+}
 
 export const runs: Verb<{ agent?: string; limit: number }> = {
   command: 'runs [agent]',
@@ -10,27 +34,6 @@ export const runs: Verb<{ agent?: string; limit: number }> = {
   handler: async (argv) => {
     const { runHistory } = await import('../../supervisor/history.js');
     const rows = await withDb(argv, (db) => runHistory(db, { agent: argv.agent, limit: argv.limit }));
-    emit(argv.json, rows, (rs) => {
-      const c = color();
-      if (!rs.length) return [c.dim('no runs yet')];
-      const tint = (o: string | null) =>
-        o === 'success' ? c.green(o) : o === 'failed' || o === 'timeout' ? c.red(o) : o === null ? c.cyan('running') : c.yellow(o);
-      return table([
-        ['RUN', 'AGENT', '#', 'STARTED', 'TOOK', 'OUTCOME', 'EXIT', 'ERROR', 'WAKE', 'TOKENS', 'COST'].map((h) => c.bold(h)),
-        ...rs.map((r) => [
-          r.id.slice(0, 8),
-          r.agent,
-          String(r.incarnation),
-          r.started_at.slice(0, 19).replace('T', ' '),
-          duration(r.duration_s),
-          tint(r.outcome),
-          r.signal ?? (r.exit_code === null ? '-' : String(r.exit_code)),
-          r.error_class ?? '-',
-          r.wake_reason ?? '-',
-          r.tokens_in === null && r.tokens_out === null ? '-' : String((r.tokens_in ?? 0) + (r.tokens_out ?? 0)),
-          r.cost_usd === null ? '-' : `$${r.cost_usd.toFixed(2)}`,
-        ]),
-      ]);
-    });
+    emit(argv.json, rows, runLines);
   },
 };

@@ -2,7 +2,7 @@ import { emit } from '../../cli/output.js';
 import { myId } from '../../cli/verb.js';
 import { type Verb, openFor } from './shared.js';
 
-interface WakeArgs {
+export interface WakeArgs {
   agent: string;
   reason?: string;
   prompt?: string;

@@ -1,7 +1,17 @@
 import { color } from '../../cli/color.js';
 import { emit, table } from '../../cli/output.js';
 import { parseSince } from '../../core/durations.js';
+import type { AuditEntry } from '../../msg/audit.js';
 import { type Verb, limitOption, withDb } from './shared.js';
+
+/** The audit log as lines (btmsg audit, agor audit, agor --host H audit). */
+export function auditLines(es: AuditEntry[]): string[] {
+  if (!es.length) return [color().dim('no audit entries')];
+  const c = color();
+  return table(
+    es.map((e) => [c.dim(String(e.id)), c.dim(e.created_at), c.bold(e.agent), e.type, typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)]),
+  );
+}
 
 export const audit: Verb<{ agent?: string; type?: string; since?: string; limit: number }> = {
   command: 'audit',
@@ -19,12 +29,6 @@ export const audit: Verb<{ agent?: string; type?: string; since?: string; limit:
     const { auditLog } = await import('../../msg/audit.js');
     const since = argv.since !== undefined ? parseSince(argv.since) : undefined;
     const data = await withDb(argv, (db) => auditLog(db, { agent: argv.agent, type: argv.type, since, limit: argv.limit }));
-    emit(argv.json, data, (es) => {
-      if (!es.length) return [color().dim('no audit entries')];
-      const c = color();
-      return table(
-        es.map((e) => [c.dim(String(e.id)), c.dim(e.created_at), c.bold(e.agent), e.type, typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail)]),
-      );
-    });
+    emit(argv.json, data, auditLines);
   },
 };

@@ -1,8 +1,9 @@
 import { Box } from 'ink';
-import type { Activity, FleetAgent } from '../source.js';
+import type { Activity, FleetAgent, HostInfo } from '../source.js';
 import { duration, parseTime, shortId, truncate } from '../format.js';
 import { useTheme } from '../hooks/useTheme.js';
 import { HEALTH_TONE, OUTCOME_TONE, STATE_TONE, type Tone } from '../theme.js';
+import { hostLine } from './Hosts.js';
 import { Block, Line, type Piece, type Seg, cell } from './Line.js';
 
 /** Which optional columns fit (the last outcome before the role), and how wide the task column is. */
@@ -16,9 +17,10 @@ function fleetLayout(width: number): { role: boolean; outcome: boolean; task: nu
 const newer = (a: string | null, b: string | null): string | null => ((parseTime(b) ?? -Infinity) > (parseTime(a) ?? -Infinity) ? b : a);
 
 /** The rows with the later of their own and the source's latest output and heartbeat times (see DataSource.activity). */
-export function withActivity(agents: FleetAgent[], times: ReadonlyMap<string, Activity> | undefined): FleetAgent[] {
+export function withActivity<R extends FleetRow>(agents: R[], times: ReadonlyMap<string, Activity> | undefined): R[] {
   if (!times?.size) return agents;
   return agents.map((a) => {
+    if (isHostRow(a)) return a;
     const t = times.get(a.id);
     if (!t) return a;
     const o = newer(a.last_output_at, t.last_output_at);
@@ -71,9 +73,14 @@ function uptimeSeconds(a: FleetAgent, now: number): number | null {
 }
 
 /** What the table's timers (uptime, silence and its colour) show at `now`: a tick that changes none of it needs no frame. */
-export function fleetTimers(agents: FleetAgent[], now: number): string {
+export function fleetTimers(agents: FleetRow[], now: number): string {
   let s = '';
   for (const a of agents) {
+    if (isHostRow(a)) {
+      // A host's countdown to its next try.
+      s += a.info.conn.state === 'reconnecting' ? `${Math.ceil((a.info.conn.next - now) / 1000)}|` : '|';
+      continue;
+    }
     const silent = silentSeconds(a, now);
     s += `${duration(uptimeSeconds(a, now))} ${duration(silent)} ${stallTone(silent, a.stall_after_s, a.state) ?? ''}|`;
   }
@@ -86,8 +93,20 @@ export function detailTimers(agent: FleetAgent, now: number): string {
   return nextStart !== null && nextStart > now ? duration((nextStart - now) / 1000) : '';
 }
 
+/** A host's line in a Fleet over several hosts, above its agents. */
+export interface HostRow {
+  kind: 'host';
+  info: HostInfo;
+  agents: number;
+}
+
+export type FleetRow = FleetAgent | HostRow;
+
+export const isHostRow = (r: FleetRow): r is HostRow => (r as HostRow).kind === 'host';
+
 export interface FleetTableProps {
-  agents: FleetAgent[];
+  /** The rows to show: agents, and over several hosts a line per host before its agents. */
+  agents: FleetRow[];
   selected: string | null;
   now: number;
   width: number;
@@ -100,7 +119,8 @@ export function FleetTable({ agents, selected, now, width, total, offset }: Flee
   const t = useTheme();
   const e = t.g.ellipsis;
   const L = fleetLayout(width);
-  const pos = total > agents.length ? `${offset + 1}-${offset + agents.length}/${total}` : `${total} agents`;
+  const shown = agents.filter((a) => !isHostRow(a)).length;
+  const pos = total > shown ? `${offset + 1}-${offset + shown}/${total}` : `${total} agents`;
   const header: Seg[] = [
     cell('', 4, e),
     cell('AGENT', 13, e),
@@ -121,23 +141,28 @@ export function FleetTable({ agents, selected, now, width, total, offset }: Flee
       <Line segs={header} />
       <Block
         rows={agents.map((a): Piece[] => {
+          if (isHostRow(a)) return hostLine(a.info, a.agents, now, width, t);
           const sel = a.id === selected;
           const silent = silentSeconds(a, now);
+          // A host out of reach: its last known rows, greyed (no colour of their own).
+          const tone = (x: Tone | undefined): Tone | undefined => (a.lost ? 'muted' : x);
           const task = a.claimed_task ? `${shortId(a.claimed_task.id)} ${t.text(a.claimed_task.title)}` : a.claimed > 0 ? `${a.claimed} claimed` : '-';
+          const plain = a.lost ? { tone: 'muted' as const } : {};
           return [
             { text: sel ? `${t.g.cursor} ` : '  ', tone: 'accent', bold: true },
-            { text: `${t.dot(a.state)} `, tone: STATE_TONE[a.state] },
-            cell(t.text(a.id), 13, e, { bold: sel }),
-            cell(a.state, 9, e, { tone: STATE_TONE[a.state] }),
-            cell(a.health, 9, e, { tone: HEALTH_TONE[a.health] }),
-            cell(a.pid === null ? '-' : String(a.pid), 8, e),
-            cell(duration(uptimeSeconds(a, now)), 7, e),
-            cell(duration(silent), 7, e, { tone: stallTone(silent, a.stall_after_s, a.state) }),
-            cell(String(a.restarts), 4, e, { tone: a.restarts > 0 ? 'warn' : undefined }),
-            cell(String(a.unread), 4, e, { tone: a.unread > 0 ? 'info' : undefined }),
-            ...(L.role ? [cell(t.text(a.role), 10, e)] : []),
-            ...(L.outcome ? [cell(t.text(a.last_outcome ?? '-'), 10, e, { tone: a.last_outcome ? OUTCOME_TONE[a.last_outcome] : undefined })] : []),
-            cell(task, L.task, e),
+            { text: `${t.dot(a.state)} `, tone: tone(STATE_TONE[a.state]) },
+            // Under its host's line an agent goes by its own id.
+            cell(t.text(a.agent_id ?? a.id), 13, e, { bold: sel, ...plain }),
+            cell(a.state, 9, e, { tone: tone(STATE_TONE[a.state]) }),
+            cell(a.health, 9, e, { tone: tone(HEALTH_TONE[a.health]) }),
+            cell(a.pid === null ? '-' : String(a.pid), 8, e, plain),
+            cell(duration(uptimeSeconds(a, now)), 7, e, plain),
+            cell(duration(silent), 7, e, { tone: tone(stallTone(silent, a.stall_after_s, a.state)) }),
+            cell(String(a.restarts), 4, e, { tone: tone(a.restarts > 0 ? 'warn' : undefined) }),
+            cell(String(a.unread), 4, e, { tone: tone(a.unread > 0 ? 'info' : undefined) }),
+            ...(L.role ? [cell(t.text(a.role), 10, e, plain)] : []),
+            ...(L.outcome ? [cell(t.text(a.last_outcome ?? '-'), 10, e, { tone: tone(a.last_outcome ? OUTCOME_TONE[a.last_outcome] : undefined) })] : []),
+            cell(task, L.task, e, plain),
           ];
         })}
       />

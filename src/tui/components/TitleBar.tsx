@@ -1,5 +1,5 @@
-import type { SupervisorStatus } from '../source.js';
-import { cellWidth, truncateLeft } from '../format.js';
+import type { ConnState, SupervisorStatus } from '../source.js';
+import { cellWidth, clockTime, truncateLeft } from '../format.js';
 import { useTheme } from '../hooks/useTheme.js';
 import type { Tone } from '../theme.js';
 import { Line } from './Line.js';
@@ -11,9 +11,30 @@ function supervisorText(s: SupervisorStatus): { text: string; tone: Tone } {
   return { text: 'no supervisor: showing the database', tone: 'warn' };
 }
 
-export function TitleBar({ label, supervisor, width, view }: { label: string; supervisor: SupervisorStatus; width: number; view: string }) {
+/** What the title bar says of a relay that is out of reach, in place of the supervisor it last reported. */
+function linkText(c: ConnState, t: { text: (s: string) => string }): { text: string; tone: Tone } {
+  const since = 'lostSince' in c ? ` (lost ${clockTime(new Date(c.lostSince).toISOString())})` : '';
+  if (c.state === 'refused') return { text: `relay refused${since}: ${t.text(c.error)}`, tone: 'bad' };
+  if (c.state === 'reconnecting') return { text: `relay reconnecting${since}: showing the last data`, tone: 'bad' };
+  return { text: 'relay connecting', tone: 'warn' };
+}
+
+export function TitleBar({
+  label,
+  supervisor,
+  link,
+  width,
+  view,
+}: {
+  label: string;
+  supervisor: SupervisorStatus;
+  /** The relay link of a remote source (of the selected host), if any. */
+  link?: ConnState | null;
+  width: number;
+  view: string;
+}) {
   const t = useTheme();
-  const sup = supervisorText(supervisor);
+  const sup = link && link.state !== 'connected' ? linkText(link, t) : supervisorText(supervisor);
   const group = `group ${supervisor.group ? t.text(supervisor.group) : '-'}`;
   const right = ` ${sup.text} ${t.g.sep} ${group}`;
   const head = `agor ${view} `;
@@ -28,7 +49,7 @@ export function TitleBar({ label, supervisor, width, view }: { label: string; su
         { text: where, tone: 'muted' },
         gap,
         ' ',
-        { text: sup.text, tone: sup.tone, bold: supervisor.state === 'lost' },
+        { text: sup.text, tone: sup.tone, bold: sup.tone === 'bad' },
         ` ${t.g.sep} ${group}`,
       ]}
     />

@@ -1,9 +1,19 @@
 import { Box, Spacer } from 'ink';
 import { useMemo } from 'react';
-import type { DataSource } from '../source.js';
+import type { DataSource, FleetAgent, HostInfo } from '../source.js';
 import { windowStart } from '../format.js';
 import { Empty } from '../components/Empty.js';
-import { AgentDetail, AttentionPanel, FleetTable, attentionQueue, detailTimers, fleetTimers, withActivity } from '../components/FleetTable.js';
+import {
+  AgentDetail,
+  AttentionPanel,
+  type FleetRow,
+  FleetTable,
+  attentionQueue,
+  detailTimers,
+  fleetTimers,
+  isHostRow,
+  withActivity,
+} from '../components/FleetTable.js';
 import { agentSelection } from '../hooks/agentSelection.js';
 import { useClock } from '../hooks/useClock.js';
 import { useSource } from '../hooks/useSource.js';
@@ -22,28 +32,53 @@ export interface FleetViewProps {
 /** One row per agent with its timers, the selected agent's details, and the attention queue. */
 export function FleetView({ source, width, height, agent, setAgent }: FleetViewProps) {
   const fleet = useSource(source, (s) => s.fleet(), [], { fallback: [] });
-  const queue = useMemo(() => attentionQueue(fleet), [fleet]);
+  const hosts = useSource(source, (s) => s.hosts?.() ?? null, [], { fallback: null });
+  const queue = useMemo(() => attentionQueue(fleet.filter((a) => !a.lost)), [fleet]);
   const bottom = (queue.length ? queue.length + 1 : 1) + 2;
   const rows = Math.max(1, height - bottom - 1);
   const { idx, onKey } = agentSelection(fleet, agent, setAgent, rows);
   useViewSlot({ keys: onKey, agent: fleet[idx]?.id ?? null });
-  const start = windowStart(idx, fleet.length, rows);
-  const rowsShown = fleet.slice(start, start + rows);
+  // Over several hosts, a line per host before its agents (a host with none still has its line).
+  const items = useMemo(() => withHosts(fleet, hosts), [fleet, hosts]);
+  const at = items.indexOf(fleet[idx]!);
+  const start = windowStart(Math.max(0, at), items.length, rows);
+  const rowsShown = items.slice(start, start + rows);
+  const offset = rowsShown.findIndex((r) => !isHostRow(r));
   // The timers count from the latest output and heartbeat times the source has, which
   // change without a notification.
   const fresh = () => withActivity(rowsShown, source.activity?.());
-  // Checked every 2 s; a frame only when a timer on screen reads differently.
-  const now = useClock(2000, fleet.length > 0, (t) => fleetTimers(fresh(), t) + (fleet[idx] ? detailTimers(fleet[idx], t) : ''));
+  // Checked every 2 s (every second while a host counts down to its next try); a frame
+  // only when a timer on screen reads differently.
+  const waiting = !!hosts?.some((h) => h.conn.state === 'reconnecting');
+  const now = useClock(waiting ? 1000 : 2000, items.length > 0, (t) => fleetTimers(fresh(), t) + (fleet[idx] ? detailTimers(fleet[idx], t) : ''));
   const visible = fresh();
   const selected = fleet[idx];
-  if (!fleet.length || !selected) return <Empty what={NO_AGENTS} todo="the dashboard shows them as soon as the supervisor registers them" />;
+  if (!items.length) return <Empty what={NO_AGENTS} todo="the dashboard shows them as soon as the supervisor registers them" />;
   return (
     <Box flexDirection="column" height={height}>
-      <FleetTable agents={visible} selected={selected.id} now={now} width={width} total={fleet.length} offset={start} />
+      <FleetTable
+        agents={visible}
+        selected={selected?.id ?? null}
+        now={now}
+        width={width}
+        total={fleet.length}
+        offset={Math.max(0, fleet.indexOf(rowsShown[offset] as FleetAgent))}
+      />
       <Spacer />
-      <AgentDetail agent={selected} width={width} now={now} />
+      {selected ? <AgentDetail agent={selected} width={width} now={now} /> : <Box height={1} />}
       <Box height={1} />
       <AttentionPanel agents={queue} width={width} />
     </Box>
   );
+}
+
+/** The fleet's rows, with each host's line before its agents when there are several hosts. */
+function withHosts(fleet: FleetAgent[], hosts: HostInfo[] | null): FleetRow[] {
+  if (!hosts) return fleet;
+  const out: FleetRow[] = [];
+  for (const h of hosts) {
+    const mine = fleet.filter((a) => a.host === h.name);
+    out.push({ kind: 'host', info: h, agents: mine.length }, ...mine);
+  }
+  return out;
 }

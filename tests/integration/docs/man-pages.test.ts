@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runAsync } from '../../helpers/cli.js';
 
-const BINS = ['btmsg', 'bttask', 'agor'] as const;
+const BINS = ['btmsg', 'bttask', 'agor', 'agor-relay'] as const;
 type Bin = (typeof BINS)[number];
 
-/** Options every verb takes, documented once under GLOBAL OPTIONS. */
-const GLOBAL = new Set(['db', 'json', 'version', 'help']);
+/** Options every verb takes, documented once under GLOBAL OPTIONS (agor's --host too). */
+const GLOBAL = new Set(['db', 'json', 'version', 'help', 'host']);
 
 interface HelpOption {
   long: string;

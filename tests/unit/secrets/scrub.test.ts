@@ -95,6 +95,7 @@ describe('token shapes', () => {
     ['slack-token', SLACK],
     ['aws-access-key-id', AWS],
     ['aws-access-key-id', 'ASIA' + 'Y34FZKBOKMUTVV7A'],
+    ['agor-relay-token', 'agr_' + 'q3Vx9LmT2pZr8sKdW0yBf4NcH7uJe1GaXoIvQ5tYb6M'],
   ])('redacts a %s with no secrets given', (shape, token) => {
     expect(scrubShapes(`export T="${token}" # set`)).toBe(`export T="[REDACTED:${shape}]" # set`);
     expect(tokenShapes(`see ${token}.`)).toEqual([shape]);

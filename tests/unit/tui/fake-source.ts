@@ -3,7 +3,7 @@ import type { DeadLetter } from '../../../src/msg/views.js';
 import type { RunView } from '../../../src/supervisor/views.js';
 import type { Board, TaskDetail } from '../../../src/task/board.js';
 import type { Change, Task } from '../../../src/task/views.js';
-import type { Activity, AuditEntry, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from '../../../src/tui/source.js';
+import type { Activity, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from '../../../src/tui/source.js';
 
 const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
 /** SQLite's UTC text, as messages, tasks and the audit log store it. */
@@ -134,7 +134,11 @@ export class FakeSource implements DataSource {
   reads: Call[] = [];
   /** The next action rejects with this, then it is cleared. */
   failNext: Error | null = null;
+  /** A remote host's link, when set (a local source has none). */
+  conn: ConnState | null = null;
   private listeners = new Set<() => void>();
+
+  connection?: () => ConnState = () => this.conn ?? { state: 'connected', since: 0 };
 
   private read<T>(method: string, args: unknown[], value: T): T {
     this.reads.push({ method, args });

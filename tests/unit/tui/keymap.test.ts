@@ -2,10 +2,17 @@ import { describe, expect, test } from 'vitest';
 import { type Binding, KEYMAP, VIEWS, type ViewId, appBinding, helpSections, hintsFor, worksIn } from '../../../src/tui/keymap.js';
 import { parseKey } from '../../../src/tui/keys.js';
 import { makeTheme } from '../../../src/tui/theme.js';
+import { MultiSource } from '../../../src/tui/multi.js';
 import { fixture } from './fake-source.js';
 import { KEY, UTF8, renderApp } from './render.js';
 
 const g = makeTheme(UTF8, {}).g;
+
+const twoHosts = () =>
+  new MultiSource([
+    { name: 'h1', source: fixture() },
+    { name: 'h2', source: fixture() },
+  ]);
 
 /** What the terminal sends for each key name the help screen uses. */
 const SENT: Record<string, string[]> = {
@@ -88,7 +95,9 @@ const cases = appKeys.flatMap((b) =>
 describe('every app key of the keymap is handled', () => {
   test.each(cases)('$keys ($action) in the $view view', async ({ keys, action, view }) => {
     let left = false;
-    const r = await renderApp(fixture(), {
+    // The host key needs hosts to go through.
+    const source = action === 'nextHost' ? twoHosts() : fixture();
+    const r = await renderApp(source, {
       onExit: () => {
         left = true;
       },
@@ -103,7 +112,7 @@ describe('every app key of the keymap is handled', () => {
       await r.waitFor(() => left);
     } else if (action === 'help') {
       await r.waitFor('Prompts (every action asks)');
-    } else if (action === 'view' || action === 'nextView') {
+    } else if (action === 'view' || action === 'nextView' || action === 'nextHost') {
       await r.waitFor((f) => f.split('\n')[0] !== before.split('\n')[0]);
     } else {
       // An action asks first: the status line turns from the view's hints into a prompt.
