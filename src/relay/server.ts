@@ -312,6 +312,12 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
   });
   server.on('upgrade', onUpgrade);
   server.on('clientError', (_err, socket) => socket.destroy());
+  // A plain-text client (ws://, http://) on the TLS port ends here, before any HTTP is read.
+  server.on('tlsClientError', (err: Error & { code?: string }, tlsSocket: Socket) => {
+    const addr = peerAddress(tlsSocket.remoteAddress);
+    quietLog(`tls:${sourceOf(addr)}`, { level: 'warn', event: 'refused', addr, detail: `TLS handshake failed (${err.code ?? err.message})` });
+    tlsSocket.destroy();
+  });
 
   const ping = setInterval(() => {
     for (const c of conns) {

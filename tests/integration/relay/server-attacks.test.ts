@@ -60,7 +60,15 @@ describe.concurrent('agor-relay refusing what it must refuse', () => {
     const ws = new WebSocket(`ws://127.0.0.1:${r.port}/`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
     const [err] = (await once(ws, 'error')) as [Error];
     expect(err.message).toMatch(/socket hang up|ECONNRESET|Unexpected server response|Invalid WebSocket frame/);
-    expect(r.logs.filter((e) => e.event !== 'listening' && e.event !== 'upstream')).toEqual([]);
+    // The relay saw a failed TLS handshake, and no HTTP request at all.
+    await waitFor(
+      'the refusal in the log',
+      () => r.logs.filter((e) => e.event !== 'listening' && e.event !== 'upstream'),
+      (es) => es.length > 0,
+    );
+    expect(r.logs.filter((e) => e.event !== 'listening' && e.event !== 'upstream')).toEqual([
+      expect.objectContaining({ event: 'refused', addr: '127.0.0.1', detail: expect.stringMatching(/^TLS handshake failed/) }),
+    ]);
     // A plain HTTP client gets no answer either: the connection just ends.
     const raw = await rawConnect(r.port);
     raw.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
