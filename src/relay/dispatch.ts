@@ -218,7 +218,12 @@ export async function dispatch(ctx: RelayContext, s: Session, op: RelayOp, a: Ar
   if (!(ADMIN_OPS as readonly string[]).includes(act)) throw badRequest(`unknown op "${op}"`);
   if (s.role !== 'admin') {
     auditRelay(ctx, 'relay_refused', { token: s.token, op: act });
-    throw new OpError('not_permitted', `the token '${s.token}' may only read: ${act} needs an admin token`, Exit.NOT_PERMITTED, 'use a token of role admin');
+    throw new OpError(
+      'not_permitted',
+      `the token '${s.token}' may only read: ${act} needs an admin token`,
+      Exit.NOT_PERMITTED,
+      'an admin token can: agor-relay token add NAME --role admin makes one on the relay host',
+    );
   }
   const detail = { token: s.token, op: act, ...summary(act, a) };
   try {

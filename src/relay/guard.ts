@@ -128,5 +128,24 @@ export class Counter {
   }
 }
 
-/** An address as the peer's: an IPv4 address mapped into IPv6 is the IPv4 one. */
-export const addressOf = (remote: string | undefined): string => (remote ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+/** A peer's address as the logs show it: an IPv4 address mapped into IPv6 is the IPv4 one. */
+export const peerAddress = (remote: string | undefined): string => (remote ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+
+/**
+ * The source a peer is counted as (failed tokens, caps): an IPv4 address (one mapped into IPv6 too), or an IPv6
+ * address's /64, since one machine usually holds a whole /64 and could otherwise step to a
+ * fresh address for each try.
+ */
+export function sourceOf(remote: string | undefined): string {
+  const a = peerAddress(remote);
+  if (!a.includes(':')) return a;
+  const [head = '', tail] = a.split('%')[0]!.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  if (groups.length !== 8) return a;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

@@ -14,7 +14,10 @@ export const RELAY_PROTOCOL = 1;
 /** What a token may do: watch only, or act (and shut the supervisor down). */
 export type Role = 'read' | 'admin';
 
-/** Requests that only read, answered for every token. */
+/**
+ * Requests that only read, answered for every token. A request's `id` is its own (echoed in
+ * the response), so the ops on a task (task, task_history, move_task, comment) name it `task`.
+ */
 export const READ_OPS = [
   'hello',
   'list',

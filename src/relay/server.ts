@@ -4,8 +4,9 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type Db, envBusyTimeout, openDb, openReadOnly } from '../db/open.js';
-import { type RelayContext, type Session, badRequest, dispatch, errorBody } from './dispatch.js';
-import { Counter, DEFAULT_LIMITS, FailureGuard, type RelayLimits, addressOf } from './guard.js';
+import { UserError } from '../core/errors.js';
+import { OpError, type RelayContext, type Session, badRequest, dispatch, errorBody } from './dispatch.js';
+import { Counter, DEFAULT_LIMITS, FailureGuard, type RelayLimits, peerAddress, sourceOf } from './guard.js';
 import { Scrubbers } from './logs.js';
 import { type Role, isRelayOp, READ_OPS, ADMIN_OPS } from './protocol.js';
 import { Upstream } from './upstream.js';
@@ -20,7 +21,7 @@ export interface TokenCheck {
 export interface RelayLogEntry {
   at: string;
   level: 'info' | 'warn';
-  /** listening, connect, disconnect, auth_failed, locked_out, refused, action, upstream */
+  /** listening, connect, disconnect, auth_failed, locked_out, refused, action, upstream; error for a bug (with its stack) */
   event: string;
   addr?: string;
   token?: string;
@@ -52,6 +53,8 @@ export interface RelayServer {
 const READ_WAIT_MS = 5000;
 /** Requests of one connection worked on at once; beyond, the relay stops reading that connection. */
 const IN_FLIGHT = 8;
+/** The period over which a repeated refusal is logged once. */
+const QUIET_MS = 10_000;
 
 const ORIGIN = (o: string): string => o.trim().toLowerCase().replace(/\/+$/, '');
 
@@ -89,6 +92,18 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
   const limits: RelayLimits = { ...DEFAULT_LIMITS, ...o.limits };
   const log = (e: Omit<RelayLogEntry, 'at'>) => o.onLog?.({ at: new Date().toISOString(), ...e });
   const origins = new Set((o.allowOrigins ?? []).map(ORIGIN));
+  /**
+   * Refusals a peer can repeat at will (a flood of connections, a locked-out client that
+   * keeps trying) are logged once per QUIET_MS and kind and source, with how many more came.
+   */
+  const quiet = new Map<string, { until: number; more: number }>();
+  const quietLog = (key: string, e: Omit<RelayLogEntry, 'at'>) => {
+    const now = Date.now();
+    const q = quiet.get(key);
+    if (q && now < q.until) return void q.more++;
+    quiet.set(key, { until: now + QUIET_MS, more: 0 });
+    log(q?.more ? { ...e, detail: `${e.detail} (and ${q.more} more like it before)` } : e);
+  };
 
   // Create or migrate the file once, then read through a connection that cannot write.
   openDb({ path: o.dbPath }).close();
@@ -107,7 +122,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
   const pending = new Counter(limits.maxPending, limits.maxPendingPerAddress);
   const connected = new Counter(limits.maxConnections, limits.maxConnectionsPerAddress);
   /** Sockets not yet upgraded, by address:port (the TLS socket of an upgrade has its raw socket's). */
-  const waiting = new Map<string, { addr: string; timer: NodeJS.Timeout }>();
+  const waiting = new Map<string, { src: string; timer: NodeJS.Timeout }>();
   const sockets = new Set<Socket>();
   const conns = new Set<Conn>();
 
@@ -116,7 +131,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
     if (!w) return;
     waiting.delete(key);
     clearTimeout(w.timer);
-    pending.give(w.addr);
+    pending.give(w.src);
   };
 
   /** The one way out to a client: one past maxBuffered of unsent data is cut off instead. */
@@ -168,15 +183,18 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
     const op = r.op;
     // Back-pressure on requests: a client with IN_FLIGHT unanswered is not read until one is answered.
     if (++c.inFlight >= IN_FLIGHT) c.ws.pause();
+    const who = { addr: c.addr, token: c.token };
+    const acting = (ADMIN_OPS as readonly string[]).includes(op);
     try {
       const result = await dispatch(ctx, c, op, r);
-      if ((ADMIN_OPS as readonly string[]).includes(op)) log({ level: 'info', event: 'action', addr: c.addr, token: c.token, detail: op });
+      if (acting) log({ level: 'info', event: 'action', ...who, detail: op });
       respond(c, id, { ok: true, result: result ?? null });
     } catch (err) {
       const error = errorBody(err);
-      if (error.code === 'not_permitted') log({ level: 'warn', event: 'refused', addr: c.addr, token: c.token, detail: `${op}: read token` });
-      if (!(err instanceof Error) || error.code === 'failure')
-        log({ level: 'warn', event: 'action', addr: c.addr, token: c.token, detail: `${op} failed: ${error.message}` });
+      if (error.code === 'not_permitted') log({ level: 'warn', event: 'refused', ...who, detail: `${op}: read token` });
+      else if (!(err instanceof UserError) && !(err instanceof OpError))
+        log({ level: 'warn', event: 'error', ...who, detail: `${op}: ${(err as Error)?.stack ?? String(err)}` });
+      else if (acting) log({ level: 'warn', event: 'action', ...who, detail: `${op} failed: ${error.code}: ${error.message}` });
       respond(c, id, { ok: false, error });
     } finally {
       if (c.inFlight-- >= IN_FLIGHT) c.ws.resume();
@@ -185,7 +203,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload, clientTracking: false, perMessageDeflate: false });
 
-  function onUpgraded(ws: WebSocket, addr: string, who: { name: string; role: Role }): void {
+  function onUpgraded(ws: WebSocket, addr: string, src: string, who: { name: string; role: Role }): void {
     const c = new Conn(ws, addr, who.name, who.role, sendText);
     conns.add(c);
     log({ level: 'info', event: 'connect', addr, token: who.name, detail: who.role });
@@ -194,7 +212,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
     ws.on('error', () => undefined);
     ws.on('close', (code) => {
       conns.delete(c);
-      connected.give(addr);
+      connected.give(src);
       c.endFollows();
       log({ level: 'info', event: 'disconnect', addr, token: who.name, detail: `code ${code}` });
     });
@@ -216,15 +234,16 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
-    const addr = addressOf(req.socket.remoteAddress);
-    const locked = failures.lockedFor(addr);
+    const addr = peerAddress(req.socket.remoteAddress);
+    const src = sourceOf(addr);
+    const locked = failures.lockedFor(src);
     if (locked > 0) {
-      log({ level: 'warn', event: 'locked_out', addr, detail: `${Math.ceil(locked / 1000)} s left` });
+      quietLog(`locked:${src}`, { level: 'warn', event: 'locked_out', addr, detail: `refused: ${Math.ceil(locked / 1000)} s left` });
       return refuse(socket, 429, 'too many failed tokens from this address', { 'Retry-After': String(Math.ceil(locked / 1000)) });
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !origins.has(ORIGIN(origin))) {
-      log({ level: 'warn', event: 'refused', addr, detail: `origin ${JSON.stringify(origin).slice(0, 200)}` });
+      quietLog(`origin:${src}`, { level: 'warn', event: 'refused', addr, detail: `origin ${JSON.stringify(origin).slice(0, 200)}` });
       return refuse(socket, 403, 'this origin may not connect (agor-relay --allow-origin adds one)');
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -236,25 +255,30 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
       who = null;
     }
     if (!who) {
-      const ms = failures.fail(addr);
-      log({ level: 'warn', event: ms ? 'locked_out' : 'auth_failed', addr, detail: m ? 'wrong token' : 'no token' + (ms ? `; locked out for ${ms / 1000} s` : '') });
+      const ms = failures.fail(src);
+      log({
+        level: 'warn',
+        event: ms ? 'locked_out' : 'auth_failed',
+        addr,
+        detail: `${m ? 'wrong token' : 'no token'}${ms ? `; locked out for ${ms / 1000} s` : ''}`,
+      });
       return refuse(socket, 401, m ? 'wrong token' : 'no token: send Authorization: Bearer TOKEN', { 'WWW-Authenticate': 'Bearer realm="agor-relay"' });
     }
-    failures.succeed(addr);
-    if (!connected.take(addr)) {
-      log({ level: 'warn', event: 'refused', addr, token: who.name, detail: 'too many connections' });
+    failures.succeed(src);
+    if (!connected.take(src)) {
+      quietLog(`connections:${src}`, { level: 'warn', event: 'refused', addr, token: who.name, detail: 'too many connections' });
       return refuse(socket, 503, 'too many connections', { 'Retry-After': '5' });
     }
     const key = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const granted = who;
     let upgraded = false;
     socket.once('close', () => {
-      if (!upgraded) connected.give(addr);
+      if (!upgraded) connected.give(src);
     });
     wss.handleUpgrade(req, socket, head, (ws) => {
       upgraded = true;
       release(key);
-      onUpgraded(ws, addr, granted);
+      onUpgraded(ws, addr, src, granted);
     });
   }
 
@@ -265,17 +289,18 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
   server.requestTimeout = limits.handshakeMs;
 
   server.on('connection', (sock: Socket) => {
-    const addr = addressOf(sock.remoteAddress);
+    const addr = peerAddress(sock.remoteAddress);
+    const src = sourceOf(addr);
     sock.on('error', () => undefined);
-    if (!pending.take(addr)) {
-      log({ level: 'warn', event: 'refused', addr, detail: 'too many handshakes under way' });
+    if (!pending.take(src)) {
+      quietLog(`pending:${src}`, { level: 'warn', event: 'refused', addr, detail: 'too many handshakes under way' });
       sock.destroy();
       return;
     }
     sockets.add(sock);
     const key = `${sock.remoteAddress}:${sock.remotePort}`;
     // TLS handshake and HTTP upgrade together must be over in handshakeMs.
-    waiting.set(key, { addr, timer: setTimeout(() => sock.destroy(), limits.handshakeMs) });
+    waiting.set(key, { src, timer: setTimeout(() => sock.destroy(), limits.handshakeMs) });
     sock.once('close', () => {
       sockets.delete(sock);
       release(key);
@@ -287,6 +312,12 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
   });
   server.on('upgrade', onUpgrade);
   server.on('clientError', (_err, socket) => socket.destroy());
+  // A plain-text client (ws://, http://) on the TLS port ends here, before any HTTP is read.
+  server.on('tlsClientError', (err: Error & { code?: string }, tlsSocket: Socket) => {
+    const addr = peerAddress(tlsSocket.remoteAddress);
+    quietLog(`tls:${sourceOf(addr)}`, { level: 'warn', event: 'refused', addr, detail: `TLS handshake failed (${err.code ?? err.message})` });
+    tlsSocket.destroy();
+  });
 
   const ping = setInterval(() => {
     for (const c of conns) {
@@ -299,7 +330,11 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
       c.ws.ping();
     }
   }, limits.pingMs);
-  const sweep = setInterval(() => failures.sweep(), 60_000);
+  const sweep = setInterval(() => {
+    failures.sweep();
+    const now = Date.now();
+    for (const [k, q] of quiet) if (q.until < now - QUIET_MS) quiet.delete(k);
+  }, 60_000);
   sweep.unref();
 
   await new Promise<void>((resolve, reject) => {

@@ -9,6 +9,8 @@ import type { RelayEvent } from './protocol.js';
 const POLL_MS = 500;
 /** How often a supervisor is looked for while none is attached. */
 const REATTACH_MS = 2000;
+/** How long the supervisor has to answer the relay's subscribe. */
+const ATTACH_MS = 5000;
 
 export interface UpstreamStatus {
   state: 'none' | 'attached' | 'lost';
@@ -54,22 +56,32 @@ export class Upstream {
     }
     if (!sup) return;
     this.attaching = true;
+    let c: ControlClient | null = null;
     try {
-      const c = await ControlClient.connect(sup.socket);
+      c = await ControlClient.connect(sup.socket);
       if (this.closed) return c.close();
       c.onEvent = (ev) => this.onEvent(ev);
-      await c.request('subscribe');
+      // A supervisor that accepts but does not answer (stopped with SIGSTOP, wedged) is not attached to.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer to subscribe')), ATTACH_MS)));
+      try {
+        await Promise.race([c.request('subscribe'), late]);
+      } finally {
+        clearTimeout(timer);
+      }
       this.client = c;
       this.set({ state: 'attached', pid: sup.pid, group: sup.group_id });
+      const attached = c;
       void c.closed.then(() => {
-        if (this.client !== c) return;
+        if (this.client !== attached) return;
         this.client = null;
         this.set({ ...this.current, state: 'lost' });
         // A supervisor that restarts comes back within a few seconds: look at once, then every 2 s.
         void this.attach();
       });
     } catch {
-      this.client = null;
+      // A supervisor shutting down refuses subscribe: try again later, on a new connection.
+      if (c && this.client !== c) c.close();
     } finally {
       this.attaching = false;
     }

@@ -206,11 +206,11 @@ export class RemoteSource implements DataSource {
   }
 
   task(id: string): TaskDetail | null {
-    return this.read<TaskDetail | null>('task', { id }, null);
+    return this.read<TaskDetail | null>('task', { task: id }, null);
   }
 
   taskHistory(id: string): Change[] | null {
-    return this.read<Change[] | null>('task_history', { id }, null);
+    return this.read<Change[] | null>('task_history', { task: id }, null);
   }
 
   feed(limit: number): FeedItem[] {
@@ -266,11 +266,11 @@ export class RemoteSource implements DataSource {
   }
 
   moveTask(id: string, state: string, comment?: string) {
-    return this.act('move_task', comment ? { id, state, comment } : { id, state });
+    return this.act('move_task', comment ? { task: id, state, comment } : { task: id, state });
   }
 
   comment(id: string, text: string) {
-    return this.act('comment', { id, text });
+    return this.act('comment', { task: id, text });
   }
 
   close(): void {

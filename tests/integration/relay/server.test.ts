@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AgentView, alive, group, sh, sql } from '../agor/fixture.js';
+import { type AgentView, alive, group, sh, sql, waitFor } from '../agor/fixture.js';
 import { ADMIN_TOKEN, Client, READ_TOKEN, refusal, relay } from './relay.js';
 
 /** What changes from one moment to the next in an agent's view. */
@@ -34,6 +34,27 @@ describe.concurrent('agor-relay serving a database', () => {
     const again = await g.up();
     await c.next('the upstream attached event', (m) => m.event === 'upstream' && m.status === 'attached' && m.pid === again.pid, 15_000);
     expect(await c.ok('hello')).toMatchObject({ supervisor: { pid: again.pid } });
+  });
+
+  it('starts and serves while the supervisor does not answer, and attaches once it does', async ({ onTestFinished }) => {
+    const g = group(onTestFinished, { agents: { worker: { command: sh('exec sleep 300'), stop_grace: '1s' } } });
+    const up = await g.up();
+    process.kill(up.pid, 'SIGSTOP');
+    onTestFinished(() => void process.kill(up.pid, 'SIGCONT'));
+    const t0 = Date.now();
+    const r = await relay(onTestFinished, g.db);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const c = await Client.open(r.url, ADMIN_TOKEN);
+    onTestFinished(() => c.close());
+    expect(await c.ok('hello')).toMatchObject({ supervisor: null });
+    expect((await c.ok<AgentView[]>('list'))[0]).toMatchObject({ id: 'worker', supervised: false });
+    process.kill(up.pid, 'SIGCONT');
+    await waitFor(
+      'the relay to attach',
+      () => c.ok('hello'),
+      (h) => h.supervisor?.pid === up.pid,
+      { timeout: 15_000, interval: 200 },
+    );
   });
 
   it('stops an agent for an admin token and audits the action under the token name', async ({ onTestFinished }) => {
@@ -93,6 +114,16 @@ describe.concurrent('agor-relay serving a database', () => {
     expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
   });
 
+  it('serves plain ws when started without TLS, with the same token check', async ({ onTestFinished }) => {
+    const g = group(onTestFinished);
+    const r = await relay(onTestFinished, g.db, { tls: null });
+    expect(r.url).toMatch(/^ws:\/\//);
+    expect((await refusal(Client.open(r.url, null))).status).toBe(401);
+    const c = await Client.open(r.url, READ_TOKEN);
+    onTestFinished(() => c.close());
+    expect(await c.ok('hello')).toMatchObject({ token: 'watcher', role: 'read', supervisor: null });
+  });
+
   it('answers bad JSON and unknown ops with bad_request and keeps the connection usable', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
     const r = await relay(onTestFinished, g.db);
@@ -103,5 +134,8 @@ describe.concurrent('agor-relay serving a database', () => {
     expect(c.msgs[0]).toMatchObject({ id: null, ok: false, error: { code: 'bad_request', exit: 2 } });
     expect(await c.request('frobnicate')).toMatchObject({ ok: false, error: { code: 'bad_request', hint: expect.stringContaining('move_task') } });
     expect(await c.ok('status')).toEqual({ state: 'none', pid: null, group: null });
+    // Many requests at once: the relay stops reading past 8 in flight, and reads on as it answers.
+    const many = await Promise.all(Array.from({ length: 40 }, (_, i) => c.request(i % 2 ? 'list' : 'feed', { limit: 5 })));
+    expect(many.every((m) => m.ok)).toBe(true);
   });
 });

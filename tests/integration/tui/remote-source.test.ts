@@ -44,6 +44,26 @@ test('the remote source shows the fleet and board through a real relay, keeps th
     (t) => t.includes('Made while connected'),
   );
 
+  // A task is read, commented and moved through the relay by its id.
+  const made = source.board().todo.find((t) => t.title === 'Made while connected')!;
+  await waitFor(
+    'the task in detail',
+    () => source.task(made.id),
+    (d) => d?.task.title === 'Made while connected',
+  );
+  await source.comment(made.id, 'looked at it from afar');
+  await source.moveTask(made.id, 'progress');
+  await waitFor(
+    'the comment and the move in detail',
+    () => source.task(made.id),
+    (d) => d?.task.status === 'progress' && d.comments.some((c) => c.content === 'looked at it from afar'),
+  );
+  await waitFor(
+    'the task history with the move',
+    () => source.taskHistory(made.id),
+    (h) => !!h?.some((c) => JSON.stringify(c).includes('progress')),
+  );
+
   // The relay goes away: the source says when it tries again and keeps the last fleet.
   await first.close();
   const down = await waitFor(

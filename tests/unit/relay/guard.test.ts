@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Counter, DEFAULT_LIMITS, FailureGuard, addressOf } from '../../../src/relay/guard.js';
+import { Counter, DEFAULT_LIMITS, FailureGuard, peerAddress, sourceOf } from '../../../src/relay/guard.js';
 
 /** A guard over a clock the test moves. */
 function guard() {
@@ -82,9 +82,19 @@ describe('the connection caps', () => {
 
 describe('source addresses', () => {
   it('counts an IPv4 address mapped into IPv6 as the IPv4 address', () => {
-    expect(addressOf('::ffff:127.0.0.1')).toBe('127.0.0.1');
-    expect(addressOf('127.0.0.1')).toBe('127.0.0.1');
-    expect(addressOf('::1')).toBe('::1');
-    expect(addressOf(undefined)).toBe('unknown');
+    expect(sourceOf('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(sourceOf('127.0.0.1')).toBe('127.0.0.1');
+    expect(sourceOf('::FFFF:10.1.2.3')).toBe('10.1.2.3');
+  });
+
+  it('counts an IPv6 address as its /64', () => {
+    expect(sourceOf('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(sourceOf('2001:0db8:0001:0002:ffff:eeee:dddd:cccc')).toBe('2001:db8:1:2::/64');
+    expect(sourceOf('2001:db8::5')).toBe('2001:db8:0:0::/64');
+    expect(sourceOf('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(sourceOf('::1')).toBe('0:0:0:0::/64');
+    expect(sourceOf(undefined)).toBe('unknown');
+    expect(peerAddress('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(peerAddress('2001:db8::5')).toBe('2001:db8::5');
   });
 });
