@@ -214,12 +214,12 @@ describe.skipIf(skip)(`three hosts, each with a supervisor and a relay, in netwo
         expect(value.code, value.stderr).toBe(0);
         expect((JSON.parse(value.stdout) as AgentView[]).map((a) => a.id)).toEqual(['ticker', 'oneshot', 'flood']);
         expect(ms, `agor --host h2 ps took ${ms} ms with 500 idle connections open`).toBeLessThan(10_000);
-        // Beyond the cap of handshakes under way, h3's connections were refused at once.
+        // Beyond the cap of handshakes under way, h3's connections were refused at once (and said so, once per 10 s).
         const refused = t
           .entries('h2')
           .slice(mark)
           .filter((e) => e.event === 'refused' && e.addr === t.hosts.h3.addr);
-        expect(refused.length).toBeGreaterThan(400);
+        expect(refused.map((e) => e.detail)).toContainEqual(expect.stringMatching(/handshake/));
       } finally {
         idle.child.kill('SIGKILL');
       }
