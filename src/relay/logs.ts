@@ -2,12 +2,12 @@ import { statSync } from 'node:fs';
 import { notFound, usage } from '../core/errors.js';
 import { getAgent } from '../db/agents.js';
 import type { Db } from '../db/open.js';
-import { type RunRow, agentHadSecrets, getRun, latestRun, runIdsByPrefix } from '../db/runs.js';
+import { type RunRow, agentHadSecrets, getRun, latestRun } from '../db/runs.js';
 import { type Scrubber, scrubShapes } from '../secrets/scrub.js';
 import { RunScrubberCache, keyringOpener } from '../secrets/scrub-run.js';
 import { ControlClient, liveSupervisor } from '../supervisor/client.js';
 import { readFrom, tailLines } from '../supervisor/logs.js';
-import type { RunScrubberFor } from '../supervisor/logview.js';
+import { type RunScrubberFor, findRun } from '../supervisor/logview.js';
 import { scrubLines } from '../supervisor/scrubbing.js';
 import type { Upstream } from './upstream.js';
 
@@ -70,14 +70,6 @@ function emitText(s: LogSession, agent: string, run: string | null, text: string
  * at 10 000 rather than 100 000: an answer is at most 1 MiB, and the relay holds it whole.
  */
 const linesOf = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? Math.min(v, 10_000) : 50);
-
-function findRun(db: Db, agent: string, prefix?: string): RunRow | undefined {
-  if (!prefix) return latestRun(db, agent);
-  const ids = runIdsByPrefix(db, prefix).filter((id) => getRun(db, id)?.agent === agent);
-  if (ids.length > 1) throw usage(`run prefix '${prefix}' is ambiguous`, 'give more of the id');
-  if (!ids.length) throw notFound(`no run '${prefix}' of ${agent}`, `agor runs ${agent} lists them`);
-  return getRun(db, ids[0]!);
-}
 
 /**
  * The logs op: the last lines of a run, and with `follow` its later output as `log` events.

@@ -30,7 +30,8 @@ export type RunScrubberFor = (run: RunRow, group: string) => Scrubber;
 /** Output of one run: whole lines, possibly several, as read from its log. */
 export type OnLogText = (agent: string, run: string | null, text: string) => void;
 
-function findRun(db: Db, agent: string, prefix?: string): RunRow | undefined {
+/** The run of `agent` that `prefix` names (a unique id prefix), else its latest; usage or not_found when it is ambiguous or unknown. */
+export function findRun(db: Db, agent: string, prefix?: string): RunRow | undefined {
   if (!prefix) return latestRun(db, agent);
   const ids = runIdsByPrefix(db, prefix).filter((id) => getRun(db, id)?.agent === agent);
   if (ids.length > 1) throw usage(`run prefix '${prefix}' is ambiguous`, 'give more of the id');

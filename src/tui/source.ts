@@ -3,10 +3,12 @@ import type { DeadLetter } from '../msg/views.js';
 import type { AgentView } from '../supervisor/protocol.js';
 import type { AuditEntry, AuditFilter, FleetAgent as HostFleetAgent, LogTail } from '../supervisor/reads.js';
 import type { RunView } from '../supervisor/views.js';
+import type { ConnState } from '../relay/client.js';
 import type { Board, TaskDetail } from '../task/board.js';
 import type { Change } from '../task/views.js';
 
-export type { AuditEntry, AuditFilter, LogTail };
+// ConnState: a remote host's link (connecting, connected, reconnecting at `next`, refused until the operator acts), as the relay client reports it.
+export type { AuditEntry, AuditFilter, ConnState, LogTail };
 
 /**
  * One agent as the Fleet shows it. A source over several hosts names it `host/agent` in
@@ -18,17 +20,6 @@ export interface FleetAgent extends HostFleetAgent {
   agent_id?: string;
   lost?: boolean;
 }
-
-/**
- * A remote host's link: connecting, connected, waiting to reconnect (at `next`, epoch ms),
- * or refused for good (a changed pin, a revoked token) until the operator acts. The same
- * shape as the relay client's ConnState.
- */
-export type ConnState =
-  | { state: 'connecting' }
-  | { state: 'connected'; since: number }
-  | { state: 'reconnecting'; next: number; lostSince: number; error: string }
-  | { state: 'refused'; error: string; lostSince: number };
 
 /** One host of a source over several: its name, where its data comes from, and its link. */
 export interface HostInfo {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,10 +58,12 @@ export function run(bin: string, args: string[], o: RunOptions = {}): RunResult 
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The same, without blocking the test: for concurrency tests and `wait`. */
-export function runAsync(bin: string, args: string[], o: RunOptions = {}): Promise<RunResult> {
+/**
+ * What a started process prints and how it ends: its stdin gets `input` (or is closed),
+ * and it is killed after `timeout` ms.
+ */
+export function settle(child: ChildProcessWithoutNullStreams, o: { input?: string | Buffer; timeout?: number } = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', `${bin}.cjs`), ...args], { env: envFor(o), cwd: o.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -72,9 +74,13 @@ export function runAsync(bin: string, args: string[], o: RunOptions = {}): Promi
       clearTimeout(timer);
       resolvePromise({ code: code ?? -1, stdout, stderr });
     });
-    if (o.input !== undefined) child.stdin.end(o.input);
-    else child.stdin.end();
+    child.stdin.end(o.input);
   });
+}
+
+/** The same, without blocking the test: for concurrency tests and `wait`. */
+export function runAsync(bin: string, args: string[], o: RunOptions = {}): Promise<RunResult> {
+  return settle(spawn(process.execPath, [join(ROOT, 'dist', `${bin}.cjs`), ...args], { env: envFor(o), cwd: o.cwd }), o);
 }
 
 export const btmsg = (args: string[], o: RunOptions = {}) => run('btmsg', args, o);

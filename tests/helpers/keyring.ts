@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -134,4 +135,26 @@ export async function startKeyring({ password = 'test-password' }: { password?: 
     }
   }
   return k;
+}
+
+/**
+ * A keyring for the code under test that runs in this very process (SecretStore, a relay
+ * started with startRelay): started before the file's tests, its bus and keyring variables
+ * put in process.env, then the environment restored and the keyring stopped after them.
+ */
+export function keyringInThisProcess(): () => TestKeyring {
+  let k: TestKeyring | undefined;
+  const saved: Record<string, string | undefined> = {};
+  beforeAll(async () => {
+    k = await startKeyring();
+    // The code under test reads the test keyring, never the user's.
+    for (const [name, v] of Object.entries(k.env)) ((saved[name] = process.env[name]), (process.env[name] = v));
+  });
+  afterAll(() => {
+    for (const [name, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[name];
+      else process.env[name] = v;
+    k?.stop();
+  });
+  return () => k!;
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { settle } from './cli.js';
 
 /**
  * Three hosts on one machine: a bridge namespace holding a Linux bridge, and three host
@@ -147,18 +148,7 @@ export async function createNet(prefix: string = NET_PREFIX): Promise<Net> {
     subnet,
     hosts,
     host,
-    exec: (name, cmd, args, o = {}) =>
-      new Promise((resolve, reject) => {
-        const child = spawn('ip', ['netns', 'exec', host(name).ns, cmd, ...args], { env: o.env ?? process.env, cwd: o.cwd });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), o.timeout ?? 60_000);
-        child.on('error', reject);
-        child.on('close', (code) => (clearTimeout(timer), resolve({ code: code ?? -1, stdout, stderr })));
-        child.stdin.end(o.input);
-      }),
+    exec: (name, cmd, args, o = {}) => settle(spawn('ip', ['netns', 'exec', host(name).ns, cmd, ...args], { env: o.env ?? process.env, cwd: o.cwd }), o),
     spawn: (name, cmd, args, o = {}) => spawn('ip', ['netns', 'exec', host(name).ns, cmd, ...args], o),
     linkDown: (name) => void ip(['-n', bridge, 'link', 'set', `v${host(name).name}`, 'down']),
     linkUp: (name) => void ip(['-n', bridge, 'link', 'set', `v${host(name).name}`, 'up']),

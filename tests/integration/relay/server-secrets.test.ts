@@ -1,22 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type TestKeyring, startKeyring } from '../../helpers/keyring.js';
+import { expect, it } from 'vitest';
+import { keyringInThisProcess } from '../../helpers/keyring.js';
 import { group, sh, waitFor } from '../agor/fixture.js';
 import { ADMIN_TOKEN, Client, relay } from './relay.js';
 
-let k: TestKeyring;
-const saved: Record<string, string | undefined> = {};
-
-beforeAll(async () => {
-  k = await startKeyring();
-  // The relay runs in this process: it reads the test keyring, never the user's.
-  for (const [name, v] of Object.entries(k.env)) ((saved[name] = process.env[name]), (process.env[name] = v));
-});
-afterAll(() => {
-  for (const [name, v] of Object.entries(saved))
-    if (v === undefined) delete process.env[name];
-    else process.env[name] = v;
-  k?.stop();
-});
+const keyring = keyringInThisProcess();
 
 const VALUE = 'hunter2-relay-secret-0451';
 
@@ -25,9 +12,9 @@ it("shows a run's own secret redacted by name in log tails and logs, with and wi
     group: `relay${Math.random().toString(36).slice(2, 8)}`,
     agents: { needy: { command: sh('echo "using $API_KEY now"; exec sleep 300'), secrets: ['API_KEY'], stop_grace: '1s' } },
   });
-  const set = await g.agor(['secret', 'set', 'API_KEY'], { input: `${VALUE}\n`, env: k.env, cwd: g.dir });
+  const set = await g.agor(['secret', 'set', 'API_KEY'], { input: `${VALUE}\n`, env: keyring().env, cwd: g.dir });
   expect(set.code, set.stderr).toBe(0);
-  await g.up(k.env);
+  await g.up(keyring().env);
   await g.waitAgent('needy', 'running', (a) => a.pid !== null);
   const r = await relay(onTestFinished, g.db);
   const c = await Client.open(r.url, ADMIN_TOKEN);

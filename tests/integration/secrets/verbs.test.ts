@@ -2,25 +2,12 @@ import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROOT, run, tempDb } from '../../helpers/cli.js';
-import { type TestKeyring, startKeyring } from '../../helpers/keyring.js';
+import { keyringInThisProcess } from '../../helpers/keyring.js';
 import { SecretStore } from '../../../src/secrets/store.js';
 
-let k: TestKeyring;
-const saved: Record<string, string | undefined> = {};
-
-beforeAll(async () => {
-  k = await startKeyring();
-  // SecretStore in this process reads the test keyring, never the user's.
-  for (const [name, v] of Object.entries(k.env)) ((saved[name] = process.env[name]), (process.env[name] = v));
-});
-afterAll(() => {
-  for (const [name, v] of Object.entries(saved))
-    if (v === undefined) delete process.env[name];
-    else process.env[name] = v;
-  k?.stop();
-});
+const keyring = keyringInThisProcess();
 
 let t: ReturnType<typeof tempDb>;
 let group: string;
@@ -35,7 +22,7 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-const agor = (args: string[], input?: string) => run('agor', args, { db: t.db, cwd: t.dir, input, env: k.env });
+const agor = (args: string[], input?: string) => run('agor', args, { db: t.db, cwd: t.dir, input, env: keyring().env });
 const shared = (name: string) => ({ group, agent: null, name });
 
 /** Every file under `dir`, as bytes. */
@@ -115,7 +102,7 @@ describe('agor secret set, list and rm', () => {
     const seen: string[] = [];
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'agor.cjs'), 'secret', 'set', 'GITHUB_TOKEN'], {
       cwd: t.dir,
-      env: { ...process.env, ...k.env, AGOR_DB: t.db },
+      env: { ...process.env, ...keyring().env, AGOR_DB: t.db },
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     child.stdin.end(`${value}\n`);
