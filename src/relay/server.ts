@@ -337,13 +337,22 @@ export async function startRelay(o: RelayOptions): Promise<RelayServer> {
   }, 60_000);
   sweep.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    // A relay that cannot listen leaves nothing open behind it (the caller reports why).
+    clearInterval(ping);
+    clearInterval(sweep);
+    upstream.close();
+    ro.close();
+    throw e;
+  }
   await upstream.attach();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;

@@ -75,8 +75,6 @@ export const serve: Verb<ServeArgs> = {
         onLog: (e) => e.event !== 'listening' && emitEntry(e),
       });
     } catch (e) {
-      // Whatever the half-started relay left open must not keep a refused one running.
-      setTimeout(() => process.exit(), 1000).unref();
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE')
         throw new UserError(`${authority(listen)} is in use`, 'another relay (or program) listens there; choose another --listen', Exit.BUSY);
