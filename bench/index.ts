@@ -685,6 +685,7 @@ async function main(): Promise<void> {
               socket_events_per_second: s16.socket!.perSecond,
               relay_delivered: s16.delivered ?? null,
               relay_cpu_ms_per_event: s16.cpuMsPerEvent ?? null,
+              relay_sustained_events_per_second: s16.ceiling?.sustained ?? null,
             }
           : {}),
       },
@@ -862,6 +863,15 @@ async function main(): Promise<void> {
     );
   if (s16?.relay && s16.delivered !== undefined)
     rows.push(['events through the relay / on the socket', fmtRatio(s16.delivered), '', '', 'no target', `${s16.relay.perSecond.toFixed(1)} ev/s`]);
+  if (s16?.ceiling)
+    rows.push([
+      'events/s one relay sustains to one dashboard',
+      s16.ceiling.sustained === null ? '-' : Math.round(s16.ceiling.sustained).toLocaleString('en-US'),
+      '',
+      '',
+      'no target',
+      'stepped source',
+    ]);
   out.push(
     `Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`,
     table(['figure', 'value', '90% interval', 'cpu ratio (90%)', 'target', ''], rows),

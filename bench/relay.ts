@@ -14,6 +14,7 @@ import { LineSplitter } from '../src/supervisor/jsonlines.js';
 import { REPO, type Log, tempDir } from './fixtures.js';
 import { fmtMs, fmtRatio, table } from './harness.js';
 import { type ProcessFigures, agorSupervisor, gone, pending, sampleProcess, sweepLeftovers } from './supervisor.js';
+import { type Ceiling, relayCeiling } from './relay-ceiling.js';
 
 const AGOR_RELAY = join(REPO, 'dist', 'agor-relay.cjs');
 
@@ -47,7 +48,7 @@ const percentiles = (v: number[]): Percentiles => ({ n: v.length, p50: pct(v, 50
 // ---- a plain control-socket client ----
 
 /** One connection to the supervisor's socket: requests by id, events counted and handed on. */
-class SocketClient {
+export class SocketClient {
   private next = 1;
   private readonly waiting = new Map<number, (l: Record<string, unknown>) => void>();
   private readonly split = new LineSplitter();
@@ -127,42 +128,36 @@ function socketOf(db: string): string {
   }
 }
 
-/** `agor up -d` on `yaml` and an agor-relay in front of it on 127.0.0.1, with its own admin token. */
-async function relayHost(label: string, yaml: string, log: Log): Promise<RelayHost> {
+/** An agor-relay process on 127.0.0.1, with its own admin token. */
+export interface RelayProcess {
+  relay: ChildProcess;
+  url: string;
+  pin: string;
+  token: string;
+  /** SIGTERM, then SIGKILL after 5 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `agor-relay init` and `agor-relay` for the database `env.AGOR_DB`. No session bus: the
+ * relay keeps its token in its 0600 file, not in the user's keyring.
+ */
+export async function launchRelay(env: NodeJS.ProcessEnv, label: string, log: Log): Promise<RelayProcess> {
   if (!existsSync(AGOR_RELAY)) throw new Error('dist/agor-relay.cjs is missing; run npm run build (npm run bench does it)');
-  const dir = tempDir(`relay-${label}`);
-  const sup = agorSupervisor(dir, yaml);
-  // No session bus: the relay keeps its token in its 0600 file, not in the user's keyring.
-  const env: NodeJS.ProcessEnv = { ...sup.env, AGOR_DB: sup.db };
+  env = { ...env };
   delete env.DBUS_SESSION_BUS_ADDRESS;
-  let relay: ChildProcess | undefined;
-  let supervisorPid: number | undefined;
+  const port = await freePort();
+  const init = spawnSync(process.execPath, [AGOR_RELAY, 'init', '--json', '--listen', `127.0.0.1:${port}`], { env, encoding: 'utf8', timeout: 30_000 });
+  if (init.status !== 0) throw new Error(`agor-relay init failed (exit ${init.status}): ${(init.stderr || init.stdout).slice(0, 500)}`);
+  const made = JSON.parse(init.stdout) as { url: string; pin: string; token: string };
+  const relay = spawn(process.execPath, [AGOR_RELAY, '--listen', `127.0.0.1:${port}`, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = async () => {
-    if (relay && relay.exitCode === null && relay.signalCode === null) {
+    if (relay.exitCode === null && relay.signalCode === null) {
       relay.kill('SIGTERM');
       if (!(await gone(relay.pid!, 5000))) relay.kill('SIGKILL');
     }
-    try {
-      sup.stop();
-    } finally {
-      pending.delete(`relay-${label}`);
-      if (supervisorPid !== undefined && !(await gone(supervisorPid, 10_000))) process.kill(supervisorPid, 'SIGKILL');
-      await sweepLeftovers(sup.marks, []);
-      rmSync(dir, { recursive: true, force: true });
-    }
   };
-  pending.set(`relay-${label}`, () => {
-    relay?.kill('SIGKILL');
-    sup.stop();
-  });
   try {
-    log(`  ${label}: agor up -d …`);
-    supervisorPid = sup.start();
-    const port = await freePort();
-    const init = spawnSync(process.execPath, [AGOR_RELAY, 'init', '--json', '--listen', `127.0.0.1:${port}`], { env, encoding: 'utf8', timeout: 30_000 });
-    if (init.status !== 0) throw new Error(`agor-relay init failed (exit ${init.status}): ${(init.stderr || init.stdout).slice(0, 500)}`);
-    const made = JSON.parse(init.stdout) as { url: string; pin: string; token: string };
-    relay = spawn(process.execPath, [AGOR_RELAY, '--listen', `127.0.0.1:${port}`, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     relay.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -175,8 +170,41 @@ async function relayHost(label: string, yaml: string, log: Log): Promise<RelayHo
     }
     // The log keeps flowing (a line per connection): drain it so a full pipe never stalls the relay.
     relay.stdout!.removeAllListeners('data').resume();
-    log(`  ${label}: supervisor ${supervisorPid}, relay ${relay.pid} on ${made.url}`);
-    return { dir, db: sup.db, socket: socketOf(sup.db), supervisorPid, relay, url: made.url, pin: made.pin, token: made.token, stop };
+    log(`  ${label}: relay ${relay.pid} on ${made.url}`);
+    return { relay, url: made.url, pin: made.pin, token: made.token, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** `agor up -d` on `yaml` and an agor-relay in front of it on 127.0.0.1, with its own admin token. */
+async function relayHost(label: string, yaml: string, log: Log): Promise<RelayHost> {
+  const dir = tempDir(`relay-${label}`);
+  const sup = agorSupervisor(dir, yaml);
+  let relay: RelayProcess | undefined;
+  let supervisorPid: number | undefined;
+  const stop = async () => {
+    await relay?.stop();
+    try {
+      sup.stop();
+    } finally {
+      pending.delete(`relay-${label}`);
+      if (supervisorPid !== undefined && !(await gone(supervisorPid, 10_000))) process.kill(supervisorPid, 'SIGKILL');
+      await sweepLeftovers(sup.marks, []);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  pending.set(`relay-${label}`, () => {
+    relay?.relay.kill('SIGKILL');
+    sup.stop();
+  });
+  try {
+    log(`  ${label}: agor up -d …`);
+    supervisorPid = sup.start();
+    relay = await launchRelay({ ...sup.env, AGOR_DB: sup.db }, label, log);
+    log(`  ${label}: supervisor ${supervisorPid}`);
+    return { dir, db: sup.db, socket: socketOf(sup.db), supervisorPid, relay: relay.relay, url: relay.url, pin: relay.pin, token: relay.token, stop };
   } catch (e) {
     await stop().catch(() => undefined);
     throw e;
@@ -366,7 +394,8 @@ export interface RelayEventsSection {
   /** The relay process over the driving window: CPU per event passed on, and the rate one core would allow at that cost. */
   relayCpu?: ProcessFigures;
   cpuMsPerEvent?: number;
-  ceilingPerSecond?: number;
+  /** The same relay fed by a source faster than any supervisor: the rate it sustains to one dashboard. */
+  ceiling?: Ceiling;
   notes: string[];
   error?: string;
 }
@@ -428,7 +457,6 @@ export async function relayEvents(o: { quick: boolean }, log: Log): Promise<Rela
     const duringWindow = counts.relay.n - relayEventsBefore;
     if (duringWindow > 0 && s.relayCpu.cpuMs > 0) {
       s.cpuMsPerEvent = s.relayCpu.cpuMs / duringWindow;
-      s.ceilingPerSecond = 1000 / s.cpuMsPerEvent;
     }
     // Let the last runs end and their events arrive: quiet on both for 2 s (30 s at most).
     const t0 = Date.now();
@@ -451,12 +479,15 @@ export async function relayEvents(o: { quick: boolean }, log: Log): Promise<Rela
     s.relayOwnEvents = counts.own;
     s.notes.push(
       `${runs} wakes asked; events counted: state, run_start, run_end, stall, wake, log, supervisor (the relay's own changed/upstream apart: ${counts.own})`,
-      "the relay's CPU covers everything it did in the window (the supervisor's events, the changed events, TLS) and is read in 10 ms ticks; the ceiling is one core divided by it",
       'the rate is the supervisor\'s: both clients see the same stream, so the figure to read is "delivered" (1.00: nothing lost) and the tail (how far the relay lagged behind at the end)',
     );
     dash.close();
     watcher.close();
     driver.close();
+    await h.stop();
+    h = undefined;
+    log('section 16: the relay fed faster than a supervisor can, stepping the rate up …');
+    s.ceiling = await relayCeiling(o, log);
   } catch (e) {
     s.error = e instanceof Error ? e.message : String(e);
     log(`!!! section 16: ${s.error}`);
@@ -517,15 +548,33 @@ export function printRelay(s14: RelayLatencySection | undefined, s15: RelayIdleS
       const row = (name: string, a: EventRateArm) => [name, String(a.events), `${a.spanSeconds.toFixed(2)} s`, `${a.perSecond.toFixed(1)} ev/s`];
       out.push(
         table(['client', 'events', 'first to last', 'rate'], [row('control socket (subscribed)', s16.socket), row('relay dashboard (subscribed)', s16.relay)]),
-        ...(s16.cpuMsPerEvent !== undefined
-          ? [
-              `  the relay's CPU while passing them on: ${s16.relayCpu!.cpuPercent.toFixed(1)}% of a core, ${(s16.cpuMsPerEvent * 1000).toFixed(0)} µs per event: a ceiling near ${Math.round(s16.ceilingPerSecond!).toLocaleString('en-US')} ev/s on one core`,
-            ]
+        ...(s16.relayCpu
+          ? [`  the relay's CPU meanwhile: ${s16.relayCpu.cpuPercent.toFixed(1)}% of a core (its TLS, the supervisor's events, its database polls)`]
           : []),
         `  delivered through the relay: ${s16.delivered === undefined ? '-' : fmtRatio(s16.delivered)} of the socket's events; relay rate / socket rate ${s16.socket.perSecond ? fmtRatio(s16.relay.perSecond / s16.socket.perSecond) : '-'}; the relay's last event ${fmtMs(Math.max(0, s16.tailMs ?? 0))} after the socket's`,
       );
     }
     for (const n of s16.notes) out.push(`  ${n}`);
+    if (s16.ceiling) {
+      const c = s16.ceiling;
+      out.push(
+        '  the ceiling: a stand-in supervisor (bench/event-source.ts) sends state events at a fixed rate to the real agor-relay, one dashboard counts them',
+        table(
+          ['rate asked', 'sent', 'in', 'arrived', 'at', 'delivered', 'relay CPU', 'dashboard'],
+          c.steps.map((t) => [
+            `${t.rate.toLocaleString('en-US')} ev/s`,
+            String(t.sent),
+            `${t.sendSeconds.toFixed(1)} s`,
+            String(t.received),
+            `${Math.round(t.arrivedPerSecond).toLocaleString('en-US')} ev/s`,
+            fmtRatio(t.sent ? t.received / t.sent : 0),
+            `${t.relayCpuPercent.toFixed(0)}%`,
+            t.cutOff ? 'cut off (8 MiB unsent)' : 'kept',
+          ]),
+        ),
+        `  sustained to one dashboard: ${c.sustained === null ? 'not even the first step' : `${Math.round(c.sustained).toLocaleString('en-US')} ev/s, as the dashboard received them, every event delivered`}; the steps stop at the first that loses events or does not reach 80% of its rate (the source, the relay or the dashboard could go no faster)`,
+      );
+    }
     if (s16.error) out.push(`!!! section 16 did not complete: ${s16.error}`);
     out.push('');
   }
