@@ -11,6 +11,8 @@ import { explicitWakes } from './0009-explicit-wakes.js';
 import { runSandbox } from './0010-run-sandbox.js';
 import { secrets } from './0011-secrets.js';
 import { runSecretRefs } from './0012-run-secret-refs.js';
+import { hookCursors } from './0013-hook-cursors.js';
+import { approvals } from './0014-approvals.js';
 
 export interface Migration {
   version: number;
@@ -33,5 +35,7 @@ export const migrations: Migration[] = [
   runSandbox,
   secrets,
   runSecretRefs,
+  hookCursors,
+  approvals,
 ];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

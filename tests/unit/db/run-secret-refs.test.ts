@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../../src/db/open.js';
+import { LATEST_VERSION } from '../../../src/db/migrations/index.js';
 import { agentHadSecrets, getRun, setRunSecretRefs } from '../../../src/db/runs.js';
 import { addAgents, addRun, freshDb } from '../../helpers/db.js';
 
@@ -27,7 +28,7 @@ describe('runs.secret_refs (migration 12)', () => {
     t.db.close();
     const db = openDb({ path: t.path });
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(12);
+      expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
       expect(getRun(db, 'r1')!.secret_refs).toBe(refs);
     } finally {
       db.close();
