@@ -376,6 +376,11 @@ export interface ClaimOptions {
   id?: string;
   leaseSeconds?: number;
   runId?: string | null;
+  /**
+   * Test only (bttask reads it from AGOR_TEST_UNSAFE_CLAIM): skips the compare-and-set, so
+   * racing claimers can win the same task. It exists to prove `agor selftest` catches that.
+   */
+  unsafeSkipCompareAndSet?: boolean;
 }
 
 /**
@@ -388,6 +393,7 @@ const nothingReady = () => notFound('nothing ready to claim', 'bttask list shows
 export function claim(db: Db, meId: string | undefined, o: ClaimOptions): Task {
   const seconds = o.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   if (!(seconds >= 1 && seconds <= 7 * 86400)) throw usage('a lease runs from 1 second to 7 days');
+  if (o.unsafeSkipCompareAndSet) return unsafeClaim(db, meId, o, seconds);
   // An empty queue is answered without the write lock: claimers polling an empty board
   // must not queue behind the writers that fill it.
   if (o.id === undefined) {
@@ -426,6 +432,32 @@ export function claim(db: Db, meId: string | undefined, o: ClaimOptions): Task {
     const u = update(db, me, t, { status: 'progress', assigned_to: me.id });
     history(db, t.id, me.id, 'lease', null, me.id);
     audit(db, me.id, 'task_claimed', { id: t.id, run_id: o.runId ?? null, lease_seconds: seconds });
+    return toTask(u, lease);
+  });
+}
+
+/**
+ * The deliberately broken claim behind `unsafeSkipCompareAndSet`: the task is chosen
+ * before the write lock is taken and whoever holds it is overridden, a lost update.
+ */
+function unsafeClaim(db: Db, meId: string | undefined, o: ClaimOptions, seconds: number): Task {
+  const me = requireAgent(db, meId);
+  const chosen = o.id !== undefined ? resolveTask(db, o.id) : T.readyTasks(db, me.id, 1)[0];
+  if (!chosen) throw nothingReady();
+  return writeTx(db, () => {
+    const t = T.getTask(db, chosen.id)!;
+    const held = T.activeLease(db, t.id);
+    if (held) T.endLease(db, held.id, 'released');
+    const lease = T.insertLease(db, {
+      task_id: t.id,
+      agent_id: me.id,
+      run_id: o.runId ?? null,
+      duration: seconds,
+      expires_at: nowSeconds() + seconds,
+      assigned_before: t.assigned_to,
+    });
+    const u = update(db, me, t, { status: 'progress', assigned_to: me.id });
+    audit(db, me.id, 'task_claimed', { id: t.id, run_id: o.runId ?? null, lease_seconds: seconds, unsafe: true });
     return toTask(u, lease);
   });
 }

@@ -12,12 +12,15 @@ import { ps } from './ps.js';
 import { report } from './report.js';
 import { runs } from './runs.js';
 import { schedule } from './schedule.js';
+import { selftest } from './selftest.js';
 import { secret } from './secret.js';
 import { up } from './up.js';
 import { wake } from './wake.js';
 
 /** Every agor verb, in the order --help lists them. */
-export const commands: AnyVerb[] = [init, up, dash, down, ps, start, stop, restart, wake, logs, runs, report, schedule, secret, audit, hosts, doctor].map(withHost);
+export const commands: AnyVerb[] = [init, up, dash, down, ps, start, stop, restart, wake, logs, runs, report, schedule, secret, audit, hosts, doctor, selftest].map(
+  withHost,
+);
 
 /** Options every agor verb takes besides --db and --json. */
 export const options = hostOption;
