@@ -9,6 +9,7 @@ const LOAD = [
   'tests/integration/btmsg/concurrency.test.ts',
   'tests/integration/bttask/races.test.ts',
   'tests/integration/agor/mixed-load.test.ts',
+  'tests/integration/selftest.test.ts',
 ];
 
 export default defineConfig({

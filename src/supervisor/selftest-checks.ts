@@ -55,7 +55,7 @@ async function timed(ctx: CheckContext, fn: (f: Record<string, number | string>)
   const t0 = Date.now();
   const figures: Record<string, number | string> = {};
   const r = await fn(figures);
-  return { ...r, figures: { processes: ctx.procs.started - before, duration_ms: Date.now() - t0, ...figures } };
+  return { name: r.name, verdict: r.verdict, figures: { processes: ctx.procs.started - before, duration_ms: Date.now() - t0, ...figures }, detail: r.detail };
 }
 
 /** (1) N claimers race over M tasks with `bttask claim` until none is left. */
@@ -85,7 +85,11 @@ export function claimsCheck(ctx: CheckContext, claimers: number, tasks: number):
       Object.assign(f, { claimers, tasks, claimed: by.size, claimed_twice: twice.length, lost, errors: errors.length, held });
       if (twice.length) {
         const [id, w] = twice[0]!;
-        return { name, verdict: 'fail', detail: `task ${short(id)} claimed twice (by ${w.join(' and ')}); ${twice.length} task(s) claimed more than once` };
+        return {
+          name,
+          verdict: 'fail',
+          detail: `task ${short(id)} claimed ${w.length === 2 ? 'twice' : `${w.length} times`} (by ${w.join(', ')}); ${twice.length} task(s) claimed more than once`,
+        };
       }
       if (errors.length) return { name, verdict: 'fail', detail: `${errors.length} claim(s) failed with other than "nothing ready": ${errors[0]}` };
       if (lost > 0 || held !== tasks) return { name, verdict: 'fail', detail: `${lost} task(s) never claimed; ${held} of ${tasks} held under a lease` };

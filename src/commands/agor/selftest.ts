@@ -59,10 +59,10 @@ export const selftest: Verb<SelftestArgs> = {
   builder: (y) =>
     y
       .option('claimers', count('claimers', 8, 256, 'Parallel claimers racing over the tasks'))
-      .option('tasks', count('tasks', 120, 100000, 'Tasks the claimers take'))
+      .option('tasks', count('tasks', 200, 100000, 'Tasks the claimers take'))
       .option('races', count('races', 20, 10000, 'Two-way races for one task'))
       .option('senders', count('senders', 16, 256, 'Concurrent message senders'))
-      .option('messages', count('messages', 10, 10000, 'Messages each sender sends'))
+      .option('messages', count('messages', 20, 10000, 'Messages each sender sends'))
       .option('keep', { type: 'boolean', describe: 'Keep the temporary directory with its databases' })
       .option('allow-skip', { type: 'boolean', describe: 'Exit 0 when no check failed though some were skipped (e.g. no Landlock)' })
       .epilog(
