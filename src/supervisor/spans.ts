@@ -17,6 +17,15 @@ interface Timed {
 }
 type EndAt = (o: { attrs?: Attrs; error?: string; atMs?: number }) => void;
 
+/** The last approval's id, or null when the database cannot be read now (the next tick tries again). */
+function lastApprovalIdOr(db: Db): number | null {
+  try {
+    return lastApprovalId(db);
+  } catch {
+    return null;
+  }
+}
+
 export class SupervisorSpans {
   private readonly runs = new Map<string, Span>();
   /** Each agent's wakes not yet taken by a run: the run that takes them is their child. */
@@ -29,7 +38,10 @@ export class SupervisorSpans {
   constructor(
     private readonly db: Db,
     private readonly sandboxMode: (agent: string) => string,
-  ) {}
+  ) {
+    // Requests made before this supervisor started are not its waits to trace.
+    if (tracer().enabled) this.approvalCursor = lastApprovalIdOr(db);
+  }
 
   /** Serves a control-socket request inside its 'request' span. */
   request<T>(req: Request, fn: () => Promise<T>): Promise<T> {
@@ -104,8 +116,8 @@ export class SupervisorSpans {
   /** Reads new and decided approvals: an 'approval.wait' span from request to decision. */
   pollApprovals(): void {
     if (!tracer().enabled) return;
-    // Requests made before this supervisor started are not its waits to trace.
-    this.approvalCursor ??= lastApprovalId(this.db);
+    this.approvalCursor ??= lastApprovalIdOr(this.db);
+    if (this.approvalCursor === null) return;
     for (const row of approvalsAfter(this.db, this.approvalCursor)) {
       this.approvalCursor = row.id;
       const attrs = { 'agor.agent': row.agent, 'agor.run.id': row.run_id, 'agor.approval.id': row.id, 'agor.approval.action': row.action };

@@ -2,7 +2,7 @@
  * Turns traces on for a supervisor when an endpoint is configured (AGOR_OTLP_ENDPOINT, else
  * `otlp.endpoint`): only then is the OpenTelemetry SDK loaded (dist/otel.cjs in the build).
  */
-import { UserError } from '../core/errors.js';
+import { usage } from '../core/errors.js';
 import type { GroupConfig } from './config.js';
 import { DEFAULT_SERVICE_NAME, endpointProblem } from './otlp-config.js';
 import { setTracer, tracer } from './trace.js';
@@ -12,7 +12,7 @@ export function otlpSettings(config: GroupConfig, env: NodeJS.ProcessEnv = proce
   const fromEnv = env.AGOR_OTLP_ENDPOINT?.trim();
   if (fromEnv) {
     const bad = endpointProblem(fromEnv);
-    if (bad) throw new UserError(`AGOR_OTLP_ENDPOINT: ${bad}`, 'the collector base URL, e.g. http://localhost:4318; unset it to turn traces off');
+    if (bad) throw usage(`AGOR_OTLP_ENDPOINT: ${bad}`, 'the collector base URL, e.g. http://localhost:4318; unset it to turn traces off');
   }
   const endpoint = fromEnv || config.otlp?.endpoint;
   if (!endpoint) return null;

@@ -12,7 +12,7 @@ import { clockFromEnv } from './clock.js';
 import { heldError } from './lock.js';
 import { loadConfig } from './config.js';
 import { Supervisor } from './daemon.js';
-import { startTracing, stopTracing } from './tracing.js';
+import { otlpSettings, startTracing, stopTracing } from './tracing.js';
 import { readTail, rotateIfLarge } from './logs.js';
 import type { Event } from './protocol.js';
 
@@ -139,6 +139,8 @@ export interface Detached {
 /** Starts `agor up --headless` in the background and returns once it is ready. */
 export async function detachSupervisor(o: UpOptions): Promise<Detached> {
   const config = loadConfig(o.file);
+  // A bad AGOR_OTLP_ENDPOINT is refused here, not in the detached child's log.
+  otlpSettings(config);
   const dbPath = resolve(resolveDbPath(o.db).path);
   const db = openDb({ path: dbPath, warn: o.warn });
   try {
