@@ -34,6 +34,8 @@ export class SupervisorSpans {
   private approvalCursor: number | null = null;
   /** The request being served, for the wakes and runs it causes. */
   private readonly current = new AsyncLocalStorage<Span>();
+  /** Requests still being served: timers and callbacks a request set up outlive it, and keep its context. */
+  private readonly serving = new Set<Span>();
 
   constructor(
     private readonly db: Db,
@@ -48,14 +50,22 @@ export class SupervisorSpans {
     if (!tracer().enabled) return fn();
     const agents = Array.isArray(req.agents) ? req.agents.filter((a) => typeof a === 'string').join(',') : typeof req.agent === 'string' ? req.agent : undefined;
     const span = tracer().start('request', { 'agor.op': String(req.op), 'agor.agents': agents });
+    this.serving.add(span);
     return this.current.run(span, fn).then(
-      (v) => (span.end({ attrs: { 'agor.result': 'ok' } }), v),
+      (v) => (this.serving.delete(span), span.end({ attrs: { 'agor.result': 'ok' } }), v),
       (err: unknown) => {
+        this.serving.delete(span);
         const code = err instanceof UserError ? exitCodeName(err.code) : 'failure';
         span.end({ error: (err as Error)?.message ?? String(err), attrs: { 'agor.result': code } });
         throw err;
       },
     );
+  }
+
+  /** The request being served, if this event comes from serving it. */
+  private servedRequest(): Span | null {
+    const s = this.current.getStore();
+    return s && this.serving.has(s) ? s : null;
   }
 
   /** Starts and ends spans as the supervisor's events say. */
@@ -65,7 +75,7 @@ export class SupervisorSpans {
       const span = tracer().start(
         'wake',
         { 'agor.agent': ev.agent, 'agor.wake.id': ev.wake, 'agor.wake.reason': ev.reason, 'agor.wake.detail': ev.detail },
-        this.current.getStore(),
+        this.servedRequest(),
       );
       const list = this.wakes.get(ev.agent) ?? [];
       list.push(span);
@@ -73,7 +83,7 @@ export class SupervisorSpans {
     } else if (ev.event === 'run_start') {
       const taken = this.wakes.get(ev.agent) ?? [];
       this.wakes.delete(ev.agent);
-      const parent = taken[0] ?? this.current.getStore() ?? null;
+      const parent = taken[0] ?? this.servedRequest();
       const span = tracer().start(
         'run',
         {
