@@ -70,6 +70,31 @@ describe.concurrent('agor up with an OTLP endpoint', () => {
     expect(span!.status).toMatchObject({ code: 2 });
   });
 
+  it('makes the run a request started its child, and not the retries that follow it later', async ({ onTestFinished }) => {
+    const rx = await startReceiver();
+    onTestFinished(() => rx.close());
+    const g = group(onTestFinished, { agents: { flaky: { command: sh('sleep 0.3; exit 1'), stop_grace: '1s' } } });
+    await g.up({ AGOR_OTLP_ENDPOINT: rx.url });
+    const c = await g.connect();
+    expect((await c.request('stop', { agents: ['flaky'] })).ok).toBe(true);
+    expect((await c.request('start', { agents: ['flaky'] })).ok).toBe(true);
+    const start = await waitFor(
+      'the start request span',
+      () => rx.spans.find((s) => s.name === 'request' && s.attrs['agor.op'] === 'start'),
+      (s) => !!s,
+    );
+    // The run the request started, then a retry after its backoff, started by a timer that run's end set.
+    const runs = await waitFor(
+      'two runs from the start on',
+      () => byName(rx.spans, 'run').filter((s) => s.startMs >= start!.startMs),
+      (r) => r.length >= 2,
+      { timeout: 20_000 },
+    );
+    const [first, retry] = runs.sort((a, b) => a.startMs - b.startMs);
+    expect(first!.parentSpanId).toBe(start!.spanId);
+    expect(retry!.parentSpanId).toBe('');
+  });
+
   it('exports an approval.wait span from the request to the decision, with who decided', async ({ onTestFinished }) => {
     const rx = await startReceiver();
     onTestFinished(() => rx.close());
