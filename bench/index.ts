@@ -71,7 +71,7 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   control socket, p50 and p99, with ${RELAY_DASHBOARDS} subscribed dashboards connected (targets: +${RELAY_ADDED_P50_MS} ms at p50, +${RELAY_ADDED_P99_MS} ms at p99),
   15 the relay's RSS and CPU over 10 s with ${RELAY_DASHBOARDS} dashboards and ${RELAY_IDLE_AGENTS} sleeping agents, 16 the events per second one
   relay passes to one dashboard against a client of the control socket (short on-demand runs, 5 s with --quick, else 15 s),
-  18 the supervisor's idle RSS and CPU over 10 s with OTLP traces on (a receiver up) against off, ${OTEL_AGENTS} sleeping agents, and
+  18 the supervisor's idle RSS and CPU over 10 s with OTLP traces on (a receiver up), off and with the collector down, ${OTEL_AGENTS} sleeping agents, and
   agor ps with the collector down against OTLP off (p50, ratio; at least 20 rounds)
 `;
 

@@ -21,6 +21,8 @@ export interface OtelSection {
   seconds: number;
   off?: ProcessFigures;
   on?: ProcessFigures;
+  /** The supervisor whose collector is down, alone, after the agor ps rounds. */
+  down?: ProcessFigures;
   /** Spans the receiver decoded while OTLP was on. */
   spansReceived?: number;
   psOff?: { p50: number; p90: number; n: number };
@@ -145,7 +147,7 @@ const pct = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.max(0,
 export async function otelCost(o: { rounds: number; quick: boolean }, log: Log): Promise<OtelSection> {
   const seconds = 10;
   const s: OtelSection = {
-    title: `Section 18 — traces: supervisor idle RSS and CPU over ${seconds} s with OTLP on (receiver up) vs off, ${OTEL_AGENTS} sleeping agents; agor ps with the collector down vs OTLP off`,
+    title: `Section 18 — traces: supervisor idle RSS and CPU over ${seconds} s with OTLP on (receiver up), off, and the collector down, ${OTEL_AGENTS} sleeping agents; agor ps with the collector down vs OTLP off`,
     agents: OTEL_AGENTS,
     seconds,
     notes: [],
@@ -173,6 +175,9 @@ export async function otelCost(o: { rounds: number; quick: boolean }, log: Log):
     }
     s.psOff = { n, p50: pct(times.off, 50), p90: pct(times.off, 90) };
     s.psDown = { n, p50: pct(times.down, 50), p90: pct(times.down, 90) };
+    await hosts.shift()!.stop();
+    await sleep(o.quick ? 2000 : 5000);
+    s.down = await sampleProcess(down.pid, seconds);
     for (const h of hosts.splice(0)) await h.stop();
     rx = await receiver(tempDir('otel-rx'));
     const on = await host('on', rx.url, log);
@@ -200,7 +205,7 @@ export function printOtel(s: OtelSection | undefined, out: string[]): void {
   if (s.off && s.on) {
     const row = (name: string, f: ProcessFigures) => [name, `${(f.rssKb.median / 1024).toFixed(1)} MiB`, `${f.cpuPercent.toFixed(2)} %`, fmtMs(f.cpuMs)];
     out.push(
-      table(['supervisor', 'RSS (median)', 'CPU', 'CPU time'], [row('OTLP off', s.off), row('OTLP on', s.on)]),
+      table(['supervisor', 'RSS (median)', 'CPU', 'CPU time'], [row('OTLP off', s.off), row('OTLP on', s.on), ...(s.down ? [row('collector down', s.down)] : [])]),
       `  with OTLP on: RSS ${fmtRatio(s.on.rssKb.median / s.off.rssKb.median)} of off, CPU ${(s.on.cpuPercent - s.off.cpuPercent).toFixed(2)} points more; ${s.spansReceived ?? 0} span(s) received`,
     );
   }
