@@ -76,6 +76,19 @@ const dashboardApart = {
     b.onResolve({ filter: /^\.\/esm-import\.cjs$/ }, () => ({ path: './esm-import.cjs', external: true }));
   },
 };
+// The OpenTelemetry SDK is a bundle of its own too (dist/otel.cjs): the supervisor requires it
+// only when an OTLP endpoint is configured, so no other verb and no other binary carries it.
+const otelApart = {
+  name: 'otel-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/otel\.js$/ }, (args) => (args.importer.includes('/src/supervisor/') ? { path: 'otel', namespace: 'otel-apart' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'otel-apart' }, () => ({
+      contents: "export const startOtel = (o) => require('./otel.cjs').startOtel(o);",
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.\/otel\.cjs$/ }, () => ({ path: './otel.cjs', external: true }));
+  },
+};
 // Ink measures every text node of every frame with string-width, which runs each string
 // through Intl.Segmenter: a third of an idle dashboard's CPU. Ink is bundled into
 // dist/tui.mjs, and every string-width it imports answers printable ASCII itself
@@ -133,7 +146,7 @@ for (const name of names) {
     define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
     // Its loader picks the platform's prebuilt addon package at run time.
     external: ['@napi-rs/keyring'],
-    plugins: [wordWrappingCliui, dashboardApart, noColorGuess, bundledSqlite],
+    plugins: [wordWrappingCliui, dashboardApart, otelApart, noColorGuess, bundledSqlite],
   });
   // The bundle runs inside the shim's wrapper; drop the entry's shebang line.
   const bundlePath = `${out}/${name}.bundle.cjs`;
@@ -143,6 +156,19 @@ for (const name of names) {
 }
 
 writeFileSync(`${out}/esm-import.cjs`, ESM_IMPORT);
+await build({
+  entryPoints: ['src/supervisor/otel.ts'],
+  outfile: `${out}/otel.cjs`,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
+});
 await build({
   entryPoints: ['src/tui/index.tsx'],
   outfile: `${out}/tui.mjs`,

@@ -11,6 +11,7 @@ export { findExecutable } from '../sandbox/exec.js';
 import { ConfigError, type Ctx, checkDir, duration, entries, fail, int, label, lineOf, oneOf, str } from './yaml.js';
 import { type Limits, type RunAs, type SandboxConfig, parseLimits, parseRunAs, parseSandbox } from './sandbox-config.js';
 import { type SecretSpec, parseSecrets } from './secrets-config.js';
+import { type OtlpConfig, parseOtlp } from './otlp-config.js';
 import { WITHHELD_ENV } from './spawn.js';
 
 export { ConfigError };
@@ -69,6 +70,8 @@ export interface GroupConfig {
   group: string;
   maxConcurrent: number;
   agents: AgentConfig[];
+  /** Where traces go (`otlp:`); absent: none unless AGOR_OTLP_ENDPOINT says. */
+  otlp?: OtlpConfig | null;
 }
 
 export const DEFAULTS = {
@@ -338,7 +341,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
       return node.resolve(doc)!.clone() as Node;
     },
   });
-  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents']);
+  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp']);
   const groupNode = top.get('group')?.value;
   if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
   const group = str(ctx, groupNode, 'group');
@@ -357,7 +360,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
     seen.add(id);
     agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir, ids));
   }
-  return { file: resolve(file), group, maxConcurrent, agents };
+  return { file: resolve(file), group, maxConcurrent, agents, otlp: parseOtlp(ctx, top.get('otlp')?.value) };
 }
 
 /** Reads agor.yaml from `-f FILE` or the working directory. */

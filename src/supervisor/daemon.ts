@@ -24,6 +24,7 @@ import { rotateIfLarge } from './logs.js';
 import { type AgentView, type Event, formatEvent } from './protocol.js';
 import { Requests } from './requests.js';
 import { Secrets } from './secrets.js';
+import { SupervisorSpans } from './spans.js';
 import { NO_STATUS, Runs } from './runs.js';
 import { type ControlServer, startControlServer } from './socket.js';
 import { attentionOf, restoreState, stateRow } from './state.js';
@@ -64,6 +65,7 @@ export class Supervisor {
   private readonly wakeups: Wakeups;
   private readonly followers: Followers;
   private readonly requests: Requests;
+  private readonly spans: SupervisorSpans;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -112,6 +114,7 @@ export class Supervisor {
       patientWrite: (what, fn, ms) => this.patientWrite(what, fn, ms),
       scrub: (runId) => scrubbers.forRun(runId),
     };
+    this.spans = new SupervisorSpans(this.db, (agent) => this.slots.get(agent)?.cfg.sandbox.mode ?? 'unknown');
     this.followers = new Followers(
       (conn, ev) => this.server?.send(conn, ev),
       (agent) => this.slots.get(agent)?.run ?? null,
@@ -158,7 +161,7 @@ export class Supervisor {
       restoreState(this.db, this.slots, (line) => o.log(line));
       await this.ctx.secrets.load(o.config.agents);
       this.server = await startControlServer(o.socketPath, {
-        request: (req, conn) => this.requests.handle(req, conn),
+        request: (req, conn) => this.spans.request(req, () => this.requests.handle(req, conn)),
         closed: (conn) => this.followers.drop(conn),
         log: (line) => o.log(line),
       });
@@ -245,6 +248,7 @@ export class Supervisor {
       });
     }
     if (this.ticks % SWEEP_TICKS === 0) this.safe('open runs', () => sweepOpenRuns(this.ctx, this.runs));
+    this.safe('approval spans', () => this.spans.pollApprovals());
   }
 
   /** The supervisor's heartbeat for each live agent, and the renewal of their leases. */
@@ -298,6 +302,7 @@ export class Supervisor {
     this.o.log(formatEvent(ev));
     this.o.events?.(ev);
     this.server?.broadcast(ev);
+    this.spans.event(ev);
   }
 
   /** The agents as `agor ps` shows them. */
@@ -380,6 +385,7 @@ export class Supervisor {
       } catch (err) {
         this.o.log(`while stopping: ${(err as Error)?.stack ?? String(err)}`);
       } finally {
+        this.spans.close();
         this.followers.stop();
         // Answer the request that asked for this before the socket goes.
         setTimeout(() => {

@@ -12,6 +12,7 @@ import { clockFromEnv } from './clock.js';
 import { heldError } from './lock.js';
 import { loadConfig } from './config.js';
 import { Supervisor } from './daemon.js';
+import { otlpSettings, startTracing, stopTracing } from './tracing.js';
 import { readTail, rotateIfLarge } from './logs.js';
 import type { Event } from './protocol.js';
 
@@ -90,6 +91,7 @@ export async function startSupervisor(o: UpOptions, out: SupervisorOutput): Prom
     db.close();
     throw e;
   }
+  await startTracing(config, out.log);
   const sup = new Supervisor({
     db,
     dbPath,
@@ -120,6 +122,7 @@ export async function startSupervisor(o: UpOptions, out: SupervisorOutput): Prom
   process.on('unhandledRejection', survive('unhandled rejection'));
   if (pending) void sup.shutdown(pending);
   await sup.exited;
+  await stopTracing();
   db.close();
   // Nothing should keep the process alive now; if something does, it must not outlive the supervisor.
   setTimeout(() => process.exit(0), 2000).unref();
@@ -136,6 +139,8 @@ export interface Detached {
 /** Starts `agor up --headless` in the background and returns once it is ready. */
 export async function detachSupervisor(o: UpOptions): Promise<Detached> {
   const config = loadConfig(o.file);
+  // A bad AGOR_OTLP_ENDPOINT is refused here, not in the detached child's log.
+  otlpSettings(config);
   const dbPath = resolve(resolveDbPath(o.db).path);
   const db = openDb({ path: dbPath, warn: o.warn });
   try {
