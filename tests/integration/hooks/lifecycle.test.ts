@@ -53,7 +53,9 @@ describe('hook processes', () => {
     expect(failed).toMatchObject({ event: 'wake', command: 'sh', agent: 'dev', timed_out: true });
   });
 
-  test('a hook that exits non-zero or cannot start is audited, and its output goes to the group hook log (mode 0600)', async ({ onTestFinished }) => {
+  test('a hook that exits non-zero or cannot start is audited and counted by agor ps, and its output goes to the group hook log (mode 0600)', async ({
+    onTestFinished,
+  }) => {
     const g = group(onTestFinished);
     const gone = join(g.dir, 'gone.sh');
     writeFileSync(gone, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
@@ -75,6 +77,9 @@ describe('hook processes', () => {
     const byCommand = Object.fromEntries(failures.map((f) => [f.command, f]));
     expect(byCommand.sh).toMatchObject({ event: 'wake', agent: 'dev', exit: 7, signal: null, timed_out: false });
     expect(byCommand['./gone.sh']).toMatchObject({ event: 'wake', exit: null, timed_out: false, error: expect.stringMatching(/ENOENT/) });
+    // agor ps says so under its table (not in its JSON, which stays the list of agents).
+    const ps = await g.agor(['ps'], { env: { NO_COLOR: '1' } });
+    expect(ps.stdout).toMatch(/^hooks: 2 failed in the last hour \(last: wake (sh exit 7|\.\/gone\.sh did not start)\)/m);
     const log = join(dirname(g.db), 'hooks', 'test.log');
     const text = await waitFor(
       'the hook log',
