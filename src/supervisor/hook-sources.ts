@@ -168,6 +168,8 @@ export class HookSources {
         const at = hookCursor(this.db, s) ?? 0;
         const rows = READERS[s](this.db, at);
         for (const r of rows) {
+          // Stopping: what is left fires at the next start, its cursor unmoved.
+          if (this.hooks.stopped) return;
           if (r.ev) await this.hooks.fire(r.ev, true);
           setHookCursor(this.db, s, r.id);
         }

@@ -65,7 +65,7 @@ export class Hooks {
   private readonly counts = { ran: 0, failed: 0, dropped: 0 };
   private readonly baseEnv: Record<string, string>;
   private idle: (() => void) | null = null;
-  private stopped = false;
+  private halted = false;
 
   constructor(o: HooksOptions) {
     this.o = o;
@@ -100,7 +100,7 @@ export class Hooks {
    * from a table) wait for room instead of being dropped when the queue is full.
    */
   fire(ev: HookEventIn, durable = false): Promise<void> {
-    const specs = this.stopped ? [] : this.match(ev);
+    const specs = this.halted ? [] : this.match(ev);
     return Promise.all(
       specs.map(
         (spec) =>
@@ -116,6 +116,11 @@ export class Hooks {
           }),
       ),
     ).then(() => undefined);
+  }
+
+  /** True once stop() began: nothing more starts. */
+  get stopped(): boolean {
+    return this.halted;
   }
 
   /** How many hooks ran, failed, were dropped, run now and wait. */
@@ -195,7 +200,7 @@ export class Hooks {
 
   /** At shutdown: waits up to `ms` for the hooks still running, then kills their groups. Queued ones are dropped. */
   async stop(ms: number): Promise<void> {
-    this.stopped = true;
+    this.halted = true;
     this.counts.dropped += this.queue.length;
     this.queue.length = 0;
     if (this.inFlight > 0) {
