@@ -70,10 +70,10 @@ export interface DeadLetterEntry {
 
 /** Dead letters after id `after`, oldest first. */
 export const deadLettersAfter = (db: Db, after: number, limit: number) =>
-  stmt<DeadLetterEntry>(
-    db,
-    'SELECT id, from_agent, to_agent, content, error, message_id, created_at FROM dead_letter_queue WHERE id > ? ORDER BY id LIMIT ?',
-  ).all(after, limit);
+  stmt<DeadLetterEntry>(db, 'SELECT id, from_agent, to_agent, content, error, message_id, created_at FROM dead_letter_queue WHERE id > ? ORDER BY id LIMIT ?').all(
+    after,
+    limit,
+  );
 
 export interface ApprovalEntry {
   id: number;

@@ -70,7 +70,8 @@ export function parseHooks(ctx: Ctx, node: Node | null | undefined, key: string,
     const k = `${key}.${name}`;
     const v = pair.value;
     if (isMap(v)) out.push(oneHook(ctx, event, v, k, cwd));
-    else if (isSeq(v) && v.items.length && v.items.every((i) => isSeq(i) || isMap(i))) v.items.forEach((i, n) => out.push(oneHook(ctx, event, i as Node, `${k}[${n}]`, cwd)));
+    else if (isSeq(v) && v.items.length && v.items.every((i) => isSeq(i) || isMap(i)))
+      v.items.forEach((i, n) => out.push(oneHook(ctx, event, i as Node, `${k}[${n}]`, cwd)));
     else if (isSeq(v)) out.push(oneHook(ctx, event, v, k, cwd));
     else fail(ctx, v, k, 'must be a command', HINT);
   }
