@@ -383,6 +383,7 @@ export class Supervisor {
         const stops = await Promise.allSettled([...this.slots.values()].map((s) => this.runs.stop(s, 'down')));
         for (const r of stops) if (r.status === 'rejected') this.o.log(String((r.reason as Error)?.message ?? r.reason));
         await this.hooks.stop(HOOKS_AT_EXIT_MS);
+        this.safe('hooks', () => this.hookSources.flush());
         // Every run has ended and left its cgroup: the database's own cgroups go too.
         await this.ctx.contain.sweep([]).catch((err) => this.o.log(`cgroups: ${(err as Error).message}`));
         for (const s of this.slots.values()) {

@@ -15,6 +15,7 @@ import {
   startHookCursor,
   taskStatusChangesAfter,
 } from '../db/hooks.js';
+import { isBusy } from '../db/errors.js';
 import type { Db } from '../db/open.js';
 import type { Hooks, HookEventIn } from './hooks.js';
 import type { Event } from './protocol.js';
@@ -118,6 +119,9 @@ const READERS: Record<HookSource, Reader> = {
 /** Reads the tables after their cursors and hands each new row to the hooks. */
 export class HookSources {
   private readonly active: HookSource[] = [];
+  /** Where each cursor is; ahead of the database's while a write of it waits for a busy file. */
+  private readonly at = new Map<HookSource, number>();
+  private readonly unsaved = new Set<HookSource>();
   private busy = false;
   private again = false;
   /** Agents whose last state was failed: agent_failed fires on the change to failed only. */
@@ -133,7 +137,7 @@ export class HookSources {
   init(): void {
     for (const s of Object.keys(READERS) as HookSource[]) {
       if (this.hooks.wants(s)) {
-        startHookCursor(this.db, s);
+        this.at.set(s, startHookCursor(this.db, s));
         this.active.push(s);
       } else if (hookCursor(this.db, s) !== null) dropHookCursor(this.db, s);
     }
@@ -163,18 +167,35 @@ export class HookSources {
   }
 
   private async drain(): Promise<void> {
+    for (const s of [...this.unsaved]) this.save(s);
     for (const s of this.active) {
       for (;;) {
-        const at = hookCursor(this.db, s) ?? 0;
-        const rows = READERS[s](this.db, at);
+        const rows = READERS[s](this.db, this.at.get(s) ?? 0);
         for (const r of rows) {
           // Stopping: what is left fires at the next start, its cursor unmoved.
           if (this.hooks.stopped) return;
           if (r.ev) await this.hooks.fire(r.ev, true);
-          setHookCursor(this.db, s, r.id);
+          this.at.set(s, r.id);
+          this.save(s);
         }
         if (rows.length < BATCH) break;
       }
+    }
+  }
+
+  /** At shutdown: records the cursors a busy file kept from being recorded. */
+  flush(): void {
+    for (const s of [...this.unsaved]) this.save(s);
+  }
+
+  /** Records where cursor `s` is; on a busy file, the next poll tries again (a crash before then fires those changes again). */
+  private save(s: HookSource): void {
+    try {
+      setHookCursor(this.db, s, this.at.get(s)!);
+      this.unsaved.delete(s);
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      this.unsaved.add(s);
     }
   }
 }
