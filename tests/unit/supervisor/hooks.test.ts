@@ -7,6 +7,7 @@ import { waitFor } from '../../helpers/wait.js';
 import type { GroupConfig } from '../../../src/supervisor/config.js';
 import type { HookSpec } from '../../../src/supervisor/hooks-config.js';
 import { Hooks, MAX_IN_FLIGHT, MAX_QUEUED, hookLogPath } from '../../../src/supervisor/hooks.js';
+import { type Attrs, NO_SPAN, setTracer } from '../../../src/supervisor/trace.js';
 
 /** A dispatcher over real processes in a temporary directory, with the audit entries it writes. */
 function dispatcher(onTestFinished: (fn: () => void) => void, hooksIn: (dir: string) => HookSpec[]) {
@@ -72,6 +73,36 @@ describe('the hooks dispatcher', () => {
       (t) => t.endsWith(' seen\n'),
     );
     expect(text).toMatch(/^\d{4}-\d\d-\d\dT\S+Z wake a: \["sh","-c","cat; echo \\" seen\\""\]\n\{"event":"wake","group":"g","agent":"a","reason":"x"\}\n seen\n$/);
+  });
+});
+
+describe('hook spans', () => {
+  test("each hook is a 'hook' span with its event and command, ended with its exit, duration and whether it timed out", async ({ onTestFinished }) => {
+    const spans: { name: string; attrs: Attrs; end?: { error?: string; attrs?: Attrs } }[] = [];
+    setTracer({
+      enabled: true,
+      start: (name, attrs = {}) => {
+        const s: (typeof spans)[number] = { name, attrs };
+        spans.push(s);
+        return { ...NO_SPAN, end: (o = {}) => void (s.end = o) };
+      },
+      shutdown: async () => undefined,
+    });
+    onTestFinished(() => setTracer(null));
+    const { h } = dispatcher(onTestFinished, () => [
+      { event: 'wake', argv: ['sh', '-c', 'exit 0'], timeoutMs: 5000, outcomes: null, statuses: null },
+      { event: 'wake', argv: ['sh', '-c', 'exit 3'], timeoutMs: 5000, outcomes: null, statuses: null },
+    ]);
+    await h.fire(wake);
+    await waitFor(
+      'both spans to end',
+      () => spans.filter((s) => s.end),
+      (e) => e.length === 2,
+    );
+    const [ok, bad] = [...spans].sort((a, b) => Number(a.end!.attrs!.exit) - Number(b.end!.attrs!.exit));
+    expect(ok).toMatchObject({ name: 'hook', attrs: { event: 'wake', command: 'sh', agent: 'a' }, end: { attrs: { exit: 0, timed_out: false } } });
+    expect(ok!.end!.error).toBeUndefined();
+    expect(bad).toMatchObject({ name: 'hook', end: { error: 'exit 3', attrs: { exit: 3, timed_out: false, duration_ms: expect.any(Number) } } });
   });
 });
 
