@@ -22,6 +22,7 @@ import { BURST_SENDERS, type BurstSection, burst } from './burst.js';
 import { type SandboxSection, sandboxLatency } from './sandbox.js';
 import { type ScrubSection, scrubThroughput } from './scrub.js';
 import { type SecretsSection, secretsLatency } from './secrets.js';
+import { hookLatency, printHooks } from './hooks.js';
 import { OTEL_AGENTS, otelCost, printOtel } from './otel.js';
 import { RELAY_ADDED_P50_MS, RELAY_ADDED_P99_MS, RELAY_DASHBOARDS, RELAY_IDLE_AGENTS, printRelay, relayEvents, relayIdle, relayLatency } from './relay.js';
 import {
@@ -37,7 +38,7 @@ import {
   stopSupervisors,
 } from './supervisor.js';
 
-const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
 
 const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,18] [--rows N] [--rebuild]
 
@@ -51,7 +52,7 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
   --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst,
-                   11 the sandbox, 12 the scrubber, 13 secrets, 14-16 the relay, 18 traces), e.g. --only 1,4
+                   11 the sandbox, 12 the scrubber, 13 secrets, 14-16 the relay, 17 hooks, 18 traces), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
@@ -71,6 +72,8 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   control socket, p50 and p99, with ${RELAY_DASHBOARDS} subscribed dashboards connected (targets: +${RELAY_ADDED_P50_MS} ms at p50, +${RELAY_ADDED_P99_MS} ms at p99),
   15 the relay's RSS and CPU over 10 s with ${RELAY_DASHBOARDS} dashboards and ${RELAY_IDLE_AGENTS} sleeping agents, 16 the events per second one
   relay passes to one dashboard against a client of the control socket (short on-demand runs, 5 s with --quick, else 15 s),
+  17 hook dispatch latency: a wake request to the start of its hook's process, p50/p99 over 200 wakes (50 with --quick),
+  beside the same wake event reaching a subscribed control-socket client
   18 the supervisor's idle RSS and CPU over 10 s with OTLP traces on (a receiver up), off and with the collector down, ${OTEL_AGENTS} sleeping agents, and
   agor ps with the collector down against OTLP off (p50, ratio; at least 20 rounds)
 `;
@@ -549,11 +552,13 @@ async function main(): Promise<void> {
   const s14 = await attempt(14, () => relayLatency(args, log));
   const s15 = await attempt(15, () => relayIdle(args, log));
   const s16 = await attempt(16, () => relayEvents(args, log));
+  const s17 = await attempt(17, () => hookLatency(args, log));
   const s18 = await attempt(18, () => otelCost(args, log));
   for (const [n, s] of [
     [14, s14],
     [15, s15],
     [16, s16],
+    [17, s17],
     [18, s18],
   ] as const)
     if (s?.error) errors.push(`section ${n}: ${s.error}`);
@@ -599,6 +604,7 @@ async function main(): Promise<void> {
       ...(s14 ? { relay_latency: s14 } : {}),
       ...(s15 ? { relay_idle: s15 } : {}),
       ...(s16 ? { relay_events: s16 } : {}),
+      ...(s17 ? { hook_latency: s17 } : {}),
       ...(s18 ? { otel_cost: s18 } : {}),
       summary: {
         ratios: ratios.map((r) => ({
@@ -694,6 +700,9 @@ async function main(): Promise<void> {
               relay_sustained_events_per_second: s16.ceiling?.sustained ?? null,
             }
           : {}),
+        ...(s17?.hook && s17.socket
+          ? { hook_start_ms: { p50: s17.hook.p50, p99: s17.hook.p99 }, hook_vs_socket: { p50: s17.hook.p50 / s17.socket.p50, p99: s17.hook.p99 / s17.socket.p99 } }
+          : {}),
       },
     };
     const tidy = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? +v.toFixed(3) : v);
@@ -734,6 +743,7 @@ async function main(): Promise<void> {
   if (s12) printScrub(s12, out);
   if (s13) printSecrets(s13, out);
   printRelay(s14, s15, s16, out);
+  printHooks(s17, out);
   printOtel(s18, out);
   const rows = ratios.map((r) => [
     r.name,
@@ -878,6 +888,15 @@ async function main(): Promise<void> {
       '',
       'no target',
       'stepped source',
+    ]);
+  if (s17?.hook && s17.socket)
+    rows.push([
+      'hook process start after a wake, p50 / p99',
+      `${fmtMs(s17.hook.p50)} / ${fmtMs(s17.hook.p99)}`,
+      '',
+      '',
+      'no target',
+      `${fmtRatio(s17.hook.p50 / s17.socket.p50)} / ${fmtRatio(s17.hook.p99 / s17.socket.p99)} of the socket's`,
     ]);
   out.push(
     `Summary (ratios of medians; 90% bootstrap interval over rounds${s7 ? '; section 7: cpu ratio = agor / pm2 CPU time' : ''})`,

@@ -12,6 +12,7 @@ import { ConfigError, type Ctx, checkDir, duration, entries, fail, int, label, l
 import { type Limits, type RunAs, type SandboxConfig, parseLimits, parseRunAs, parseSandbox } from './sandbox-config.js';
 import { type SecretSpec, parseSecrets } from './secrets-config.js';
 import { type OtlpConfig, parseOtlp } from './otlp-config.js';
+import { type HookSpec, parseHooks } from './hooks-config.js';
 import { WITHHELD_ENV } from './spawn.js';
 
 export { ConfigError };
@@ -63,6 +64,8 @@ export interface AgentConfig {
   runAs: RunAs | null;
   /** The keyring secrets its runs get as environment variables (`secrets:`); none by default. */
   secrets: SecretSpec[];
+  /** Its own hooks (`hooks:`), run for events about it besides the group's. */
+  hooks: HookSpec[];
 }
 
 export interface GroupConfig {
@@ -72,6 +75,8 @@ export interface GroupConfig {
   agents: AgentConfig[];
   /** Where traces go (`otlp:`); absent: none unless AGOR_OTLP_ENDPOINT says. */
   otlp?: OtlpConfig | null;
+  /** The group's hooks (`hooks:`), run for every event. */
+  hooks: HookSpec[];
 }
 
 export const DEFAULTS = {
@@ -122,6 +127,7 @@ const AGENT_KEYS = [
   'user',
   'group',
   'secrets',
+  'hooks',
 ] as const;
 
 function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>): AgentConfig {
@@ -271,6 +277,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     limits: parseLimits(ctx, get('limits'), `${k}.limits`),
     runAs: parseRunAs(ctx, get('user'), get('group'), k),
     secrets: parseSecrets(ctx, get('secrets'), `${k}.secrets`, env),
+    hooks: parseHooks(ctx, get('hooks'), `${k}.hooks`, baseDir),
   };
 }
 
@@ -341,7 +348,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
       return node.resolve(doc)!.clone() as Node;
     },
   });
-  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp']);
+  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks']);
   const groupNode = top.get('group')?.value;
   if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
   const group = str(ctx, groupNode, 'group');
@@ -360,7 +367,14 @@ export function parseConfig(text: string, file: string): GroupConfig {
     seen.add(id);
     agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir, ids));
   }
-  return { file: resolve(file), group, maxConcurrent, agents, otlp: parseOtlp(ctx, top.get('otlp')?.value) };
+  return {
+    file: resolve(file),
+    group,
+    maxConcurrent,
+    agents,
+    otlp: parseOtlp(ctx, top.get('otlp')?.value),
+    hooks: parseHooks(ctx, top.get('hooks')?.value, 'hooks', baseDir),
+  };
 }
 
 /** Reads agor.yaml from `-f FILE` or the working directory. */

@@ -18,6 +18,8 @@ import { adoptRuns, sweepOpenRuns } from './adopt.js';
 import { Containment, runCgroupName } from './contain.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
 import { Followers } from './followers.js';
+import { HookSources } from './hook-sources.js';
+import { Hooks } from './hooks.js';
 import { RunScrubbers } from './scrubbing.js';
 import { acquireLock, registerGroup, releaseLock } from './lock.js';
 import { rotateIfLarge } from './logs.js';
@@ -50,6 +52,8 @@ const SUPERVISOR_BUSY_MS = 250;
 const PATIENT_WRITE_MS = 60_000;
 /** How long shutdown keeps retrying the writes still waiting. */
 const SHUTDOWN_WRITE_MS = 10_000;
+/** How long shutdown waits for hooks still running (say, the run_end hooks of the runs it stopped). */
+const HOOKS_AT_EXIT_MS = 3000;
 /** Every this many ticks, runs left open with no process are closed. */
 const SWEEP_TICKS = 10;
 /** Every this many ticks, a live run's peak memory is sampled. */
@@ -66,6 +70,8 @@ export class Supervisor {
   private readonly followers: Followers;
   private readonly requests: Requests;
   private readonly spans: SupervisorSpans;
+  private readonly hooks: Hooks;
+  private readonly hookSources: HookSources;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -121,6 +127,8 @@ export class Supervisor {
       () => this.now(),
       (runId) => scrubbers.forRun(runId),
     );
+    this.hooks = new Hooks({ config: o.config, dbPath: o.dbPath, dataDir: o.dataDir, log: o.log, audit: this.ctx.audit });
+    this.hookSources = new HookSources(this.db, this.hooks, o.log);
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
     this.runs = new Runs(this.ctx, {
       started: (agent, run) => this.followers.switchTo(agent, run),
@@ -168,6 +176,7 @@ export class Supervisor {
       adoptRuns(this.ctx, this.runs);
       await this.sweepCgroups();
       this.wakeups.init();
+      await this.patientWrite("the hooks' cursors", () => this.hookSources.init());
       for (const slot of this.slots.values()) {
         if (slot.run) continue;
         if (slot.cfg.mode === 'service' && slot.enabled && slot.state !== 'failed') this.runs.start(slot, 'start', 0);
@@ -180,7 +189,15 @@ export class Supervisor {
         setInterval(() => this.checkpoint(), CHECKPOINT_MS),
         setInterval(() => this.safe('wake scorer', () => this.wakeups.runScorer()), SCORER_MS),
       );
-      this.stopWatch = watchDb(o.dbPath, () => this.safe('wakes', () => this.wakeups.check()), { debounceMs: 20, safetyPollMs: 2000 });
+      this.stopWatch = watchDb(
+        o.dbPath,
+        () => {
+          this.safe('wakes', () => this.wakeups.check());
+          this.hookSources.poll();
+        },
+        { debounceMs: 20, safetyPollMs: 2000 },
+      );
+      this.hookSources.poll();
       this.heartbeats();
       await this.patientWrite('readiness', () => R.setSupervisorReady(this.db, this.pid));
       this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'ready', pid: this.pid });
@@ -249,6 +266,7 @@ export class Supervisor {
     }
     if (this.ticks % SWEEP_TICKS === 0) this.safe('open runs', () => sweepOpenRuns(this.ctx, this.runs));
     this.safe('approval spans', () => this.spans.pollApprovals());
+    this.hookSources.poll();
   }
 
   /** The supervisor's heartbeat for each live agent, and the renewal of their leases. */
@@ -303,6 +321,7 @@ export class Supervisor {
     this.o.events?.(ev);
     this.server?.broadcast(ev);
     this.spans.event(ev);
+    this.hookSources.onEvent(ev);
   }
 
   /** The agents as `agor ps` shows them. */
@@ -368,6 +387,8 @@ export class Supervisor {
         this.ctx.startQueue = [];
         const stops = await Promise.allSettled([...this.slots.values()].map((s) => this.runs.stop(s, 'down')));
         for (const r of stops) if (r.status === 'rejected') this.o.log(String((r.reason as Error)?.message ?? r.reason));
+        await this.hooks.stop(HOOKS_AT_EXIT_MS);
+        this.safe('hooks', () => this.hookSources.flush());
         // Every run has ended and left its cgroup: the database's own cgroups go too.
         await this.ctx.contain.sweep([]).catch((err) => this.o.log(`cgroups: ${(err as Error).message}`));
         for (const s of this.slots.values()) {

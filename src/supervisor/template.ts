@@ -27,6 +27,13 @@ group: demo
 # At most this many agents run at once; further wakes wait (default 8; 1 to 10000).
 max_concurrent: 8
 
+# Commands run on events, as git runs hooks: run_end, agent_failed, stall, wake,
+# task_status, approval_requested, dead_letter. Each is an argv list (no shell
+# unless you run one) that gets the event as JSON on its standard input; its
+# output goes to hooks/GROUP.log beside the database. See HOOKS in
+# "man 5 agor.yaml" (default none).
+# hooks: { run_end: ["sh", "-c", "cat >> runs.jsonl"] }
+
 # One entry per agent, keyed by its id (1-64 letters, digits, dots, dashes or
 # underscores; "admin" is the built-in operator and cannot be declared).
 agents:
@@ -167,4 +174,7 @@ agents:
     # secret the keyring lacks keeps the agent from starting (class secrets).
     # See SECRETS in "man 5 agor.yaml" (default none).
     # secrets: [GITHUB_TOKEN, { name: GH_TOKEN, from: GITHUB_TOKEN }]
+    # This agent's own hooks, run besides the group's for events about it; the
+    # long form filters run_end by outcome (default none).
+    # hooks: { run_end: { command: ["sh", "-c", "cat >> failed.jsonl"], outcomes: [failed] } }
 `;

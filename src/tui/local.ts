@@ -8,6 +8,7 @@ import { feed, send } from '../msg/messages.js';
 import { list as listDeadLetters } from '../msg/deadletters.js';
 import { ControlClient, liveSupervisor } from '../supervisor/client.js';
 import { runHistory } from '../supervisor/history.js';
+import { hookFailures } from '../supervisor/hook-status.js';
 import { latestLogTail } from '../supervisor/logview.js';
 import { LazyRunScrubbers } from '../supervisor/scrubbing.js';
 import type { AgentView } from '../supervisor/protocol.js';
@@ -39,6 +40,9 @@ const later = (a: string | null, ms: number | null): string | null => {
   if (ms === null) return a;
   return a !== null && Date.parse(a) >= ms ? a : new Date(ms).toISOString();
 };
+
+/** The Fleet counts the hooks that failed over this long. */
+const DAY_MS = 86_400_000;
 
 /**
  * The dashboard's local data source: a read-only SQLite connection for what the database
@@ -241,6 +245,10 @@ export class LocalSource implements DataSource {
 
   audit(f: AuditFilter) {
     return auditEntries(this.ro, f);
+  }
+
+  hookFailures() {
+    return hookFailures(this.ro, DAY_MS);
   }
 
   logTail(agent: string, lines: number): LogTail {

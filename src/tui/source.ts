@@ -66,6 +66,8 @@ export interface DataSource {
   deadLetters(limit: number): DeadLetter[];
   runs(agent: string | null, limit: number): RunView[];
   audit(filter: AuditFilter): AuditEntry[];
+  /** Hooks that failed in the last 24 h, and the latest failure. Optional: the Fleet shows a line when the source has it. */
+  hookFailures?(): { count: number; last: AuditEntry | null };
   logTail(agent: string, lines: number): LogTail;
   /** Calls `onChange` when something may have changed (an event, or another process's write). */
   subscribe(onChange: () => void): () => void;

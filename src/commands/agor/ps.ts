@@ -71,15 +71,26 @@ export function psLines(as: AgentView[]): string[] {
   return lines;
 }
 
+const HOUR_MS = 3_600_000;
+
 export const ps: Verb<object> = {
   command: 'ps',
   describe: 'The agents: state, health, pid, uptime, last output, restarts, unread, claimed tasks, how the last run ended',
   handler: async (argv) => {
+    let failed: string | null = null;
+    const { hookFailures, hookFailureLine } = await import('../../supervisor/hook-status.js');
     const agents = await viaSupervisor(
       argv,
-      (c) => c.request<AgentView[]>('list'),
-      async (db) => (await import('../../supervisor/status.js')).offlineList(db),
+      async (c, db) => {
+        failed = hookFailureLine(hookFailures(db, HOUR_MS), ' in the last hour');
+        return c.request<AgentView[]>('list');
+      },
+      async (db) => {
+        failed = hookFailureLine(hookFailures(db, HOUR_MS), ' in the last hour');
+        return (await import('../../supervisor/status.js')).offlineList(db);
+      },
     );
-    emit(argv.json, agents, psLines);
+    // The JSON shape stays the agents; the hooks' line is for people (agor audit --type hook_failed has the entries).
+    emit(argv.json, agents, (as) => [...psLines(as), ...(failed ? [color().red(failed) + color().dim('  (agor audit --type hook_failed --since 1h)')] : [])]);
   },
 };

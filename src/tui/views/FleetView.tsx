@@ -1,5 +1,6 @@
-import { Box, Spacer } from 'ink';
+import { Box, Spacer, Text } from 'ink';
 import { useMemo } from 'react';
+import { hookFailureLine } from '../../supervisor/hook-status.js';
 import type { DataSource, FleetAgent, HostInfo } from '../source.js';
 import { windowStart } from '../format.js';
 import { Empty } from '../components/Empty.js';
@@ -18,6 +19,7 @@ import { agentSelection } from '../hooks/agentSelection.js';
 import { useClock } from '../hooks/useClock.js';
 import { useSource } from '../hooks/useSource.js';
 import { useViewSlot } from '../hooks/useViewSlot.js';
+import { useTheme } from '../hooks/useTheme.js';
 
 export const NO_AGENTS = 'no agents: start a group with agor up -f agor.yaml';
 
@@ -31,10 +33,12 @@ export interface FleetViewProps {
 
 /** One row per agent with its timers, the selected agent's details, and the attention queue. */
 export function FleetView({ source, width, height, agent, setAgent }: FleetViewProps) {
+  const t = useTheme();
   const fleet = useSource(source, (s) => s.fleet(), [], { fallback: [] });
   const hosts = useSource(source, (s) => s.hosts?.() ?? null, [], { fallback: null });
   const queue = useMemo(() => attentionQueue(fleet.filter((a) => !a.lost)), [fleet]);
-  const bottom = (queue.length ? queue.length + 1 : 1) + 2;
+  const hooks = useSource(source, (s) => (s.hookFailures ? hookFailureLine(s.hookFailures(), ' in 24 h') : null), [], { fallback: null });
+  const bottom = (queue.length ? queue.length + 1 : 1) + 2 + (hooks ? 1 : 0);
   const rows = Math.max(1, height - bottom - 1);
   const { idx, onKey } = agentSelection(fleet, agent, setAgent, rows);
   useViewSlot({ keys: onKey, agent: fleet[idx]?.id ?? null });
@@ -68,6 +72,11 @@ export function FleetView({ source, width, height, agent, setAgent }: FleetViewP
       {selected ? <AgentDetail agent={selected} width={width} now={now} /> : <Box height={1} />}
       <Box height={1} />
       <AttentionPanel agents={queue} width={width} />
+      {hooks ? (
+        <Text color={t.tone('bad')} wrap="truncate">
+          {t.text(hooks)}
+        </Text>
+      ) : null}
     </Box>
   );
 }
