@@ -34,6 +34,11 @@ max_concurrent: 8
 # "man 5 agor.yaml" (default none).
 # hooks: { run_end: ["sh", "-c", "cat >> runs.jsonl"] }
 
+# OpenTelemetry traces over OTLP/HTTP: a span per run, wake, control request, hook
+# and approval wait, sent to ENDPOINT/v1/traces (Jaeger, Tempo, a collector).
+# AGOR_OTLP_ENDPOINT overrides it. See TRACES in "man 5 agor.yaml" (default none).
+# otlp: { endpoint: "http://127.0.0.1:4318" }
+
 # One entry per agent, keyed by its id (1-64 letters, digits, dots, dashes or
 # underscores; "admin" is the built-in operator and cannot be declared).
 agents:
