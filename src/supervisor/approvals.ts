@@ -214,17 +214,28 @@ export async function waitForDecision(db: Db, id: number, o: { beatMs?: number; 
   }
 }
 
-/**
- * The approvals policy that applies to `agent`: from -f, else $AGOR_CONFIG, else the
- * agor.yaml of the supervisor holding this database (its lock row), else ./agor.yaml;
- * none of them: no policy. An agent the file does not declare gets the group's.
- */
-export function policyFor(db: Db, agent: string, file?: string, env: NodeJS.ProcessEnv = process.env): ApprovalPolicy {
-  const path = file ?? (env.AGOR_CONFIG || getSupervisor(db)?.config || (existsSync(CONFIG_FILE) ? CONFIG_FILE : null));
-  if (!path) return NO_POLICY;
-  const cfg = loadConfig(path);
-  return cfg.agents.find((a) => a.id === agent)?.approvals ?? cfg.approvals;
+/** What a request needs from the agent's agor.yaml: its approvals policy and its stall_after. */
+export interface AgentApprovalSettings {
+  policy: ApprovalPolicy;
+  stallAfterMs: number | null;
 }
+
+/**
+ * The approvals settings of `agent`: from -f, else $AGOR_CONFIG, else the agor.yaml of
+ * the supervisor holding this database (its lock row), else ./agor.yaml; none of them: no
+ * policy. An agent the file does not declare gets the group's policy.
+ */
+export function settingsFor(db: Db, agent: string, file?: string, env: NodeJS.ProcessEnv = process.env): AgentApprovalSettings {
+  const path = file ?? (env.AGOR_CONFIG || getSupervisor(db)?.config || (existsSync(CONFIG_FILE) ? CONFIG_FILE : null));
+  if (!path) return { policy: NO_POLICY, stallAfterMs: null };
+  const cfg = loadConfig(path);
+  const a = cfg.agents.find((x) => x.id === agent);
+  return { policy: a?.approvals ?? cfg.approvals, stallAfterMs: a?.stallAfterMs ?? null };
+}
+
+/** How often a waiting request beats: every 30 s, or a quarter of a shorter stall_after (idle shows at half). */
+export const beatInterval = (stallAfterMs: number | null): number =>
+  Math.max(250, Math.min(APPROVAL_BEAT_MS, stallAfterMs === null ? APPROVAL_BEAT_MS : stallAfterMs / 4));
 
 /** True when `action` matches one of `patterns`. */
 export const matchesAny = (patterns: string[] | null, action: string): boolean => (patterns ?? []).some((p) => actionMatches(p, action));

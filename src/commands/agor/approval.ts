@@ -52,7 +52,7 @@ const request: Verb<RequestArgs> = {
     let row;
     const onSignal = (sig: NodeJS.Signals) => controller.abort(sig);
     try {
-      const policy = A.policyFor(db, agent, argv.file);
+      const { policy, stallAfterMs } = A.settingsFor(db, agent, argv.file);
       row = A.requestApproval(db, {
         agent,
         runId,
@@ -65,7 +65,7 @@ const request: Verb<RequestArgs> = {
       // Interrupted while waiting: the request is withdrawn, not left for the operator.
       process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
       try {
-        row = await A.waitForDecision(db, row.id, { signal: controller.signal });
+        row = await A.waitForDecision(db, row.id, { signal: controller.signal, beatMs: A.beatInterval(stallAfterMs) });
       } catch (e) {
         if (!controller.signal.aborted) throw e;
         const sig = controller.signal.reason as NodeJS.Signals;
@@ -123,7 +123,7 @@ const required: Verb<FileArgs & { action: string; agent?: string }> = {
     const A = await import('../../supervisor/approvals.js');
     const agent = argv.agent ?? myId();
     const r = await withDb(argv, (db) => {
-      const p = A.policyFor(db, agent, argv.file);
+      const p = A.settingsFor(db, agent, argv.file).policy;
       const pattern = (p.requiredFor ?? []).find((x) => A.actionMatches(x, argv.action)) ?? null;
       return { agent, action: argv.action, required: pattern !== null, pattern, auto_approve: A.matchesAny(p.autoApprove, argv.action) };
     });
