@@ -15,7 +15,7 @@ function setup(onTestFinished: (fn: () => void) => void) {
   onTestFinished(t.cleanup);
   const config = join(t.dir, 'agor.yaml');
   writeFileSync(config, 'group: hooks\napprovals:\n  required_for: ["rm -rf *", "git push*"]\nagents:\n  dev:\n    command: ["sleep", "1"]\n');
-  const env = { ...process.env, AGOR_DB: t.db, AGOR_CONFIG: config, AGOR_CMD: `${process.execPath} ${join(ROOT, 'dist', 'agor.cjs')}`, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, AGOR_DB: t.db, AGOR_CONFIG: config, AGOR_CMD: `${process.execPath} ${join(ROOT, 'dist', 'agor.cjs')}`, NO_COLOR: '1' };
   delete env.BTMSG_AGENT_ID;
   delete env.AGOR_AGENT;
   const hook = (payload: unknown) =>
