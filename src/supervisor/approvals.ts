@@ -101,8 +101,13 @@ export function expireApprovals(db: Db, now = Date.now()): A.ApprovalRow[] {
 
 /** Pending requests (or every request, newest `limit`), after expiring the overdue. */
 export function listApprovals(db: Db, opts: { all?: boolean; limit?: number; readOnly?: boolean } = {}): ApprovalView[] {
-  if (!opts.readOnly) expireApprovals(db);
-  return A.listApprovals(db, opts).map(approvalView);
+  const now = Date.now();
+  if (!opts.readOnly) expireApprovals(db, now);
+  // A read-only connection cannot mark the overdue: they show as what they are, timed out.
+  return A.listApprovals(db, opts)
+    .map((r) => (r.status === 'pending' && r.expires_at !== null && r.expires_at <= now ? { ...r, status: 'timeout' as const } : r))
+    .filter((r) => opts.all || r.status === 'pending')
+    .map(approvalView);
 }
 
 /**
