@@ -55,9 +55,9 @@ export function decideApproval(db: Db, id: number, status: Exclude<ApprovalStatu
 export const expiredApprovals = (db: Db, now: number) =>
   stmt<ApprovalRow>(db, "SELECT * FROM approvals WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY id").all(now);
 
-/** Pending requests per agent, for attention scores. */
-export const pendingApprovalCounts = (db: Db) =>
-  stmt<{ agent: string; n: number; oldest: number }>(
+/** Pending requests not yet past their expiry, per agent, for attention scores. */
+export const pendingApprovalCounts = (db: Db, now: number) =>
+  stmt<{ agent: string; n: number }>(
     db,
-    "SELECT agent, COUNT(*) AS n, MIN(created_at) AS oldest FROM approvals WHERE status = 'pending' GROUP BY agent",
-  ).all();
+    "SELECT agent, COUNT(*) AS n FROM approvals WHERE status = 'pending' AND (expires_at IS NULL OR expires_at > ?) GROUP BY agent",
+  ).all(now);
