@@ -12,6 +12,7 @@ import { watchDb } from '../db/watch.js';
 import { refused } from '../msg/refusals.js';
 import { type ApprovalPolicy, NO_POLICY } from './approvals-config.js';
 import { CONFIG_FILE, loadConfig } from './config.js';
+import { tracer } from './trace.js';
 
 export type { ApprovalRow, ApprovalStatus } from '../db/approvals.js';
 
@@ -186,8 +187,17 @@ export async function waitForDecision(db: Db, id: number, o: { beatMs?: number; 
   let stop = () => {};
   let cancel = () => {};
   let beats: NodeJS.Timeout | undefined;
+  const req = A.getApproval(db, id);
+  // A no-op unless an OTLP tracer is installed in this process.
+  const span = tracer().start('approval_wait', {
+    'agor.approval.id': id,
+    'agor.agent': req?.agent,
+    'agor.run_id': req?.run_id ?? undefined,
+    'agor.approval.action': req?.action,
+  });
+  let outcome: string = 'error';
   try {
-    return await new Promise<A.ApprovalRow>((resolve, reject) => {
+    const row = await new Promise<A.ApprovalRow>((resolve, reject) => {
       const check = () => {
         try {
           const r = A.getApproval(db, id);
@@ -212,7 +222,13 @@ export async function waitForDecision(db: Db, id: number, o: { beatMs?: number; 
       o.signal?.addEventListener('abort', () => reject(o.signal!.reason), { once: true });
       check();
     });
+    outcome = row.status;
+    return row;
+  } catch (e) {
+    if (o.signal?.aborted) outcome = 'cancelled';
+    throw e;
   } finally {
+    span.end({ attrs: { 'agor.approval.outcome': outcome }, ...(outcome === 'error' ? { error: 'the wait failed' } : {}) });
     cancel();
     stop();
     clearInterval(beats);
