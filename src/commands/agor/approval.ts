@@ -9,7 +9,8 @@ import { type FileArgs, type Verb, fileOption, openFor, withDb } from './shared.
 /** The exit code of a request that ended other than approved: denied 4, timed out 6. */
 const EXIT_OF: Record<string, number> = { denied: Exit.NOT_PERMITTED, timeout: Exit.TIMEOUT, cancelled: Exit.FAILURE };
 
-const decisionLine = (v: ApprovalView): string[] => {
+/** One line for a decided (or pending) request: what the CLI and `--host` print. */
+export const decisionLine = (v: ApprovalView): string[] => {
   const c = color();
   const what = v.status === 'approved' ? c.green('approved') : v.status === 'pending' ? c.yellow('pending') : c.red(v.status);
   const by = v.decided_by && v.status !== 'timeout' ? ` by ${v.decided_by}` : '';

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { json, runAsync, tempDb } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/wait.js';
-import { ADMIN_TOKEN, Client, READ_TOKEN, relay } from './relay.js';
+import { ADMIN_TOKEN, Client, READ_TOKEN, certificate, relay } from './relay.js';
 
 describe.concurrent('approvals through agor-relay', () => {
   it('lists pending requests to any token, and approves with an admin token, audited with the token name', async ({ onTestFinished }) => {
@@ -50,5 +53,25 @@ describe.concurrent('approvals through agor-relay', () => {
       ]),
     );
     expect(await reader.ok('approvals', { all: true })).toMatchObject([{ id: p!.id, status: 'approved' }]);
+  });
+
+  it('agor --host NAME deny decides a request on that host, under the name of the host token', async ({ onTestFinished }) => {
+    const t = tempDb();
+    onTestFinished(t.cleanup);
+    const waiting = runAsync('agor', ['approval', 'request', '--action', 'drop database', '--timeout', '60s'], { db: t.db, timeout: 30_000 });
+    const list = async () => json<{ id: number }[]>(await runAsync('agor', ['approval', 'list', '--json'], { db: t.db }));
+    const [p] = await waitFor('the pending request', list, (l) => l.length === 1, { timeout: 10_000, interval: 100 });
+    const r = await relay(onTestFinished, t.db);
+    const home = mkdtempSync(join(tmpdir(), 'agor-client-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+    const env = { XDG_CONFIG_HOME: home, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(home, 'no-bus')}` };
+    const add = await runAsync('agor', ['hosts', 'add', 'srv', r.url, '--pin', (await certificate()).pin], { env, input: `${ADMIN_TOKEN}\n` });
+    expect(add.code, add.stderr).toBe(0);
+    const deny = await runAsync('agor', ['--host', 'srv', 'deny', String(p!.id), '--note', 'not today'], { env });
+    expect(deny.code, deny.stderr).toBe(0);
+    expect(deny.stdout).toBe(`request ${p!.id} denied by laptop: drop database (not today)\n`);
+    expect((await waiting).code).toBe(4);
+    const again = await runAsync('agor', ['--host', 'srv', 'approve', String(p!.id), '--json'], { env });
+    expect(again.code).toBe(5);
   });
 });
