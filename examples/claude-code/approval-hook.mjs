@@ -37,38 +37,51 @@ function answer(decision, reason) {
   );
 }
 
+/** What a failed agor call said: its JSON error's message, else its first line. */
+function failure(r) {
+  try {
+    return JSON.parse(r.err).error.message;
+  } catch {
+    return (r.err || r.out).trim().split('\n')[0];
+  }
+}
+
+/** The answer for one PreToolUse call, or null to leave it to Claude Code's own rules. */
+async function decide(call) {
+  const command = call?.tool_name === 'Bash' ? call.tool_input?.command : undefined;
+  if (typeof command !== 'string' || !command.trim()) return null;
+  // Decided from the JSON, not the exit status alone: anything but a clear answer fails closed.
+  const required = await agor(['approval', 'required', '--action', command, '--json']);
+  let policy = null;
+  try {
+    policy = JSON.parse(required.out);
+  } catch {
+    /* no answer: denied below */
+  }
+  if (required.code === 1 && policy?.required === false) return null;
+  if (required.code !== 0 || policy?.required !== true) return ['deny', `agor approval required failed: ${failure(required)}`];
+  const detail = typeof call.tool_input.description === 'string' ? ['--detail', call.tool_input.description] : [];
+  const r = await agor(['approval', 'request', '--action', command, ...detail, '--json']);
+  let d = null;
+  try {
+    d = JSON.parse(r.out);
+  } catch {
+    return ['deny', `agor approval request failed: ${failure(r)}`];
+  }
+  const note = d.note ? `: ${d.note}` : '';
+  if (r.code === 0 && d.status === 'approved') return ['allow', `approved by ${d.decided_by}${note} (agor request ${d.id})`];
+  if (d.status === 'timeout') return ['deny', `no decision within the approval timeout (agor request ${d.id}); do not retry it unasked`];
+  return ['deny', `${d.status} by ${d.decided_by}${note} (agor request ${d.id})`];
+}
+
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
-let call;
+let call = null;
 try {
   call = JSON.parse(input);
 } catch {
-  process.exit(0);
+  /* not a tool call: no answer */
 }
-const command = call?.tool_name === 'Bash' ? call.tool_input?.command : undefined;
-if (typeof command !== 'string' || !command.trim()) process.exit(0);
-
-const required = await agor(['approval', 'required', '--action', command]);
-if (required.code === 1) process.exit(0);
-// A broken agor.yaml or database: fail closed, and say why.
-if (required.code !== 0) {
-  answer('deny', `agor approval required failed: ${(required.err || required.out).trim().split('\n')[0]}`);
-  process.exit(0);
-}
-const detail = typeof call.tool_input.description === 'string' ? ['--detail', call.tool_input.description] : [];
-const r = await agor(['approval', 'request', '--action', command, ...detail, '--json']);
-let decided = null;
-try {
-  decided = JSON.parse(r.out);
-} catch {
-  /* no decision printed: an error, answered below */
-}
-if (r.code === 0 && decided?.status === 'approved') {
-  answer('allow', `approved by ${decided.decided_by}${decided.note ? `: ${decided.note}` : ''} (agor request ${decided.id})`);
-} else if (decided?.status === 'timeout') {
-  answer('deny', `no decision within the approval timeout (agor request ${decided.id}); do not retry it unasked`);
-} else if (decided) {
-  answer('deny', `denied by ${decided.decided_by}${decided.note ? `: ${decided.note}` : ''} (agor request ${decided.id})`);
-} else {
-  answer('deny', `agor approval request failed: ${(r.err || r.out).trim().split('\n')[0]}`);
-}
+// No process.exit: it could cut off the answer still in the stdout pipe.
+const decision = call ? await decide(call) : null;
+if (decision) answer(...decision);

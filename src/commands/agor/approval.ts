@@ -1,6 +1,6 @@
 import { color } from '../../cli/color.js';
 import { agoSeconds, emit, table } from '../../cli/output.js';
-import { Exit, usage } from '../../core/errors.js';
+import { Exit, UserError, usage } from '../../core/errors.js';
 import { parseDuration } from '../../core/durations.js';
 import { myId } from '../../core/identity.js';
 import type { ApprovalView } from '../../supervisor/approvals.js';
@@ -111,6 +111,19 @@ const list: Verb<{ all?: boolean }> = {
   },
 };
 
+/**
+ * Exit 1 means "not required" to hook scripts: an agor.yaml that cannot be read must not
+ * say that, so its failure exits 2 like a bad agor.yaml does.
+ */
+function unreadableIsUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof UserError && e.code === Exit.FAILURE) throw new UserError(e.message, e.hint, Exit.USAGE);
+    throw e;
+  }
+}
+
 const required: Verb<FileArgs & { action: string; agent?: string }> = {
   command: 'required',
   describe: "For hook scripts: exit 0 when the action matches approvals.required_for of this agent's agor.yaml, 1 otherwise",
@@ -124,7 +137,7 @@ const required: Verb<FileArgs & { action: string; agent?: string }> = {
     const A = await import('../../supervisor/approvals.js');
     const agent = argv.agent ?? myId();
     const r = await withDb(argv, (db) => {
-      const p = A.settingsFor(db, agent, argv.file).policy;
+      const p = unreadableIsUsage(() => A.settingsFor(db, agent, argv.file)).policy;
       const pattern = (p.requiredFor ?? []).find((x) => A.actionMatches(x, argv.action)) ?? null;
       return { agent, action: argv.action, required: pattern !== null, pattern, auto_approve: A.matchesAny(p.autoApprove, argv.action) };
     });

@@ -15,11 +15,17 @@ function setup(onTestFinished: (fn: () => void) => void) {
   onTestFinished(t.cleanup);
   const config = join(t.dir, 'agor.yaml');
   writeFileSync(config, 'group: hooks\napprovals:\n  required_for: ["rm -rf *", "git push*"]\nagents:\n  dev:\n    command: ["sleep", "1"]\n');
-  const env: NodeJS.ProcessEnv = { ...process.env, AGOR_DB: t.db, AGOR_CONFIG: config, AGOR_CMD: `${process.execPath} ${join(ROOT, 'dist', 'agor.cjs')}`, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AGOR_DB: t.db,
+    AGOR_CONFIG: config,
+    AGOR_CMD: `${process.execPath} ${join(ROOT, 'dist', 'agor.cjs')}`,
+    NO_COLOR: '1',
+  };
   delete env.BTMSG_AGENT_ID;
   delete env.AGOR_AGENT;
-  const hook = (payload: unknown) =>
-    settle(spawn(process.execPath, [HOOK], { env, stdio: ['pipe', 'pipe', 'pipe'] }), { input: JSON.stringify(payload), timeout: 30_000 });
+  const hook = (payload: unknown, extra: NodeJS.ProcessEnv = {}) =>
+    settle(spawn(process.execPath, [HOOK], { env: { ...env, ...extra }, stdio: ['pipe', 'pipe', 'pipe'] }), { input: JSON.stringify(payload), timeout: 30_000 });
   const agor = (args: string[]) => runAsync('agor', args, { db: t.db });
   const pending = () =>
     waitFor(
@@ -67,6 +73,20 @@ describe.concurrent('the Claude Code PreToolUse approval hook', () => {
     expect(ls).toEqual({ code: 0, stdout: '', stderr: '' });
     const edit = await s.hook({ ...PAYLOAD, tool_name: 'Edit', tool_input: { file_path: '/home/dev/app/x', old_string: 'a', new_string: 'b' } });
     expect(edit).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(json<unknown[]>(await s.agor(['approval', 'list', '--all', '--json']))).toEqual([]);
+  });
+
+  it('denies, failing closed, when the policy cannot be read', async ({ onTestFinished }) => {
+    const s = setup(onTestFinished);
+    const r = await s.hook({ ...PAYLOAD, tool_input: { command: 'ls -la' } }, { AGOR_CONFIG: '/nonexistent/agor.yaml' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: 'deny',
+        permissionDecisionReason: expect.stringMatching(/^agor approval required failed: /),
+      },
+    });
     expect(json<unknown[]>(await s.agor(['approval', 'list', '--all', '--json']))).toEqual([]);
   });
 });
