@@ -24,6 +24,20 @@ function until(iso: string | null, now = Date.now()): string {
   return s < 60 ? `in ${s}s` : s < 3600 ? `in ${Math.floor(s / 60)}m${s % 60 ? ` ${s % 60}s` : ''}` : `in ${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
+/**
+ * An agent's sandbox may not let it read agor.yaml: asking still works then, without the
+ * policy's auto-approvals and timeout. A file given with -f, or one that is not valid, is an error.
+ */
+function readableSettings<T>(fn: () => T, file: string | undefined): T | { policy: { autoApprove: null; timeoutMs: null }; stallAfterMs: null } {
+  try {
+    return fn();
+  } catch (e) {
+    if (file !== undefined || !(e instanceof UserError) || e.code !== Exit.FAILURE) throw e;
+    process.stderr.write(`agor: warning: ${e.message}; asking without the approvals policy of agor.yaml\n`);
+    return { policy: { autoApprove: null, timeoutMs: null }, stallAfterMs: null };
+  }
+}
+
 interface RequestArgs extends FileArgs {
   action: string;
   detail?: string;
@@ -53,7 +67,7 @@ const request: Verb<RequestArgs> = {
     let row;
     const onSignal = (sig: NodeJS.Signals) => controller.abort(sig);
     try {
-      const { policy, stallAfterMs } = A.settingsFor(db, agent, argv.file);
+      const { policy, stallAfterMs } = readableSettings(() => A.settingsFor(db, agent, argv.file), argv.file);
       row = A.requestApproval(db, {
         agent,
         runId,
