@@ -27,6 +27,12 @@ group: demo
 # At most this many agents run at once; further wakes wait (default 8; 1 to 10000).
 max_concurrent: 8
 
+# Human approvals: actions an agent asks the operator about before it acts (its
+# pre-action hook checks with agor approval required, then waits in agor approval
+# request until agor approve or agor deny; a timeout denies), and ones approved at
+# once. * matches any text. Per agent too. See APPROVALS in "man 5 agor.yaml".
+# approvals: { required_for: ["rm -rf *", "git push*"], auto_approve: [], timeout: 10m }
+
 # One entry per agent, keyed by its id (1-64 letters, digits, dots, dashes or
 # underscores; "admin" is the built-in operator and cannot be declared).
 agents:
@@ -167,4 +173,6 @@ agents:
     # secret the keyring lacks keeps the agent from starting (class secrets).
     # See SECRETS in "man 5 agor.yaml" (default none).
     # secrets: [GITHUB_TOKEN, { name: GH_TOKEN, from: GITHUB_TOKEN }]
+    # This agent's approvals policy; each key replaces the group's (default: the group's).
+    # approvals: { required_for: ["npm publish*"] }
 `;
