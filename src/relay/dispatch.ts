@@ -5,6 +5,7 @@ import { audit } from '../db/audit.js';
 import { type Db, writeTx } from '../db/open.js';
 import { list as listDeadLetters } from '../msg/deadletters.js';
 import { feed, send } from '../msg/messages.js';
+import { decideApproval, listApprovals } from '../supervisor/approvals.js';
 import { runHistory } from '../supervisor/history.js';
 import { latestLogTail } from '../supervisor/logview.js';
 import { requireManaged } from '../supervisor/managed.js';
@@ -77,6 +78,13 @@ const count = (a: Args, key: string, dflt: number, max: number): number => {
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? Math.min(v, max) : dflt;
 };
 
+/** An approval request's id: a whole number above 0. */
+const requestId = (a: Args): number => {
+  const v = a.request;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw usage('give the approval request\'s id in "request": a whole number');
+  return v;
+};
+
 const agentsOf = (a: Args): string[] => {
   const v = a.agents;
   if (!Array.isArray(v) || !v.length || !v.every((x) => typeof x === 'string' && x)) throw usage('give agent ids in "agents": ["id", ...]');
@@ -141,6 +149,7 @@ const READS: Record<(typeof READ_OPS)[number], (ctx: RelayContext, s: Session, a
     const tail: LogTail = latestLogTail(ctx.ro, agent, count(a, 'lines', 50, 10_000), scrubFor);
     return ctx.scrubbers.note ? { ...tail, note: ctx.scrubbers.note } : tail;
   },
+  approvals: (ctx, _s, a) => listApprovals(ctx.ro, { all: a.all === true, limit: count(a, 'limit', 1000, 1000), readOnly: true }),
 };
 
 /** Actions: an admin token only, each through the domain function of its CLI verb. */
@@ -176,6 +185,9 @@ const ACTIONS: Record<AdminOp, (ctx: RelayContext, s: Session, a: Args) => unkno
   },
   move_task: (ctx, _s, a) => setStatus(ctx.writable(), ADMIN, str(a, 'task')!, str(a, 'state')!, { comment: str(a, 'comment', false) }),
   comment: (ctx, _s, a) => comment(ctx.writable(), ADMIN, str(a, 'task')!, str(a, 'text')!),
+  // Decided by the token's name: the audit says which operator's token approved.
+  approve: (ctx, s, a) => decideApproval(ctx.writable(), { id: requestId(a), decision: 'approved', by: s.token, note: str(a, 'note', false) ?? null }),
+  deny: (ctx, s, a) => decideApproval(ctx.writable(), { id: requestId(a), decision: 'denied', by: s.token, note: str(a, 'note', false) ?? null }),
 };
 
 /** What an action's audit entry says of its arguments: which, not the text. */
@@ -194,6 +206,9 @@ function summary(op: AdminOp, a: Args): Args {
       return pick('task', 'state');
     case 'comment':
       return pick('task');
+    case 'approve':
+    case 'deny':
+      return pick('request');
     case 'shutdown':
       return {};
   }

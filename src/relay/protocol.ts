@@ -34,10 +34,11 @@ export const READ_OPS = [
   'runs',
   'audit',
   'log_tail',
+  'approvals',
 ] as const;
 
 /** Requests that change something: an `admin` token only; each is audited with the token's name. */
-export const ADMIN_OPS = ['start', 'stop', 'restart', 'wake', 'shutdown', 'send', 'move_task', 'comment'] as const;
+export const ADMIN_OPS = ['start', 'stop', 'restart', 'wake', 'shutdown', 'send', 'move_task', 'comment', 'approve', 'deny'] as const;
 
 export type ReadOp = (typeof READ_OPS)[number];
 export type AdminOp = (typeof ADMIN_OPS)[number];

@@ -13,10 +13,11 @@ import { type Limits, type RunAs, type SandboxConfig, parseLimits, parseRunAs, p
 import { type SecretSpec, parseSecrets } from './secrets-config.js';
 import { type OtlpConfig, parseOtlp } from './otlp-config.js';
 import { type HookSpec, parseHooks } from './hooks-config.js';
+import { type ApprovalPolicy, NO_POLICY, mergePolicy, parseApprovals } from './approvals-config.js';
 import { WITHHELD_ENV } from './spawn.js';
 
 export { ConfigError };
-export type { Limits, RunAs, SandboxConfig, SecretSpec };
+export type { ApprovalPolicy, Limits, RunAs, SandboxConfig, SecretSpec };
 
 /** The file `agor` reads when no -f is given. */
 export const CONFIG_FILE = 'agor.yaml';
@@ -66,12 +67,16 @@ export interface AgentConfig {
   secrets: SecretSpec[];
   /** Its own hooks (`hooks:`), run for events about it besides the group's. */
   hooks: HookSpec[];
+  /** `approvals:`: the group's, key by key replaced by the agent's own. */
+  approvals: ApprovalPolicy;
 }
 
 export interface GroupConfig {
   file: string;
   group: string;
   maxConcurrent: number;
+  /** The group's `approvals:` (each agent's merged copy is in its AgentConfig). */
+  approvals: ApprovalPolicy;
   agents: AgentConfig[];
   /** Where traces go (`otlp:`); absent: none unless AGOR_OTLP_ENDPOINT says. */
   otlp?: OtlpConfig | null;
@@ -128,9 +133,10 @@ const AGENT_KEYS = [
   'group',
   'secrets',
   'hooks',
+  'approvals',
 ] as const;
 
-function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>): AgentConfig {
+function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>, policy: ApprovalPolicy): AgentConfig {
   const k = `agents.${id}`;
   if (!AGENT_ID.test(id)) fail(ctx, idNode, k, 'agent ids are 1-64 letters, digits, dot, dash or underscore');
   if (id === ADMIN) fail(ctx, idNode, k, `'${ADMIN}' is the built-in operator`);
@@ -278,6 +284,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     runAs: parseRunAs(ctx, get('user'), get('group'), k),
     secrets: parseSecrets(ctx, get('secrets'), `${k}.secrets`, env),
     hooks: parseHooks(ctx, get('hooks'), `${k}.hooks`, baseDir),
+    approvals: get('approvals') ? mergePolicy(policy, parseApprovals(ctx, get('approvals'), `${k}.approvals`)) : policy,
   };
 }
 
@@ -348,12 +355,13 @@ export function parseConfig(text: string, file: string): GroupConfig {
       return node.resolve(doc)!.clone() as Node;
     },
   });
-  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks']);
+  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals']);
   const groupNode = top.get('group')?.value;
   if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
   const group = str(ctx, groupNode, 'group');
   if (!AGENT_ID.test(group)) fail(ctx, groupNode, 'group', 'must be 1-64 letters, digits, dot, dash or underscore');
   const maxConcurrent = top.get('max_concurrent') ? int(ctx, top.get('max_concurrent')!.value, 'max_concurrent', 1, 10_000) : DEFAULTS.maxConcurrent;
+  const approvals = top.get('approvals') ? parseApprovals(ctx, top.get('approvals')!.value, 'approvals') : NO_POLICY;
   const agentsNode = top.get('agents')?.value;
   if (!agentsNode) fail(ctx, doc.contents as Node, 'agents', 'is required', 'declare at least one agent under agents:');
   if (!isMap(agentsNode) || !agentsNode.items.length) fail(ctx, agentsNode, 'agents', 'must map agent ids to their settings');
@@ -365,12 +373,13 @@ export function parseConfig(text: string, file: string): GroupConfig {
     const id = isScalar(pair.key) ? String(pair.key.value) : '';
     if (seen.has(id)) fail(ctx, pair.key, `agents.${id}`, 'is declared twice');
     seen.add(id);
-    agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir, ids));
+    agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir, ids, approvals));
   }
   return {
     file: resolve(file),
     group,
     maxConcurrent,
+    approvals,
     agents,
     otlp: parseOtlp(ctx, top.get('otlp')?.value),
     hooks: parseHooks(ctx, top.get('hooks')?.value, 'hooks', baseDir),

@@ -1,7 +1,9 @@
+import { pendingApprovalCounts } from '../db/approvals.js';
 import { listAudit } from '../db/audit.js';
 import type { Db } from '../db/open.js';
 import { claimedTaskOf } from '../db/tasks.js';
 import type { AgentView } from './protocol.js';
+import { attentionScore } from './scoring.js';
 
 /**
  * The read models the dashboard shows, whoever builds them: the local data source from
@@ -37,8 +39,19 @@ export interface LogTail {
   note?: string;
 }
 
-/** The agents with the task each holds a lease on. */
-export const fleetOf = (db: Db, agents: AgentView[]): FleetAgent[] => agents.map((a) => ({ ...a, claimed_task: claimedTaskOf(db, a.id) ?? null }));
+/**
+ * The agents with the task each holds a lease on; an agent with an approval request pending
+ * has its attention raised to that of a waiting request (unless already higher).
+ */
+export function fleetOf(db: Db, agents: AgentView[], now = Date.now()): FleetAgent[] {
+  const pending = new Map(pendingApprovalCounts(db, now).map((r) => [r.agent, r.n]));
+  return agents.map((a) => {
+    const n = pending.get(a.id);
+    const raised = n ? attentionScore({ approvalsPending: n }) : null;
+    const attention = raised && raised.score > a.attention ? { attention: raised.score, attention_reason: raised.reason } : {};
+    return { ...a, ...attention, claimed_task: claimedTaskOf(db, a.id) ?? null };
+  });
+}
 
 /** Audit entries for the dashboard's audit view, oldest first. */
 export const auditEntries = (db: Db, f: AuditFilter): AuditEntry[] =>

@@ -28,16 +28,20 @@ export interface AttentionInput {
   fileConflict?: boolean;
   /** Tasks waiting in review for this agent. */
   reviewQueue?: number;
+  /** Its approval requests waiting for the operator. */
+  approvalsPending?: number;
 }
 
 /**
- * Attention score 0-100 with its reason: stalled 100, error 90, context over 90% 80,
+ * Attention score 0-100 with its reason: stalled 100, approval pending 95 (the agent waits
+ * for the operator), error 90, context over 90% 80,
  * file conflict 70, review queue 10 per task capped at 50, context over 75% 40. The
  * highest applicable rule decides.
  */
 export function attentionScore(a: AttentionInput): { score: number; reason: string | null } {
   const c: [number, string][] = [];
   if (a.stalled) c.push([100, 'stalled']);
+  if (a.approvalsPending) c.push([95, a.approvalsPending > 1 ? `${a.approvalsPending} approvals pending` : 'approval pending']);
   if (a.error) c.push([90, 'error']);
   if (a.contextUsage != null && a.contextUsage > 0.9) c.push([80, `context ${Math.round(a.contextUsage * 100)}%`]);
   if (a.fileConflict) c.push([70, 'file conflict']);

@@ -39,6 +39,12 @@ max_concurrent: 8
 # AGOR_OTLP_ENDPOINT overrides it. See TRACES in "man 5 agor.yaml" (default none).
 # otlp: { endpoint: "http://127.0.0.1:4318" }
 
+# Human approvals: actions an agent asks the operator about before it acts (its
+# pre-action hook checks with agor approval required, then waits in agor approval
+# request until agor approve or agor deny; a timeout denies), and ones approved at
+# once. * matches any text. Per agent too. See APPROVALS in "man 5 agor.yaml".
+# approvals: { required_for: ["rm -rf *", "git push*"], auto_approve: [], timeout: 10m }
+
 # One entry per agent, keyed by its id (1-64 letters, digits, dots, dashes or
 # underscores; "admin" is the built-in operator and cannot be declared).
 agents:
@@ -182,4 +188,6 @@ agents:
     # This agent's own hooks, run besides the group's for events about it; the
     # long form filters run_end by outcome (default none).
     # hooks: { run_end: { command: ["sh", "-c", "cat >> failed.jsonl"], outcomes: [failed] } }
+    # This agent's approvals policy; each key replaces the group's (default: the group's).
+    # approvals: { required_for: ["npm publish*"] }
 `;

@@ -17,6 +17,7 @@ import { useTheme } from './hooks/useTheme.js';
 import { type ViewSlot, ViewSlotContext } from './hooks/useViewSlot.js';
 import { type AppAction, HELP_HINTS, VIEWS, type ViewId, appBinding, bindingOf, helpSections, hintsFor } from './keymap.js';
 import { MIN_COLUMNS, MIN_ROWS, ThemeContext, makeTheme } from './theme.js';
+import { ApprovalsView } from './views/ApprovalsView.js';
 import { AuditView } from './views/AuditView.js';
 import { BOARD_STATES, BoardView } from './views/BoardView.js';
 import { CommsView } from './views/CommsView.js';
@@ -44,7 +45,7 @@ export interface AppProps {
 }
 
 /**
- * The dashboard: a title bar, one of six views, a status/prompt line and the help line.
+ * The dashboard: a title bar, one of seven views, a status/prompt line and the help line.
  * Keyboard only. Leaving it (q) never stops an agent.
  */
 export function App({ source, onExit, env = process.env }: AppProps) {
@@ -114,6 +115,20 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
     ask(spec);
   };
 
+  const decide = (verb: 'approve' | 'deny', on: ViewSlot['approval']) => {
+    const a = on;
+    const act = verb === 'approve' ? source.approve : source.deny;
+    if (!a || !act) return false;
+    const [ing, done] = verb === 'approve' ? ['approving', 'approved'] : ['denying', 'denied'];
+    ask({
+      fields: [{ key: 'note', label: `${verb} request ${a.ref} of ${a.agent}: note for the agent`, optional: true }],
+      confirm: (v) => `${verb} "${short(t.text(a.action))}" of ${a.agent}${v.note ? ' with the note' : ''}?`,
+      pending: () => `${ing} request ${a.ref}${t.g.ellipsis}`,
+      run: (v) => act.call(source, a.ref, v.note || undefined),
+      done: () => `${done} request ${a.ref} of ${a.agent}`,
+    });
+  };
+
   const quit = () => {
     onExit?.();
     exit();
@@ -166,6 +181,8 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
         done: (v) => `moved ${id} to ${v.state}`,
       });
     },
+    approve: (_, __, { approval }) => decide('approve', approval),
+    deny: (_, __, { approval }) => decide('deny', approval),
     comment: (_, __, { task }) => {
       if (!task) return false;
       const id = shortId(task.id);
@@ -222,6 +239,7 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
   else if (viewId === 'comms') body = <CommsView {...common} />;
   else if (viewId === 'runs') body = <RunsView {...common} agent={agent} setAgent={setAgent} />;
   else if (viewId === 'audit') body = <AuditView {...common} ask={ask} />;
+  else if (viewId === 'approvals') body = <ApprovalsView {...common} />;
   else body = <LogsView {...common} agent={agent} setAgent={setAgent} />;
 
   return (

@@ -14,6 +14,7 @@ export const VIEWS = [
   { key: '4', id: 'runs', name: 'Runs' },
   { key: '5', id: 'audit', name: 'Audit' },
   { key: '6', id: 'logs', name: 'Logs' },
+  { key: '7', id: 'approvals', name: 'Approvals' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -25,7 +26,21 @@ const AGENT_VIEWS: readonly ViewId[] = ['fleet', 'runs', 'logs'];
  * screen (selection, scrolling, filters) and `inPrompt` keys to the open prompt.
  */
 export type AppAction =
-  'view' | 'nextView' | 'nextHost' | 'help' | 'quit' | 'start' | 'stop' | 'restart' | 'wake' | 'messageAgent' | 'messageAnyone' | 'move' | 'comment';
+  | 'view'
+  | 'nextView'
+  | 'nextHost'
+  | 'help'
+  | 'quit'
+  | 'start'
+  | 'stop'
+  | 'restart'
+  | 'wake'
+  | 'messageAgent'
+  | 'messageAnyone'
+  | 'move'
+  | 'comment'
+  | 'approve'
+  | 'deny';
 export type Action = AppAction | 'inView' | 'inPrompt';
 
 /** Text that may use the terminal's arrows (Unicode or ASCII). */
@@ -52,6 +67,7 @@ const VIEWS_SECTION = 'Views';
 const AGENTS_SECTION = 'Agents (Fleet, Runs, Logs)';
 const BOARD_SECTION = 'Board';
 const SCROLL_SECTION = 'Comms, Audit';
+const APPROVALS_SECTION = 'Approvals';
 const PROMPT_SECTION = 'Prompts (every action asks)';
 
 const viewKeys = (from: number, to: number): Binding[] =>
@@ -75,7 +91,7 @@ const agentKey = (key: string, action: AppAction, help: string, hint: string): B
 
 export const KEYMAP: readonly Binding[] = [
   ...viewKeys(0, 3),
-  ...viewKeys(3, 6),
+  ...viewKeys(3, 7),
   { keys: 'tab S-tab', section: VIEWS_SECTION, help: 'next / previous view', action: 'nextView', match: (_, key) => key.tab, line: 'tab next' },
   {
     keys: 'H',
@@ -149,12 +165,39 @@ export const KEYMAP: readonly Binding[] = [
     hint: 'm message',
   },
 
+  {
+    keys: (g) => `${g.upDown} PgUp PgDn`,
+    section: APPROVALS_SECTION,
+    help: 'select a pending request',
+    action: 'inView',
+    views: ['approvals'],
+    hint: (g) => `${g.upDown} select`,
+  },
+  {
+    keys: 'a',
+    section: APPROVALS_SECTION,
+    help: 'approve it, deny it (asks a note, then y/n)',
+    action: 'approve',
+    match: (input) => input === 'a',
+    views: ['approvals'],
+    hint: 'a approve',
+  },
+  {
+    keys: 'd',
+    section: APPROVALS_SECTION,
+    help: 'approve it, deny it (asks a note, then y/n)',
+    action: 'deny',
+    match: (input) => input === 'd',
+    views: ['approvals'],
+    hint: 'd deny',
+  },
+
   { keys: 'y n', section: PROMPT_SECTION, help: 'confirm, cancel', action: 'inPrompt' },
   { keys: 'enter esc', section: PROMPT_SECTION, help: 'accept the entry, cancel', action: 'inPrompt' },
 ];
 
-/** The status line's hints while the help screen is open (its own keys: ?, esc, 1-6, q). */
-export const HELP_HINTS = '? or esc closes the help  1-6 go to a view  q quit';
+/** The status line's hints while the help screen is open (its own keys: ?, esc, 1-7, q). */
+export const HELP_HINTS = '? or esc closes the help  1-7 go to a view  q quit';
 
 const show = (text: Text, g: Glyphs): string => (typeof text === 'string' ? text : text(g));
 

@@ -6,6 +6,7 @@ import { type Db, dataVersion, envBusyTimeout, openDb, openReadOnly } from '../d
 import { getRun } from '../db/runs.js';
 import { feed, send } from '../msg/messages.js';
 import { list as listDeadLetters } from '../msg/deadletters.js';
+import { decideApproval, listApprovals } from '../supervisor/approvals.js';
 import { ControlClient, liveSupervisor } from '../supervisor/client.js';
 import { runHistory } from '../supervisor/history.js';
 import { hookFailures } from '../supervisor/hook-status.js';
@@ -17,7 +18,7 @@ import { offlineList } from '../supervisor/status.js';
 import { queueWake } from '../supervisor/wake.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
 import type { Change } from '../task/views.js';
-import type { Activity, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+import type { Activity, ApprovalItem, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 /** How often another process's writes are looked for (PRAGMA data_version: one page read). */
 const POLL_MS = 500;
@@ -255,6 +256,18 @@ export class LocalSource implements DataSource {
     // Null while the keyring library loads: the next read (a second later, or on notify) shows it.
     const tail: LogTail = latestLogTail(this.ro, agent, lines, (run, group) => this.scrubbers.forRun(run, group));
     return this.scrubbers.note ? { ...tail, note: this.scrubbers.note } : tail;
+  }
+
+  approvals(): ApprovalItem[] {
+    return listApprovals(this.ro, { readOnly: true }).map((a) => ({ ...a, ref: String(a.id) }));
+  }
+
+  async approve(ref: string, note?: string) {
+    decideApproval(this.writable(), { id: Number(ref), decision: 'approved', by: ADMIN, note: note ?? null });
+  }
+
+  async deny(ref: string, note?: string) {
+    decideApproval(this.writable(), { id: Number(ref), decision: 'denied', by: ADMIN, note: note ?? null });
   }
 
   private writable(): Db {

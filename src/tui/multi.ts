@@ -1,5 +1,5 @@
 import { UserError } from '../core/errors.js';
-import type { AuditFilter, ConnState, DataSource, FleetAgent, HostInfo, LogTail, SupervisorStatus, Activity } from './source.js';
+import type { ApprovalItem, AuditFilter, ConnState, DataSource, FleetAgent, HostInfo, LogTail, SupervisorStatus, Activity } from './source.js';
 
 /** One host of the dashboard: its name (`local`, or a name of hosts.yaml) and its source. */
 export interface NamedSource {
@@ -138,6 +138,25 @@ export class MultiSource implements DataSource {
   logTail(agent: string, lines: number): LogTail {
     const r = this.route(agent);
     return { ...r.part.source.logTail(r.agent, lines), agent };
+  }
+
+  /** Every host's pending approval requests, each named `host/id`. */
+  approvals(): ApprovalItem[] {
+    return this.parts.flatMap((p) => (p.source.approvals?.() ?? []).map((a) => ({ ...a, ref: `${p.name}/${a.ref}`, host: p.name })));
+  }
+
+  async approve(ref: string, note?: string) {
+    const r = this.route(ref);
+    const s = this.reachable(r.part);
+    if (!s.approve) throw new UserError(`${r.part.name} cannot decide approvals`);
+    await s.approve(r.agent, note);
+  }
+
+  async deny(ref: string, note?: string) {
+    const r = this.route(ref);
+    const s = this.reachable(r.part);
+    if (!s.deny) throw new UserError(`${r.part.name} cannot decide approvals`);
+    await s.deny(r.agent, note);
   }
 
   /** Sends each host its own agents, all hosts at once. */

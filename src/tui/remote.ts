@@ -6,7 +6,8 @@ import type { RunView } from '../supervisor/views.js';
 import type { Board, TaskDetail } from '../task/board.js';
 import type { Change } from '../task/views.js';
 import { connWords } from './multi.js';
-import type { AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+import type { ApprovalView } from '../supervisor/approvals.js';
+import type { ApprovalItem, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 /** What the remote source needs of a relay connection (the relay client's RelayClient). */
 export interface RelayRequester {
@@ -236,6 +237,10 @@ export class RemoteSource implements DataSource {
     return this.read<LogTail>('log_tail', { agent, lines }, { agent, run: null, lines: [] });
   }
 
+  approvals(): ApprovalItem[] {
+    return this.read<ApprovalView[]>('approvals', {}, []).map((a) => ({ ...a, ref: String(a.id) }));
+  }
+
   /** An action through the relay; what it changed is read again at once. */
   private async act(op: RelayOp, args: Record<string, unknown>): Promise<void> {
     const c = this.conn.state === 'connected' ? this.current : null;
@@ -271,6 +276,14 @@ export class RemoteSource implements DataSource {
 
   comment(id: string, text: string) {
     return this.act('comment', { task: id, text });
+  }
+
+  approve(ref: string, note?: string) {
+    return this.act('approve', note ? { request: Number(ref), note } : { request: Number(ref) });
+  }
+
+  deny(ref: string, note?: string) {
+    return this.act('deny', note ? { request: Number(ref), note } : { request: Number(ref) });
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import type { FeedItem } from '../msg/messages.js';
 import type { DeadLetter } from '../msg/views.js';
+import type { ApprovalView } from '../supervisor/approvals.js';
 import type { AgentView } from '../supervisor/protocol.js';
 import type { AuditEntry, AuditFilter, FleetAgent as HostFleetAgent, LogTail } from '../supervisor/reads.js';
 import type { RunView } from '../supervisor/views.js';
@@ -19,6 +20,15 @@ export interface FleetAgent extends HostFleetAgent {
   host?: string;
   agent_id?: string;
   lost?: boolean;
+}
+
+/**
+ * One approval request as the dashboard shows it. `ref` is what approve and deny take: the
+ * request's id, or `host/id` over several hosts (ids are per database).
+ */
+export interface ApprovalItem extends ApprovalView {
+  ref: string;
+  host?: string;
 }
 
 /** One host of a source over several: its name, where its data comes from, and its link. */
@@ -69,6 +79,8 @@ export interface DataSource {
   /** Hooks that failed in the last 24 h, and the latest failure. Optional: the Fleet shows a line when the source has it. */
   hookFailures?(): { count: number; last: AuditEntry | null };
   logTail(agent: string, lines: number): LogTail;
+  /** Pending approval requests, oldest first. Optional: without it there is no approvals queue. */
+  approvals?(): ApprovalItem[];
   /** Calls `onChange` when something may have changed (an event, or another process's write). */
   subscribe(onChange: () => void): () => void;
   /** Actions: each the same domain call the CLI makes; they reject with a UserError. */
@@ -79,6 +91,9 @@ export interface DataSource {
   send(to: string, text: string): Promise<void>;
   moveTask(id: string, state: string, comment?: string): Promise<void>;
   comment(id: string, text: string): Promise<void>;
+  /** Decide a pending approval request (its `ref`), as the operator, with an optional note. */
+  approve?(ref: string, note?: string): Promise<void>;
+  deny?(ref: string, note?: string): Promise<void>;
   close(): void;
   /** A remote source's link to its relay (absent: a local source, always reachable). */
   connection?(): ConnState;

@@ -141,6 +141,7 @@ test('agor up on a 100x30 terminal: the demo team at work, every view, stop/star
     ['4', 'Runs', /RUNS OF \w+/],
     ['5', 'Audit', /AUDIT\s+agent: any\s+type: any/],
     ['6', 'Logs', /LOG OF \w+/],
+    ['7', 'Approvals', /no approval requests pending/],
   ];
   for (const [k, name, body] of views) {
     s = await term.press(k, `the ${name} view`, (x) => titleIs(name)(x) && body.test(x));
@@ -148,13 +149,16 @@ test('agor up on a 100x30 terminal: the demo team at work, every view, stop/star
     expect(s).toContain(`[${k} ${name}]`);
     expectFits(term, s);
   }
+  s = await term.press('6', 'the Logs view again', titleIs('Logs'));
   expect(s).toMatch(/LOG OF manager/);
-  s = await term.press('Tab', 'tab from Logs wraps to Fleet', titleIs('Fleet'));
-  term.show('tab: from Logs round to Fleet', s);
+  s = await term.press('7', 'the Approvals view again', titleIs('Approvals'));
+  s = await term.press('Tab', 'tab from Approvals wraps to Fleet', titleIs('Fleet'));
+  term.show('tab: from Approvals round to Fleet', s);
   s = await term.press('Tab', 'tab to Board', titleIs('Board'));
   s = await term.press('BTab', 'shift-tab back to Fleet', titleIs('Fleet'));
-  s = await term.press('BTab', 'shift-tab from Fleet wraps to Logs', titleIs('Logs'));
-  term.show('tab, shift-tab, shift-tab: Logs', s);
+  s = await term.press('BTab', 'shift-tab from Fleet wraps to Approvals', titleIs('Approvals'));
+  s = await term.press('BTab', 'shift-tab to Logs', titleIs('Logs'));
+  term.show('tab, shift-tab, shift-tab, shift-tab: Logs', s);
   s = await term.press('?', 'the help screen', (x) => titleIs('Help')(x) && /Prompts \(every action asks\)/.test(x) && /start, stop, restart it/.test(x));
   term.show('?: help', s);
   s = await term.press('Escape', 'esc closes the help', titleIs('Logs'));

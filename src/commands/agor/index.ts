@@ -1,4 +1,5 @@
 import type { AnyVerb } from '../../cli/run.js';
+import { approval, approve, deny } from './approval.js';
 import { audit } from '../btmsg/audit.js';
 import { restart, start, stop } from './control.js';
 import { dash } from './dash.js';
@@ -18,9 +19,29 @@ import { up } from './up.js';
 import { wake } from './wake.js';
 
 /** Every agor verb, in the order --help lists them. */
-export const commands: AnyVerb[] = [init, up, dash, down, ps, start, stop, restart, wake, logs, runs, report, schedule, secret, audit, hosts, doctor, selftest].map(
-  withHost,
-);
+export const commands: AnyVerb[] = [
+  init,
+  up,
+  dash,
+  down,
+  ps,
+  start,
+  stop,
+  restart,
+  wake,
+  logs,
+  runs,
+  report,
+  approval,
+  approve,
+  deny,
+  schedule,
+  secret,
+  audit,
+  hosts,
+  doctor,
+  selftest,
+].map(withHost);
 
 /** Options every agor verb takes besides --db and --json. */
 export const options = hostOption;

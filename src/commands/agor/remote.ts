@@ -7,7 +7,9 @@ import type { RelayClient } from '../../relay/client.js';
 import type { AuditEntry as RelayAuditEntry } from '../../supervisor/reads.js';
 import type { AgentView } from '../../supervisor/protocol.js';
 import type { RunView } from '../../supervisor/views.js';
+import type { ApprovalView } from '../../supervisor/approvals.js';
 import { auditLines } from '../btmsg/audit.js';
+import { decisionLine } from './approval.js';
 import { controlLines } from './control.js';
 import type { HostVerb } from './host-option.js';
 import { type LogsArgs, linesOf, logPrinter } from './logs.js';
@@ -34,6 +36,9 @@ export async function runRemote(verb: HostVerb, host: string, argv: Args): Promi
   if (verb === 'audit' && argv.since !== undefined) throw usage('--since is not available with --host', 'use -n to say how many of the newest entries to show');
   const lines = verb === 'logs' ? await linesOf((argv as unknown as LogsArgs).lines) : 0;
   const timeoutMs = verb === 'wake' ? await wakeTimeoutMs(argv as unknown as WakeArgs) : null;
+  const request = verb === 'approve' || verb === 'deny' ? Number(argv.id) : 0;
+  if ((verb === 'approve' || verb === 'deny') && !(Number.isInteger(request) && request >= 1))
+    throw usage(`invalid request id '${String(argv.id)}'`, 'agor approval list shows the ids');
   const c = await connectHost(host);
   try {
     switch (verb) {
@@ -66,6 +71,11 @@ export async function runRemote(verb: HostVerb, host: string, argv: Args): Promi
       }
       case 'logs':
         return await remoteLogs(c, argv as unknown as LogsArgs & GlobalArgs, lines);
+      case 'approve':
+      case 'deny': {
+        const note = typeof argv.note === 'string' ? { note: argv.note } : {};
+        return emit(argv.json, await c.request<ApprovalView>(verb, { request, ...note }), decisionLine);
+      }
     }
   } finally {
     c.close();

@@ -13,7 +13,9 @@ export function HelpLine({ tabs, current, width }: { tabs: readonly Tab[]; curre
     i === current ? { text: `[${tab.key} ${tab.name}]`, tone: 'accent', bold: true } : { text: ` ${tab.key} ${tab.name} ` },
   );
   const used = segs.reduce((n, s) => n + cellWidth(s.text), 0);
-  // Short of room, the first reminder (tab) goes.
-  const tail = `  ${(width - used >= 30 ? LINE_KEYS : LINE_KEYS.slice(1)).join('  ')}`;
+  // Short of room, the first reminder (tab) goes, then the next ones, leaving q quit.
+  let keys = width - used >= 30 ? LINE_KEYS : LINE_KEYS.slice(1);
+  while (keys.length > 1 && used + cellWidth(`  ${keys.join('  ')}`) > width) keys = keys.slice(1);
+  const tail = `  ${keys.join('  ')}`;
   return <Line segs={[...segs, { text: tail, tone: 'muted' }]} />;
 }

@@ -15,6 +15,8 @@ export interface ViewSlot {
   keys?: KeyHandler;
   agent?: string | null;
   task?: TaskRef | null;
+  /** The selected approval request (`ref` as approve and deny take it). */
+  approval?: { ref: string; agent: string; action: string } | null;
 }
 
 export const ViewSlotContext = createContext<MutableRefObject<ViewSlot>>({ current: {} });

@@ -3,7 +3,7 @@ import type { DeadLetter } from '../../../src/msg/views.js';
 import type { RunView } from '../../../src/supervisor/views.js';
 import type { Board, TaskDetail } from '../../../src/task/board.js';
 import type { Change, Task } from '../../../src/task/views.js';
-import type { Activity, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from '../../../src/tui/source.js';
+import type { Activity, ApprovalItem, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from '../../../src/tui/source.js';
 
 const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
 /** SQLite's UTC text, as messages, tasks and the audit log store it. */
@@ -125,6 +125,7 @@ export class FakeSource implements DataSource {
   letters: DeadLetter[] = [];
   runsOf = new Map<string, RunView[]>();
   auditEntries: AuditEntry[] = [];
+  pendingApprovals: ApprovalItem[] = [];
   logs = new Map<string, LogTail>();
   /** What activity() returns: newer output and heartbeat times, which come without a notification. */
   times = new Map<string, Activity>();
@@ -185,6 +186,9 @@ export class FakeSource implements DataSource {
       (!f.agent || e.agent === f.agent) && (!f.type || (f.type.endsWith('*') ? e.type.startsWith(f.type.slice(0, -1)) : e.type === f.type));
     return this.read('audit', [f], this.auditEntries.filter(match).slice(-f.limit));
   }
+  approvals() {
+    return this.read('approvals', [], this.pendingApprovals);
+  }
   logTail(agent: string, lines: number) {
     const l = this.logs.get(agent) ?? { agent, run: null, lines: [] };
     return this.read('logTail', [agent, lines], { ...l, lines: l.lines.slice(-lines) });
@@ -230,6 +234,12 @@ export class FakeSource implements DataSource {
   }
   comment(id: string, text: string) {
     return this.act('comment', [id, text]);
+  }
+  approve(ref: string, note?: string) {
+    return this.act('approve', note === undefined ? [ref] : [ref, note]);
+  }
+  deny(ref: string, note?: string) {
+    return this.act('deny', note === undefined ? [ref] : [ref, note]);
   }
   close() {
     this.calls.push({ method: 'close', args: [] });
@@ -333,5 +343,21 @@ export function fixture(): FakeSource {
     { id: 3, agent: 'worker-2', type: 'prompt_injection_detected', detail: '{"findings":["role_override"]}', created_at: sqlAgo(400) },
   ];
   s.logs.set('worker-1', { agent: 'worker-1', run: 'run-aaaa1111', lines: ['starting work on task0001', 'running the tests', '12 passed'] });
+  s.pendingApprovals = [
+    {
+      id: 3,
+      ref: '3',
+      agent: 'worker-1',
+      run_id: 'run-aaaa1111',
+      action: 'rm -rf build',
+      detail: 'clean rebuild',
+      status: 'pending',
+      created_at: ago(95),
+      expires_at: new Date(Date.now() + 505_000).toISOString(),
+      decided_at: null,
+      decided_by: null,
+      note: null,
+    },
+  ];
   return s;
 }
