@@ -8,6 +8,7 @@ import type { GroupConfig } from '../../../src/supervisor/config.js';
 import type { HookSpec } from '../../../src/supervisor/hooks-config.js';
 import { Hooks, MAX_IN_FLIGHT, MAX_QUEUED, hookLogPath } from '../../../src/supervisor/hooks.js';
 import { type Attrs, NO_SPAN, setTracer } from '../../../src/supervisor/trace.js';
+import { NO_POLICY } from '../../../src/supervisor/approvals-config.js';
 
 /** A dispatcher over real processes in a temporary directory, with the audit entries it writes. */
 function dispatcher(onTestFinished: (fn: () => void) => void, hooksIn: (dir: string) => HookSpec[]) {
@@ -15,7 +16,7 @@ function dispatcher(onTestFinished: (fn: () => void) => void, hooksIn: (dir: str
   const hooks = hooksIn(dir);
   const file = join(dir, 'agor.yaml');
   writeFileSync(file, '');
-  const config = { file, group: 'g', maxConcurrent: 8, agents: [], hooks } as GroupConfig;
+  const config: GroupConfig = { file, group: 'g', maxConcurrent: 8, agents: [], hooks, approvals: NO_POLICY };
   const audits: { event: string; detail: Record<string, unknown> }[] = [];
   const h = new Hooks({ config, dbPath: join(dir, 'agor.db'), dataDir: dir, log: () => undefined, audit: (event, detail) => audits.push({ event, detail }) });
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
