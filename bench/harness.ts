@@ -209,3 +209,40 @@ export function table(header: string[], rows: string[][]): string {
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
+
+/** Nearest-rank percentiles of a sample of times, ms. */
+export interface Percentiles {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentile (p in 0..100). */
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
+}
+
+export function percentiles(values: number[]): Percentiles {
+  const s = [...values].sort((a, b) => a - b);
+  return { n: s.length, p50: pct(s, 50), p90: pct(s, 90), p99: pct(s, 99), max: s[s.length - 1]! };
+}
+
+/** Two or more paths' percentiles as a table, each after the first compared with the first at p50 and p99. */
+export function percentileTable(count: string, paths: [name: string, p: Percentiles][]): string {
+  const base = paths[0]![1];
+  return table(
+    ['path', count, 'p50', 'p90', 'p99', 'max', 'p50 vs first', 'p99 vs first'],
+    paths.map(([name, p], i) => [
+      name,
+      String(p.n),
+      fmtMs(p.p50),
+      fmtMs(p.p90),
+      fmtMs(p.p99),
+      fmtMs(p.max),
+      i ? fmtRatio(p.p50 / base.p50) : '',
+      i ? fmtRatio(p.p99 / base.p99) : '',
+    ]),
+  );
+}

@@ -6,19 +6,13 @@ import Database from 'better-sqlite3';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Log, tempDir } from './fixtures.js';
-import { fmtMs, fmtRatio, table } from './harness.js';
-import { type Percentiles, SocketClient } from './relay.js';
+import { type Percentiles, percentileTable, percentiles } from './harness.js';
+import { SocketClient } from './relay.js';
 import { agorSupervisor, gone, pending, sweepLeftovers } from './supervisor.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Wall-clock milliseconds with sub-millisecond resolution: what `date +%s%N` in the hook compares with. */
 const wallMs = (): number => performance.timeOrigin + performance.now();
-
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length))) - 1]!;
-}
-const percentiles = (v: number[]): Percentiles => ({ n: v.length, p50: pct(v, 50), p90: pct(v, 90), p99: pct(v, 99), max: Math.max(...v) });
 
 /** The supervisor's socket, from its lock row (docs/protocol.md: read it, do not compute it). */
 function socketOf(db: string): string {
@@ -152,21 +146,11 @@ export function printHooks(s: HookLatencySection | undefined, out: string[]): vo
   if (!s) return;
   out.push(s.title);
   if (s.hook && s.socket) {
-    const row = (name: string, p: Percentiles, base?: Percentiles) => [
-      name,
-      String(p.n),
-      fmtMs(p.p50),
-      fmtMs(p.p90),
-      fmtMs(p.p99),
-      fmtMs(p.max),
-      base ? fmtRatio(p.p50 / base.p50) : '',
-      base ? fmtRatio(p.p99 / base.p99) : '',
-    ];
     out.push(
-      table(
-        ['path', 'events', 'p50', 'p90', 'p99', 'max', 'p50 vs socket', 'p99 vs socket'],
-        [row('wake event on the control socket', s.socket), row('wake hook process started', s.hook, s.socket)],
-      ),
+      percentileTable('events', [
+        ['wake event on the control socket', s.socket],
+        ['wake hook process started', s.hook],
+      ]),
     );
   }
   for (const n of s.notes) out.push(`  ${n}`);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { RelayClient } from '../src/relay/client.js';
 import { LineSplitter } from '../src/supervisor/jsonlines.js';
 import { REPO, type Log, tempDir } from './fixtures.js';
-import { fmtMs, fmtRatio, table } from './harness.js';
+import { type Percentiles, fmtMs, fmtRatio, percentileTable, percentiles, table } from './harness.js';
 import { type ProcessFigures, agorSupervisor, gone, pending, sampleProcess, sweepLeftovers } from './supervisor.js';
 import { type Ceiling, relayCeiling } from './relay-ceiling.js';
 
@@ -29,21 +29,7 @@ export const RELAY_ADDED_P99_MS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const elapsedMs = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 
-/** Nearest-rank percentile (p in 0..100). */
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length))) - 1]!;
-}
-
-export interface Percentiles {
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
-
-const percentiles = (v: number[]): Percentiles => ({ n: v.length, p50: pct(v, 50), p90: pct(v, 90), p99: pct(v, 99), max: Math.max(...v) });
+export type { Percentiles };
 
 // ---- a plain control-socket client ----
 
@@ -505,21 +491,11 @@ export function printRelay(s14: RelayLatencySection | undefined, s15: RelayIdleS
   if (s14) {
     out.push(s14.title);
     if (s14.relay && s14.socket) {
-      const row = (name: string, p: Percentiles, base?: Percentiles) => [
-        name,
-        String(p.n),
-        fmtMs(p.p50),
-        fmtMs(p.p90),
-        fmtMs(p.p99),
-        fmtMs(p.max),
-        base ? fmtRatio(p.p50 / base.p50) : '',
-        base ? fmtRatio(p.p99 / base.p99) : '',
-      ];
       out.push(
-        table(
-          ['path', 'requests', 'p50', 'p90', 'p99', 'max', 'p50 vs socket', 'p99 vs socket'],
-          [row('control socket', s14.socket), row('relay (wss)', s14.relay, s14.socket)],
-        ),
+        percentileTable('requests', [
+          ['control socket', s14.socket],
+          ['relay (wss)', s14.relay],
+        ]),
         `  added by the relay: ${fmtMs(s14.addedP50Ms!)} at p50 (target ≤ ${RELAY_ADDED_P50_MS} ms), ${fmtMs(s14.addedP99Ms!)} at p99 (target ≤ ${RELAY_ADDED_P99_MS} ms): ${s14.pass ? 'PASS' : 'MISS'}`,
       );
     }

@@ -130,18 +130,23 @@ rmSync(out, { recursive: true, force: true });
 const shim = readFileSync('scripts/loader.cjs', 'utf8');
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
 
+// What every bundle shares: Node 20, minified whitespace and syntax, no legal comments.
+const NODE_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
 for (const name of names) {
   await build({
     entryPoints: [`bin/${name}.ts`],
     outfile: `${out}/${name}.bundle.cjs`,
-    bundle: true,
-    platform: 'node',
+    ...NODE_BUNDLE,
     format: 'cjs',
-    target: 'node20',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    logLevel: 'warning',
     banner: { js: '' },
     define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
     // Its loader picks the platform's prebuilt addon package at run time.
@@ -159,30 +164,18 @@ writeFileSync(`${out}/esm-import.cjs`, ESM_IMPORT);
 await build({
   entryPoints: ['src/supervisor/otel.ts'],
   outfile: `${out}/otel.cjs`,
-  bundle: true,
-  platform: 'node',
+  ...NODE_BUNDLE,
   format: 'cjs',
-  target: 'node20',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
   define: { 'process.env.AGOR_VERSION': JSON.stringify(version) },
 });
 await build({
   entryPoints: ['src/tui/index.tsx'],
   outfile: `${out}/tui.mjs`,
-  bundle: true,
-  platform: 'node',
+  ...NODE_BUNDLE,
   format: 'esm',
-  target: 'node20',
   jsx: 'automatic',
   external: ['better-sqlite3', '@napi-rs/keyring'],
   plugins: [asciiWidth],
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
   // CommonJS dependencies bundled into an ES module still call require().
   banner: { js: "import { createRequire as __agorRequire } from 'node:module'; const require = __agorRequire(import.meta.url);" },
   // React's production build, chosen when bundling: the development one costs an idle
