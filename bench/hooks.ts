@@ -2,29 +2,16 @@
 // to the start of the wake hook's process (the hook's first command stamps the wall
 // clock), beside the time the same wake event takes to reach a subscribed client of the
 // control socket. A real supervisor (agor up -d) and a real hook (sh, then date).
-import Database from 'better-sqlite3';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Log, tempDir } from './fixtures.js';
 import { type Percentiles, percentileTable, percentiles } from './harness.js';
-import { SocketClient } from './relay.js';
+import { SocketClient, socketOf } from './relay.js';
 import { agorSupervisor, gone, pending, sweepLeftovers } from './supervisor.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Wall-clock milliseconds with sub-millisecond resolution: what `date +%s%N` in the hook compares with. */
 const wallMs = (): number => performance.timeOrigin + performance.now();
-
-/** The supervisor's socket, from its lock row (docs/protocol.md: read it, do not compute it). */
-function socketOf(db: string): string {
-  const d = new Database(db, { readonly: true });
-  try {
-    const row = d.prepare('SELECT socket FROM supervisor').get() as { socket?: string } | undefined;
-    if (!row?.socket) throw new Error(`no supervisor row in ${db}`);
-    return row.socket;
-  } finally {
-    d.close();
-  }
-}
 
 export interface HookLatencySection {
   title: string;

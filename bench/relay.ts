@@ -103,7 +103,7 @@ const freePort = (): Promise<number> =>
   });
 
 /** The supervisor's socket, from its lock row (docs/protocol.md: read it, do not compute it). */
-function socketOf(db: string): string {
+export function socketOf(db: string): string {
   const d = new Database(db, { readonly: true });
   try {
     const row = d.prepare('SELECT socket FROM supervisor').get() as { socket?: string } | undefined;
