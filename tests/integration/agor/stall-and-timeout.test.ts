@@ -55,7 +55,10 @@ describe.concurrent('agor stall detection', () => {
     const runs = await g.waitRuns('hung', 'a second run', (rs) => rs.length === 2 && rs[1]!.pid !== null, 8000);
     expect(runs[0]).toMatchObject({ outcome: 'failed', note: 'killed after 2 s without output or heartbeat' });
     expect(runs[1]).toMatchObject({ outcome: null, wake_reason: 'restart' });
-    expect(await g.agent('hung')).toMatchObject({ state: 'running', pid: runs[1]!.pid });
+    // Its process runs again; on a loaded machine its first line may come late enough for it to show idle.
+    const again = await g.agent('hung');
+    expect(again.pid).toBe(runs[1]!.pid);
+    expect(['running', 'idle']).toContain(again.state);
   });
 
   it('counts btmsg heartbeats and agor reports of the run as signs of life', async ({ onTestFinished }) => {
