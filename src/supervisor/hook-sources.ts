@@ -47,6 +47,16 @@ export function hookEventOf(ev: Event, wasFailed: boolean): HookEventIn | null {
       };
     case 'wake':
       return { event: 'wake', agent: ev.agent, payload: { at: ev.at, wake: ev.wake, reason: ev.reason, detail: ev.detail }, env: {} };
+    case 'budget': {
+      if (ev.status !== 'exceeded') return null;
+      const { event: _e, agent: _a, ...payload } = ev;
+      return { event: 'budget', agent: ev.agent, payload, env: {} };
+    }
+    case 'conflict': {
+      // A conflict concerns each of its agents: every one's own hooks run, and the group's once.
+      const { event: _e, ...payload } = ev;
+      return { event: 'conflict', agent: ev.agents[0] ?? null, payload, env: { AGOR_CONFLICT_ID: String(ev.id) } };
+    }
     default:
       return null;
   }

@@ -3,7 +3,7 @@ import { type Ctx, duration, entries, fail, isEmpty, oneOf } from './yaml.js';
 import { findExecutable } from '../sandbox/exec.js';
 
 /** The events a hook can be given. */
-export const HOOK_EVENTS = ['run_end', 'agent_failed', 'stall', 'task_status', 'wake', 'approval_requested', 'dead_letter'] as const;
+export const HOOK_EVENTS = ['run_end', 'agent_failed', 'stall', 'task_status', 'wake', 'approval_requested', 'dead_letter', 'budget', 'conflict'] as const;
 export type HookEvent = (typeof HOOK_EVENTS)[number];
 
 const OUTCOMES = ['success', 'partial', 'cancelled', 'timeout', 'failed', 'blocked'] as const;

@@ -82,7 +82,38 @@ export type Event =
   | { event: 'stall'; at: string; agent: string; run: string; silent_s: number; action: string }
   | { event: 'wake'; at: string; agent: string; wake: number; reason: string; detail: string | null }
   | { event: 'log'; at: string; agent: string; run: string; text: string }
-  | { event: 'supervisor'; at: string; status: 'ready' | 'stopping'; pid: number };
+  | { event: 'supervisor'; at: string; status: 'ready' | 'stopping'; pid: number }
+  /** agor.yaml re-read (`agor reload`, SIGHUP): applied, or refused with the reason and nothing changed. */
+  | {
+      event: 'reload';
+      at: string;
+      status: 'applied' | 'refused';
+      added: string[];
+      removed: string[];
+      restarted: string[];
+      updated: string[];
+      error: string | null;
+    }
+  /** A budget spent (no new run starts until its period resets), or reset at its period's boundary. */
+  | {
+      event: 'budget';
+      at: string;
+      agent: string;
+      status: 'exceeded' | 'reset';
+      /** Whose budget: the agent's own, or the group's (which every agent shares). */
+      scope: 'agent' | 'group';
+      period: 'daily' | 'monthly';
+      /** 'cost' in `currency`, or 'tokens'. */
+      kind: 'cost' | 'tokens';
+      spent: number;
+      limit: number;
+      currency: string | null;
+    }
+  /**
+   * Two agents' work collides: 'overlap' (two agents changed one file of a shared working
+   * tree), 'external' (a file changed by no agent), 'merge' (two worktrees' work would not merge).
+   */
+  | { event: 'conflict'; at: string; id: number; kind: 'overlap' | 'external' | 'merge'; agents: string[]; files: string[] };
 
 /** One line of the supervisor's log for an event. */
 export function formatEvent(ev: Event): string {
@@ -101,5 +132,26 @@ export function formatEvent(ev: Event): string {
       return `${ev.agent}: ${ev.text}`;
     case 'supervisor':
       return `supervisor ${ev.status} (pid ${ev.pid})`;
+    case 'reload':
+      return ev.status === 'refused' ? `reload refused: ${ev.error ?? 'unknown error'}` : `reloaded agor.yaml: ${reloadSummary(ev)}`;
+    case 'budget':
+      return `${ev.agent}: ${ev.scope} ${ev.period} ${ev.kind} budget ${ev.status === 'exceeded' ? 'spent' : 'reset'} (${ev.spent}/${ev.limit}${ev.currency ? ` ${ev.currency}` : ''})`;
+    case 'conflict':
+      return `conflict #${ev.id} (${ev.kind}): ${ev.agents.join(', ') || 'no agent'} on ${ev.files.join(', ')}`;
   }
+}
+
+/** "added a, b; restarted c" for a reload event; "no changes" when nothing changed. */
+export function reloadSummary(ev: { added: string[]; removed: string[]; restarted: string[]; updated: string[] }): string {
+  const parts = (
+    [
+      ['added', ev.added],
+      ['removed', ev.removed],
+      ['restarted', ev.restarted],
+      ['updated', ev.updated],
+    ] as const
+  )
+    .filter(([, ids]) => ids.length)
+    .map(([what, ids]) => `${what} ${ids.join(', ')}`);
+  return parts.length ? parts.join('; ') : 'no changes';
 }
