@@ -57,6 +57,8 @@ export interface Run {
 /** One agent of the group as the supervisor holds it. */
 export interface Slot {
   cfg: AgentConfig;
+  /** Where its runs work: its cwd, or its own git worktree once one is made for it (`worktree:`). */
+  workdir: string;
   state: State;
   health: Health;
   run: Run | null;
@@ -80,6 +82,7 @@ export interface Slot {
 export function newSlot(cfg: AgentConfig): Slot {
   return {
     cfg,
+    workdir: cfg.cwd,
     state: cfg.mode === 'service' ? 'inactive' : 'dormant',
     health: 'healthy',
     run: null,
