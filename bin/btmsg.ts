@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { runCli } from '../src/cli/run.js';
-import { commands, describe, epilog } from '../src/commands/btmsg/index.js';
+import { commands, completeValues, describe, epilog } from '../src/commands/btmsg/index.js';
 
-runCli({ name: 'btmsg', describe, commands, epilog }, process.argv.slice(2)).then((code) => {
+runCli({ name: 'btmsg', describe, commands, epilog, complete: completeValues }, process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

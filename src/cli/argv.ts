@@ -14,6 +14,8 @@ export interface VerbShape {
   simple: boolean;
   /** The builder declares sub-verbs, whose options are not recorded. */
   subVerbs: boolean;
+  /** The sub-verb modules the builder declares (for shell completion). */
+  subCommands: { command: string; builder?: Builder }[];
 }
 
 interface OptionShape {
@@ -37,7 +39,7 @@ const shapes = new WeakMap<object, VerbShape>();
 export function verbShape(verb: { command: string; builder?: Builder }): VerbShape {
   const cached = shapes.get(verb);
   if (cached) return cached;
-  const shape: VerbShape = { positionals: [], options: new Map(), simple: true, subVerbs: false };
+  const shape: VerbShape = { positionals: [], options: new Map(), simple: true, subVerbs: false, subCommands: [] };
   for (const word of verb.command.split(' ').slice(1)) {
     const m = /^([<[])([^.\]>]+)(\.\.)?[\]>]$/.exec(word);
     if (!m) shape.simple = false;
@@ -67,7 +69,10 @@ export function verbShape(verb: { command: string; builder?: Builder }): VerbSha
             if (!p || Boolean(opts.array) !== p.variadic) shape.simple = false;
           } else {
             shape.simple = false;
-            if (method === 'command') shape.subVerbs = true;
+            if (method === 'command') {
+              shape.subVerbs = true;
+              for (const m of Array.isArray(name) ? name : [name]) if (m && typeof (m as { command?: unknown }).command === 'string') shape.subCommands.push(m);
+            }
           }
           return recorder;
         },

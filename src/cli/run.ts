@@ -4,6 +4,7 @@ import { errColor } from './color.js';
 import { Exit, UserError, exitCodeName, usage } from '../core/errors.js';
 import { translateDbError } from '../db/errors.js';
 import { safeJson, showControls } from '../core/text.js';
+import type { ValueSource } from './completion.js';
 
 /** Options every verb of every binary accepts. */
 export interface GlobalArgs {
@@ -33,6 +34,13 @@ export interface CliSpec {
   epilog?: string;
   /** Options of this binary that every verb accepts, besides --db and --json (agor's --host). */
   options?: Record<string, Options>;
+  /** Values for shell completion (agent ids, task ids, channel names); verbs and options come without it. */
+  complete?: ValueSource;
+  /**
+   * Run `NAME-VERB` programs on PATH for unknown verbs, with this environment, and list
+   * them in --help (`skip`: programs of the project itself that are not extensions).
+   */
+  extensions?: { env: () => NodeJS.ProcessEnv | Promise<NodeJS.ProcessEnv>; skip?: string[] };
 }
 
 function distance(a: string, b: string): number {
@@ -124,6 +132,7 @@ export function reportError(name: string, err: UserError, json: boolean): void {
  * prints its stack.
  */
 export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
+  if (argv[0] === '__complete') return completeCli(spec, argv.slice(1));
   // Words after "--" are message text, not options.
   const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
   const json = options.includes('--json');
@@ -137,6 +146,8 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
     }
     // Only judge the first word when no option before it could have taken it as a value.
     if (first !== undefined && argv[0] === first && !verbs.includes(first) && first !== 'help') {
+      const ext = spec.extensions && (await import('./extensions.js')).findExtension(spec.name, first);
+      if (ext) return await (await import('./extensions.js')).runExtension(ext, argv.slice(1), await spec.extensions!.env());
       const near = verbs.filter((v) => distance(v, first) <= 2).sort((a, b) => distance(a, first) - distance(b, first));
       throw usage(`unknown verb '${first}'`, near.length ? `did you mean ${near[0]}? (${spec.name} --help lists the verbs)` : `${spec.name} --help lists the verbs`);
     }
@@ -155,7 +166,9 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
       await verb!.handler(simple as ArgumentsCamelCase<GlobalArgs>);
       return typeof process.exitCode === 'number' ? process.exitCode : Exit.OK;
     }
-    await (await yargsFor(spec, argv)).parseAsync();
+    // Only the binary's own help scans PATH for extensions, never a verb's run.
+    const withExtensions = spec.extensions && (first === 'help' || (first === undefined && argv.some((a) => a === '--help' || a === '-h')));
+    await (await yargsFor(withExtensions ? await withExtensionsEpilog(spec, verbs) : spec, argv)).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : Exit.OK;
   } catch (e) {
     const err = e instanceof UserError ? e : translateDbError(e);
@@ -166,4 +179,26 @@ export async function runCli(spec: CliSpec, argv: string[]): Promise<number> {
     process.stderr.write(`${spec.name}: internal error (a bug; please report it)\n${showControls((e as Error)?.stack ?? String(e))}\n`);
     return Exit.FAILURE;
   }
+}
+
+async function withExtensionsEpilog(spec: CliSpec, verbs: string[]): Promise<CliSpec> {
+  const { listExtensions, extensionsHelp } = await import('./extensions.js');
+  const section = extensionsHelp(spec.name, listExtensions(spec.name, [...verbs, 'help'], spec.extensions?.skip));
+  return section ? { ...spec, epilog: `${section}\n\n${spec.epilog ?? ''}` } : spec;
+}
+
+/** `X __complete WORD...`: the shell scripts' entry. Prints candidates, one a line; never an error. */
+async function completeCli(spec: CliSpec, words: string[]): Promise<number> {
+  try {
+    const [{ complete }, { listExtensions }] = await Promise.all([import('./completion.js'), import('./extensions.js')]);
+    const extensionVerbs = () => (spec.extensions ? listExtensions(spec.name, spec.commands.map(verbName), spec.extensions.skip).map((e) => e.verb) : []);
+    const out = await complete(spec, words.length ? words : [''], spec.complete ?? (() => []), extensionVerbs);
+    // Candidates come from the database and agor.yaml: none may carry control characters to the terminal.
+    // eslint-disable-next-line no-control-regex
+    const safe = out.filter((c) => !/[\u0000-\u001f\u007f]/.test(c));
+    if (safe.length) process.stdout.write(safe.join('\n') + '\n');
+  } catch {
+    // A broken completion must not print into the user's command line.
+  }
+  return Exit.OK;
 }

@@ -57,7 +57,7 @@ function prepareSocketDir(socketPath: string, uid = process.getuid?.() ?? 0): vo
  * saves ~9 MB of RSS, a 1 MiB young generation ~2 MB more (it allocates little and lives
  * long). Together they take it from above pm2's memory to well below.
  */
-const SUPERVISOR_FLAGS = ['--lite-mode', '--max-semi-space-size=1'];
+export const SUPERVISOR_FLAGS = ['--lite-mode', '--max-semi-space-size=1'];
 
 /** The supervisor's own log when detached: beside the database. */
 export const supervisorLogPath = (dbPath: string): string => join(dirname(dbPath), `${basename(dbPath)}.supervisor.log`);

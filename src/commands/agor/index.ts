@@ -1,4 +1,5 @@
 import type { AnyVerb } from '../../cli/run.js';
+import { completionVerb } from '../../cli/completion.js';
 import { approval, approve, deny } from './approval.js';
 import { audit } from '../btmsg/audit.js';
 import { restart, start, stop } from './control.js';
@@ -15,8 +16,11 @@ import { runs } from './runs.js';
 import { schedule } from './schedule.js';
 import { selftest } from './selftest.js';
 import { secret } from './secret.js';
+import { service } from './service.js';
 import { up } from './up.js';
 import { wake } from './wake.js';
+
+const completion = completionVerb('agor');
 
 /** Every agor verb, in the order --help lists them. */
 export const commands: AnyVerb[] = [
@@ -41,6 +45,8 @@ export const commands: AnyVerb[] = [
   hosts,
   doctor,
   selftest,
+  service,
+  completion,
 ].map(withHost);
 
 /** Options every agor verb takes besides --db and --json. */
@@ -50,3 +56,6 @@ export const describe = 'Supervise a team of agents: spawn, restart, detect stal
 
 export const epilog =
   'Exit codes: 0 ok, 1 failure, 2 usage (bad agor.yaml too), 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy (another supervisor holds the database; a relay locking out this address). See man agor and man agor.yaml.';
+
+export { completeValues } from './completion.js';
+export { extensions } from './extensions.js';

@@ -1,4 +1,5 @@
 import type { AnyVerb } from '../../cli/run.js';
+import { completionVerb } from '../../cli/completion.js';
 import { ack } from './ack.js';
 import { allow } from './allow.js';
 import { audit } from './audit.js';
@@ -46,8 +47,11 @@ export const commands: AnyVerb[] = [
   allow,
   dlq,
   audit,
+  completionVerb('btmsg'),
 ];
 
 export const describe = 'Messages between agents: direct messages, replies, channels, heartbeats and dead letters.';
 
 export const epilog = 'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 not permitted, 5 conflict, 6 timeout, 7 busy, 8 dead letter. See man btmsg.';
+
+export { completeValues } from './completion.js';

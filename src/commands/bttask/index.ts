@@ -1,4 +1,5 @@
 import type { AnyVerb } from '../../cli/run.js';
+import { completionVerb } from '../../cli/completion.js';
 import { add } from './add.js';
 import { assign } from './assign.js';
 import { board } from './board.js';
@@ -36,9 +37,12 @@ export const commands: AnyVerb[] = [
   priorities,
   reviewCount,
   del,
+  completionVerb('bttask'),
 ];
 
 export const describe = "The team's kanban board: tasks, priorities, dependencies, atomic claims with leases, and reviews.";
 
 export const epilog =
   'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found (or nothing ready to claim), 4 not permitted, 5 conflict, 6 timeout, 7 busy. See man bttask.';
+
+export { completeValues } from './completion.js';
