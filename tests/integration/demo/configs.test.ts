@@ -99,7 +99,7 @@ describe('the example configs for real agent tools', () => {
         expect(a.command.join(' ')).toContain('Bash(btmsg:*),Bash(bttask:*),Bash(agor report:*)');
       } else {
         expect(a.command[0]).toBe('sh');
-        expect(a.command).toEqual(['sh', '-c', 'exec codex exec --skip-git-repo-check --sandbox workspace-write --add-dir "$(dirname "$AGOR_DB")" -']);
+        expect(a.command).toEqual(['sh', '-c', 'exec codex exec --skip-git-repo-check --sandbox workspace-write --add-dir "$(dirname "$AGOR_DB")" --json -']);
       }
     }
   });
