@@ -80,11 +80,12 @@ function flagsOf(shape: VerbShape | undefined, spec: CliSpec): Map<string, Flag>
   const add = (name: string, keys: string[], takesValue: boolean) => {
     for (const k of keys) m.set(k.length === 1 ? `-${k}` : `--${k}`, { name, takesValue });
   };
+  // The verb's own options first: they are the ones being looked for.
+  for (const o of shape?.options.values() ?? []) add(o.name, [o.name, ...o.aliases], o.type !== 'boolean');
   add('db', ['db'], true);
   add('json', ['json'], false);
   add('help', ['help', 'h'], false);
   for (const [k, o] of Object.entries(spec.options ?? {})) add(k, [k], o.type !== 'boolean');
-  for (const o of shape?.options.values() ?? []) add(o.name, [o.name, ...o.aliases], o.type !== 'boolean');
   return m;
 }
 
