@@ -49,7 +49,8 @@ ${fn}() {
     _files
   fi
 }
-if [[ "\${zsh_eval_context[-1]}" == loadautofunc ]]; then
+# Autoloaded from fpath, this file is the body of ${fn}: run it; sourced, register it.
+if [[ "\${funcstack[1]}" == ${fn} ]]; then
   ${fn} "$@"
 else
   compdef ${fn} ${name}
@@ -58,8 +59,11 @@ fi
   return `# ${name} completion for fish. Install with:
 #   ${name} completion fish > ~/.config/fish/completions/${name}.fish
 function __${fn}_complete
-    set -l words (commandline -opc) (commandline -ct)
-    set -l out (command ${name} ${COMPLETE_WORD} $words[2..-1] 2>/dev/null)
+    set -l words (commandline -opc)
+    # An empty current word must still be passed: it says a new word starts.
+    set -l cur (commandline -ct)
+    set -q cur[1]; or set cur ''
+    set -l out (command ${name} ${COMPLETE_WORD} $words[2..-1] "$cur" 2>/dev/null)
     if test (count $out) -eq 0
         __fish_complete_path (commandline -ct)
     else

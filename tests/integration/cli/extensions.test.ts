@@ -58,6 +58,8 @@ describe('agor extensions', () => {
       expect(section).toMatch(/^Extensions \(agor-NAME programs on PATH\):\n {2}agor hello {2}\S+agor-hello\n {2}agor zap {4}\S+agor-zap\n/);
       expect(section).not.toContain('agor-ps');
     }
+    // Shell completion offers them beside the verbs.
+    expect(run('agor', ['__complete', 'h'], { env: onPath() }).stdout).toBe('hosts\nhello\n');
     // A verb's own help does not look at PATH.
     expect(run('agor', ['ps', '--help'], { env: onPath() }).stdout).not.toContain('Extensions');
   });
