@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { UserError } from '../core/errors.js';
 import { showControls } from '../core/text.js';
 
 /** An executable `NAME-VERB` on the PATH, run as `NAME VERB` (the way git and gh find theirs). */
@@ -88,7 +89,8 @@ export function runExtension(ext: Extension, args: string[], env: NodeJS.Process
     };
     child.on('error', (e) => {
       cleanup();
-      reject(e);
+      // ENOEXEC (no #! line), EACCES on a directory in the way: the user's to fix, not a bug.
+      reject(new UserError(`cannot run the extension ${ext.path}: ${e.message}`, 'it must be an executable program or a script with a #! line'));
     });
     child.on('exit', (code, signal) => {
       cleanup();
