@@ -22,6 +22,7 @@ import { HookSources } from './hook-sources.js';
 import { Hooks } from './hooks.js';
 import { RunScrubbers } from './scrubbing.js';
 import { acquireLock, registerGroup, releaseLock } from './lock.js';
+import { LogIndexer } from './logindex.js';
 import { rotateIfLarge } from './logs.js';
 import { type AgentView, type Event, formatEvent } from './protocol.js';
 import { Requests } from './requests.js';
@@ -72,6 +73,7 @@ export class Supervisor {
   private readonly spans: SupervisorSpans;
   private readonly hooks: Hooks;
   private readonly hookSources: HookSources;
+  private readonly logIndex: LogIndexer;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -120,6 +122,7 @@ export class Supervisor {
       patientWrite: (what, fn, ms) => this.patientWrite(what, fn, ms),
       scrub: (runId) => scrubbers.forRun(runId),
     };
+    this.logIndex = new LogIndexer({ db: this.db, scrub: (runId) => scrubbers.forRun(runId), log: (l) => o.log(l) });
     this.spans = new SupervisorSpans(this.db, (agent) => this.slots.get(agent)?.cfg.sandbox.mode ?? 'unknown');
     this.followers = new Followers(
       (conn, ev) => this.server?.send(conn, ev),
@@ -174,6 +177,7 @@ export class Supervisor {
         log: (line) => o.log(line),
       });
       adoptRuns(this.ctx, this.runs);
+      this.logIndex.start();
       await this.sweepCgroups();
       this.wakeups.init();
       await this.patientWrite("the hooks' cursors", () => this.hookSources.init());
@@ -322,6 +326,7 @@ export class Supervisor {
     this.server?.broadcast(ev);
     this.spans.event(ev);
     this.hookSources.onEvent(ev);
+    if (ev.event === 'run_end') this.logIndex.ended(ev.run);
   }
 
   /** The agents as `agor ps` shows them. */
@@ -385,6 +390,7 @@ export class Supervisor {
         this.stopWatch?.();
         for (const s of this.slots.values()) if (s.timer) (clearTimeout(s.timer), (s.timer = null));
         this.ctx.startQueue = [];
+        this.logIndex.stop();
         const stops = await Promise.allSettled([...this.slots.values()].map((s) => this.runs.stop(s, 'down')));
         for (const r of stops) if (r.status === 'rejected') this.o.log(String((r.reason as Error)?.message ?? r.reason));
         await this.hooks.stop(HOOKS_AT_EXIT_MS);

@@ -13,6 +13,7 @@ import { ps } from './ps.js';
 import { report } from './report.js';
 import { runs } from './runs.js';
 import { schedule } from './schedule.js';
+import { search } from './search.js';
 import { selftest } from './selftest.js';
 import { secret } from './secret.js';
 import { up } from './up.js';
@@ -31,6 +32,7 @@ export const commands: AnyVerb[] = [
   wake,
   logs,
   runs,
+  search,
   report,
   approval,
   approve,
