@@ -19,7 +19,7 @@ import { type TranscriptItem, parseTranscriptLine } from './transcript.js';
 /** At most this much of a run's log is indexed: its end, where a run's outcome shows. */
 export const INDEX_MAX_BYTES = 4 * 1024 * 1024;
 /** Read, scrubbed and written at once; small enough that no slice holds the event loop long. */
-const SLICE_BYTES = 256 * 1024;
+const SLICE_BYTES = 64 * 1024;
 /** Lines (or characters of readable text) per chunk: a hit names a place in the log this precise. */
 const CHUNK_LINES = 16;
 const CHUNK_CHARS = 2000;
