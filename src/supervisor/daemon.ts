@@ -22,7 +22,7 @@ import { HookSources } from './hook-sources.js';
 import { Hooks } from './hooks.js';
 import { RunScrubbers } from './scrubbing.js';
 import { acquireLock, registerGroup, releaseLock } from './lock.js';
-import { LogIndexer } from './logindex.js';
+import { LogIndexer, indexScrubber } from './logindex.js';
 import { rotateIfLarge } from './logs.js';
 import { type AgentView, type Event, formatEvent } from './protocol.js';
 import { Requests } from './requests.js';
@@ -99,7 +99,8 @@ export class Supervisor {
     this.writes = new WriteQueue({ log: (l) => o.log(l), drained: () => this.safe('wakes', () => this.wakeups.check()) });
     for (const cfg of o.config.agents) this.slots.set(cfg.id, newSlot(cfg));
     // The values each run was handed (the keyring's, held by ctx.secrets) unless the caller says otherwise.
-    const scrubbers = new RunScrubbers(o.secretsOf ?? ((runId) => this.ctx.secretsOf(runId)));
+    const secretsOf = o.secretsOf ?? ((runId: string) => this.ctx.secretsOf(runId));
+    const scrubbers = new RunScrubbers(secretsOf);
     this.ctx = {
       db: this.db,
       o,
@@ -122,7 +123,7 @@ export class Supervisor {
       patientWrite: (what, fn, ms) => this.patientWrite(what, fn, ms),
       scrub: (runId) => scrubbers.forRun(runId),
     };
-    this.logIndex = new LogIndexer({ db: this.db, scrub: (runId) => scrubbers.forRun(runId), log: (l) => o.log(l) });
+    this.logIndex = new LogIndexer({ db: this.db, scrub: (id) => indexScrubber(this.db, id, secretsOf, (r) => scrubbers.forRun(r)), log: (l) => o.log(l) });
     this.spans = new SupervisorSpans(this.db, (agent) => this.slots.get(agent)?.cfg.sandbox.mode ?? 'unknown');
     this.followers = new Followers(
       (conn, ev) => this.server?.send(conn, ev),

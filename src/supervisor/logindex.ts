@@ -86,6 +86,15 @@ export function chunksOf(lines: string[], first: number, scrub: Scrubber): LogCh
   return out;
 }
 
+/**
+ * The scrubber of a run for the index: null when the run was given keyring items whose
+ * values cannot be had now (the keyring is locked or gone), so that none is indexed raw.
+ */
+export function indexScrubber(db: Db, runId: string, secretsOf: (runId: string) => unknown[] | null, forRun: (runId: string) => Scrubber): Scrubber | null {
+  if (getRun(db, runId)?.secret_refs && !secretsOf(runId)?.length) return null;
+  return forRun(runId);
+}
+
 interface Job {
   id: string;
   agent: string;
@@ -94,7 +103,8 @@ interface Job {
 
 export interface LogIndexerOptions {
   db: Db;
-  scrub: (runId: string) => Scrubber;
+  /** The run's scrubber; null while its secrets cannot be known (the run waits for a later sweep). */
+  scrub: (runId: string) => Scrubber | null;
   log: (line: string) => void;
   maxBytes?: number;
   /** The first retry of a busy write comes after about this long, doubling up to 5 s. */
@@ -108,6 +118,8 @@ const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 export class LogIndexer {
   private readonly queue: Job[] = [];
   private readonly queued = new Set<string>();
+  /** Runs said to wait for their secrets, said once each. */
+  private readonly told = new Set<string>();
   private working = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
@@ -197,6 +209,11 @@ export class LogIndexer {
   private async index(job: Job): Promise<void> {
     const max = this.o.maxBytes ?? INDEX_MAX_BYTES;
     const scrub = this.o.scrub(job.id);
+    // Indexing what a secret's value could not be redacted from would make it findable.
+    if (!scrub) {
+      if (!this.told.has(job.id)) (this.told.add(job.id), this.o.log(`log index: run ${job.id.slice(0, 8)} of ${job.agent} waits: its secrets cannot be read now`));
+      return;
+    }
     let size = 0;
     try {
       size = (await stat(job.logPath)).size;

@@ -144,7 +144,7 @@ describe.concurrent('agor search', () => {
     expect(human.stdout).toMatch(/^log {6}[0-9a-f]{8} {2}worker {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}run #\d+/);
     expect(human.stdout).toContain('[zebra]');
     expect(human.stdout).toContain(`agor logs worker --run ${byKind.log.id.slice(0, 8)} -n `);
-  }, 60_000);
+  }, 120_000);
 
   it('narrows hits with --agent, --since, --kind and --limit, and prints a stable --json shape', async ({ onTestFinished }) => {
     const g = group(onTestFinished, {
@@ -188,7 +188,7 @@ describe.concurrent('agor search', () => {
     const [log] = await search(g, ['okapi', '--kind', 'log', '--agent', 'alpha']);
     expect(Object.keys(log!).sort()).toEqual(['agent', 'at', 'bm25', 'id', 'kind', 'line', 'open', 'place', 'score', 'snippet']);
     expect(log!.line).toBe(1);
-  }, 60_000);
+  }, 120_000);
 
   it('searches for what was typed, FTS5 syntax and all, and refuses bad input with exit 2', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
@@ -208,7 +208,7 @@ describe.concurrent('agor search', () => {
     refused(await g.agor(['search', 'x', '--kind', 'mail']), EXIT.USAGE, /unknown --kind 'mail'/);
     refused(await g.agor(['search', 'x', '--since', 'yesterday']), EXIT.USAGE, /invalid time 'yesterday'/);
     refused(await g.agor(['search', 'x', '--limit', '0']), EXIT.USAGE, /invalid --limit/);
-  });
+  }, 120_000);
 
   it('shows escape sequences and control characters in stored text escaped, never raw', async ({ onTestFinished }) => {
     const g = group(onTestFinished, {
@@ -237,7 +237,7 @@ describe.concurrent('agor search', () => {
     const json = await g.agor(['search', 'walrus', '--json']);
     // eslint-disable-next-line no-control-regex -- as above
     expect(json.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
-  }, 60_000);
+  }, 120_000);
 
   it('forgets a run that the 100-runs retention removes', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
@@ -265,7 +265,7 @@ describe.concurrent('agor search', () => {
     const left = sql(g.db, (db) => db.prepare('SELECT count(*) AS n FROM run_log_chunks WHERE run_id = ?').get(first!.id) as { n: number });
     expect(left.n).toBe(0);
     await indexed(g, 'later');
-  }, 60_000);
+  }, 120_000);
 
   it('indexes a run that ended while no supervisor ran, at the next start', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
@@ -286,5 +286,5 @@ describe.concurrent('agor search', () => {
     await g.up();
     const [hit] = await indexed(g, 'narwhal');
     expect(hit!.snippet).toContain('left');
-  }, 60_000);
+  }, 120_000);
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type Db, openDb, setBusyTimeout } from '../../../src/db/open.js';
 import { endRun, insertRun } from '../../../src/db/runs.js';
 import { searchSource } from '../../../src/db/search.js';
+import { plainSnippet } from '../../../src/core/text.js';
 import { makeScrubber, scrubShapes } from '../../../src/secrets/scrub.js';
 import { LogIndexer, chunksOf, readableLine } from '../../../src/supervisor/logindex.js';
 import { freshDb } from '../../helpers/db.js';
@@ -112,6 +113,31 @@ describe('LogIndexer', () => {
     t.db.prepare("DELETE FROM runs WHERE id = 'run-1'").run();
     expect(find(t.db, 'ocelot')).toEqual([]);
     expect(t.db.prepare('SELECT count(*) AS n FROM run_log_chunks').get()).toEqual({ n: 0 });
+  });
+
+  it('leaves a run whose secrets cannot be read unindexed, and indexes it once they can', async () => {
+    endedRun(t.db, 'run-s', 'the secret is hunter2-secret\n');
+    let scrub: ReturnType<typeof makeScrubber> | null = null;
+    const said: string[] = [];
+    const idx = new LogIndexer({ db: t.db, scrub: () => scrub, log: (l) => said.push(l) });
+    idx.ended('run-s');
+    await waitFor(
+      'the indexer',
+      () => idx.idle,
+      (x) => x,
+      { timeout: 10_000, interval: 10 },
+    );
+    expect(find(t.db, 'secret')).toEqual([]);
+    expect(said).toEqual([expect.stringMatching(/run run-s of w waits: its secrets cannot be read now/)]);
+    scrub = makeScrubber([{ name: 'PW', value: 'hunter2-secret' }]);
+    idx.sweep();
+    await waitFor(
+      'the indexer',
+      () => idx.idle,
+      (x) => x,
+      { timeout: 10_000, interval: 10 },
+    );
+    expect(find(t.db, 'secret').map((h) => plainSnippet(h.snippet))).toEqual(['the secret is [REDACTED:PW]']);
   });
 
   it('finds ended runs not indexed yet when it starts, and indexes a run again from its start', async () => {
