@@ -21,6 +21,7 @@ import { DASH_AGENTS, DASH_MESSAGES, DASH_TASKS, type DashboardSection, dashboar
 import { BURST_SENDERS, type BurstSection, burst } from './burst.js';
 import { type SandboxSection, sandboxLatency } from './sandbox.js';
 import { type ScrubSection, scrubThroughput } from './scrub.js';
+import { printSearch, searchLatency } from './search.js';
 import { type SecretsSection, secretsLatency } from './secrets.js';
 import { hookLatency, printHooks } from './hooks.js';
 import { OTEL_AGENTS, otelCost, printOtel } from './otel.js';
@@ -38,7 +39,7 @@ import {
   stopSupervisors,
 } from './supervisor.js';
 
-const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20];
 
 const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,18] [--rows N] [--rebuild]
 
@@ -52,7 +53,7 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
   --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst,
-                   11 the sandbox, 12 the scrubber, 13 secrets, 14-16 the relay, 17 hooks, 18 traces), e.g. --only 1,4
+                   11 the sandbox, 12 the scrubber, 13 secrets, 14-16 the relay, 17 hooks, 18 traces, 20 search), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
@@ -75,7 +76,9 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   17 hook dispatch latency: a wake request to the start of its hook's process, p50/p99 over 200 wakes (50 with --quick),
   beside the same wake event reaching a subscribed control-socket client
   18 the supervisor's idle RSS and CPU over 10 s with OTLP traces on (a receiver up), off and with the collector down, ${OTEL_AGENTS} sleeping agents, and
-  agor ps with the collector down against OTLP off (p50, ratio; at least 20 rounds)
+  agor ps with the collector down against OTLP off (p50, ratio; at least 20 rounds),
+  20 agor search over 10,000 messages and 100 indexed run logs against btmsg search (messages only), interleaved,
+  and the time to index the logs
 `;
 
 interface Args extends Settings {
@@ -554,6 +557,7 @@ async function main(): Promise<void> {
   const s16 = await attempt(16, () => relayEvents(args, log));
   const s17 = await attempt(17, () => hookLatency(args, log));
   const s18 = await attempt(18, () => otelCost(args, log));
+  const s20 = await attempt(20, () => searchLatency(args, log));
   for (const [n, s] of [
     [14, s14],
     [15, s15],
@@ -606,6 +610,7 @@ async function main(): Promise<void> {
       ...(s16 ? { relay_events: s16 } : {}),
       ...(s17 ? { hook_latency: s17 } : {}),
       ...(s18 ? { otel_cost: s18 } : {}),
+      ...(s20 ? { search_latency: s20 } : {}),
       summary: {
         ratios: ratios.map((r) => ({
           name: r.name,
@@ -745,6 +750,7 @@ async function main(): Promise<void> {
   printRelay(s14, s15, s16, out);
   printHooks(s17, out);
   printOtel(s18, out);
+  if (s20) printSearch(s20, out);
   const rows = ratios.map((r) => [
     r.name,
     fmtRatio(r.value),

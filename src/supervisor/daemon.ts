@@ -22,6 +22,7 @@ import { HookSources } from './hook-sources.js';
 import { Hooks } from './hooks.js';
 import { RunScrubbers } from './scrubbing.js';
 import { acquireLock, registerGroup, releaseLock } from './lock.js';
+import { LogIndexer, indexScrubber } from './logindex.js';
 import { rotateIfLarge } from './logs.js';
 import { type AgentView, type Event, formatEvent } from './protocol.js';
 import { Requests } from './requests.js';
@@ -72,6 +73,7 @@ export class Supervisor {
   private readonly spans: SupervisorSpans;
   private readonly hooks: Hooks;
   private readonly hookSources: HookSources;
+  private readonly logIndex: LogIndexer;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -97,7 +99,8 @@ export class Supervisor {
     this.writes = new WriteQueue({ log: (l) => o.log(l), drained: () => this.safe('wakes', () => this.wakeups.check()) });
     for (const cfg of o.config.agents) this.slots.set(cfg.id, newSlot(cfg));
     // The values each run was handed (the keyring's, held by ctx.secrets) unless the caller says otherwise.
-    const scrubbers = new RunScrubbers(o.secretsOf ?? ((runId) => this.ctx.secretsOf(runId)));
+    const secretsOf = o.secretsOf ?? ((runId: string) => this.ctx.secretsOf(runId));
+    const scrubbers = new RunScrubbers(secretsOf);
     this.ctx = {
       db: this.db,
       o,
@@ -120,6 +123,7 @@ export class Supervisor {
       patientWrite: (what, fn, ms) => this.patientWrite(what, fn, ms),
       scrub: (runId) => scrubbers.forRun(runId),
     };
+    this.logIndex = new LogIndexer({ db: this.db, scrub: (id) => indexScrubber(this.db, id, secretsOf, (r) => scrubbers.forRun(r)), log: (l) => o.log(l) });
     this.spans = new SupervisorSpans(this.db, (agent) => this.slots.get(agent)?.cfg.sandbox.mode ?? 'unknown');
     this.followers = new Followers(
       (conn, ev) => this.server?.send(conn, ev),
@@ -174,6 +178,7 @@ export class Supervisor {
         log: (line) => o.log(line),
       });
       adoptRuns(this.ctx, this.runs);
+      this.logIndex.start();
       await this.sweepCgroups();
       this.wakeups.init();
       await this.patientWrite("the hooks' cursors", () => this.hookSources.init());
@@ -322,6 +327,7 @@ export class Supervisor {
     this.server?.broadcast(ev);
     this.spans.event(ev);
     this.hookSources.onEvent(ev);
+    if (ev.event === 'run_end') this.logIndex.ended(ev.run);
   }
 
   /** The agents as `agor ps` shows them. */
@@ -385,6 +391,7 @@ export class Supervisor {
         this.stopWatch?.();
         for (const s of this.slots.values()) if (s.timer) (clearTimeout(s.timer), (s.timer = null));
         this.ctx.startQueue = [];
+        this.logIndex.stop();
         const stops = await Promise.allSettled([...this.slots.values()].map((s) => this.runs.stop(s, 'down')));
         for (const r of stops) if (r.status === 'rejected') this.o.log(String((r.reason as Error)?.message ?? r.reason));
         await this.hooks.stop(HOOKS_AT_EXIT_MS);

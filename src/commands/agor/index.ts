@@ -14,6 +14,7 @@ import { ps } from './ps.js';
 import { report } from './report.js';
 import { runs } from './runs.js';
 import { schedule } from './schedule.js';
+import { search } from './search.js';
 import { selftest } from './selftest.js';
 import { secret } from './secret.js';
 import { service } from './service.js';
@@ -35,6 +36,7 @@ export const commands: AnyVerb[] = [
   wake,
   logs,
   runs,
+  search,
   report,
   approval,
   approve,
