@@ -17,6 +17,7 @@ import { selftest } from './selftest.js';
 import { secret } from './secret.js';
 import { up } from './up.js';
 import { wake } from './wake.js';
+import { why } from './why.js';
 
 /** Every agor verb, in the order --help lists them. */
 export const commands: AnyVerb[] = [
@@ -31,6 +32,7 @@ export const commands: AnyVerb[] = [
   wake,
   logs,
   runs,
+  why,
   report,
   approval,
   approve,
