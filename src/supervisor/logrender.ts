@@ -5,6 +5,7 @@
  * written. Shared by `agor logs` and the dashboard's Logs view. The text is the agent's:
  * callers still show its control characters (showControls) before it reaches a terminal.
  */
+import { scrubShapes } from '../secrets/scrub.js';
 import { type TranscriptItem, parseTranscriptLine } from './transcript.js';
 
 /** How a rendered line is meant to look: callers map it to colour (or to nothing). */
@@ -107,11 +108,32 @@ export function renderItem(it: TranscriptItem): RenderedLine[] {
   }
 }
 
-/** One line of a log as lines to show: readable when it is a known transcript line, else as written. */
+/** An item with its decoded text scrubbed of token shapes (its tool input too, through its JSON). */
+function scrubItem(it: TranscriptItem): TranscriptItem {
+  if (it.kind === 'init') return it;
+  if (it.kind === 'tool') {
+    const json = JSON.stringify(it.input);
+    const clean = scrubShapes(json);
+    if (clean === json) return it;
+    try {
+      return { ...it, input: JSON.parse(clean) as Record<string, unknown>, files: it.files.map(scrubShapes) };
+    } catch {
+      return { ...it, input: {}, files: it.files.map(scrubShapes) };
+    }
+  }
+  if (it.kind === 'result') return it.text === null ? it : { ...it, text: scrubShapes(it.text) };
+  return { ...it, text: scrubShapes(it.text) };
+}
+
+/**
+ * One line of a log as lines to show: readable when it is a known transcript line, else as
+ * written. The line came scrubbed; what JSON escapes hid from that (a token spelled with
+ * \u escapes) is scrubbed of token shapes once decoded.
+ */
 export function renderLogLine(line: string): RenderedLine[] {
   const items = parseTranscriptLine(line);
   if (items === null) return [{ text: line, tone: null }];
-  return items.flatMap(renderItem);
+  return items.flatMap((it) => renderItem(scrubItem(it)));
 }
 
 /** Lines of a log as lines to show. */

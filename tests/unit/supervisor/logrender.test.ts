@@ -77,6 +77,20 @@ describe('lines that are not a transcript', () => {
   });
 });
 
+describe('secrets that JSON escapes hid from the scrubber', () => {
+  const ANT = 'sk-ant-api03-' + 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe-Dc_Ba9Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1Ji0Hg9Fe8Dc7Ba6Zx5Yw4Vu3Ts2Rq1Po0NmAA';
+  const escaped = '\\u0073' + ANT.slice(1);
+
+  it('are redacted once decoded, in text, tool results and tool inputs', () => {
+    const text = `{"type":"assistant","message":{"content":[{"type":"text","text":"key ${escaped}"}]}}`;
+    expect(renderLogLine(text)).toEqual([{ text: 'key [REDACTED:anthropic-key]', tone: null }]);
+    const result = `{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t","content":"${escaped}"}]}}`;
+    expect(renderLogLine(result)[0]!.text).toBe('  ⎿ [REDACTED:anthropic-key]');
+    const tool = `{"type":"assistant","message":{"content":[{"type":"tool_use","id":"t","name":"Bash","input":{"command":"curl -H ${escaped}"}}]}}`;
+    expect(renderLogLine(tool)[0]!.text).toBe('● Bash: curl -H [REDACTED:anthropic-key]');
+  });
+});
+
 describe('tool summaries', () => {
   it.each([
     ['Edit', { file_path: 'src/a.ts', old_string: 'a', new_string: 'b' }, 'Edit src/a.ts'],
