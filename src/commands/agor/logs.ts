@@ -47,7 +47,7 @@ export async function linesOf(lines: string): Promise<number> {
 
 export const logs: Verb<LogsArgs> = {
   command: 'logs <agent>',
-  describe: "An agent's output: the last lines of its latest run (or --run ID); -f follows, into later runs too",
+  describe: "An agent's output, Claude Code and Codex JSON lines made readable: the last lines of its latest run (or --run ID); -f follows, into later runs too",
   builder: (y) =>
     y
       .positional('agent', { type: 'string', demandOption: true, describe: 'The agent' })
