@@ -41,8 +41,30 @@ export interface WhyOptions {
 /** The agor.yaml key of a limit named at the start of a run's note ("memory limit 256 MiB reached…"). */
 const LIMIT_KEY = /^(memory|cpu_time|pids|open_files) limit/;
 
-/** What to do after a run ended as `r` did. */
-function advice(agent: string, r: RunRow, secretNames: string[] | null): string[] {
+/** A path refused in the output ("open '/x': Permission denied", "EACCES: permission denied, open '/x'"). */
+const DENIED_PATH =
+  /(?:EACCES|EPERM|permission denied|operation not permitted)[^\n]*?['"]?(\/[^\s'":,]+)|['"]?(\/[^\s'":,]+)['"]?: (?:permission denied|operation not permitted)/i;
+/** A port refused in the output ("connect EACCES 10.0.0.1:5432", "ECONNREFUSED 127.0.0.1:443"). */
+const DENIED_PORT = /\b(?:EACCES|EPERM|ECONNREFUSED|permission denied|operation not permitted)\b[^\n]*?:(\d{1,5})\b/i;
+
+/** When a sandboxed run's output shows a refused path or port: what the sandbox may have blocked, and how to allow it. */
+function sandboxHint(agent: string, r: RunRow, output: string): string[] {
+  if (!r.sandbox || /^(off|none)\b/.test(r.sandbox)) return [];
+  const path = DENIED_PATH.exec(output);
+  if (path) {
+    const p = path[1] ?? path[2]!;
+    return [`the sandbox may have blocked ${p}: allow it with sandbox: { read: [${p}] } (or write:) for ${agent} in agor.yaml; in force: ${r.sandbox}`];
+  }
+  const port = DENIED_PORT.exec(output);
+  if (port)
+    return [
+      `the sandbox may have blocked port ${port[1]}: allow it with sandbox: { network: { connect: [${port[1]}] } } for ${agent} in agor.yaml; in force: ${r.sandbox}`,
+    ];
+  return [];
+}
+
+/** What to do after a run ended as `r` did; `output`: the end of its output, scrubbed. */
+function advice(agent: string, r: RunRow, secretNames: string[] | null, output: string): string[] {
   const logs = `agor logs ${agent} --run ${r.id.slice(0, 8)}${r.log_path ? ` (the log: ${r.log_path})` : ''}`;
   switch (r.outcome) {
     case 'success':
@@ -75,7 +97,6 @@ function advice(agent: string, r: RunRow, secretNames: string[] | null): string[
       return ['the account is out of quota or credit: top it up or use another key (agor secret set …); agor does not retry it', `then: agor restart ${agent}`];
     case 'rate_limit':
     case 'overloaded':
-    case 'network':
       return [`a passing ${r.error_class.replace('_', ' ')} failure: agor retries it with backoff (agor ps shows when)`, `if it persists: ${logs}`];
     case 'limit': {
       const key = LIMIT_KEY.exec(note)?.[1];
@@ -93,9 +114,16 @@ function advice(agent: string, r: RunRow, secretNames: string[] | null): string[
       ];
     case 'secrets':
       return [`its secrets could not be given${note ? `: ${note}` : ''}`, 'agor secret check shows what the keyring has; agor secret set NAME stores one'];
+    case 'network': {
+      const blocked = sandboxHint(agent, r, output);
+      return blocked.length ? blocked : ['a passing network failure: agor retries it with backoff (agor ps shows when)', `if it persists: ${logs}`];
+    }
     default:
       if (/without output or heartbeat/.test(note)) return [`it stalled: raise stall_after: for ${agent} in agor.yaml if its work is slow, else look at ${logs}`];
-      return [`it ${r.signal ? `was killed by ${r.signal}` : `exited with ${r.exit_code ?? 'an unknown status'}`}: look at its output: ${logs}`];
+      return [
+        ...sandboxHint(agent, r, output),
+        `it ${r.signal ? `was killed by ${r.signal}` : `exited with ${r.exit_code ?? 'an unknown status'}`}: look at its output: ${logs}`,
+      ];
   }
 }
 
@@ -125,5 +153,5 @@ export function whyReport(db: Db, agent: string, o: WhyOptions): WhyReport {
     .map((l) => l.text)
     .slice(-n);
   const exit = ended.signal ? `signal ${ended.signal}` : ended.exit_code === null ? null : `exit ${ended.exit_code}`;
-  return { agent, state, current, run: runView(ended), exit, lines, next: advice(agent, ended, o.secretNames ?? null) };
+  return { agent, state, current, run: runView(ended), exit, lines, next: advice(agent, ended, o.secretNames ?? null, raw.join('\n')) };
 }

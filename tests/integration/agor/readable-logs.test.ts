@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../helpers/cli.js';
@@ -146,5 +147,24 @@ describe.concurrent('a failed agent says why', () => {
     const keep = await g.agor(['why', 'keep']);
     expect(keep.code, keep.stderr).toBe(0);
     expect(keep.stdout).toMatch(/keep is running: run [0-9a-f]{8}/);
+  });
+});
+
+describe('a sandboxed agent refused a path', () => {
+  it('agor why names the path the sandbox may have blocked and how to allow it', async ({ onTestFinished, skip }) => {
+    const outside = `${tmpdir()}/agor-why-${process.pid}-${Date.now()}`;
+    const g = group(onTestFinished, {
+      agents: { boxed: { mode: 'on-demand', restart: { max_retries: 0 }, stop_grace: '1s', command: sh(`echo "writing the report"; touch '${outside}'`) } },
+    });
+    onTestFinished(() => rmSync(outside, { force: true }));
+    await g.up();
+    expect((await g.agor(['wake', 'boxed'])).code).toBe(0);
+    const [run] = await g.waitRuns('boxed', 'a run that ended', (rs) => rs[0]?.outcome != null);
+    // Where the kernel offers no filesystem sandbox (best-effort), the write goes through: nothing to explain.
+    if (run!.outcome === 'success') skip('no filesystem sandbox on this kernel');
+    const why = await g.agor(['why', 'boxed']);
+    expect(why.code, why.stderr).toBe(0);
+    expect(why.stdout).toContain(`the sandbox may have blocked ${outside}: allow it with sandbox: { read: [${outside}] } (or write:) for boxed in agor.yaml`);
+    expect(why.stdout).toContain('writing the report');
   });
 });
