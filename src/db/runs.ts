@@ -35,6 +35,8 @@ export interface RunRow {
   sandbox: string | null;
   /** The keyring items the run was given, names only, as JSON (src/secrets/scrub-run.ts); null: none. */
   secret_refs: string | null;
+  /** The last meaningful line of its output, scrubbed, written as it ended; null: none, or still running. */
+  last_line: string | null;
 }
 
 /**
@@ -126,13 +128,17 @@ export const setRunSecretRefs = (db: Db, id: string, refs: string) => stmt(db, '
 export const agentHadSecrets = (db: Db, agent: string): boolean =>
   !!stmt(db, 'SELECT 1 AS x FROM runs WHERE agent = ? AND secret_refs IS NOT NULL LIMIT 1').get(agent);
 
-export function endRun(db: Db, id: string, e: Pick<RunRow, 'ended_at' | 'exit_code' | 'signal' | 'outcome' | 'error_class' | 'note' | 'peak_rss_kb'>): void {
+export function endRun(
+  db: Db,
+  id: string,
+  e: Pick<RunRow, 'ended_at' | 'exit_code' | 'signal' | 'outcome' | 'error_class' | 'note' | 'peak_rss_kb'> & Partial<Pick<RunRow, 'last_line'>>,
+): void {
   stmt(
     db,
     `UPDATE runs SET ended_at = @ended_at, exit_code = @exit_code, signal = @signal, outcome = @outcome,
-       error_class = @error_class, note = @note, peak_rss_kb = CASE WHEN @peak_rss_kb IS NULL THEN peak_rss_kb ELSE max(coalesce(peak_rss_kb, 0), @peak_rss_kb) END
+       error_class = @error_class, note = @note, last_line = @last_line, peak_rss_kb = CASE WHEN @peak_rss_kb IS NULL THEN peak_rss_kb ELSE max(coalesce(peak_rss_kb, 0), @peak_rss_kb) END
      WHERE id = @id AND ended_at IS NULL`,
-  ).run({ ...e, id });
+  ).run({ last_line: null, ...e, id });
 }
 
 /** Runs not yet ended, oldest first: what a starting supervisor may re-adopt. */
@@ -156,9 +162,9 @@ export function listRuns(db: Db, f: RunFilter): RunRow[] {
 
 /** How the agent's latest ended run ended (a run in progress does not count). */
 export const lastEndedRun = (db: Db, agent: string) =>
-  stmt<Pick<RunRow, 'outcome' | 'error_class' | 'note'>>(
+  stmt<Pick<RunRow, 'outcome' | 'error_class' | 'note' | 'exit_code' | 'signal' | 'last_line'>>(
     db,
-    'SELECT outcome, error_class, note FROM runs WHERE agent = ? AND ended_at IS NOT NULL ORDER BY started_at DESC, incarnation DESC LIMIT 1',
+    'SELECT outcome, error_class, note, exit_code, signal, last_line FROM runs WHERE agent = ? AND ended_at IS NOT NULL ORDER BY started_at DESC, incarnation DESC LIMIT 1',
   ).get(agent);
 
 export const latestRun = (db: Db, agent: string) =>

@@ -63,6 +63,11 @@ export interface AgentView {
   last_outcome: string | null;
   last_error_class: string | null;
   last_note: string | null;
+  /** How that run's process ended: its exit code, or the signal that ended it (null: unknown). */
+  last_exit_code: number | null;
+  last_signal: string | null;
+  /** The last meaningful line of that run's output, scrubbed (null: none recorded). */
+  last_line: string | null;
 }
 
 export type Event =

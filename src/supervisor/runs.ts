@@ -12,6 +12,7 @@ import { type Ctx, type Run, type Slot, type StopWhy, iso } from './context.js';
 import { openRunLog, readTail, removeRunLog, rotateIfLarge, runLogPath } from './logs.js';
 import type { FailureKind } from './classify.js';
 import { follow } from './follow.js';
+import { runLastLine } from './logrender.js';
 import { runOutcome } from './policy.js';
 import { bootId, groupMembers, isSameProcess, killGroup, killPid, peakRssKb, procStat, reapGroup } from './proc.js';
 import { composePrompt, wakeSummary } from './prompt.js';
@@ -379,12 +380,22 @@ export class Runs {
     if (audited) ctx.audit(audited, { agent: slot.cfg.id, run: run.id, note });
     const ended = ctx.now();
     const peak = run.peakKb || null;
+    const lastLine = runLastLine(outputTail, Buffer.byteLength(outputTail ?? '') >= OUTPUT_TAIL_BYTES, ctx.scrub(run.id));
     // endRun only closes an open run, so a retried or repeated end is recorded once.
     ctx.writes.write(
       `the end of run ${run.id.slice(0, 8)} of ${slot.cfg.id}`,
       () =>
         writeTx(ctx.db, () => {
-          R.endRun(ctx.db, run.id, { ended_at: ended, exit_code: st.code, signal: st.signal, outcome, error_class: errorClass, note, peak_rss_kb: peak });
+          R.endRun(ctx.db, run.id, {
+            ended_at: ended,
+            exit_code: st.code,
+            signal: st.signal,
+            outcome,
+            error_class: errorClass,
+            note,
+            peak_rss_kb: peak,
+            last_line: lastLine,
+          });
           returnRunLeases(ctx.db, run.id, outcome);
           for (const old of R.runsBeyondKept(ctx.db, slot.cfg.id)) {
             R.deleteRun(ctx.db, old.id);

@@ -8,9 +8,19 @@ import type { AgentView, Health, State } from './protocol.js';
 import { agentView } from './views.js';
 
 /** How the agent's latest ended run ended: the last_* fields of an agent view. */
-export function lastRunFields(db: Db, agent: string): Pick<AgentView, 'last_outcome' | 'last_error_class' | 'last_note'> {
+export function lastRunFields(
+  db: Db,
+  agent: string,
+): Pick<AgentView, 'last_outcome' | 'last_error_class' | 'last_note' | 'last_exit_code' | 'last_signal' | 'last_line'> {
   const r = R.lastEndedRun(db, agent);
-  return { last_outcome: r?.outcome ?? null, last_error_class: r?.error_class ?? null, last_note: r?.note ?? null };
+  return {
+    last_outcome: r?.outcome ?? null,
+    last_error_class: r?.error_class ?? null,
+    last_note: r?.note ?? null,
+    last_exit_code: r?.exit_code ?? null,
+    last_signal: r?.signal ?? null,
+    last_line: r?.last_line ?? null,
+  };
 }
 
 /**

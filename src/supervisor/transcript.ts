@@ -39,6 +39,9 @@ function resultText(content: unknown): string {
 
 function claude(j: Obj): TranscriptItem[] | null {
   switch (j.type) {
+    // Partial deltas (--include-partial-messages): the whole message follows as `assistant`.
+    case 'stream_event':
+      return [];
     case 'system':
       if (j.subtype !== 'init') return [];
       return [{ kind: 'init', tool: 'claude', model: str(j.model), session: str(j.session_id) }];

@@ -43,7 +43,7 @@ export interface AgentFacts {
   attention: { score: number; reason: string | null };
   supervised: boolean;
   stallAfterMs: number | null;
-  lastRun: Pick<AgentView, 'last_outcome' | 'last_error_class' | 'last_note'>;
+  lastRun: Pick<AgentView, 'last_outcome' | 'last_error_class' | 'last_note' | 'last_exit_code' | 'last_signal' | 'last_line'>;
 }
 
 /**

@@ -475,6 +475,35 @@ test('agor dash on an 80x24 terminal: the Logs view shows the tokens an agent pr
   expect((await g.down()).code).toBe(0);
 }, 40_000);
 
+test("agor dash on an 80x24 terminal: the Logs view shows a Claude Code transcript in readable form, and a failed agent's Fleet row says why", async ({
+  onTestFinished,
+}) => {
+  const transcript = join(ROOT, 'tests', 'fixtures', 'transcripts', 'claude-stream.jsonl');
+  const g = group(onTestFinished, {
+    agents: {
+      coder: { command: sh(`cat '${transcript}'; exec sleep 300`), stop_grace: '1s' },
+      broke: { mode: 'on-demand', restart: { max_retries: 0 }, command: sh('echo "fatal: remote rejected: 401 Unauthorized"; echo; exit 3') },
+    },
+  });
+  await g.up();
+  expect((await g.agor(['wake', 'broke'])).code).toBe(0);
+  await g.waitRuns('broke', 'a failed run', (rs) => rs[0]?.outcome === 'failed');
+  const term = terminal(onTestFinished, 'logs-readable', 80, 24);
+  term.start([process.execPath, AGOR, 'dash', '--db', g.db]);
+  let s = await term.waitFor('the Fleet with why broke failed', (x) => titleIs('Fleet')(x) && /exit 3/.test(x), 15_000);
+  term.show('the Fleet: a failed agent says why', s);
+  expect(s).toMatch(/broke .*last failed \(auth\) exit 3: fatal: remote re/);
+  s = await term.press('6', 'the Logs view with the transcript rendered', (x) => titleIs('Logs')(x) && /LOG OF coder/.test(x) && /done \(\$0\.0421/.test(x), 10_000);
+  term.show('key 6: the Logs view, a transcript in readable form', s);
+  expect(s).toContain('Edit src/app.ts');
+  expect(s).toContain('Bash: npm test');
+  expect(s).not.toContain('"type":');
+  expectFits(term, s);
+  term.key('q');
+  expect(await term.exited('agor dash to exit')).toBe(0);
+  expect((await g.down()).code).toBe(0);
+}, 40_000);
+
 test("agor dash on an 80x24 terminal: the Logs view shows a run's own keyring secret redacted by name", async ({ onTestFinished }) => {
   const kr = await startKeyring();
   onTestFinished(() => kr.stop());

@@ -20,6 +20,7 @@ import { secret } from './secret.js';
 import { service } from './service.js';
 import { up } from './up.js';
 import { wake } from './wake.js';
+import { why } from './why.js';
 
 const completion = completionVerb('agor');
 
@@ -37,6 +38,7 @@ export const commands: AnyVerb[] = [
   logs,
   runs,
   search,
+  why,
   report,
   approval,
   approve,

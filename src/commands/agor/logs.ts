@@ -10,16 +10,30 @@ export interface LogsArgs {
   raw?: boolean;
 }
 
-/** How logs prints an agent's output: JSON lines, or the text with its control characters shown unless --raw. */
+/**
+ * How logs prints an agent's output: JSON lines; with --raw the text as written; else the
+ * readable form (Claude Code's and Codex's JSON lines rendered, any other line as written)
+ * with control characters shown.
+ */
 export async function logPrinter(o: { json?: boolean; raw?: boolean }): Promise<(agent: string, run: string | null, text: string) => void> {
   const { safeJson, showControls } = await import('../../core/text.js');
-  return (agent, run, text) => {
-    if (o.json) for (const line of text.replace(/\n$/, '').split('\n')) process.stdout.write(safeJson({ agent, run, line }) + '\n');
-    else {
-      // An agent's log holds whatever its tools printed: shown, never obeyed, unless --raw.
-      const shown = o.raw ? text : showControls(text);
-      process.stdout.write(shown.endsWith('\n') ? shown : shown + '\n');
-    }
+  if (o.json)
+    return (agent, run, text) =>
+      process.stdout.write(
+        text
+          .replace(/\n$/, '')
+          .split('\n')
+          .map((line) => safeJson({ agent, run, line }) + '\n')
+          .join(''),
+      );
+  if (o.raw) return (_a, _r, text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  const [{ renderLogLines }, { color }] = await Promise.all([import('../../supervisor/logrender.js'), import('../../cli/color.js')]);
+  const c = color();
+  const paint = { error: c.red, tool: c.cyan, muted: c.dim, result: c.green };
+  return (_a, _r, text) => {
+    // An agent's log holds whatever its tools printed: shown, never obeyed.
+    const out = renderLogLines(text.replace(/\n$/, '').split('\n')).map((l) => (l.tone ? paint[l.tone](showControls(l.text)) : showControls(l.text)));
+    if (out.length) process.stdout.write(out.join('\n') + '\n');
   };
 }
 
@@ -33,14 +47,17 @@ export async function linesOf(lines: string): Promise<number> {
 
 export const logs: Verb<LogsArgs> = {
   command: 'logs <agent>',
-  describe: "An agent's output: the last lines of its latest run (or --run ID); -f follows, into later runs too",
+  describe: "An agent's output, Claude Code and Codex JSON lines made readable: the last lines of its latest run (or --run ID); -f follows, into later runs too",
   builder: (y) =>
     y
       .positional('agent', { type: 'string', demandOption: true, describe: 'The agent' })
       .option('follow', { alias: 'f', type: 'boolean', describe: 'Keep printing new output until interrupted' })
       .option('run', { type: 'string', requiresArg: true, describe: 'A run id or prefix (agor runs lists them)' })
       .option('lines', { alias: 'n', type: 'string', requiresArg: true, default: '50', describe: 'How many lines to show first' })
-      .option('raw', { type: 'boolean', describe: 'Print the output as it is, escape sequences included (else they are shown as ^[ and <U+XXXX>)' }),
+      .option('raw', {
+        type: 'boolean',
+        describe: 'Print the lines as written: JSON transcripts unrendered, escape sequences included (else shown as ^[ and <U+XXXX>)',
+      }),
   handler: async (argv) => {
     const n = await linesOf(argv.lines);
     const [{ followLogs }, print] = await Promise.all([import('../../supervisor/logview.js'), logPrinter(argv)]);

@@ -62,10 +62,12 @@ export function psLines(as: AgentView[]): string[] {
       a.attention ? `${a.attention}${a.attention_reason ? ` ${a.attention_reason}` : ''}` : '-',
     ]),
   ]);
-  // Why the last run ended badly, in the run's own words (the note's last line).
+  // Why the last run ended badly: its exit, and the run's own words (the note's last line, else its output's).
   for (const a of as) {
-    const note = noteLine(a.last_note);
-    if (note && a.last_outcome && EXPLAINED.has(a.last_outcome)) lines.push(`${a.id}: last run ${lastRun(a)}: ${visible(note)}`);
+    if (!a.last_outcome || !EXPLAINED.has(a.last_outcome)) continue;
+    const why = noteLine(a.last_note) || noteLine(a.last_line);
+    const exit = a.last_signal ? `, signal ${a.last_signal}` : a.last_exit_code !== null && a.last_exit_code !== 0 ? `, exit ${a.last_exit_code}` : '';
+    if (why || exit) lines.push(`${a.id}: last run ${lastRun(a)}${exit}${why ? `: ${visible(why)}` : ''}  ${c.dim(`(agor why ${a.id})`)}`);
   }
   if (as.length && !as[0]!.supervised) lines.push(c.dim('no supervisor is running: states are as last recorded (agor up -d starts it)'));
   return lines;

@@ -14,6 +14,7 @@ import { runSecretRefs } from './0012-run-secret-refs.js';
 import { hookCursors } from './0013-hook-cursors.js';
 import { approvals } from './0014-approvals.js';
 import { runLogSearch } from './0015-run-log-search.js';
+import { runLastLine } from './0016-run-last-line.js';
 
 export interface Migration {
   version: number;
@@ -39,5 +40,6 @@ export const migrations: Migration[] = [
   hookCursors,
   approvals,
   runLogSearch,
+  runLastLine,
 ];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

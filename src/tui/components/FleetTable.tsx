@@ -62,8 +62,9 @@ const noteLine = (note: string | null): string =>
 /** How the latest run ended, and why when it failed: "failed (network): connect ECONNREFUSED". */
 function lastRun(a: FleetAgent, t: { text: (s: string) => string }): string {
   if (!a.last_outcome) return '-';
-  const note = noteLine(a.last_note);
-  return t.text(`${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}${note ? `: ${note}` : ''}`);
+  const note = noteLine(a.last_note) || noteLine(a.last_line);
+  const exit = a.last_outcome === 'success' ? '' : a.last_signal ? ` ${a.last_signal}` : a.last_exit_code ? ` exit ${a.last_exit_code}` : '';
+  return t.text(`${a.last_outcome}${a.last_error_class ? ` (${a.last_error_class})` : ''}${exit}${note ? `: ${note}` : ''}`);
 }
 
 function uptimeSeconds(a: FleetAgent, now: number): number | null {

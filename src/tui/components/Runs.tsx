@@ -91,7 +91,9 @@ export function RunsTable({ runs, width }: { runs: RunView[]; width: number }) {
         rows={runs.map((r): Piece[] => {
           const outcome = r.outcome ?? (r.ended_at ? '?' : 'running');
           const exit = r.signal ?? (r.exit_code === null ? '-' : String(r.exit_code));
-          const why = [r.wake_reason, r.error_class, r.note]
+          // A run that did not succeed says why: its note, else the last line of its output.
+          const said = r.outcome && r.outcome !== 'success' && r.outcome !== 'cancelled' ? (r.note ?? r.last_line) : r.note;
+          const why = [r.wake_reason, r.error_class, said]
             .filter(Boolean)
             .map((s) => t.text(s))
             .join(' ');

@@ -9,6 +9,7 @@ import { useSource } from '../hooks/useSource.js';
 import { useTheme } from '../hooks/useTheme.js';
 import { useViewSlot } from '../hooks/useViewSlot.js';
 import { NO_AGENTS } from './FleetView.js';
+import { renderLogLines } from '../../supervisor/logrender.js';
 
 export interface LogsViewProps {
   source: DataSource;
@@ -31,7 +32,8 @@ export function LogsView({ source, width, height, agent, setAgent }: LogsViewPro
   const a = fleet[idx]!;
   const run = tail?.run ? `run ${shortId(tail.run)}` : 'no run';
   const head = `LOG OF ${t.text(id)} ${t.g.sep} ${run} ${t.g.sep} ${a.state} ${t.g.sep} following${tail?.note ? ` ${t.g.sep} ${tail.note}` : ''}  (${t.g.upDown} agent ${idx + 1}/${fleet.length})`;
-  const lines = tail?.lines.slice(-rows) ?? [];
+  // Readable form: a transcript's JSON lines become text (agor logs --raw has them as written).
+  const lines = renderLogLines(tail?.lines ?? []).slice(-rows);
   return (
     <Box flexDirection="column" height={height}>
       <Line segs={[{ text: `${t.dot(a.state)} `, tone: undefined }, cell(head, width - 2, t.g.ellipsis, { bold: true, tone: 'muted' })]} />

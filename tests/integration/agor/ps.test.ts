@@ -24,7 +24,9 @@ describe.concurrent('agor ps', () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/LAST RUN/);
     expect(human.stdout).toMatch(/^net .*failed \(network\)/m);
-    expect(human.stdout).toMatch(/^hung: last run failed \(\w+\): killed after 2 s without output or heartbeat$/m);
+    expect(human.stdout).toMatch(/^hung: last run failed \(\w+\), signal SIG\w+: killed after 2 s without output or heartbeat {2}\(agor why hung\)$/m);
+    // A failed run without a note says why in its output's last line.
+    expect(human.stdout).toMatch(/^net: last run failed \(network\), exit 1: error: connect ECONNREFUSED 127\.0\.0\.1:443 {2}\(agor why net\)$/m);
 
     // Without a supervisor, the same from the database.
     expect((await g.down()).code).toBe(0);
@@ -38,7 +40,7 @@ describe.concurrent('agor ps', () => {
     sql(g.db, (db) => db.prepare(`UPDATE runs SET note = ? WHERE agent = 'net'`).run('first line\nthe reason \x1b[2J\x1b]0;owned\x07\n'));
     const shown = await g.agor(['ps'], { env: { NO_COLOR: '1' } });
     expect(shown.stdout).not.toContain('\x1b');
-    expect(shown.stdout).toMatch(/^net: last run failed \(network\): the reason \^\[\[2J\^\[\]0;owned\^G$/m);
+    expect(shown.stdout).toMatch(/^net: last run failed \(network\), exit 1: the reason \^\[\[2J\^\[\]0;owned\^G {2}\(agor why net\)$/m);
     expect((await g.ps()).find((a) => a.id === 'net')!.last_note).toBe('first line\nthe reason \x1b[2J\x1b]0;owned\x07\n');
   });
 

@@ -185,10 +185,16 @@ describe.concurrent('agor --host', () => {
   it('runs ps, stop, start, wake, runs, audit and logs -f on the relay host as they run locally', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
     const goFile = join(g.dir, 'go');
+    // A Claude Code line, which agor logs renders the same through the relay.
+    const toolLine = join(g.dir, 'tool.jsonl');
+    writeFileSync(
+      toolLine,
+      JSON.stringify({ type: 'assistant', message: { content: [{ type: 'tool_use', id: 't1', name: 'Edit', input: { file_path: 'src/app.ts' } }] } }) + '\n',
+    );
     g.write({
       group: 'team',
       agents: {
-        svc: { command: sh(`echo first-line; while [ ! -f ${goFile} ]; do sleep 0.1; done; echo later-line; exec sleep 300`), stop_grace: '1s' },
+        svc: { command: sh(`echo first-line; while [ ! -f ${goFile} ]; do sleep 0.1; done; echo later-line; cat ${toolLine}; exec sleep 300`), stop_grace: '1s' },
         job: { command: sh('echo job-ran'), mode: 'on-demand' },
       },
     });
@@ -223,8 +229,9 @@ describe.concurrent('agor --host', () => {
     await waitFor(
       'the later line through the relay',
       () => out,
-      (o) => o.includes('later-line'),
+      (o) => o.includes('later-line') && o.includes('● Edit src/app.ts'),
     );
+    expect(out).not.toContain('"tool_use"');
     follower.kill('SIGTERM');
 
     // stop, then start: the agent's process goes and comes back.

@@ -19,7 +19,7 @@ const facts = (o: Partial<AgentFacts> = {}): AgentFacts => ({
   attention: { score: 0, reason: null },
   supervised: true,
   stallAfterMs: 900_000,
-  lastRun: { last_outcome: 'success', last_error_class: null, last_note: null },
+  lastRun: { last_outcome: 'success', last_error_class: null, last_note: null, last_exit_code: 0, last_signal: null, last_line: null },
   ...o,
 });
 

@@ -37,6 +37,9 @@ export function fleetAgent(o: Partial<FleetAgent> & { id: string }): FleetAgent 
     last_outcome: null,
     last_error_class: null,
     last_note: null,
+    last_exit_code: null,
+    last_signal: null,
+    last_line: null,
     ...o,
   };
 }
@@ -70,6 +73,7 @@ export function run(o: Partial<RunView> & { id: string; agent: string }): RunVie
     exit_code: 0,
     sandbox: null,
     secret_refs: null,
+    last_line: null,
     signal: null,
     outcome: 'success',
     wake_reason: 'message',
