@@ -24,6 +24,7 @@ import { RunScrubbers } from './scrubbing.js';
 import { acquireLock, registerGroup, releaseLock } from './lock.js';
 import { rotateIfLarge } from './logs.js';
 import { type AgentView, type Event, formatEvent } from './protocol.js';
+import { type ReloadResult, Reloader } from './reload.js';
 import { Requests } from './requests.js';
 import { Secrets } from './secrets.js';
 import { SupervisorSpans } from './spans.js';
@@ -72,6 +73,7 @@ export class Supervisor {
   private readonly spans: SupervisorSpans;
   private readonly hooks: Hooks;
   private readonly hookSources: HookSources;
+  private readonly reloader: Reloader;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -143,7 +145,14 @@ export class Supervisor {
       server: () => this.server,
       list: () => this.list(),
       shutdown: (why) => this.shutdown(why),
+      reload: (dryRun) => this.reload('agor reload', dryRun),
     });
+    this.reloader = new Reloader(this.ctx, { runs: this.runs, wakeups: this.wakeups, hooks: this.hooks });
+  }
+
+  /** Re-reads agor.yaml and applies what changed (`agor reload`, SIGHUP); a bad file changes nothing. */
+  reload(by: string, dryRun = false): Promise<ReloadResult> {
+    return this.reloader.reload(dryRun, by);
   }
 
   private now(): number {
