@@ -151,6 +151,40 @@ describe.concurrent('agor reload', () => {
     expect(await pidsOf(g, ['alpha', 'beta', 'gamma'])).toEqual(after);
   });
 
+  it('leaves a stopped agent stopped when a restart change reaches it; the new settings wait for its next start', async ({ onTestFinished }) => {
+    const g = group(onTestFinished, TWO);
+    await g.up();
+    await pidsOf(g, ['alpha', 'beta']);
+    expect((await g.agor(['stop', 'alpha'])).code).toBe(EXIT.OK);
+    g.write(with_(TWO, { alpha: { ...TWO.agents.alpha!, env: { FOO: 'later' } } }));
+
+    const dry = await g.agor(['reload', '--dry-run']);
+    expect(dry.stdout).toContain('restart alpha: env.FOO changed (not running: in force at its next start)');
+    await g.ok(['reload']);
+    expect(await g.agent('alpha')).toMatchObject({ state: 'inactive', pid: null });
+    expect(await g.runs('alpha')).toHaveLength(1);
+    expect((await g.agor(['start', 'alpha'])).code).toBe(EXIT.OK);
+    const runs = await g.waitRuns('alpha', 'a second run', (rs) => rs.length === 2);
+    await waitFor(
+      'the new run to say its FOO',
+      () => g.logOf(runs[1]!),
+      (t) => t.includes('up with FOO=later'),
+    );
+  });
+
+  it('applies two reloads asked for at once one after the other: the agent is added once', async ({ onTestFinished }) => {
+    const g = group(onTestFinished, TWO);
+    await g.up();
+    const before = await pidsOf(g, ['alpha', 'beta']);
+    g.write(with_(TWO, { gamma: { command: SLEEPER } }));
+
+    const [a, b] = await Promise.all([g.ok<{ added: string[] }>(['reload']), g.ok<{ added: string[] }>(['reload'])]);
+    expect([a.added, b.added].sort()).toEqual([[], ['gamma']]);
+    const after = await pidsOf(g, ['alpha', 'beta', 'gamma']);
+    expect([after.alpha, after.beta]).toEqual([before.alpha, before.beta]);
+    expect(await g.runs('gamma')).toHaveLength(1);
+  });
+
   it('refuses a change of group and says to stop and start instead', async ({ onTestFinished }) => {
     const g = group(onTestFinished, TWO);
     await g.up();
