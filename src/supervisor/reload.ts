@@ -87,7 +87,8 @@ export class Reloader {
   private annotate(p: ReloadPlan): ReloadPlan {
     const agents = p.agents.map((a): AgentPlan => {
       const slot = this.ctx.slots.get(a.agent);
-      if (a.kind !== 'restart' || !slot || slot.run) return a;
+      // A change of mode decides itself whether the agent runs now (apply).
+      if (a.kind !== 'restart' || !slot || slot.run || a.changes.includes('mode')) return a;
       return { ...a, why: `${a.why} (not running: in force at its next start)` };
     });
     return { ...p, agents };
@@ -100,6 +101,7 @@ export class Reloader {
     const cfgOf = new Map(config.agents.map((a) => [a.id, a]));
     await ctx.secrets.load(config.agents);
     const stops: Promise<void>[] = [];
+    const startLater: Slot[] = [];
     const stop = (slot: Slot, why: 'removed' | 'restart') =>
       stops.push(d.runs.stop(slot, why).catch((err: Error) => void errors.push(`${slot.cfg.id}: ${err.message}`)));
     for (const p of plan.agents) {
@@ -110,8 +112,12 @@ export class Reloader {
         ctx.startQueue = ctx.startQueue.filter((q) => q !== slot.cfg.id);
         if (slot.run) stop(slot, 'removed');
       } else if ((p.kind === 'restart' || p.kind === 'update') && slot) {
+        const wasService = slot.cfg.mode === 'service';
         this.reconfigure(slot, cfgOf.get(p.agent)!);
-        if (p.kind === 'restart' && slot.run && !slot.run.ended) stop(slot, 'restart');
+        const live = slot.run !== null && !slot.run.ended;
+        // A service turned on-demand ends its run and rests, dormant until woken; one turned service starts as agor up would.
+        if (p.kind === 'restart' && live) stop(slot, wasService && slot.cfg.mode === 'on-demand' ? 'removed' : 'restart');
+        else if (!live && !wasService && slot.cfg.mode === 'service') startLater.push(slot);
       }
     }
     // The group's settings first: the restarts and new agents below start under them.
@@ -124,6 +130,7 @@ export class Reloader {
     } catch (err) {
       errors.push(`registration: ${(err as Error).message}`);
     }
+    for (const slot of startLater) d.runs.start(slot, 'start', 0);
     for (const id of plan.added) {
       const slot = newSlot(cfgOf.get(id)!);
       ctx.slots.set(id, slot);

@@ -172,6 +172,21 @@ describe.concurrent('agor reload', () => {
     );
   });
 
+  it('rests a service made on-demand (dormant, no new run) and starts an on-demand agent made a service', async ({ onTestFinished }) => {
+    const g = group(onTestFinished, with_(TWO, { beta: { ...TWO.agents.beta!, mode: 'on-demand' } }));
+    await g.up();
+    const before = await pidsOf(g, ['alpha']);
+    expect((await g.agent('beta')).state).toBe('dormant');
+    g.write(with_(TWO, { alpha: { ...TWO.agents.alpha!, mode: 'on-demand' } }));
+
+    const r = await g.ok<{ restarted: string[] }>(['reload']);
+    expect(r.restarted.sort()).toEqual(['alpha', 'beta']);
+    await waitGone(before.alpha!, 'the service made on-demand');
+    await g.waitAgent('alpha', 'dormant', (a) => a.state === 'dormant' && a.pid === null);
+    await g.waitAgent('beta', 'running as a service', (a) => a.mode === 'service' && a.pid !== null);
+    expect(await g.runs('alpha')).toHaveLength(1);
+  });
+
   it('applies two reloads asked for at once one after the other: the agent is added once', async ({ onTestFinished }) => {
     const g = group(onTestFinished, TWO);
     await g.up();
