@@ -13,6 +13,7 @@ import * as R from '../db/runs.js';
 import { activeLeaseCounts, checkpointWal } from '../db/supervisor.js';
 import { renewAgentLeases } from '../db/tasks.js';
 import { watchDb } from '../db/watch.js';
+import { conflict } from '../core/errors.js';
 import { ADMIN } from '../core/roles.js';
 import { adoptRuns, sweepOpenRuns } from './adopt.js';
 import { Containment, runCgroupName } from './contain.js';
@@ -79,6 +80,7 @@ export class Supervisor {
   private stopWatch: (() => void) | null = null;
   private shuttingDown: Promise<void> | null = null;
   private ticks = 0;
+  private ready = false;
   private readonly pid = process.pid;
   private readonly writes: WriteQueue;
   /** The counts `agor ps` showed last, for when the database cannot be read. */
@@ -152,6 +154,8 @@ export class Supervisor {
 
   /** Re-reads agor.yaml and applies what changed (`agor reload`, SIGHUP); a bad file changes nothing. */
   reload(by: string, dryRun = false): Promise<ReloadResult> {
+    // The socket serves before start-up has planned schedules and re-adopted runs: a reload waits for that.
+    if (!this.ready) return Promise.reject(conflict('the supervisor is still starting', 'try again once agor ps answers'));
     return this.reloader.reload(dryRun, by);
   }
 
@@ -209,6 +213,7 @@ export class Supervisor {
       this.hookSources.poll();
       this.heartbeats();
       await this.patientWrite('readiness', () => R.setSupervisorReady(this.db, this.pid));
+      this.ready = true;
       this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'ready', pid: this.pid });
     } catch (err) {
       this.writes.close();
