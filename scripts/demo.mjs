@@ -93,10 +93,11 @@ delete env.AGOR_DB; // agor is given --db; the agents get AGOR_DB from agor.
 const child = spawn(process.execPath, [AGOR, 'up', '-f', CONFIG, '--db', db, ...pass], { stdio: 'inherit', env });
 
 // Ctrl-C reaches agor too (same terminal, same process group): let agor shut down the team
-// and report its own status. A signal sent to this process alone is passed on.
+// and report its own status. A signal sent to this process alone is passed on; a hang-up
+// (the terminal closed) as SIGTERM, since SIGHUP makes agor reload agor.yaml, not stop.
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
-    if (sig !== 'SIGINT' || !process.stdin.isTTY) child.kill(sig);
+    if (sig !== 'SIGINT' || !process.stdin.isTTY) child.kill(sig === 'SIGHUP' ? 'SIGTERM' : sig);
   });
 }
 child.on('error', (e) => fail(`cannot run agor: ${e.message}`, 1));

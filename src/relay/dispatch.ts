@@ -168,6 +168,11 @@ const ACTIONS: Record<AdminOp, (ctx: RelayContext, s: Session, a: Args) => unkno
     // Without a supervisor the wake waits in the database, as `agor wake` leaves it.
     return queueWake(ctx.writable(), { agent, reason: 'manual', detail: reason, prompt, timeoutMs, by: ADMIN });
   },
+  reload: (ctx, _s, a) => {
+    if (a.dry_run !== undefined && typeof a.dry_run !== 'boolean') throw usage('"dry_run" must be true or false');
+    if (!ctx.upstream.live) throw new UserError(`no supervisor is running for ${ctx.dbPath}`, 'start one with: agor up -d', Exit.NOT_FOUND);
+    return ctx.upstream.request('reload', { dry_run: a.dry_run === true });
+  },
   shutdown: (ctx) => {
     if (!ctx.upstream.live) throw new UserError(`no supervisor is running for ${ctx.dbPath}`);
     return ctx.upstream.request('shutdown');
@@ -209,6 +214,8 @@ function summary(op: AdminOp, a: Args): Args {
     case 'approve':
     case 'deny':
       return pick('request');
+    case 'reload':
+      return pick('dry_run');
     case 'shutdown':
       return {};
   }

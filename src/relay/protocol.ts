@@ -38,7 +38,7 @@ export const READ_OPS = [
 ] as const;
 
 /** Requests that change something: an `admin` token only; each is audited with the token's name. */
-export const ADMIN_OPS = ['start', 'stop', 'restart', 'wake', 'shutdown', 'send', 'move_task', 'comment', 'approve', 'deny'] as const;
+export const ADMIN_OPS = ['start', 'stop', 'restart', 'wake', 'reload', 'shutdown', 'send', 'move_task', 'comment', 'approve', 'deny'] as const;
 
 export type ReadOp = (typeof READ_OPS)[number];
 export type AdminOp = (typeof ADMIN_OPS)[number];

@@ -13,6 +13,7 @@ import * as R from '../db/runs.js';
 import { activeLeaseCounts, checkpointWal } from '../db/supervisor.js';
 import { renewAgentLeases } from '../db/tasks.js';
 import { watchDb } from '../db/watch.js';
+import { conflict } from '../core/errors.js';
 import { ADMIN } from '../core/roles.js';
 import { adoptRuns, sweepOpenRuns } from './adopt.js';
 import { Containment, runCgroupName } from './contain.js';
@@ -25,6 +26,7 @@ import { acquireLock, registerGroup, releaseLock } from './lock.js';
 import { LogIndexer, indexScrubber } from './logindex.js';
 import { rotateIfLarge } from './logs.js';
 import { type AgentView, type Event, formatEvent } from './protocol.js';
+import { type ReloadResult, Reloader } from './reload.js';
 import { Requests } from './requests.js';
 import { Secrets } from './secrets.js';
 import { SupervisorSpans } from './spans.js';
@@ -74,11 +76,13 @@ export class Supervisor {
   private readonly hooks: Hooks;
   private readonly hookSources: HookSources;
   private readonly logIndex: LogIndexer;
+  private readonly reloader: Reloader;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
   private shuttingDown: Promise<void> | null = null;
   private ticks = 0;
+  private ready = false;
   private readonly pid = process.pid;
   private readonly writes: WriteQueue;
   /** The counts `agor ps` showed last, for when the database cannot be read. */
@@ -147,7 +151,16 @@ export class Supervisor {
       server: () => this.server,
       list: () => this.list(),
       shutdown: (why) => this.shutdown(why),
+      reload: (dryRun) => this.reload('agor reload', dryRun),
     });
+    this.reloader = new Reloader(this.ctx, { runs: this.runs, wakeups: this.wakeups, hooks: this.hooks });
+  }
+
+  /** Re-reads agor.yaml and applies what changed (`agor reload`, SIGHUP); a bad file changes nothing. */
+  reload(by: string, dryRun = false): Promise<ReloadResult> {
+    // The socket serves before start-up has planned schedules and re-adopted runs: a reload waits for that.
+    if (!this.ready) return Promise.reject(conflict('the supervisor is still starting', 'try again once agor ps answers'));
+    return this.reloader.reload(dryRun, by);
   }
 
   private now(): number {
@@ -205,6 +218,7 @@ export class Supervisor {
       this.hookSources.poll();
       this.heartbeats();
       await this.patientWrite('readiness', () => R.setSupervisorReady(this.db, this.pid));
+      this.ready = true;
       this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'ready', pid: this.pid });
     } catch (err) {
       this.writes.close();

@@ -34,7 +34,7 @@ export function follow(f: Follower, slot: Slot, run: Run, outcome: R.Outcome, er
     case 'down':
       slot.state = restState(slot);
       ctx.persist(slot);
-      ctx.emitState(slot, 'supervisor stopping');
+      ctx.emitState(slot, run.stopping === 'removed' && !ctx.shuttingDown() ? 'stopped by a reload of agor.yaml' : 'supervisor stopping');
       return;
     case 'stopped':
       slot.state = 'inactive';

@@ -69,13 +69,20 @@ export class Hooks {
 
   constructor(o: HooksOptions) {
     this.o = o;
-    for (const a of o.config.agents) if (a.hooks.length) this.byAgent.set(a.id, a.hooks);
+    this.setConfig(o.config);
     // The supervisor's environment, less what leads to the keyring and agor's own variables.
     this.baseEnv = {};
     for (const [k, v] of Object.entries(process.env)) {
       if (v === undefined || k.startsWith('AGOR_') || k === 'BTMSG_AGENT_ID' || WITHHELD_ENV.includes(k)) continue;
       this.baseEnv[k] = v;
     }
+  }
+
+  /** The hooks of `config` from now on (a reload); hooks already running finish as they were. */
+  setConfig(config: GroupConfig): void {
+    this.o.config = config;
+    this.byAgent.clear();
+    for (const a of config.agents) if (a.hooks.length) this.byAgent.set(a.id, a.hooks);
   }
 
   /** True when some hook (the group's or an agent's) runs on `event`. */

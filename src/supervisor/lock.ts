@@ -60,27 +60,35 @@ export function releaseLock(db: Db, pid: number): void {
 
 /** Registers the group's agents and their default contacts, as btmsg register/allow would. */
 export function registerGroup(db: Db, config: GroupConfig, pid: number): void {
-  const { group, agents } = config;
   writeTx(db, () => {
-    const ids = new Set(agents.map((a) => a.id));
-    for (const a of agents) {
-      const created = upsertAgent(db, { id: a.id, name: a.name, role: a.role, group_id: group, tier: ROLE_TIERS[a.role], model: a.model, cwd: a.cwd });
-      R.setManaged(db, a.id, true);
-      if (created === 'created') audit(db, ADMIN, 'agent_registered', { agent: a.id, role: a.role, group, by: 'agor' });
-    }
-    const managers = agents.filter((a) => a.role === 'manager').map((a) => a.id);
-    const tier1 = agents.filter((a) => ROLE_TIERS[a.role] === 1).map((a) => a.id);
-    for (const a of agents) {
-      const reach = a.role === 'manager' ? agents.map((b) => b.id) : ROLE_TIERS[a.role] === 1 ? [...tier1, ...managers] : [...managers];
-      for (const to of [...reach, ...a.contacts]) if (to !== a.id && to !== ADMIN) addContact(db, a.id, to);
-    }
-    // Agents of this group dropped from agor.yaml are no longer woken by messages.
-    for (const id of managedAgentIds(db, group)) {
-      if (!ids.has(id)) {
-        R.setManaged(db, id, false);
-        R.deleteAgentState(db, id);
-      }
-    }
-    audit(db, ADMIN, 'supervisor_started', { pid, group, config: config.file, agents: agents.length });
+    registerAgents(db, config);
+    audit(db, ADMIN, 'supervisor_started', { pid, group: config.group, config: config.file, agents: config.agents.length });
   });
+}
+
+/**
+ * The agents of agor.yaml registered and managed, their contacts added; agents of the group
+ * no longer in it unmanaged (their runs, messages and audit kept). Inside a write transaction.
+ */
+export function registerAgents(db: Db, config: GroupConfig): void {
+  const { group, agents } = config;
+  const ids = new Set(agents.map((a) => a.id));
+  for (const a of agents) {
+    const created = upsertAgent(db, { id: a.id, name: a.name, role: a.role, group_id: group, tier: ROLE_TIERS[a.role], model: a.model, cwd: a.cwd });
+    R.setManaged(db, a.id, true);
+    if (created === 'created') audit(db, ADMIN, 'agent_registered', { agent: a.id, role: a.role, group, by: 'agor' });
+  }
+  const managers = agents.filter((a) => a.role === 'manager').map((a) => a.id);
+  const tier1 = agents.filter((a) => ROLE_TIERS[a.role] === 1).map((a) => a.id);
+  for (const a of agents) {
+    const reach = a.role === 'manager' ? agents.map((b) => b.id) : ROLE_TIERS[a.role] === 1 ? [...tier1, ...managers] : [...managers];
+    for (const to of [...reach, ...a.contacts]) if (to !== a.id && to !== ADMIN) addContact(db, a.id, to);
+  }
+  // Agents of this group dropped from agor.yaml are no longer woken by messages.
+  for (const id of managedAgentIds(db, group)) {
+    if (!ids.has(id)) {
+      R.setManaged(db, id, false);
+      R.deleteAgentState(db, id);
+    }
+  }
 }

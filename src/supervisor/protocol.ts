@@ -7,7 +7,7 @@ export const PROTOCOL_VERSION = 1;
 /** A line longer than this is refused (and skipped), never buffered whole. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
-export const OPS = ['hello', 'list', 'start', 'stop', 'restart', 'wake', 'logs', 'subscribe', 'unsubscribe', 'shutdown'] as const;
+export const OPS = ['hello', 'list', 'start', 'stop', 'restart', 'wake', 'logs', 'subscribe', 'unsubscribe', 'reload', 'shutdown'] as const;
 export type Op = (typeof OPS)[number];
 
 export interface Request {

@@ -1,4 +1,4 @@
-/** The control socket's requests: hello, list, start, stop, restart, wake, logs, subscribe, unsubscribe, shutdown. */
+/** The control socket's requests: hello, list, start, stop, restart, wake, logs, subscribe, unsubscribe, reload, shutdown. */
 import { statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { conflict, notFound, usage } from '../core/errors.js';
@@ -23,6 +23,8 @@ export interface RequestDeps {
   server: () => ControlServer | null;
   list: () => AgentView[];
   shutdown: (why: string) => Promise<void>;
+  /** Re-reads agor.yaml and applies (or with dryRun only plans) what changed. */
+  reload: (dryRun: boolean) => Promise<unknown>;
 }
 
 /** A wake's own wall-clock limit: absent, or from 1 s to 7 days (queueWake's bounds, named in the protocol's terms). */
@@ -124,6 +126,9 @@ export class Requests {
         d.server()?.unsubscribe(conn);
         d.followers.drop(conn);
         return { subscribed: false };
+      case 'reload':
+        if (req.dry_run !== undefined && typeof req.dry_run !== 'boolean') throw usage('dry_run must be true or false');
+        return d.reload(req.dry_run === true);
       case 'shutdown':
         await d.shutdown('agor down');
         return { stopped: true };

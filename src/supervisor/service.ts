@@ -67,6 +67,8 @@ export function unitText(o: UnitOptions): string {
     // The agents inherit this PATH: the tools they run must be on it.
     envLine('PATH', o.path),
     `ExecStart=${exec}`,
+    // systemctl reload: SIGHUP makes the supervisor re-read agor.yaml; the agents keep running.
+    'ExecReload=/bin/kill -HUP $MAINPID',
     'Restart=on-failure',
     'RestartSec=5',
     // Agents outlive a supervisor restart and are re-adopted; on stop the supervisor stops them.

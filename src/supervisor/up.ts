@@ -79,7 +79,7 @@ export interface SupervisorOutput {
   survived: (line: string) => void;
 }
 
-/** Runs the supervisor in this process until `agor down`, SIGTERM or SIGINT. */
+/** Runs the supervisor in this process until `agor down`, SIGTERM or SIGINT; SIGHUP reloads agor.yaml. */
 export async function startSupervisor(o: UpOptions, out: SupervisorOutput): Promise<void> {
   const config = loadConfig(o.file);
   const dbPath = resolve(resolveDbPath(o.db).path);
@@ -113,7 +113,12 @@ export async function startSupervisor(o: UpOptions, out: SupervisorOutput): Prom
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => stop('SIGHUP'));
+  // As nginx and systemd's ExecReload expect: SIGHUP re-reads agor.yaml; a bad file is logged and changes nothing.
+  process.on('SIGHUP', () => {
+    // A refusal is logged and broadcast as a reload event by the supervisor itself.
+    if (started) sup.reload('SIGHUP').catch(() => undefined);
+    else out.log('SIGHUP during start-up: agor.yaml was just read, nothing to reload');
+  });
   await sup.start();
   started = true;
   // Once running, a bug in one agent's bookkeeping must not leave every agent unsupervised.

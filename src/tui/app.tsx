@@ -1,5 +1,5 @@
 import { Box, type Key, useApp, useStdout } from 'ink';
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { DataSource, SupervisorStatus } from './source.js';
 import { shortId, truncate } from './format.js';
 import { HelpLine } from './components/HelpLine.js';
@@ -83,6 +83,11 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
   const [agent, setAgent] = useState<string | null>(null);
   const [status, setStatus] = useState<Status>(null);
   const prompt = usePrompt(setStatus);
+  // A reload of agor.yaml (agor reload, SIGHUP) and its result show in the status line as they happen.
+  const reload = useSource(source, (s) => s.lastReload?.() ?? null, [], { fallback: null });
+  useEffect(() => {
+    if (reload) setStatus({ tone: reload.status === 'applied' ? 'ok' : 'bad', text: reload.text });
+  }, [reload?.seq]);
   const small = columns < MIN_COLUMNS || rows < MIN_ROWS;
   const viewId: ViewId = VIEWS[view]!.id;
 

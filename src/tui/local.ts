@@ -18,6 +18,7 @@ import { offlineList } from '../supervisor/status.js';
 import { queueWake } from '../supervisor/wake.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
 import type { Change } from '../task/views.js';
+import { type ReloadNotice, reloadNotice } from './reload-notice.js';
 import type { Activity, ApprovalItem, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 /** How often another process's writes are looked for (PRAGMA data_version: one page read). */
@@ -56,6 +57,7 @@ export class LocalSource implements DataSource {
   private rw: Db | null = null;
   private client: ControlClient | null = null;
   private status: SupervisorStatus = { state: 'none', pid: null, group: null };
+  private reload: ReloadNotice | null = null;
   private live: AgentView[] | null = null;
   /** The agents fleet() last returned, whose logs are looked at; their log paths by run id. */
   private shown: AgentView[] = [];
@@ -92,7 +94,10 @@ export class LocalSource implements DataSource {
       if (this.closed) return c.close();
       this.client = c;
       this.status = { state: 'attached', pid: sup.pid, group: sup.group_id };
-      c.onEvent = () => void this.refreshFleet();
+      c.onEvent = (ev) => {
+        this.reload = reloadNotice(ev as unknown as Record<string, unknown>, (this.reload?.seq ?? 0) + 1) ?? this.reload;
+        void this.refreshFleet();
+      };
       void c.closed.then(() => {
         if (this.client !== c) return;
         this.client = null;
@@ -193,6 +198,10 @@ export class LocalSource implements DataSource {
   subscribe(onChange: () => void): () => void {
     this.listeners.add(onChange);
     return () => this.listeners.delete(onChange);
+  }
+
+  lastReload(): ReloadNotice | null {
+    return this.reload;
   }
 
   supervisor(): SupervisorStatus {

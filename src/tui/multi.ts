@@ -1,4 +1,5 @@
 import { UserError } from '../core/errors.js';
+import type { ReloadNotice } from './reload-notice.js';
 import type { ApprovalItem, AuditFilter, ConnState, DataSource, FleetAgent, HostInfo, LogTail, SupervisorStatus, Activity } from './source.js';
 
 /** One host of the dashboard: its name (`local`, or a name of hosts.yaml) and its source. */
@@ -26,6 +27,8 @@ export class MultiSource implements DataSource {
   private selected: NamedSource;
   private readonly listeners = new Set<() => void>();
   private readonly offs: (() => void)[];
+  private readonly reloadSeqs = new Map<string, number>();
+  private reload: ReloadNotice | null = null;
 
   constructor(private readonly parts: NamedSource[]) {
     if (!parts.length) throw new Error('MultiSource needs at least one host');
@@ -49,6 +52,17 @@ export class MultiSource implements DataSource {
 
   hosts(): HostInfo[] {
     return this.parts.map((p) => ({ name: p.name, label: p.source.label, conn: p.source.connection?.() ?? CONNECTED }));
+  }
+
+  /** The newest reload any host announced, named by its host; each host's count of reloads tells which is new. */
+  lastReload(): ReloadNotice | null {
+    for (const p of this.parts) {
+      const n = p.source.lastReload?.();
+      if (!n || this.reloadSeqs.get(p.name) === n.seq) continue;
+      this.reloadSeqs.set(p.name, n.seq);
+      this.reload = { seq: (this.reload?.seq ?? 0) + 1, status: n.status, text: `${p.name}: ${n.text}` };
+    }
+    return this.reload;
   }
 
   selectedHost(): string {

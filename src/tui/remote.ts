@@ -6,6 +6,7 @@ import type { RunView } from '../supervisor/views.js';
 import type { Board, TaskDetail } from '../task/board.js';
 import type { Change } from '../task/views.js';
 import { connWords } from './multi.js';
+import { type ReloadNotice, reloadNotice } from './reload-notice.js';
 import type { ApprovalView } from '../supervisor/approvals.js';
 import type { ApprovalItem, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
@@ -76,6 +77,7 @@ export class RemoteSource implements DataSource {
   /** The connection of the link, from its onConnect until it is lost. */
   private current: RelayRequester | null = null;
   private closed = false;
+  private reload: ReloadNotice | null = null;
 
   /** `connect` makes the link with the handlers given (new ReconnectingRelay(target, handlers)). */
   constructor(
@@ -97,10 +99,17 @@ export class RemoteSource implements DataSource {
         for (const e of this.cache.values()) e.stale = true;
         await Promise.all([...this.cache.values()].filter((e) => this.onScreen(e, now)).map((e) => this.fetch(e)));
       },
-      onEvent: () => this.changed(),
+      onEvent: (ev) => {
+        this.reload = reloadNotice(ev as Record<string, unknown>, (this.reload?.seq ?? 0) + 1) ?? this.reload;
+        this.changed();
+      },
     });
     this.conn = this.link.state();
     this.timer = setInterval(() => this.tick(), 500);
+  }
+
+  lastReload(): ReloadNotice | null {
+    return this.reload;
   }
 
   connection(): ConnState {

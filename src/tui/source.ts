@@ -2,6 +2,7 @@ import type { FeedItem } from '../msg/messages.js';
 import type { DeadLetter } from '../msg/views.js';
 import type { ApprovalView } from '../supervisor/approvals.js';
 import type { AgentView } from '../supervisor/protocol.js';
+import type { ReloadNotice } from './reload-notice.js';
 import type { AuditEntry, AuditFilter, FleetAgent as HostFleetAgent, LogTail } from '../supervisor/reads.js';
 import type { RunView } from '../supervisor/views.js';
 import type { ConnState } from '../relay/client.js';
@@ -81,6 +82,8 @@ export interface DataSource {
   logTail(agent: string, lines: number): LogTail;
   /** Pending approval requests, oldest first. Optional: without it there is no approvals queue. */
   approvals?(): ApprovalItem[];
+  /** The latest reload of agor.yaml the supervisor announced since the dashboard started. Optional: the status line shows it when the source has it. */
+  lastReload?(): ReloadNotice | null;
   /** Calls `onChange` when something may have changed (an event, or another process's write). */
   subscribe(onChange: () => void): () => void;
   /** Actions: each the same domain call the CLI makes; they reject with a UserError. */

@@ -4,7 +4,7 @@ import type { AnyVerb } from '../../cli/run.js';
 import { usage } from '../../core/errors.js';
 
 /** The verbs that act on a remote host with --host NAME (dash takes several: its own option). */
-export const HOST_VERBS = ['ps', 'start', 'stop', 'restart', 'wake', 'logs', 'runs', 'audit', 'approve', 'deny'] as const;
+export const HOST_VERBS = ['ps', 'start', 'stop', 'restart', 'wake', 'logs', 'runs', 'audit', 'approve', 'deny', 'reload'] as const;
 export type HostVerb = (typeof HOST_VERBS)[number];
 
 /** agor's global --host: a host of hosts.yaml (agor hosts add) to run the verb on. */

@@ -11,6 +11,7 @@ import { down } from './down.js';
 import { init } from './init.js';
 import { logs } from './logs.js';
 import { ps } from './ps.js';
+import { reload } from './reload.js';
 import { report } from './report.js';
 import { runs } from './runs.js';
 import { schedule } from './schedule.js';
@@ -30,6 +31,7 @@ export const commands: AnyVerb[] = [
   up,
   dash,
   down,
+  reload,
   ps,
   start,
   stop,

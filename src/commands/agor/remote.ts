@@ -14,6 +14,8 @@ import { controlLines } from './control.js';
 import type { HostVerb } from './host-option.js';
 import { type LogsArgs, linesOf, logPrinter } from './logs.js';
 import { psLines } from './ps.js';
+import { reloadLines } from './reload.js';
+import type { ReloadResult } from '../../supervisor/reload.js';
 import { runLines } from './runs.js';
 import type { WakeArgs } from './wake.js';
 
@@ -36,6 +38,7 @@ export async function runRemote(verb: HostVerb, host: string, argv: Args): Promi
   if (verb === 'audit' && argv.since !== undefined) throw usage('--since is not available with --host', 'use -n to say how many of the newest entries to show');
   const lines = verb === 'logs' ? await linesOf((argv as unknown as LogsArgs).lines) : 0;
   const timeoutMs = verb === 'wake' ? await wakeTimeoutMs(argv as unknown as WakeArgs) : null;
+  if (verb === 'reload' && argv.file !== undefined) throw usage('-f is not available with --host', "the host's supervisor re-reads the agor.yaml it runs");
   const request = verb === 'approve' || verb === 'deny' ? Number(argv.id) : 0;
   if ((verb === 'approve' || verb === 'deny') && !(Number.isInteger(request) && request >= 1))
     throw usage(`invalid request id '${String(argv.id)}'`, 'agor approval list shows the ids');
@@ -63,6 +66,8 @@ export async function runRemote(verb: HostVerb, host: string, argv: Args): Promi
           live ? '  its supervisor delivers it now (or after the current run)' : `  no supervisor is running on ${host}: it waits for agor up there`,
         ]);
       }
+      case 'reload':
+        return emit(argv.json, await c.request<ReloadResult>('reload', { dry_run: argv.dryRun === true }), reloadLines);
       case 'runs':
         return emit(argv.json, await c.request<RunView[]>('runs', { agent: argv.agent as string | undefined, limit: limitArg }), runLines);
       case 'audit': {

@@ -182,6 +182,29 @@ describe.concurrent('agor --host', () => {
     expect({ code: twice.code, err: firstLine(twice) }).toEqual({ code: 2, err: 'agor: --host is given more than once' });
   });
 
+  it('reloads agor.yaml on the relay host with --host: the plan with --dry-run, then applied', async ({ onTestFinished }) => {
+    const g = group(onTestFinished);
+    const spec = { group: 'team', agents: { svc: { command: sh('exec sleep 300'), stop_grace: '1s' } } };
+    g.write(spec);
+    await g.up();
+    const before = await g.waitAgent('svc', 'running', (a) => a.state === 'running');
+    const r = await relay(onTestFinished, g.db);
+    const c = client(onTestFinished);
+    expect((await c.agor(['hosts', 'add', 'h1', r.url, '--pin', (await certificate()).pin], `${ADMIN_TOKEN}\n`)).code).toBe(0);
+    g.write({ ...spec, agents: { ...spec.agents, extra: { command: sh('exec sleep 300'), stop_grace: '1s' } } });
+
+    const dry = await c.agor(['--host', 'h1', 'reload', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('add extra: new in agor.yaml');
+    expect((await g.ps()).map((a) => a.id)).toEqual(['svc']);
+    const applied = await c.agor(['--host', 'h1', 'reload', '--json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(json(applied)).toMatchObject({ dry_run: false, added: ['extra'] });
+    await g.waitAgent('extra', 'running', (a) => a.state === 'running');
+    expect((await g.agent('svc')).pid).toBe(before.pid);
+    expect((await c.agor(['--host', 'h1', 'reload', '-f', g.file])).code).toBe(2);
+  });
+
   it('runs ps, stop, start, wake, runs, audit and logs -f on the relay host as they run locally', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
     const goFile = join(g.dir, 'go');

@@ -35,6 +35,7 @@ describe('systemd units', () => {
     const u = unitText(base);
     expect(u).toContain('ExecStart=/usr/bin/node --lite-mode /opt/agor/dist/agor.cjs up --headless -f /srv/team/agor.yaml --db /srv/team/agor.db\n');
     expect(u).toContain('KillMode=process\n');
+    expect(u).toContain('ExecReload=/bin/kill -HUP $MAINPID\n');
     expect(u).toContain('Restart=on-failure\n');
     expect(u).toContain('Environment="AGOR_DB=/srv/team/agor.db"\n');
     expect(u).toContain('WantedBy=default.target\n');
