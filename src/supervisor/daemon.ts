@@ -20,6 +20,7 @@ import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from
 import { Followers } from './followers.js';
 import { HookSources } from './hook-sources.js';
 import { Hooks } from './hooks.js';
+import { Notifier } from './notify.js';
 import { RunScrubbers } from './scrubbing.js';
 import { acquireLock, registerGroup, releaseLock } from './lock.js';
 import { rotateIfLarge } from './logs.js';
@@ -72,6 +73,7 @@ export class Supervisor {
   private readonly spans: SupervisorSpans;
   private readonly hooks: Hooks;
   private readonly hookSources: HookSources;
+  private readonly notifier: Notifier;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -129,6 +131,7 @@ export class Supervisor {
     );
     this.hooks = new Hooks({ config: o.config, dbPath: o.dbPath, dataDir: o.dataDir, log: o.log, audit: this.ctx.audit });
     this.hookSources = new HookSources(this.db, this.hooks, o.log);
+    this.notifier = new Notifier({ db: this.db, config: o.config.notify, log: o.log, emit: (ev) => this.emit(ev), now: () => this.now() });
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
     this.runs = new Runs(this.ctx, {
       started: (agent, run) => this.followers.switchTo(agent, run),
@@ -177,6 +180,7 @@ export class Supervisor {
       await this.sweepCgroups();
       this.wakeups.init();
       await this.patientWrite("the hooks' cursors", () => this.hookSources.init());
+      this.safe('notifications', () => this.notifier.start());
       for (const slot of this.slots.values()) {
         if (slot.run) continue;
         if (slot.cfg.mode === 'service' && slot.enabled && slot.state !== 'failed') this.runs.start(slot, 'start', 0);
@@ -194,6 +198,7 @@ export class Supervisor {
         () => {
           this.safe('wakes', () => this.wakeups.check());
           this.hookSources.poll();
+          this.safe('notifications', () => this.notifier.poll());
         },
         { debounceMs: 20, safetyPollMs: 2000 },
       );
@@ -267,6 +272,7 @@ export class Supervisor {
     if (this.ticks % SWEEP_TICKS === 0) this.safe('open runs', () => sweepOpenRuns(this.ctx, this.runs));
     this.safe('approval spans', () => this.spans.pollApprovals());
     this.hookSources.poll();
+    this.safe('notifications', () => this.notifier.poll());
   }
 
   /** The supervisor's heartbeat for each live agent, and the renewal of their leases. */
@@ -322,6 +328,7 @@ export class Supervisor {
     this.server?.broadcast(ev);
     this.spans.event(ev);
     this.hookSources.onEvent(ev);
+    this.notifier.onEvent(ev);
   }
 
   /** The agents as `agor ps` shows them. */
@@ -382,6 +389,7 @@ export class Supervisor {
         this.o.log(`stopping (${why})`);
         this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'stopping', pid: this.pid });
         for (const i of this.intervals) clearInterval(i);
+        this.notifier.stop();
         this.stopWatch?.();
         for (const s of this.slots.values()) if (s.timer) (clearTimeout(s.timer), (s.timer = null));
         this.ctx.startQueue = [];
