@@ -15,8 +15,6 @@ export interface Notice {
   title: string;
   body: string;
   urgency: Urgency;
-  /** Sent even inside its (event, agent) window: an agent that gave up restarting says so once. */
-  force?: boolean;
 }
 
 /** The error classes (classify.ts) of a run that hit a limit: a resource limit, the provider's quota or its rate limit. */
@@ -33,13 +31,12 @@ export function clip(text: string, max: number): string {
   return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const notice = (event: NotifyEvent, agent: string | null, title: string, body: string, urgency: Urgency, force = false): Notice => ({
+const notice = (event: NotifyEvent, agent: string | null, title: string, body: string, urgency: Urgency): Notice => ({
   event,
   agent,
   title: clip(`agor: ${title}`, TITLE_MAX),
   body: clip(body, BODY_MAX),
   urgency,
-  ...(force ? { force } : {}),
 });
 
 function howEnded(ev: Extract<Event, { event: 'run_end' }>): string {
@@ -57,8 +54,9 @@ export function noticeOf(ev: Event, wasFailed: boolean): Notice | null {
       if (ev.outcome === 'failed' || ev.outcome === 'timeout') return notice('agent_failed', ev.agent, `${ev.agent} failed`, howEnded(ev), 'critical');
       return null;
     case 'state':
+      // Shares the window of the run's own failure: in a crash loop, the summary after it says the agent gave up.
       if (ev.state !== 'failed' || wasFailed) return null;
-      return notice('agent_failed', ev.agent, `${ev.agent} failed`, `gave up restarting${ev.reason ? `: ${ev.reason}` : ''}`, 'critical', true);
+      return notice('agent_failed', ev.agent, `${ev.agent} failed`, `gave up restarting${ev.reason ? `: ${ev.reason}` : ''}`, 'critical');
     case 'stall':
       return notice('stall', ev.agent, `${ev.agent} stalled`, `no output for ${ev.silent_s} s (on_stall: ${ev.action})`, 'normal');
     case 'budget':
@@ -119,7 +117,7 @@ export class Limiter {
     const key = `${n.event}\0${n.agent ?? ''}`;
     let w = this.windows.get(key);
     if (w && now - w.start >= this.cfg.rate.perMs && !w.held) (this.windows.delete(key), (w = undefined));
-    if (w && w.sent >= this.cfg.rate.count && !n.force) {
+    if (w && w.sent >= this.cfg.rate.count) {
       w.held++;
       w.last = n;
       return 'held';

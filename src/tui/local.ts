@@ -18,7 +18,8 @@ import { offlineList } from '../supervisor/status.js';
 import { queueWake } from '../supervisor/wake.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
 import type { Change } from '../task/views.js';
-import type { Activity, ApprovalItem, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+import { alertOf } from './alerts.js';
+import type { Activity, Alert, ApprovalItem, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 /** How often another process's writes are looked for (PRAGMA data_version: one page read). */
 const POLL_MS = 500;
@@ -62,6 +63,7 @@ export class LocalSource implements DataSource {
   private logPaths = new Map<string, string | null>();
   private times = new Map<string, Activity>();
   private listeners = new Set<() => void>();
+  private alerts = new Set<(a: Alert) => void>();
   private timers: NodeJS.Timeout[] = [];
   private readonly scrubbers = new LazyRunScrubbers(() => this.notify());
   private dataVersion = -1;
@@ -92,7 +94,10 @@ export class LocalSource implements DataSource {
       if (this.closed) return c.close();
       this.client = c;
       this.status = { state: 'attached', pid: sup.pid, group: sup.group_id };
-      c.onEvent = () => void this.refreshFleet();
+      c.onEvent = (ev) => {
+        if (ev.event === 'notify') return alertOf(this.alerts, ev);
+        void this.refreshFleet();
+      };
       void c.closed.then(() => {
         if (this.client !== c) return;
         this.client = null;
@@ -188,6 +193,11 @@ export class LocalSource implements DataSource {
 
   private notify(): void {
     for (const l of this.listeners) l();
+  }
+
+  onAlert(onAlert: (a: Alert) => void): () => void {
+    this.alerts.add(onAlert);
+    return () => this.alerts.delete(onAlert);
   }
 
   subscribe(onChange: () => void): () => void {

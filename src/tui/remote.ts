@@ -6,8 +6,9 @@ import type { RunView } from '../supervisor/views.js';
 import type { Board, TaskDetail } from '../task/board.js';
 import type { Change } from '../task/views.js';
 import { connWords } from './multi.js';
+import { alertOf } from './alerts.js';
 import type { ApprovalView } from '../supervisor/approvals.js';
-import type { ApprovalItem, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+import type { Alert, ApprovalItem, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 /** What the remote source needs of a relay connection (the relay client's RelayClient). */
 export interface RelayRequester {
@@ -70,6 +71,7 @@ export class RemoteSource implements DataSource {
   private readonly link: RelayLink;
   private readonly cache = new Map<string, Entry>();
   private readonly listeners = new Set<() => void>();
+  private readonly alerts = new Set<(a: Alert) => void>();
   private readonly timer: NodeJS.Timeout;
   private conn: ConnState = { state: 'connecting' };
   private notifiedAt = 0;
@@ -97,7 +99,10 @@ export class RemoteSource implements DataSource {
         for (const e of this.cache.values()) e.stale = true;
         await Promise.all([...this.cache.values()].filter((e) => this.onScreen(e, now)).map((e) => this.fetch(e)));
       },
-      onEvent: () => this.changed(),
+      onEvent: (ev) => {
+        if (ev.event === 'notify') return alertOf(this.alerts, ev);
+        this.changed();
+      },
     });
     this.conn = this.link.state();
     this.timer = setInterval(() => this.tick(), 500);
@@ -110,6 +115,11 @@ export class RemoteSource implements DataSource {
   private notify(): void {
     this.notifiedAt = Date.now();
     for (const l of this.listeners) l();
+  }
+
+  onAlert(onAlert: (a: Alert) => void): () => void {
+    this.alerts.add(onAlert);
+    return () => this.alerts.delete(onAlert);
   }
 
   subscribe(onChange: () => void): () => void {

@@ -48,6 +48,15 @@ export interface SupervisorStatus {
   group: string | null;
 }
 
+/** A notification of the supervisor (its `notify` event); `bell` says whether agor.yaml wants the bell for it. */
+export interface Alert {
+  kind: string;
+  agent: string | null;
+  title: string;
+  body: string;
+  bell: boolean;
+}
+
 /**
  * Everything the dashboard reads and does, behind one interface: the local source reads
  * the SQLite file (read-only) and talks to the control socket; the relay's source will do
@@ -81,6 +90,11 @@ export interface DataSource {
   logTail(agent: string, lines: number): LogTail;
   /** Pending approval requests, oldest first. Optional: without it there is no approvals queue. */
   approvals?(): ApprovalItem[];
+  /**
+   * Calls `onAlert` for each notification the supervisor sends (`notify:` in agor.yaml, already
+   * rate-limited): the dashboard rings the terminal bell. Optional: without it, no bell.
+   */
+  onAlert?(onAlert: (a: Alert) => void): () => void;
   /** Calls `onChange` when something may have changed (an event, or another process's write). */
   subscribe(onChange: () => void): () => void;
   /** Actions: each the same domain call the CLI makes; they reject with a UserError. */
