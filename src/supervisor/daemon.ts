@@ -131,7 +131,14 @@ export class Supervisor {
     );
     this.hooks = new Hooks({ config: o.config, dbPath: o.dbPath, dataDir: o.dataDir, log: o.log, audit: this.ctx.audit });
     this.hookSources = new HookSources(this.db, this.hooks, o.log);
-    this.notifier = new Notifier({ db: this.db, config: o.config.notify, log: o.log, emit: (ev) => this.emit(ev), now: () => this.now() });
+    this.notifier = new Notifier({
+      db: this.db,
+      config: o.config.notify,
+      log: o.log,
+      emit: (ev) => this.emit(ev),
+      now: () => this.now(),
+      scrub: (runId) => scrubbers.forRun(runId),
+    });
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
     this.runs = new Runs(this.ctx, {
       started: (agent, run) => this.followers.switchTo(agent, run),

@@ -8,6 +8,7 @@
 import { newestApprovalId } from '../db/approvals.js';
 import { approvalsAfter } from '../db/hooks.js';
 import type { Db } from '../db/open.js';
+import type { Scrubber } from '../secrets/scrub.js';
 import { iso } from './context.js';
 import { type NotifyConfig, DEFAULT_NOTIFY } from './notify-config.js';
 import { type DesktopStatus, probeDesktop, sendDesktop } from './notify-desktop.js';
@@ -29,6 +30,8 @@ export interface NotifierOptions {
   log: (line: string) => void;
   emit: (ev: Event) => void;
   now: () => number;
+  /** The scrubber of a run's secrets, for what an agent asking for approval wrote. */
+  scrub?: (runId: string | null) => Scrubber;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -100,7 +103,9 @@ export class Notifier {
       const rows = approvalsAfter(this.o.db, this.approvalsAt, BATCH);
       for (const r of rows) {
         this.approvalsAt = r.id;
-        if (r.status === 'pending') this.offer(approvalNotice(r));
+        if (r.status !== 'pending') continue;
+        const s = this.o.scrub?.(r.run_id) ?? ((t: string) => t);
+        this.offer(approvalNotice({ id: r.id, agent: r.agent, action: s(r.action), detail: r.detail === null ? null : s(r.detail) }));
       }
       if (rows.length < BATCH) break;
     }
@@ -124,6 +129,8 @@ export class Notifier {
   private deliver(n: Notice, kind: string = n.event): void {
     const wanted = this.cfg.desktop !== false;
     if (wanted && !this.desktop?.on && this.o.now() - this.probedAt >= REPROBE_MS) this.probe();
+    // A failure in the first moments (or after a re-probe) waits for the answer rather than missing the desktop.
+    if (this.probing) return void this.probing.then(() => this.deliver(n, kind));
     const desktop = wanted && this.desktop?.on === true;
     this.o.emit({ event: 'notify', at: iso(this.o.now())!, kind, agent: n.agent, title: n.title, body: n.body, bell: this.cfg.bell, desktop });
     if (!desktop) return;

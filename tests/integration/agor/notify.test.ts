@@ -89,4 +89,22 @@ describe('without a notification service', () => {
     const text = await f.agor(['doctor', '-f', f.file], { env: noBus });
     expect(text.stdout).toMatch(/notifications +off \(no session bus\)/);
   });
+
+  it('notifies only the events agor.yaml lists: a stall does, a failure then does not', async ({ onTestFinished }) => {
+    const f = group(onTestFinished);
+    f.write(
+      `${yamlOf({ agents: { hung: { command: sh('echo once; exec sleep 300'), stall_after: '1s', on_stall: 'kill', stop_grace: '1s', restart: { max_retries: 0 } } } })}notify:\n  events: [stall]\n`,
+    );
+    const up = await f.up({ DBUS_SESSION_BUS_ADDRESS: '' });
+    await f.waitRuns('hung', 'the stalled run killed', (rs) => rs.some((r) => r.outcome !== null), 20_000);
+    const log = await waitFor(
+      'the stall notification',
+      () => readFileSync(up.log, 'utf8'),
+      (l) => /notify stall: agor: hung stalled — no output for \d+ s \(on_stall: kill\)/.test(l),
+    );
+    // The run killed for its stall ended failed: not a notification here.
+    await f.waitAgent('hung', 'failed', (a) => a.state === 'failed');
+    expect(readFileSync(up.log, 'utf8').match(/notify /g)).toHaveLength(1);
+    expect(log).not.toMatch(/notify agent_failed/);
+  });
 });
