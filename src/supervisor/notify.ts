@@ -37,8 +37,8 @@ export interface NotifierOptions {
 
 /** One per supervisor: fed every event (`onEvent`) and polled for new approval requests (`poll`). */
 export class Notifier {
-  private readonly cfg: NotifyConfig;
-  private readonly limiter: Limiter;
+  private cfg: NotifyConfig;
+  private limiter: Limiter;
   private readonly failed = new Set<string>();
   private desktop: DesktopStatus | null = null;
   private probing: Promise<void> | null = null;
@@ -66,9 +66,14 @@ export class Notifier {
     if (this.cfg.events.approval) this.approvalsAt = newestApprovalId(this.o.db);
   }
 
-  /** The desktop's status as last found (null: not asked yet, or desktop notifications are off in agor.yaml). */
-  get status(): DesktopStatus | null {
-    return this.desktop;
+  /** Takes a new `notify:` (agor.yaml reloaded): its events, rates and bell from now on; the desktop asked about if it was off. */
+  reconfigure(config: NotifyConfig | undefined): void {
+    const was = this.cfg;
+    if (JSON.stringify(was) === JSON.stringify(config ?? DEFAULT_NOTIFY)) return;
+    this.cfg = config ?? DEFAULT_NOTIFY;
+    this.limiter = new Limiter(this.cfg);
+    if (this.cfg.events.approval && !was.events.approval) this.approvalsAt = newestApprovalId(this.o.db);
+    if (this.anything && this.cfg.desktop !== false && !this.desktop) this.probe();
   }
 
   private probe(): void {
