@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { addAgents, freshDb } from '../../helpers/db.js';
 import { userError } from '../../helpers/errors.js';
+import { waitFor } from '../../helpers/wait.js';
+import { requestApproval } from '../../../src/supervisor/approvals.js';
+import { Notifier } from '../../../src/supervisor/notify.js';
 import { type GroupConfig, parseConfig } from '../../../src/supervisor/config.js';
 import { DEFAULT_NOTIFY, NOTIFY_OFF, parseRate } from '../../../src/supervisor/notify-config.js';
 import { gvariantString, sendArgv, serverName } from '../../../src/supervisor/notify-desktop.js';
@@ -152,5 +156,71 @@ describe('the desktop call', () => {
     expect(serverName('method return time=1\n   string "dunst"\n   string "knopwob"\n')).toBe('dunst');
     expect(serverName("('xfce4-notifyd', 'Xfce', '0.7.3', '1.2')\n")).toBe('xfce4-notifyd');
     expect(serverName('')).toBeNull();
+  });
+});
+
+describe('the notifier', () => {
+  const t = freshDb();
+  const make = (config = DEFAULT_NOTIFY, scrub?: (runId: string | null) => (s: string) => string) => {
+    const events: Event[] = [];
+    const log: string[] = [];
+    let now = 0;
+    const n = new Notifier({ db: t.db, config, log: (l) => log.push(l), emit: (ev) => events.push(ev), now: () => now, scrub, env: {} });
+    return { n, events, log, at: (ms: number) => (now = ms) };
+  };
+  const notes = (events: Event[]) => events.filter((e): e is Extract<Event, { event: 'notify' }> => e.event === 'notify');
+
+  it('without a session bus says so once, and still hands each notification to the dashboards, once per window', async () => {
+    const { n, events, log, at } = make();
+    n.start();
+    await waitFor(
+      'the answer',
+      () => log,
+      (l) => l.length > 0,
+    );
+    expect(log).toEqual(['notifications: off (no session bus)']);
+    for (let i = 0; i < 5; i++) (at(i * 1000), n.onEvent(runEnd({ run: `r${i}` })));
+    expect(notes(events)).toEqual([
+      {
+        event: 'notify',
+        at: new Date(0).toISOString(),
+        kind: 'agent_failed',
+        agent: 'worker',
+        title: 'agor: worker failed',
+        body: 'exit 1',
+        bell: true,
+        desktop: false,
+      },
+    ]);
+    n.stop();
+  });
+
+  it('notifies a new pending approval request once, its text through the run scrubber', async () => {
+    addAgents(t.db, ['w']);
+    requestApproval(t.db, { agent: 'w', runId: null, action: 'old', detail: null, timeoutMs: 60_000 });
+    const { n, events } = make(DEFAULT_NOTIFY, () => (s) => s.replace('hunter2', '[redacted]'));
+    n.start();
+    const r = requestApproval(t.db, { agent: 'w', runId: null, action: 'deploy', detail: 'password hunter2', timeoutMs: 60_000 });
+    n.poll();
+    n.poll();
+    // Sent once the desktop has answered (here: no session bus).
+    const sent = await waitFor(
+      'the notification',
+      () => notes(events),
+      (l) => l.length > 0,
+    );
+    expect(sent.map((e) => [e.kind, e.body])).toEqual([['approval', `deploy: password [redacted] (agor approval approve ${r.id})`]]);
+    n.stop();
+  });
+
+  it('keeps quiet for events agor.yaml turns off, and takes a reloaded notify: at once', () => {
+    const { n, events } = make({ ...DEFAULT_NOTIFY, desktop: false, events: { ...DEFAULT_NOTIFY.events, agent_failed: false } });
+    n.start();
+    n.onEvent(runEnd({}));
+    expect(notes(events)).toEqual([]);
+    n.reconfigure({ ...DEFAULT_NOTIFY, desktop: false });
+    n.onEvent(runEnd({}));
+    expect(notes(events).map((e) => [e.kind, e.bell, e.desktop])).toEqual([['agent_failed', true, false]]);
+    n.stop();
   });
 });
