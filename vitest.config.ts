@@ -19,7 +19,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     env: { NO_COLOR: '1' },
-    setupFiles: ['tests/helpers/umask.ts'],
+    setupFiles: ['tests/helpers/umask.ts', 'tests/helpers/no-session-bus.ts'],
     // Run one after the other (groupOrder), so no two compete for the cores. vitest's
     // default of one worker less than the cores is one worker on a 2-core machine.
     projects: [

@@ -13,6 +13,7 @@ import { type Limits, type RunAs, type SandboxConfig, parseLimits, parseRunAs, p
 import { type SecretSpec, parseSecrets } from './secrets-config.js';
 import { type OtlpConfig, parseOtlp } from './otlp-config.js';
 import { type HookSpec, parseHooks } from './hooks-config.js';
+import { type NotifyConfig, parseNotify } from './notify-config.js';
 import { type ApprovalPolicy, NO_POLICY, mergePolicy, parseApprovals } from './approvals-config.js';
 import { WITHHELD_ENV } from './spawn.js';
 
@@ -82,6 +83,8 @@ export interface GroupConfig {
   otlp?: OtlpConfig | null;
   /** The group's hooks (`hooks:`), run for every event. */
   hooks: HookSpec[];
+  /** Desktop notifications and the dashboard's bell (`notify:`); absent: the defaults. */
+  notify?: NotifyConfig;
 }
 
 export const DEFAULTS = {
@@ -355,7 +358,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
       return node.resolve(doc)!.clone() as Node;
     },
   });
-  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals']);
+  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals', 'notify']);
   const groupNode = top.get('group')?.value;
   if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
   const group = str(ctx, groupNode, 'group');
@@ -383,6 +386,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
     agents,
     otlp: parseOtlp(ctx, top.get('otlp')?.value),
     hooks: parseHooks(ctx, top.get('hooks')?.value, 'hooks', baseDir),
+    notify: parseNotify(ctx, top.get('notify')?.value),
   };
 }
 

@@ -21,6 +21,7 @@ import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from
 import { Followers } from './followers.js';
 import { HookSources } from './hook-sources.js';
 import { Hooks } from './hooks.js';
+import { Notifier } from './notify.js';
 import { RunScrubbers } from './scrubbing.js';
 import { acquireLock, registerGroup, releaseLock } from './lock.js';
 import { LogIndexer, indexScrubber } from './logindex.js';
@@ -77,6 +78,7 @@ export class Supervisor {
   private readonly hookSources: HookSources;
   private readonly logIndex: LogIndexer;
   private readonly reloader: Reloader;
+  private readonly notifier: Notifier;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -137,6 +139,14 @@ export class Supervisor {
     );
     this.hooks = new Hooks({ config: o.config, dbPath: o.dbPath, dataDir: o.dataDir, log: o.log, audit: this.ctx.audit });
     this.hookSources = new HookSources(this.db, this.hooks, o.log);
+    this.notifier = new Notifier({
+      db: this.db,
+      config: o.config.notify,
+      log: o.log,
+      emit: (ev) => this.emit(ev),
+      now: () => this.now(),
+      scrub: (runId) => scrubbers.forRun(runId),
+    });
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
     this.runs = new Runs(this.ctx, {
       started: (agent, run) => this.followers.switchTo(agent, run),
@@ -153,7 +163,14 @@ export class Supervisor {
       shutdown: (why) => this.shutdown(why),
       reload: (dryRun) => this.reload('agor reload', dryRun),
     });
-    this.reloader = new Reloader(this.ctx, { runs: this.runs, wakeups: this.wakeups, hooks: this.hooks });
+    this.reloader = new Reloader(this.ctx, {
+      runs: this.runs,
+      wakeups: this.wakeups,
+      configure: (config) => {
+        this.hooks.setConfig(config);
+        this.notifier.reconfigure(config.notify);
+      },
+    });
   }
 
   /** Re-reads agor.yaml and applies what changed (`agor reload`, SIGHUP); a bad file changes nothing. */
@@ -195,6 +212,7 @@ export class Supervisor {
       await this.sweepCgroups();
       this.wakeups.init();
       await this.patientWrite("the hooks' cursors", () => this.hookSources.init());
+      this.safe('notifications', () => this.notifier.start());
       for (const slot of this.slots.values()) {
         if (slot.run) continue;
         if (slot.cfg.mode === 'service' && slot.enabled && slot.state !== 'failed') this.runs.start(slot, 'start', 0);
@@ -212,6 +230,7 @@ export class Supervisor {
         () => {
           this.safe('wakes', () => this.wakeups.check());
           this.hookSources.poll();
+          this.safe('notifications', () => this.notifier.poll());
         },
         { debounceMs: 20, safetyPollMs: 2000 },
       );
@@ -286,6 +305,7 @@ export class Supervisor {
     if (this.ticks % SWEEP_TICKS === 0) this.safe('open runs', () => sweepOpenRuns(this.ctx, this.runs));
     this.safe('approval spans', () => this.spans.pollApprovals());
     this.hookSources.poll();
+    this.safe('notifications', () => this.notifier.poll());
   }
 
   /** The supervisor's heartbeat for each live agent, and the renewal of their leases. */
@@ -342,6 +362,7 @@ export class Supervisor {
     this.spans.event(ev);
     this.hookSources.onEvent(ev);
     if (ev.event === 'run_end') this.logIndex.ended(ev.run);
+    this.notifier.onEvent(ev);
   }
 
   /** The agents as `agor ps` shows them. */
@@ -402,6 +423,7 @@ export class Supervisor {
         this.o.log(`stopping (${why})`);
         this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'stopping', pid: this.pid });
         for (const i of this.intervals) clearInterval(i);
+        this.notifier.stop();
         this.stopWatch?.();
         for (const s of this.slots.values()) if (s.timer) (clearTimeout(s.timer), (s.timer = null));
         this.ctx.startQueue = [];

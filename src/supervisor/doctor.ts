@@ -13,6 +13,7 @@ import { type CgroupSupport, detectCgroups } from '../sandbox/cgroup.js';
 import { type GroupConfig, loadConfig } from './config.js';
 import { NO_PROBE, agorRoot, helperPath, probeKernel } from './contain.js';
 import { type Probe, sandboxPlan } from '../sandbox/plan.js';
+import { type DesktopStatus, probeDesktopSync } from './notify-desktop.js';
 
 export interface FileFacts {
   path: string;
@@ -45,6 +46,8 @@ export interface DoctorReport {
   control_socket: (FileFacts & { supervisor_pid: number }) | null;
   config: { file: string | null; error: string | null };
   agents: AgentCheck[];
+  /** Desktop notifications as the supervisor would find them from this environment (`notify:` in agor.yaml, the session bus). */
+  notifications: DesktopStatus;
   ok: boolean;
 }
 
@@ -140,6 +143,8 @@ export function doctor(o: DoctorOptions): DoctorReport {
     }
   }
   const agents = config ? checkAgents(config, probe, helper, cgroups, o.dbPath) : [];
+  const notifications: DesktopStatus =
+    config?.notify?.desktop === false ? { on: false, via: null, server: null, why: 'notify.desktop: off in agor.yaml' } : probeDesktopSync();
   const abi = probe?.landlockAbi ?? 0;
   return {
     kernel: {
@@ -157,6 +162,7 @@ export function doctor(o: DoctorOptions): DoctorReport {
     control_socket,
     config: cfg,
     agents,
+    notifications,
     ok: cfg.error === null && agents.every((a) => a.ok),
   };
 }

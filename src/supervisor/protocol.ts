@@ -118,7 +118,12 @@ export type Event =
    * Two agents' work collides: 'overlap' (two agents changed one file of a shared working
    * tree), 'external' (a file changed by no agent), 'merge' (two worktrees' work would not merge).
    */
-  | { event: 'conflict'; at: string; id: number; kind: 'overlap' | 'external' | 'merge'; agents: string[]; files: string[] };
+  | { event: 'conflict'; at: string; id: number; kind: 'overlap' | 'external' | 'merge'; agents: string[]; files: string[] }
+  /**
+   * A notification (`notify:`), sent after rate limiting: shown on the desktop when `desktop`,
+   * and ringing the dashboards' terminal bell when `bell`. `kind` is a NotifyEvent, or 'summary'.
+   */
+  | { event: 'notify'; at: string; kind: string; agent: string | null; title: string; body: string; bell: boolean; desktop: boolean };
 
 /** One line of the supervisor's log for an event. */
 export function formatEvent(ev: Event): string {
@@ -143,6 +148,8 @@ export function formatEvent(ev: Event): string {
       return `${ev.agent}: ${ev.scope} ${ev.period} ${ev.kind} budget ${ev.status === 'exceeded' ? 'spent' : 'reset'} (${ev.spent}/${ev.limit}${ev.currency ? ` ${ev.currency}` : ''})`;
     case 'conflict':
       return `conflict #${ev.id} (${ev.kind}): ${ev.agents.join(', ') || 'no agent'} on ${ev.files.join(', ')}`;
+    case 'notify':
+      return `notify ${ev.kind}: ${ev.title} — ${ev.body}${ev.desktop ? '' : ' (not on the desktop)'}`;
   }
 }
 

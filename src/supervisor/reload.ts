@@ -5,7 +5,6 @@
 import { conflict } from '../core/errors.js';
 import { type AgentConfig, type GroupConfig, loadConfig } from './config.js';
 import { type Ctx, type Slot, iso, newSlot, restState } from './context.js';
-import type { Hooks } from './hooks.js';
 import { registerAgents } from './lock.js';
 import { type AgentPlan, type ReloadPlan, planReload } from './reload-plan.js';
 import type { Runs } from './runs.js';
@@ -22,7 +21,8 @@ export interface ReloadResult extends ReloadPlan {
 export interface ReloadDeps {
   runs: Runs;
   wakeups: Wakeups;
-  hooks: Hooks;
+  /** Hands the group's new settings to the modules that hold them (hooks, notifications, ...). */
+  configure: (config: GroupConfig) => void;
 }
 
 /** Applies reloads one at a time: a second reload waits for the first. */
@@ -122,7 +122,7 @@ export class Reloader {
     }
     // The group's settings first: the restarts and new agents below start under them.
     ctx.o.config = config;
-    d.hooks.setConfig(config);
+    d.configure(config);
     await Promise.all(stops);
     for (const id of plan.removed) ctx.slots.delete(id);
     try {

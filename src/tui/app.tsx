@@ -8,6 +8,7 @@ import { HostTabs } from './components/Hosts.js';
 import { StatusLine } from './components/StatusLine.js';
 import { TitleBar } from './components/TitleBar.js';
 import { TooSmall } from './components/TooSmall.js';
+import { useBell } from './hooks/useBell.js';
 import { useKeys } from './hooks/useKeys.js';
 import { type PromptSpec, type Status, usePrompt } from './hooks/usePrompt.js';
 import { SourceVersion, useSource } from './hooks/useSource.js';
@@ -42,13 +43,15 @@ export interface AppProps {
   onExit?: () => void;
   /** Where NO_COLOR, FORCE_COLOR, LANG, LC_ALL, LC_CTYPE and TERM are read (tests pass their own). */
   env?: NodeJS.ProcessEnv;
+  /** Whether the bell rings on the supervisor's notifications at first (`b` toggles it; `--no-bell`). Default: on. */
+  bell?: boolean;
 }
 
 /**
  * The dashboard: a title bar, one of seven views, a status/prompt line and the help line.
  * Keyboard only. Leaving it (q) never stops an agent.
  */
-export function App({ source, onExit, env = process.env }: AppProps) {
+export function App({ source, onExit, env = process.env, bell = true }: AppProps) {
   const { stdout } = useStdout();
   const theme = useMemo(() => makeTheme(env, stdout), [env, stdout]);
   const [sticky] = useState(() => new Map<string, unknown>());
@@ -58,7 +61,7 @@ export function App({ source, onExit, env = process.env }: AppProps) {
       <StickyContext.Provider value={sticky}>
         <ViewSlotContext.Provider value={slot}>
           <SourceVersion source={source}>
-            <Dashboard source={source} onExit={onExit} slot={slot} />
+            <Dashboard source={source} onExit={onExit} slot={slot} bell={bell} />
           </SourceVersion>
         </ViewSlotContext.Provider>
       </StickyContext.Provider>
@@ -66,7 +69,7 @@ export function App({ source, onExit, env = process.env }: AppProps) {
   );
 }
 
-function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () => void; slot: { current: ViewSlot } }) {
+function Dashboard({ source, onExit, slot, bell: bellAtStart }: { source: DataSource; onExit?: () => void; slot: { current: ViewSlot }; bell: boolean }) {
   const t = useTheme();
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
@@ -82,6 +85,8 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
   // The agent chosen in the Fleet, Runs or Logs view, shared by the three.
   const [agent, setAgent] = useState<string | null>(null);
   const [status, setStatus] = useState<Status>(null);
+  const [bell, setBell] = useState(bellAtStart);
+  useBell(source, bell);
   const prompt = usePrompt(setStatus);
   // A reload of agor.yaml (agor reload, SIGHUP) and its result show in the status line as they happen.
   const reload = useSource(source, (s) => s.lastReload?.() ?? null, [], { fallback: null });
@@ -156,6 +161,10 @@ function Dashboard({ source, onExit, slot }: { source: DataSource; onExit?: () =
       source.selectHost(hosts[(i + 1) % hosts.length]!.name);
     },
     help: () => setHelp(true),
+    bell: () => {
+      setBell(!bell);
+      setStatus({ tone: 'info', text: bell ? 'bell off: alerts no longer ring the terminal' : 'bell on: alerts ring the terminal' });
+    },
     quit,
     start: (_, __, { agent }) => !!agent && agentAction('start', agent),
     stop: (_, __, { agent }) => !!agent && agentAction('stop', agent),

@@ -10,6 +10,8 @@ export interface DashboardOptions {
   dbPath: string;
   /** The hosts to show, in order (default: `local` alone). */
   hosts?: DashHost[];
+  /** Ring the terminal bell on the supervisor's notifications (default: on; `b` toggles it). */
+  bell?: boolean;
 }
 
 /** The source of one host: the local database, or a relay reached through a link that reconnects on its own. */
@@ -30,7 +32,7 @@ export async function runDashboard(o: DashboardOptions): Promise<void> {
   const parts = await Promise.all(hosts.map(async (h) => ({ name: h.name, source: await sourceOf(h, o.dbPath) })));
   const source = parts.length === 1 ? parts[0]!.source : new MultiSource(parts);
   try {
-    const app = render(<App source={source} />, { exitOnCtrlC: true });
+    const app = render(<App source={source} bell={o.bell ?? true} />, { exitOnCtrlC: true });
     await app.waitUntilExit();
   } finally {
     source.close();

@@ -30,6 +30,7 @@ export type AppAction =
   | 'nextView'
   | 'nextHost'
   | 'help'
+  | 'bell'
   | 'quit'
   | 'start'
   | 'stop'
@@ -100,6 +101,7 @@ export const KEYMAP: readonly Binding[] = [
     action: 'nextHost',
     match: (input) => input === 'H',
   },
+  { keys: 'b', section: VIEWS_SECTION, help: 'terminal bell on alerts on / off (notify: in agor.yaml)', action: 'bell', match: (input) => input === 'b' },
   { keys: '?', section: VIEWS_SECTION, help: 'help; ? or esc closes it', action: 'help', match: (input) => input === '?', line: '? help' },
   {
     keys: 'q',

@@ -19,7 +19,8 @@ import { queueWake } from '../supervisor/wake.js';
 import { type Board, board, comment, setStatus, show, taskHistory } from '../task/board.js';
 import type { Change } from '../task/views.js';
 import { type ReloadNotice, reloadNotice } from './reload-notice.js';
-import type { Activity, ApprovalItem, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+import { alertOf } from './alerts.js';
+import type { Activity, Alert, ApprovalItem, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 /** How often another process's writes are looked for (PRAGMA data_version: one page read). */
 const POLL_MS = 500;
@@ -64,6 +65,7 @@ export class LocalSource implements DataSource {
   private logPaths = new Map<string, string | null>();
   private times = new Map<string, Activity>();
   private listeners = new Set<() => void>();
+  private alerts = new Set<(a: Alert) => void>();
   private timers: NodeJS.Timeout[] = [];
   private readonly scrubbers = new LazyRunScrubbers(() => this.notify());
   private dataVersion = -1;
@@ -95,6 +97,7 @@ export class LocalSource implements DataSource {
       this.client = c;
       this.status = { state: 'attached', pid: sup.pid, group: sup.group_id };
       c.onEvent = (ev) => {
+        if (ev.event === 'notify') return alertOf(this.alerts, ev);
         this.reload = reloadNotice(ev as unknown as Record<string, unknown>, (this.reload?.seq ?? 0) + 1) ?? this.reload;
         void this.refreshFleet();
       };
@@ -193,6 +196,11 @@ export class LocalSource implements DataSource {
 
   private notify(): void {
     for (const l of this.listeners) l();
+  }
+
+  onAlert(onAlert: (a: Alert) => void): () => void {
+    this.alerts.add(onAlert);
+    return () => this.alerts.delete(onAlert);
   }
 
   subscribe(onChange: () => void): () => void {

@@ -1,6 +1,6 @@
 import { UserError } from '../core/errors.js';
 import type { ReloadNotice } from './reload-notice.js';
-import type { ApprovalItem, AuditFilter, ConnState, DataSource, FleetAgent, HostInfo, LogTail, SupervisorStatus, Activity } from './source.js';
+import type { Alert, ApprovalItem, AuditFilter, ConnState, DataSource, FleetAgent, HostInfo, LogTail, SupervisorStatus, Activity } from './source.js';
 
 /** One host of the dashboard: its name (`local`, or a name of hosts.yaml) and its source. */
 export interface NamedSource {
@@ -43,6 +43,12 @@ export class MultiSource implements DataSource {
 
   private notify(): void {
     for (const l of this.listeners) l();
+  }
+
+  /** Every host's alerts, each agent named host/agent. */
+  onAlert(onAlert: (a: Alert) => void): () => void {
+    const offs = this.parts.map((p) => p.source.onAlert?.((a) => onAlert({ ...a, agent: a.agent === null ? null : `${p.name}/${a.agent}` })) ?? (() => undefined));
+    return () => offs.forEach((off) => off());
   }
 
   subscribe(onChange: () => void): () => void {

@@ -7,8 +7,9 @@ import type { Board, TaskDetail } from '../task/board.js';
 import type { Change } from '../task/views.js';
 import { connWords } from './multi.js';
 import { type ReloadNotice, reloadNotice } from './reload-notice.js';
+import { alertOf } from './alerts.js';
 import type { ApprovalView } from '../supervisor/approvals.js';
-import type { ApprovalItem, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+import type { Alert, ApprovalItem, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 /** What the remote source needs of a relay connection (the relay client's RelayClient). */
 export interface RelayRequester {
@@ -71,6 +72,7 @@ export class RemoteSource implements DataSource {
   private readonly link: RelayLink;
   private readonly cache = new Map<string, Entry>();
   private readonly listeners = new Set<() => void>();
+  private readonly alerts = new Set<(a: Alert) => void>();
   private readonly timer: NodeJS.Timeout;
   private conn: ConnState = { state: 'connecting' };
   private notifiedAt = 0;
@@ -100,6 +102,7 @@ export class RemoteSource implements DataSource {
         await Promise.all([...this.cache.values()].filter((e) => this.onScreen(e, now)).map((e) => this.fetch(e)));
       },
       onEvent: (ev) => {
+        if (ev.event === 'notify') return alertOf(this.alerts, ev);
         this.reload = reloadNotice(ev as Record<string, unknown>, (this.reload?.seq ?? 0) + 1) ?? this.reload;
         this.changed();
       },
@@ -119,6 +122,11 @@ export class RemoteSource implements DataSource {
   private notify(): void {
     this.notifiedAt = Date.now();
     for (const l of this.listeners) l();
+  }
+
+  onAlert(onAlert: (a: Alert) => void): () => void {
+    this.alerts.add(onAlert);
+    return () => this.alerts.delete(onAlert);
   }
 
   subscribe(onChange: () => void): () => void {

@@ -49,6 +49,15 @@ export interface SupervisorStatus {
   group: string | null;
 }
 
+/** A notification of the supervisor (its `notify` event); `bell` says whether agor.yaml wants the bell for it. */
+export interface Alert {
+  kind: string;
+  agent: string | null;
+  title: string;
+  body: string;
+  bell: boolean;
+}
+
 /**
  * Everything the dashboard reads and does, behind one interface: the local source reads
  * the SQLite file (read-only) and talks to the control socket; the relay's source will do
@@ -84,6 +93,11 @@ export interface DataSource {
   approvals?(): ApprovalItem[];
   /** The latest reload of agor.yaml the supervisor announced since the dashboard started. Optional: the status line shows it when the source has it. */
   lastReload?(): ReloadNotice | null;
+  /**
+   * Calls `onAlert` for each notification the supervisor sends (`notify:` in agor.yaml, already
+   * rate-limited): the dashboard rings the terminal bell. Optional: without it, no bell.
+   */
+  onAlert?(onAlert: (a: Alert) => void): () => void;
   /** Calls `onChange` when something may have changed (an event, or another process's write). */
   subscribe(onChange: () => void): () => void;
   /** Actions: each the same domain call the CLI makes; they reject with a UserError. */

@@ -105,6 +105,11 @@ export class Terminal {
     this.tmux(['resize-window', '-t', 'e2e', '-x', String(columns), '-y', String(rows)]);
   }
 
+  /** Copies from now on all the program writes to the terminal (a bell too, which no screen shows) to `file`. */
+  pipeOutput(file: string): void {
+    this.tmux(['pipe-pane', '-o', '-t', 'e2e', `cat >> '${file.replace(/'/g, "'\\''")}'`]);
+  }
+
   /** The tmux server's pid. */
   serverPid(): number {
     return Number(this.tmux(['display-message', '-p', '-t', 'e2e', '#{pid}']).trim());

@@ -3,6 +3,7 @@ import { type Verb, openFor } from './shared.js';
 interface DashArgs {
   host?: string[];
   all?: boolean;
+  bell?: boolean;
 }
 
 export const dash: Verb<DashArgs> = {
@@ -16,7 +17,8 @@ export const dash: Verb<DashArgs> = {
         requiresArg: true,
         describe: 'Show this host of hosts.yaml (repeatable; local = this machine’s database); several show in one dashboard',
       })
-      .option('all', { type: 'boolean', describe: 'Show every host of hosts.yaml, and this machine’s database' }),
+      .option('all', { type: 'boolean', describe: 'Show every host of hosts.yaml, and this machine’s database' })
+      .option('bell', { type: 'boolean', default: true, describe: 'Ring the terminal bell on alerts (notify: in agor.yaml); --no-bell mutes it, b toggles it' }),
   handler: async (argv) => {
     const { usage } = await import('../../core/errors.js');
     // Hosts first: an unknown one is an error (exit 3) before the terminal is touched.
@@ -31,6 +33,6 @@ export const dash: Verb<DashArgs> = {
       path = opened.path;
     }
     const { runDashboard } = await import('../../tui/index.js');
-    await runDashboard({ dbPath: path, hosts });
+    await runDashboard({ dbPath: path, hosts, bell: argv.bell !== false });
   },
 };

@@ -4,6 +4,12 @@ import { showControls } from '../../core/text.js';
 import type { DoctorReport } from '../../supervisor/doctor.js';
 import { type FileArgs, type Verb, dbPathOf, fileOption } from './shared.js';
 
+/** "on (via notify-send, server dunst)" or "off (no session bus)". */
+function notificationsLine(n: DoctorReport['notifications'], c: ReturnType<typeof color>): string {
+  if (!n.on) return c.yellow(`off (${showControls(n.why ?? 'unknown')})`);
+  return c.green(`on (via ${n.via}${n.server ? `, server ${showControls(n.server)}` : ''})`);
+}
+
 /** The report as one screen: the machine, the database, then each agent. */
 function render(r: DoctorReport): string[] {
   const c = color();
@@ -17,6 +23,7 @@ function render(r: DoctorReport): string[] {
     `  seccomp filter   ${yes(k.seccomp_filter)}`,
     `  sandbox helper   ${r.helper.path ? `${showControls(r.helper.path)} (${yes(r.helper.works, 'works', 'does not run')})` : c.red('missing: run npm run build')}`,
     `  cgroups          ${cg.version === 'none' ? c.yellow(`none (${cg.why ?? 'not offered'}): process groups only`) : `${cg.version}: memory ${cg.memory ?? c.yellow('no')}, pids ${cg.pids ?? c.yellow('no')}, kill by ${cg.kill}`}`,
+    `  notifications    ${notificationsLine(r.notifications, c)}`,
     `  other users      ${r.users.run_as_other_users ? c.green('yes (running as root)') : `no (uid ${r.users.euid}; user: needs root)`}`,
     c.bold('database'),
     `  sqlite           ${r.sqlite.version}, WAL ${r.sqlite.wal ? c.green('works') : c.red(`fails (${r.sqlite.wal_problem ?? '?'})`)}`,

@@ -4,6 +4,7 @@ import { type FileArgs, type Verb, dbPathOf, fileOption, selfCommand, shellWord,
 interface UpArgs extends FileArgs {
   headless?: boolean;
   detach?: boolean;
+  bell?: boolean;
 }
 
 export const up: Verb<UpArgs> = {
@@ -12,7 +13,8 @@ export const up: Verb<UpArgs> = {
   builder: (y) =>
     fileOption(y)
       .option('headless', { type: 'boolean', describe: 'Stay in the foreground printing a log of events, no dashboard (for systemd)' })
-      .option('detach', { alias: 'd', type: 'boolean', describe: 'Run in the background; return once the supervisor is ready' }),
+      .option('detach', { alias: 'd', type: 'boolean', describe: 'Run in the background; return once the supervisor is ready' })
+      .option('bell', { type: 'boolean', default: true, describe: 'Ring the terminal bell on alerts (notify: in agor.yaml); --no-bell mutes it, b toggles it' }),
   handler: async (argv) => {
     const { startSupervisor, detachSupervisor } = await import('../../supervisor/up.js');
     // On a terminal: the supervisor goes to the background and the dashboard attaches to
@@ -21,7 +23,7 @@ export const up: Verb<UpArgs> = {
     if (dashboard) {
       const r = await detachSupervisor({ file: argv.file, db: argv.db, warn: warnOnStderr });
       const { runDashboard } = await import('../../tui/index.js');
-      await runDashboard({ dbPath: await dbPathOf(argv) });
+      await runDashboard({ dbPath: await dbPathOf(argv), bell: argv.bell !== false });
       const where = argv.db ? ` --db ${shellWord(argv.db)}` : '';
       const { isSameProcess, procStat } = await import('../../supervisor/proc.js');
       const alive = isSameProcess(r.pid, procStat(r.pid)?.starttime ?? null);
