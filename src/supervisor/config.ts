@@ -15,9 +15,10 @@ import { type OtlpConfig, parseOtlp } from './otlp-config.js';
 import { type HookSpec, parseHooks } from './hooks-config.js';
 import { type ApprovalPolicy, NO_POLICY, mergePolicy, parseApprovals } from './approvals-config.js';
 import { WITHHELD_ENV } from './spawn.js';
+import { type BudgetSpec, parseBudget, parseTimeZone } from './budget-config.js';
 
 export { ConfigError };
-export type { ApprovalPolicy, Limits, RunAs, SandboxConfig, SecretSpec };
+export type { ApprovalPolicy, BudgetSpec, Limits, RunAs, SandboxConfig, SecretSpec };
 
 /** The file `agor` reads when no -f is given. */
 export const CONFIG_FILE = 'agor.yaml';
@@ -69,6 +70,8 @@ export interface AgentConfig {
   hooks: HookSpec[];
   /** `approvals:`: the group's, key by key replaced by the agent's own. */
   approvals: ApprovalPolicy;
+  /** Its own `budget:` (the group's applies besides); null: none. */
+  budget?: BudgetSpec | null;
 }
 
 export interface GroupConfig {
@@ -82,6 +85,10 @@ export interface GroupConfig {
   otlp?: OtlpConfig | null;
   /** The group's hooks (`hooks:`), run for every event. */
   hooks: HookSpec[];
+  /** The group's `budget:`, over the sum of all its agents' spending; null: none. */
+  budget?: BudgetSpec | null;
+  /** `timezone:` (IANA): where budget days and months begin; default the machine's. */
+  timezone?: string;
 }
 
 export const DEFAULTS = {
@@ -134,6 +141,7 @@ const AGENT_KEYS = [
   'secrets',
   'hooks',
   'approvals',
+  'budget',
 ] as const;
 
 function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>, policy: ApprovalPolicy): AgentConfig {
@@ -285,6 +293,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     secrets: parseSecrets(ctx, get('secrets'), `${k}.secrets`, env),
     hooks: parseHooks(ctx, get('hooks'), `${k}.hooks`, baseDir),
     approvals: get('approvals') ? mergePolicy(policy, parseApprovals(ctx, get('approvals'), `${k}.approvals`)) : policy,
+    budget: parseBudget(ctx, get('budget'), `${k}.budget`),
   };
 }
 
@@ -355,7 +364,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
       return node.resolve(doc)!.clone() as Node;
     },
   });
-  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals']);
+  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals', 'budget', 'timezone']);
   const groupNode = top.get('group')?.value;
   if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
   const group = str(ctx, groupNode, 'group');
@@ -383,6 +392,8 @@ export function parseConfig(text: string, file: string): GroupConfig {
     agents,
     otlp: parseOtlp(ctx, top.get('otlp')?.value),
     hooks: parseHooks(ctx, top.get('hooks')?.value, 'hooks', baseDir),
+    budget: parseBudget(ctx, top.get('budget')?.value, 'budget'),
+    timezone: parseTimeZone(ctx, top.get('timezone')?.value),
   };
 }
 

@@ -63,6 +63,20 @@ export interface AgentView {
   last_outcome: string | null;
   last_error_class: string | null;
   last_note: string | null;
+  /**
+   * Its budgets, by the one closest to its limit (its own or the group's): ok, near (80%
+   * or more) or spent (no new run starts until resets_at); null when no budget bears on it.
+   */
+  budget?: {
+    status: 'ok' | 'near' | 'spent';
+    scope: 'agent' | 'group';
+    period: 'daily' | 'monthly';
+    kind: 'cost' | 'tokens';
+    spent: number;
+    limit: number;
+    percent: number;
+    resets_at: string;
+  } | null;
 }
 
 export type Event =

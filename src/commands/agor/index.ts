@@ -1,6 +1,7 @@
 import type { AnyVerb } from '../../cli/run.js';
 import { approval, approve, deny } from './approval.js';
 import { audit } from '../btmsg/audit.js';
+import { budget } from './budget.js';
 import { restart, start, stop } from './control.js';
 import { dash } from './dash.js';
 import { doctor } from './doctor.js';
@@ -32,6 +33,7 @@ export const commands: AnyVerb[] = [
   logs,
   runs,
   report,
+  budget,
   approval,
   approve,
   deny,

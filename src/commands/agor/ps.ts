@@ -67,6 +67,15 @@ export function psLines(as: AgentView[]): string[] {
     const note = noteLine(a.last_note);
     if (note && a.last_outcome && EXPLAINED.has(a.last_outcome)) lines.push(`${a.id}: last run ${lastRun(a)}: ${visible(note)}`);
   }
+  // A budget spent or nearly spent, with when it resets.
+  for (const a of as) {
+    const b = a.budget;
+    if (!b || b.status === 'ok') continue;
+    const what = `${b.scope === 'group' ? 'group ' : ''}${b.period} ${b.kind === 'tokens' ? 'token ' : ''}budget`;
+    const figures = b.kind === 'cost' ? `${b.spent.toFixed(2)}/${b.limit.toFixed(2)} USD` : `${b.spent}/${b.limit} tokens`;
+    const line = `${a.id}: ${what} ${b.status === 'spent' ? 'spent' : `${b.percent}% used`} (${figures}), resets ${b.resets_at}`;
+    lines.push(b.status === 'spent' ? c.red(line) : c.yellow(line));
+  }
   if (as.length && !as[0]!.supervised) lines.push(c.dim('no supervisor is running: states are as last recorded (agor up -d starts it)'));
   return lines;
 }
@@ -87,7 +96,8 @@ export const ps: Verb<object> = {
       },
       async (db) => {
         failed = hookFailureLine(hookFailures(db, HOUR_MS), ' in the last hour');
-        return (await import('../../supervisor/status.js')).offlineList(db);
+        const { withBudgets } = await import('../../supervisor/budget-status.js');
+        return withBudgets(db, (await import('../../supervisor/status.js')).offlineList(db));
       },
     );
     // The JSON shape stays the agents; the hooks' line is for people (agor audit --type hook_failed has the entries).
