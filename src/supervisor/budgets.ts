@@ -50,6 +50,8 @@ export class Budgets {
       this.held.add(slot.cfg.id);
       this.ctx.o.log(`${slot.cfg.id}: ${describeLine(line)}: no new run until ${line.resets_at}`);
     }
+    // A restart or retry that was due is not: the reset starts it.
+    slot.nextStartAt = null;
     this.mark(slot, describeLine(line));
     return true;
   }

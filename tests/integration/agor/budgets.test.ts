@@ -142,6 +142,28 @@ describe.concurrent('agor budgets', () => {
     expect(b.group.today.tokens).toBeGreaterThanOrEqual(1000);
   });
 
+  it('does not restart a service that ended on a spent token budget, and starts it at the next local midnight', async ({ onTestFinished }) => {
+    const g = group(onTestFinished);
+    g.write(
+      budgetYaml(
+        { timezone: 'America/New_York' },
+        { svc: { stop_grace: '1s', command: sh(`${AGOR_SH} report --tokens-out 200 && echo reported`), budget: { tokens: { daily: 150 } } } },
+      ),
+    );
+    // 13:00 in New York (UTC-5 in February).
+    await g.up(clockAt('2026-02-10T18:00:00Z'));
+    await g.waitAgent('svc', 'the service to be held', (a) => a.budget?.status === 'spent' && a.pid === null && a.attention_reason === 'budget spent');
+    await sleep(2500);
+    expect(await g.runs('svc')).toHaveLength(1);
+    expect((await g.agent('svc')).state).toBe('inactive');
+    expect((await g.down()).code).toBe(0);
+
+    // Seconds before midnight in New York, a new supervisor holds it too; at midnight it starts.
+    await g.up(clockAt('2026-02-11T04:59:57Z'));
+    const rs = await g.waitRuns('svc', 'the service to start after midnight', (x) => x.length >= 2, 20_000);
+    expect(Date.parse(rs[1]!.started_at)).toBeGreaterThanOrEqual(Date.parse('2026-02-11T05:00:00Z'));
+  });
+
   it('refuses a bad budget at agor up with file, line and key, and starts nothing', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
     g.write(`group: test\nbudget:\n  daily: 5\n  currency: EUR\nagents:\n  a:\n    command: [sh, -c, "sleep 100"]\n`);
