@@ -9,7 +9,7 @@ import { insertBudgetAlert, openBudgetAlerts, resetBudgetAlert } from '../db/bud
 import { writeTx } from '../db/open.js';
 import type { Ctx, Slot } from './context.js';
 import { iso } from './context.js';
-import { type BudgetLine, type BudgetReport, describeLine, hasBudgets, readBudgets, spentFor } from './budget-status.js';
+import { type BudgetLine, type BudgetReport, describeLine, hasBudgets, linesFor, readBudgets, spentFor } from './budget-status.js';
 
 export interface BudgetActions {
   /** Stops a running run because its budget is spent (on_exceed: stop). */
@@ -120,8 +120,9 @@ export class Budgets {
       if (spent) {
         this.mark(slot, describeLine(spent));
         // A run going on a spent budget: stopped when its budget says so, else left to finish.
-        if (spent.on_exceed === 'stop' && slot.run && !slot.run.ended && slot.run.stopping === null) {
-          ctx.o.log(`${slot.cfg.id}: ${describeLine(spent)}: stopping run ${slot.run.id.slice(0, 8)} (on_exceed: stop)`);
+        const stopper = linesFor(r, slot.cfg.id).find((l) => l.status === 'spent' && l.on_exceed === 'stop');
+        if (stopper && slot.run && !slot.run.ended && slot.run.stopping === null) {
+          ctx.o.log(`${slot.cfg.id}: ${describeLine(stopper)}: stopping run ${slot.run.id.slice(0, 8)} (on_exceed: stop)`);
           this.held.add(slot.cfg.id);
           this.act.stop(slot);
         }
