@@ -16,9 +16,10 @@ import { type HookSpec, parseHooks } from './hooks-config.js';
 import { type NotifyConfig, parseNotify } from './notify-config.js';
 import { type ApprovalPolicy, NO_POLICY, mergePolicy, parseApprovals } from './approvals-config.js';
 import { WITHHELD_ENV } from './spawn.js';
+import { type BudgetSpec, parseBudget, parseTimeZone } from './budget-config.js';
 
 export { ConfigError };
-export type { ApprovalPolicy, Limits, RunAs, SandboxConfig, SecretSpec };
+export type { ApprovalPolicy, BudgetSpec, Limits, RunAs, SandboxConfig, SecretSpec };
 
 /** The file `agor` reads when no -f is given. */
 export const CONFIG_FILE = 'agor.yaml';
@@ -70,6 +71,8 @@ export interface AgentConfig {
   hooks: HookSpec[];
   /** `approvals:`: the group's, key by key replaced by the agent's own. */
   approvals: ApprovalPolicy;
+  /** Its own `budget:` (the group's applies besides); null: none. */
+  budget?: BudgetSpec | null;
 }
 
 export interface GroupConfig {
@@ -85,6 +88,10 @@ export interface GroupConfig {
   hooks: HookSpec[];
   /** Desktop notifications and the dashboard's bell (`notify:`); absent: the defaults. */
   notify?: NotifyConfig;
+  /** The group's `budget:`, over the sum of all its agents' spending; null: none. */
+  budget?: BudgetSpec | null;
+  /** `timezone:` (IANA): where budget days and months begin; default the machine's. */
+  timezone?: string;
 }
 
 export const DEFAULTS = {
@@ -137,6 +144,7 @@ const AGENT_KEYS = [
   'secrets',
   'hooks',
   'approvals',
+  'budget',
 ] as const;
 
 function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>, policy: ApprovalPolicy): AgentConfig {
@@ -288,6 +296,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     secrets: parseSecrets(ctx, get('secrets'), `${k}.secrets`, env),
     hooks: parseHooks(ctx, get('hooks'), `${k}.hooks`, baseDir),
     approvals: get('approvals') ? mergePolicy(policy, parseApprovals(ctx, get('approvals'), `${k}.approvals`)) : policy,
+    budget: parseBudget(ctx, get('budget'), `${k}.budget`),
   };
 }
 
@@ -358,7 +367,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
       return node.resolve(doc)!.clone() as Node;
     },
   });
-  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals', 'notify']);
+  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals', 'notify', 'budget', 'timezone']);
   const groupNode = top.get('group')?.value;
   if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
   const group = str(ctx, groupNode, 'group');
@@ -387,6 +396,8 @@ export function parseConfig(text: string, file: string): GroupConfig {
     otlp: parseOtlp(ctx, top.get('otlp')?.value),
     hooks: parseHooks(ctx, top.get('hooks')?.value, 'hooks', baseDir),
     notify: parseNotify(ctx, top.get('notify')?.value),
+    budget: parseBudget(ctx, top.get('budget')?.value, 'budget'),
+    timezone: parseTimeZone(ctx, top.get('timezone')?.value),
   };
 }
 

@@ -27,7 +27,7 @@ export interface DaemonOptions {
 }
 
 /** Why a run is being stopped, which decides its outcome and what follows. */
-export type StopWhy = 'stop' | 'restart' | 'down' | 'timeout' | 'stalled' | 'removed';
+export type StopWhy = 'stop' | 'restart' | 'down' | 'timeout' | 'stalled' | 'removed' | 'budget';
 
 /** A live run of an agent; whether it is stalled or idle is its slot's state. */
 export interface Run {
@@ -77,6 +77,8 @@ export interface Slot {
   deferred: boolean;
   lastAttention: { score: number; reason: string | null };
   schedules: { key: string; next: number; s: AgentConfig['schedules'][number] }[];
+  /** Why a spent budget holds it back ("daily budget spent (…)"), null when none does. */
+  budgetSpent: string | null;
 }
 
 export function newSlot(cfg: AgentConfig): Slot {
@@ -97,6 +99,7 @@ export function newSlot(cfg: AgentConfig): Slot {
     deferred: false,
     lastAttention: { score: 0, reason: null },
     schedules: [],
+    budgetSpent: null,
   };
 }
 

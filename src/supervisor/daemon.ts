@@ -19,6 +19,9 @@ import { adoptRuns, sweepOpenRuns } from './adopt.js';
 import { Containment, runCgroupName } from './contain.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
 import { Followers } from './followers.js';
+import { Budgets } from './budgets.js';
+import { agentBudget, hasBudgets, readBudgets } from './budget-status.js';
+import { pruneSpend } from '../db/budgets.js';
 import { HookSources } from './hook-sources.js';
 import { Hooks } from './hooks.js';
 import { Notifier } from './notify.js';
@@ -58,6 +61,8 @@ const PATIENT_WRITE_MS = 60_000;
 const SHUTDOWN_WRITE_MS = 10_000;
 /** How long shutdown waits for hooks still running (say, the run_end hooks of the runs it stopped). */
 const HOOKS_AT_EXIT_MS = 3000;
+/** The spending ledger keeps what a month's budget and the month before it can need. */
+const SPEND_KEPT_MS = 93 * 86_400_000;
 /** Every this many ticks, runs left open with no process are closed. */
 const SWEEP_TICKS = 10;
 /** Every this many ticks, a live run's peak memory is sampled. */
@@ -79,6 +84,7 @@ export class Supervisor {
   private readonly logIndex: LogIndexer;
   private readonly reloader: Reloader;
   private readonly notifier: Notifier;
+  private readonly budgets: Budgets;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -153,6 +159,12 @@ export class Supervisor {
       ending: (run) => this.followers.flush(run),
       checkWakes: () => this.wakeups.check(),
       deliverManual: (slot, why) => this.wakeups.deliverManual(slot, why),
+      held: (slot) => this.budgets.holds(slot),
+    });
+    this.budgets = new Budgets(this.ctx, {
+      stop: (slot) => this.runs.stopQuietly(slot, 'budget'),
+      start: (slot) => this.runs.start(slot, 'start', 0),
+      checkWakes: () => this.wakeups.check(),
     });
     this.requests = new Requests(this.ctx, {
       runs: this.runs,
@@ -211,6 +223,7 @@ export class Supervisor {
       this.logIndex.start();
       await this.sweepCgroups();
       this.wakeups.init();
+      this.safe('budgets', () => this.budgets.check());
       await this.patientWrite("the hooks' cursors", () => this.hookSources.init());
       this.safe('notifications', () => this.notifier.start());
       for (const slot of this.slots.values()) {
@@ -228,6 +241,7 @@ export class Supervisor {
       this.stopWatch = watchDb(
         o.dbPath,
         () => {
+          this.safe('budgets', () => this.budgets.check());
           this.safe('wakes', () => this.wakeups.check());
           this.hookSources.poll();
           this.safe('notifications', () => this.notifier.poll());
@@ -304,6 +318,7 @@ export class Supervisor {
     }
     if (this.ticks % SWEEP_TICKS === 0) this.safe('open runs', () => sweepOpenRuns(this.ctx, this.runs));
     this.safe('approval spans', () => this.spans.pollApprovals());
+    this.safe('budgets', () => this.budgets.check());
     this.hookSources.poll();
     this.safe('notifications', () => this.notifier.poll());
   }
@@ -330,6 +345,7 @@ export class Supervisor {
     try {
       checkpointWal(this.db);
       R.pruneWakes(this.db, Date.now() - WAKES_KEPT_MS);
+      pruneSpend(this.db, this.now() - SPEND_KEPT_MS);
       // Our own log (agor up -d): stdout is O_APPEND, so truncation in place is safe.
       if (this.o.logPath) rotateIfLarge(this.o.logPath);
     } catch (err) {
@@ -369,6 +385,8 @@ export class Supervisor {
   list(): AgentView[] {
     const { unread, claimed, pending, beats } = this.counts();
     const now = this.now();
+    let budgets: ReturnType<typeof readBudgets> | null = null;
+    if (hasBudgets(this.o.config)) this.safe('budgets', () => (budgets = readBudgets(this.db, this.o.config, now)));
     return [...this.slots.values()].map((s) => {
       const hb = s.run ? beats.get(s.run.id) : null;
       return agentView(
@@ -394,6 +412,7 @@ export class Supervisor {
           supervised: true,
           stallAfterMs: s.cfg.stallAfterMs,
           lastRun: lastRunFields(this.db, s.cfg.id),
+          budget: budgets && agentBudget(budgets, s.cfg.id),
         },
         now,
       );

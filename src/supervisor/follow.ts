@@ -41,6 +41,11 @@ export function follow(f: Follower, slot: Slot, run: Run, outcome: R.Outcome, er
       ctx.persist(slot);
       ctx.emitState(slot, 'stopped');
       return;
+    case 'held':
+      slot.state = restState(slot);
+      ctx.persist(slot);
+      ctx.emitState(slot, 'budget spent');
+      return;
     case 'restart':
       slot.attempts = 0;
       slot.health = 'healthy';

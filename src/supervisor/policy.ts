@@ -51,6 +51,7 @@ export interface RunOutcome {
 export function runOutcome(e: RunEnd): RunOutcome {
   const why = e.stopping;
   if (why === 'stop' || why === 'restart' || why === 'down' || why === 'removed') return { outcome: 'cancelled', errorClass: null, note: null };
+  if (why === 'budget') return { outcome: 'cancelled', errorClass: null, note: 'stopped: its budget is spent (on_exceed: stop)' };
   if (why === 'timeout') return { outcome: 'timeout', errorClass: null, note: `wall-clock timeout of ${Math.round((e.timeoutMs ?? 0) / 1000)} s` };
   if (e.reported === 'blocked' || e.reported === 'partial') return { outcome: e.reported, errorClass: null, note: e.reportReason };
   if (e.secretsFailure) return { outcome: 'failed', errorClass: 'secrets', note: e.secretsFailure };
@@ -96,6 +97,8 @@ export type AfterRun =
   | { kind: 'down' }
   /** Stopped by the operator. */
   | { kind: 'stopped' }
+  /** Stopped because its budget is spent: at rest until the budget resets. */
+  | { kind: 'held' }
   /** Restarted by the operator: a fresh start, the count cleared. */
   | { kind: 'restart' }
   | { kind: 'failed'; reason: string; attempts: number }
@@ -115,6 +118,7 @@ export function afterRun(i: AfterRunInput): AfterRun {
   if (i.shuttingDown || why === 'down' || why === 'removed') return { kind: 'down' };
   // A run of a stopped agent that ended on its own (re-adopted after a crash mid-stop).
   if (why === 'stop' || !i.enabled) return { kind: 'stopped' };
+  if (why === 'budget') return { kind: 'held' };
   if (why === 'restart') return { kind: 'restart' };
   if (why === 'stalled' && i.onStall === 'kill') return { kind: 'failed', reason: 'killed after a stall (on_stall: kill)', attempts: i.attempts };
   const failed = i.outcome === 'failed';

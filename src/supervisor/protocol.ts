@@ -68,6 +68,20 @@ export interface AgentView {
   last_signal: string | null;
   /** The last meaningful line of that run's output, scrubbed (null: none recorded). */
   last_line: string | null;
+  /**
+   * Its budgets, by the one closest to its limit (its own or the group's): ok, near (80%
+   * or more) or spent (no new run starts until resets_at); null when no budget bears on it.
+   */
+  budget?: {
+    status: 'ok' | 'near' | 'spent';
+    scope: 'agent' | 'group';
+    period: 'daily' | 'monthly';
+    kind: 'cost' | 'tokens';
+    spent: number;
+    limit: number;
+    percent: number;
+    resets_at: string;
+  } | null;
 }
 
 export type Event =

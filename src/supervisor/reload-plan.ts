@@ -59,7 +59,7 @@ const IN_PLACE = new Set([
   'notify',
 ]);
 /** Group fields read as they are needed; any other group field waits for the next `agor up`. */
-const GROUP_IN_PLACE = new Set(['maxConcurrent', 'hooks', 'approvals', 'budget', 'notify']);
+const GROUP_IN_PLACE = new Set(['maxConcurrent', 'hooks', 'approvals', 'budget', 'notify', 'timezone']);
 
 /** agor.yaml's name for a field: stallAfterMs -> stall_after, runAs -> user/group. */
 export function yamlKey(field: string): string {

@@ -1,7 +1,8 @@
 import { conflict, notFound, usage } from '../core/errors.js';
 import { audit } from '../db/audit.js';
+import { recordSpend } from '../db/budgets.js';
 import { type Db, writeTx } from '../db/open.js';
-import { type RunReport, getRun, reportRun, runIdsByPrefix, touchRunHeartbeat } from '../db/runs.js';
+import { type RunReport, type RunRow, getRun, reportRun, runIdsByPrefix, touchRunHeartbeat } from '../db/runs.js';
 import { type Scrubber, scrubShapes } from '../secrets/scrub.js';
 import { type RunView, runView } from './views.js';
 
@@ -38,9 +39,10 @@ function fraction(v: string | undefined): number | undefined {
 /**
  * What a running agent tells agor about its run: an outcome other than plain success
  * (partial, or blocked with its reason and evidence) and its usage figures. Only a run
- * that has not ended takes reports.
+ * that has not ended takes reports. Figures are cumulative; what they rose by is charged
+ * to the budgets at `now` (the supervisor's clock, see clock.ts).
  */
-export function reportForRun(db: Db, runRef: string | undefined, i: ReportInput, scrub: Scrubber = scrubShapes): RunView {
+export function reportForRun(db: Db, runRef: string | undefined, i: ReportInput, scrub: Scrubber = scrubShapes, now = Date.now()): RunView {
   if (!runRef) throw usage('no run given and AGOR_RUN_ID is not set', 'agor sets AGOR_RUN_ID for the agents it runs; else pass --run ID');
   if (i.outcome === 'blocked' && !i.reason) throw usage('--outcome blocked needs --reason', 'captcha, login_wall, rate_limit, fraud_check or other');
   if (i.outcome === 'blocked' && !i.evidence) throw usage('--outcome blocked needs --evidence', 'the text or URL that shows the block');
@@ -69,8 +71,20 @@ export function reportForRun(db: Db, runRef: string | undefined, i: ReportInput,
     if (!run) throw notFound(`no run '${runRef}'`, 'agor runs lists them');
     if (run.ended_at !== null) throw conflict(`run ${run.id.slice(0, 8)} of ${run.agent} has already ended`, 'an agent reports during its run');
     reportRun(db, run.id, r);
+    chargeIncrease(db, run, r, now);
     touchRunHeartbeat(db, run.id, Date.now());
     if (i.outcome) audit(db, run.agent, 'run_reported', { run: run.id, outcome: i.outcome, reason: i.reason ?? null });
     return runView(getRun(db, run.id)!);
   });
+}
+
+/**
+ * Adds to the spending ledger what this report raised the run's cumulative cost and tokens
+ * by, so each budget period is charged what was spent in it. A figure reported lower than
+ * before charges nothing (the run's record still takes the new figure).
+ */
+function chargeIncrease(db: Db, before: RunRow, r: RunReport, now: number): void {
+  const cost = r.cost_usd == null ? 0 : Math.max(0, r.cost_usd - (before.cost_usd ?? 0));
+  const tokens = Math.max(0, (r.tokens_in ?? before.tokens_in ?? 0) + (r.tokens_out ?? before.tokens_out ?? 0) - (before.tokens_in ?? 0) - (before.tokens_out ?? 0));
+  if (cost > 0 || tokens > 0) recordSpend(db, { run_id: before.id, agent: before.agent, at: now, cost_usd: cost, tokens });
 }

@@ -19,6 +19,7 @@ import { composePrompt, wakeSummary } from './prompt.js';
 import { type ExitStatus, type Spawned, agentInvocation, spawnAgent } from './spawn.js';
 import { baseline, helperFailure, limitHit, reapCgroup } from './contain.js';
 import { wakeContext } from './wakeups.js';
+import { clockEnv } from './clock.js';
 
 /** How much of a failed run's output its classification reads. */
 const OUTPUT_TAIL_BYTES = 8 * 1024;
@@ -39,6 +40,8 @@ export interface RunHooks {
   checkWakes(): void;
   /** An on-demand agent is started by a manual wake. */
   deliverManual(slot: Slot, why: string): void;
+  /** True when a spent budget keeps the agent from starting a run (its wakes stay pending). */
+  held?(slot: Slot): boolean;
 }
 
 export class Runs {
@@ -57,6 +60,7 @@ export class Runs {
   start(slot: Slot, why: string, delayMs: number | null): void {
     const { ctx } = this;
     if (ctx.shuttingDown() || slot.run || !slot.enabled || slot.state === 'failed') return;
+    if (this.hooks.held?.(slot)) return;
     if (slot.timer) (clearTimeout(slot.timer), (slot.timer = null));
     slot.nextStartAt = null;
     if (this.running() >= ctx.o.config.maxConcurrent) {
@@ -161,7 +165,7 @@ export class Runs {
       else {
         // Names only, before the process exists: its log may be read offline and scrubbed by them.
         if (secrets.refs) ctx.writes.write(`the secret names of run ${runId.slice(0, 8)}`, () => R.setRunSecretRefs(ctx.db, runId, secrets.refs!));
-        const vars = { AGOR_DB: ctx.o.dbPath, AGOR_GROUP: ctx.o.config.group, AGOR_RUN_ID: runId, AGOR_WAKE_REASON: row.wake_reason ?? why };
+        const vars = { AGOR_DB: ctx.o.dbPath, AGOR_GROUP: ctx.o.config.group, AGOR_RUN_ID: runId, AGOR_WAKE_REASON: row.wake_reason ?? why, ...clockEnv() };
         const { argv, env } = agentInvocation(a, prompt, vars, process.env, secrets.env);
         const prep = ctx.contain.prepare(a, runId, argv, env);
         for (const w of prep.warnings) ctx.o.log(`${a.id}: warning: ${w}`);

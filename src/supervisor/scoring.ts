@@ -30,11 +30,13 @@ export interface AttentionInput {
   reviewQueue?: number;
   /** Its approval requests waiting for the operator. */
   approvalsPending?: number;
+  /** Why a spent budget holds it back; no new run starts until the budget resets. */
+  budgetSpent?: string | null;
 }
 
 /**
  * Attention score 0-100 with its reason: stalled 100, approval pending 95 (the agent waits
- * for the operator), error 90, context over 90% 80,
+ * for the operator), error 90, budget spent 85 (its work waits), context over 90% 80,
  * file conflict 70, review queue 10 per task capped at 50, context over 75% 40. The
  * highest applicable rule decides.
  */
@@ -43,6 +45,7 @@ export function attentionScore(a: AttentionInput): { score: number; reason: stri
   if (a.stalled) c.push([100, 'stalled']);
   if (a.approvalsPending) c.push([95, a.approvalsPending > 1 ? `${a.approvalsPending} approvals pending` : 'approval pending']);
   if (a.error) c.push([90, 'error']);
+  if (a.budgetSpent) c.push([85, 'budget spent']);
   if (a.contextUsage != null && a.contextUsage > 0.9) c.push([80, `context ${Math.round(a.contextUsage * 100)}%`]);
   if (a.fileConflict) c.push([70, 'file conflict']);
   if (a.reviewQueue && a.reviewQueue > 0) c.push([Math.min(50, 10 * a.reviewQueue), `${a.reviewQueue} in review queue`]);

@@ -38,6 +38,7 @@ export function attentionOf(db: Db, slot: Slot): { score: number; reason: string
       error: slot.state === 'failed' || slot.health === 'failed',
       contextUsage: context,
       reviewQueue: review,
+      budgetSpent: slot.budgetSpent,
     });
   } catch {
     /* unreadable for now */

@@ -45,6 +45,14 @@ max_concurrent: 8
 # once. * matches any text. Per agent too. See APPROVALS in "man 5 agor.yaml".
 # approvals: { required_for: ["rm -rf *", "git push*"], auto_approve: [], timeout: 10m }
 
+# Budgets on what agents report with agor report --cost/--tokens-in/--tokens-out:
+# when one is spent no new run starts (wakes wait) until local midnight or the 1st;
+# on_exceed: stop also stops the runs going. Per agent too. See BUDGETS in
+# "man 5 agor.yaml"; agor budget shows spending. Days start in this time zone
+# (default: the machine's).
+# timezone: Europe/Berlin
+# budget: { daily: 20.00, monthly: 300.00, tokens: { daily: 5000000 }, on_exceed: wait }
+
 # One entry per agent, keyed by its id (1-64 letters, digits, dots, dashes or
 # underscores; "admin" is the built-in operator and cannot be declared).
 agents:
@@ -190,4 +198,6 @@ agents:
     # hooks: { run_end: { command: ["sh", "-c", "cat >> failed.jsonl"], outcomes: [failed] } }
     # This agent's approvals policy; each key replaces the group's (default: the group's).
     # approvals: { required_for: ["npm publish*"] }
+    # This agent's own budget, besides the group's (US dollars; default none).
+    # budget: { daily: 5.00, on_exceed: stop }
 `;

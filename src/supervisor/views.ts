@@ -44,6 +44,8 @@ export interface AgentFacts {
   supervised: boolean;
   stallAfterMs: number | null;
   lastRun: Pick<AgentView, 'last_outcome' | 'last_error_class' | 'last_note' | 'last_exit_code' | 'last_signal' | 'last_line'>;
+  /** Its budgets' state (the one closest to its limit); null or absent when no budget bears on it. */
+  budget?: AgentView['budget'];
 }
 
 /**
@@ -77,5 +79,6 @@ export function agentView(f: AgentFacts, now: number): AgentView {
     supervised: f.supervised,
     stall_after_s: f.stallAfterMs === null ? null : Math.round(f.stallAfterMs / 1000),
     ...f.lastRun,
+    budget: f.budget ?? null,
   };
 }

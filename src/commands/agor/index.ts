@@ -2,6 +2,7 @@ import type { AnyVerb } from '../../cli/run.js';
 import { completionVerb } from '../../cli/completion.js';
 import { approval, approve, deny } from './approval.js';
 import { audit } from '../btmsg/audit.js';
+import { budget } from './budget.js';
 import { restart, start, stop } from './control.js';
 import { dash } from './dash.js';
 import { doctor } from './doctor.js';
@@ -42,6 +43,7 @@ export const commands: AnyVerb[] = [
   search,
   why,
   report,
+  budget,
   approval,
   approve,
   deny,

@@ -69,6 +69,15 @@ export function psLines(as: AgentView[]): string[] {
     const exit = a.last_signal ? `, signal ${a.last_signal}` : a.last_exit_code !== null && a.last_exit_code !== 0 ? `, exit ${a.last_exit_code}` : '';
     if (why || exit) lines.push(`${a.id}: last run ${lastRun(a)}${exit}${why ? `: ${visible(why)}` : ''}  ${c.dim(`(agor why ${a.id})`)}`);
   }
+  // A budget spent or nearly spent, with when it resets.
+  for (const a of as) {
+    const b = a.budget;
+    if (!b || b.status === 'ok') continue;
+    const what = `${b.scope === 'group' ? 'group ' : ''}${b.period} ${b.kind === 'tokens' ? 'token ' : ''}budget`;
+    const figures = b.kind === 'cost' ? `${b.spent.toFixed(2)}/${b.limit.toFixed(2)} USD` : `${b.spent}/${b.limit} tokens`;
+    const line = `${a.id}: ${what} ${b.status === 'spent' ? 'spent' : `${b.percent}% used`} (${figures}), resets ${b.resets_at}`;
+    lines.push(b.status === 'spent' ? c.red(line) : c.yellow(line));
+  }
   if (as.length && !as[0]!.supervised) lines.push(c.dim('no supervisor is running: states are as last recorded (agor up -d starts it)'));
   return lines;
 }
@@ -89,7 +98,8 @@ export const ps: Verb<object> = {
       },
       async (db) => {
         failed = hookFailureLine(hookFailures(db, HOUR_MS), ' in the last hour');
-        return (await import('../../supervisor/status.js')).offlineList(db);
+        const { withBudgets } = await import('../../supervisor/budget-status.js');
+        return withBudgets(db, (await import('../../supervisor/status.js')).offlineList(db));
       },
     );
     // The JSON shape stays the agents; the hooks' line is for people (agor audit --type hook_failed has the entries).

@@ -23,9 +23,10 @@ export const report: Verb<ReportArgs> = {
       .option('context', { type: 'string', requiresArg: true, describe: 'Context window in use: 0.83 or 83%' }),
   handler: async (argv) => {
     const { reportForRun } = await import('../../supervisor/report.js');
+    const { clockFromEnv } = await import('../../supervisor/clock.js');
     const { db } = await openFor(argv);
     try {
-      const r = reportForRun(db, argv.run ?? process.env.AGOR_RUN_ID, argv);
+      const r = reportForRun(db, argv.run ?? process.env.AGOR_RUN_ID, argv, undefined, clockFromEnv().now());
       emit(argv.json, r, (x) => [`reported for run ${x.id.slice(0, 8)} of ${x.agent}${x.reported_outcome ? `: ${x.reported_outcome}` : ''}`]);
     } finally {
       db.close();

@@ -15,6 +15,7 @@ import { hookCursors } from './0013-hook-cursors.js';
 import { approvals } from './0014-approvals.js';
 import { runLogSearch } from './0015-run-log-search.js';
 import { runLastLine } from './0016-run-last-line.js';
+import { budgets } from './0017-budgets.js';
 
 export interface Migration {
   version: number;
@@ -41,5 +42,6 @@ export const migrations: Migration[] = [
   approvals,
   runLogSearch,
   runLastLine,
+  budgets,
 ];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

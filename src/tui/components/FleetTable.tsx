@@ -171,11 +171,23 @@ export function FleetTable({ agents, selected, now, width, total, offset }: Flee
   );
 }
 
+/** "budget spent: daily 5.20/5.00 USD, resets 2026-03-30 22:00Z" or "budget 84% of daily"; null when ok or none. */
+export function budgetPart(a: Pick<FleetAgent, 'budget'>): string | null {
+  const b = a.budget;
+  if (!b || b.status === 'ok') return null;
+  const what = `${b.scope === 'group' ? 'group ' : ''}${b.period}${b.kind === 'tokens' ? ' tokens' : ''}`;
+  if (b.status === 'near') return `budget ${b.percent}% of ${what}`;
+  const figures = b.kind === 'cost' ? `${b.spent.toFixed(2)}/${b.limit.toFixed(2)} USD` : `${b.spent}/${b.limit}`;
+  return `budget spent: ${what} ${figures}, resets ${b.resets_at.slice(0, 16).replace('T', ' ')}Z`;
+}
+
 /** A line about the selected agent: what the narrow table leaves out. */
 export function AgentDetail({ agent, width, now }: { agent: FleetAgent; width: number; now: number }) {
   const t = useTheme();
   const parts = [
     t.text(agent.id),
+    // A spent budget is why nothing starts: said before what the table shows anyway.
+    budgetPart(agent),
     `role ${t.text(agent.role)}`,
     `${agent.mode}/${t.text(agent.strategy)}`,
     `last ${truncate(lastRun(agent, t), 48, t.g.ellipsis)}`,

@@ -95,6 +95,7 @@ describe('what follows a run the operator or the supervisor ended', () => {
     [{ stopping: 'stop' as const }, 'stopped'],
     [{ enabled: false }, 'stopped'],
     [{ stopping: 'restart' as const }, 'restart'],
+    [{ stopping: 'budget' as const }, 'held'],
   ])('after %o: %s', (o, kind) => {
     expect(afterRun(ended({ outcome: 'cancelled', errorClass: null, ...o })).kind).toBe(kind);
     expect(afterRun(ended({ mode: 'on-demand', outcome: 'cancelled', errorClass: null, ...o })).kind).toBe(kind);
@@ -146,6 +147,11 @@ describe('the outcome of a run', () => {
     ['exit 0', {}, { outcome: 'success', errorClass: null, note: null }],
     ['stopped by the operator', { stopping: 'stop', code: null, signal: 'SIGTERM' }, { outcome: 'cancelled', errorClass: null, note: null }],
     ['restarted by the operator', { stopping: 'restart' }, { outcome: 'cancelled', errorClass: null, note: null }],
+    [
+      'stopped by its spent budget',
+      { stopping: 'budget', code: null, signal: 'SIGTERM' },
+      { outcome: 'cancelled', errorClass: null, note: 'stopped: its budget is spent (on_exceed: stop)' },
+    ],
     ['ended by agor down', { stopping: 'down', code: 1 }, { outcome: 'cancelled', errorClass: null, note: null }],
     ['over its wall clock', { stopping: 'timeout', code: null, signal: 'SIGTERM' }, { outcome: 'timeout', errorClass: null, note: 'wall-clock timeout of 1800 s' }],
     ['reported blocked', { reported: 'blocked', reportReason: 'captcha', code: 1 }, { outcome: 'blocked', errorClass: null, note: 'captcha' }],

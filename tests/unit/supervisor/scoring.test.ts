@@ -24,6 +24,8 @@ describe('attention score', () => {
     [{ approvalsPending: 2, stalled: true }, 100, 'stalled'],
     [{ approvalsPending: 3 }, 95, '3 approvals pending'],
     [{ contextUsage: 0.95 }, 80, 'context 95%'],
+    [{ budgetSpent: 'daily budget spent (5.20/5.00 USD)', contextUsage: 0.95 }, 85, 'budget spent'],
+    [{ budgetSpent: 'daily budget spent', error: true }, 90, 'error'],
     [{ fileConflict: true, contextUsage: 0.8 }, 70, 'file conflict'],
     [{ reviewQueue: 2 }, 20, '2 in review queue'],
     [{ reviewQueue: 9 }, 50, '9 in review queue'],

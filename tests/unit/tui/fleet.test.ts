@@ -198,3 +198,29 @@ describe('the title bar', () => {
     expect(f.split('\n')[0]).toContain('supervisor went away: showing the database');
   });
 });
+
+describe('budgets in the fleet view', () => {
+  test('puts an agent held by its spent budget in the attention queue and says in its detail line when the budget resets', async () => {
+    const s = new FakeSource();
+    s.agents = [
+      fleetAgent({
+        id: 'spender',
+        state: 'dormant',
+        mode: 'on-demand',
+        pending_wakes: 1,
+        attention: 85,
+        attention_reason: 'budget spent',
+        budget: { status: 'spent', scope: 'agent', period: 'daily', kind: 'cost', spent: 5.2, limit: 5, percent: 104, resets_at: '2026-03-29T22:00:00.000Z' },
+      }),
+      fleetAgent({
+        id: 'thrifty',
+        budget: { status: 'near', scope: 'group', period: 'monthly', kind: 'tokens', spent: 850, limit: 1000, percent: 85, resets_at: '2026-03-31T22:00:00.000Z' },
+      }),
+    ];
+    const r = await renderApp(s, { columns: 120, rows: 30 });
+    const f = await r.waitFor('budget spent: daily 5.20/5.00 USD, resets 2026-03-29 22:00Z');
+    expect(f).toMatch(/85 +. spender +budget spent/);
+    r.stdin.write(KEY.down);
+    expect(await r.waitFor('budget 85% of group monthly tokens')).toContain('thrifty');
+  });
+});
