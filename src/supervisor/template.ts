@@ -53,6 +53,13 @@ max_concurrent: 8
 # timezone: Europe/Berlin
 # budget: { daily: 20.00, monthly: 300.00, tokens: { daily: 5000000 }, on_exceed: wait }
 
+# Desktop notifications (through notify-send, when a notification service answers)
+# and the dashboard's terminal bell when an agent fails, stalls, hits a limit or its
+# budget, asks for approval, or a conflict appears; rate-limited, so a crash loop is
+# one notification. All on by default; notify: off turns them off. See NOTIFICATIONS
+# in "man 5 agor.yaml".
+# notify: { desktop: auto, bell: true, rate: 1/min }
+
 # One entry per agent, keyed by its id (1-64 letters, digits, dots, dashes or
 # underscores; "admin" is the built-in operator and cannot be declared).
 agents:
