@@ -15,9 +15,10 @@ import { type OtlpConfig, parseOtlp } from './otlp-config.js';
 import { type HookSpec, parseHooks } from './hooks-config.js';
 import { type ApprovalPolicy, NO_POLICY, mergePolicy, parseApprovals } from './approvals-config.js';
 import { WITHHELD_ENV } from './spawn.js';
+import { type WorktreeConfig, parseWorktree } from './worktree-config.js';
 
 export { ConfigError };
-export type { ApprovalPolicy, Limits, RunAs, SandboxConfig, SecretSpec };
+export type { ApprovalPolicy, Limits, RunAs, SandboxConfig, SecretSpec, WorktreeConfig };
 
 /** The file `agor` reads when no -f is given. */
 export const CONFIG_FILE = 'agor.yaml';
@@ -69,6 +70,8 @@ export interface AgentConfig {
   hooks: HookSpec[];
   /** `approvals:`: the group's, key by key replaced by the agent's own. */
   approvals: ApprovalPolicy;
+  /** Its own git worktree (`worktree:`, its own or the group's); null: it works in cwd. */
+  worktree: WorktreeConfig | null;
 }
 
 export interface GroupConfig {
@@ -134,9 +137,19 @@ const AGENT_KEYS = [
   'secrets',
   'hooks',
   'approvals',
+  'worktree',
 ] as const;
 
-function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>, policy: ApprovalPolicy): AgentConfig {
+function parseAgent(
+  ctx: Ctx,
+  id: string,
+  idNode: Node,
+  node: Node | null | undefined,
+  baseDir: string,
+  ids: Set<string>,
+  policy: ApprovalPolicy,
+  groupWorktree?: Node | null,
+): AgentConfig {
   const k = `agents.${id}`;
   if (!AGENT_ID.test(id)) fail(ctx, idNode, k, 'agent ids are 1-64 letters, digits, dot, dash or underscore');
   if (id === ADMIN) fail(ctx, idNode, k, `'${ADMIN}' is the built-in operator`);
@@ -285,6 +298,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     secrets: parseSecrets(ctx, get('secrets'), `${k}.secrets`, env),
     hooks: parseHooks(ctx, get('hooks'), `${k}.hooks`, baseDir),
     approvals: get('approvals') ? mergePolicy(policy, parseApprovals(ctx, get('approvals'), `${k}.approvals`)) : policy,
+    worktree: e.has('worktree') ? parseWorktree(ctx, get('worktree'), `${k}.worktree`, baseDir, id) : parseWorktree(ctx, groupWorktree, 'worktree', baseDir, id),
   };
 }
 
@@ -355,7 +369,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
       return node.resolve(doc)!.clone() as Node;
     },
   });
-  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals']);
+  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals', 'worktree']);
   const groupNode = top.get('group')?.value;
   if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
   const group = str(ctx, groupNode, 'group');
@@ -373,7 +387,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
     const id = isScalar(pair.key) ? String(pair.key.value) : '';
     if (seen.has(id)) fail(ctx, pair.key, `agents.${id}`, 'is declared twice');
     seen.add(id);
-    agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir, ids, approvals));
+    agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir, ids, approvals, top.get('worktree')?.value));
   }
   return {
     file: resolve(file),

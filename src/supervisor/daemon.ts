@@ -15,6 +15,7 @@ import { renewAgentLeases } from '../db/tasks.js';
 import { watchDb } from '../db/watch.js';
 import { ADMIN } from '../core/roles.js';
 import { adoptRuns, sweepOpenRuns } from './adopt.js';
+import { restoreWorkdirs } from './worktree-prep.js';
 import { Containment, runCgroupName } from './contain.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
 import { Followers } from './followers.js';
@@ -167,6 +168,7 @@ export class Supervisor {
     try {
       await this.patientWrite('the agents of the group', () => registerGroup(this.db, o.config, this.pid));
       restoreState(this.db, this.slots, (line) => o.log(line));
+      restoreWorkdirs(this.ctx);
       await this.ctx.secrets.load(o.config.agents);
       this.server = await startControlServer(o.socketPath, {
         request: (req, conn) => this.spans.request(req, () => this.requests.handle(req, conn)),

@@ -17,6 +17,7 @@ import { selftest } from './selftest.js';
 import { secret } from './secret.js';
 import { up } from './up.js';
 import { wake } from './wake.js';
+import { merge, worktree } from './worktree.js';
 
 /** Every agor verb, in the order --help lists them. */
 export const commands: AnyVerb[] = [
@@ -35,6 +36,8 @@ export const commands: AnyVerb[] = [
   approval,
   approve,
   deny,
+  worktree,
+  merge,
   schedule,
   secret,
   audit,
