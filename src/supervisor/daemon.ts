@@ -16,6 +16,7 @@ import { watchDb } from '../db/watch.js';
 import { ADMIN } from '../core/roles.js';
 import { adoptRuns, sweepOpenRuns } from './adopt.js';
 import { restoreWorkdirs } from './worktree-prep.js';
+import { MergeOnDone } from './merge-on-done.js';
 import { Containment, runCgroupName } from './contain.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
 import { Followers } from './followers.js';
@@ -73,6 +74,7 @@ export class Supervisor {
   private readonly spans: SupervisorSpans;
   private readonly hooks: Hooks;
   private readonly hookSources: HookSources;
+  private readonly mergeOnDone: MergeOnDone;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -130,6 +132,7 @@ export class Supervisor {
     );
     this.hooks = new Hooks({ config: o.config, dbPath: o.dbPath, dataDir: o.dataDir, log: o.log, audit: this.ctx.audit });
     this.hookSources = new HookSources(this.db, this.hooks, o.log);
+    this.mergeOnDone = new MergeOnDone(this.ctx);
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
     this.runs = new Runs(this.ctx, {
       started: (agent, run) => this.followers.switchTo(agent, run),
@@ -196,6 +199,7 @@ export class Supervisor {
         () => {
           this.safe('wakes', () => this.wakeups.check());
           this.hookSources.poll();
+          this.mergeOnDone.poll();
         },
         { debounceMs: 20, safetyPollMs: 2000 },
       );
@@ -269,6 +273,7 @@ export class Supervisor {
     if (this.ticks % SWEEP_TICKS === 0) this.safe('open runs', () => sweepOpenRuns(this.ctx, this.runs));
     this.safe('approval spans', () => this.spans.pollApprovals());
     this.hookSources.poll();
+    this.mergeOnDone.poll();
   }
 
   /** The supervisor's heartbeat for each live agent, and the renewal of their leases. */

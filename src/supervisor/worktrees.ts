@@ -3,6 +3,7 @@
  * with their base and removed. Every git call goes through git.ts; rows live in db/worktrees.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { conflict, notFound } from '../core/errors.js';
 import type { Db } from '../db/open.js';
@@ -137,7 +138,10 @@ function record(db: Db, agent: string, repo: string, path: string, branch: strin
 export async function gitPaths(path: string): Promise<{ read: string[]; write: string[] }> {
   const common = await commonDir(path);
   const own = (await git(path, ['rev-parse', '--absolute-git-dir'])).stdout.trim();
-  return { read: [common], write: [join(common, 'objects'), join(common, 'refs'), join(common, 'logs'), own].filter((p) => existsSync(p)) };
+  // The user's own git config too: git refuses to run at all when it exists but cannot be read.
+  const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  const config = [join(homedir(), '.gitconfig'), join(xdg, 'git')].filter((p) => existsSync(p));
+  return { read: [common, ...config], write: [join(common, 'objects'), join(common, 'refs'), join(common, 'logs'), own].filter((p) => existsSync(p)) };
 }
 
 export interface WorktreeStatus extends WorktreeRow {
