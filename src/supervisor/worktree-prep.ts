@@ -3,6 +3,8 @@
  * git, which is asynchronous, while a start is not; so the start waits here, holding its
  * place under max_concurrent, and is tried again once the worktree is there.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { getWorktree } from '../db/worktrees.js';
 import type { AgentConfig } from './config.js';
 import type { Ctx, Slot } from './context.js';
@@ -11,7 +13,7 @@ import { ensureWorktree, gitPaths, workdirIn } from './worktrees.js';
 export class WorktreePrep {
   /** Agents whose worktree is being made, and those whose worktree is known to be there. */
   private readonly preparing = new Set<string>();
-  private readonly ready = new Set<string>();
+  private readonly ready = new Map<string, string>();
   /** The git paths a sandboxed run of the agent must write to commit. */
   private readonly gitPaths = new Map<string, { read: string[]; write: string[] }>();
 
@@ -25,14 +27,18 @@ export class WorktreePrep {
   /** True when `slot` may start now; else its worktree is being made and `then` runs when that is done (with the error, if any). */
   readyFor(slot: Slot, then: (failure: string | null) => void): boolean {
     const id = slot.cfg.id;
-    if (!slot.cfg.worktree || this.ready.has(id)) return true;
+    if (!slot.cfg.worktree) return true;
+    // Checked at each start: `agor worktree rm` may have removed it since, and the next run makes it again.
+    const known = this.ready.get(id);
+    if (known !== undefined && existsSync(join(known, '.git'))) return true;
+    this.ready.delete(id);
     if (this.preparing.has(id)) return false;
     this.preparing.add(id);
     ensureWorktree(this.ctx.db, slot.cfg)
       .then(async (row) => {
         slot.workdir = workdirIn(slot.cfg, row);
         this.gitPaths.set(id, await gitPaths(row.path).catch(() => ({ read: [], write: [] })));
-        this.ready.add(id);
+        this.ready.set(id, row.path);
         return null;
       })
       .catch((err: unknown) => `worktree: ${(err as Error)?.message ?? String(err)}`)

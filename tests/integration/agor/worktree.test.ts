@@ -118,7 +118,9 @@ describe.concurrent('agor worktrees', () => {
     expect(run).toMatchObject({ outcome: 'failed', error_class: 'worktree', note: expect.stringMatching(/not in a git repository/) });
   });
 
-  it('refuses worktree rm with uncommitted work or unmerged commits, naming them; --force removes worktree and branch', async ({ onTestFinished }) => {
+  it('refuses worktree rm with uncommitted work or unmerged commits, naming them; --force removes worktree and branch, and the next start makes a new one', async ({
+    onTestFinished,
+  }) => {
     const g = group(onTestFinished);
     const repo = makeRepo(g.dir);
     g.write({ agents: { w: worker(`echo x > new.txt; ${commitAs('w')} add new.txt; ${commitAs('w')} commit -qm 'add new'; echo draft > draft.txt`) } });
@@ -138,6 +140,10 @@ describe.concurrent('agor worktrees', () => {
     expect(existsSync(path)).toBe(false);
     expect(git(repo, 'branch', '--list', 'agor/w')).toBe('');
     expect(await g.ok(['worktree', 'list'])).toEqual([]);
+    // The agent's next start makes a fresh one, from main again.
+    await g.agor(['wake', 'w']);
+    await g.waitRuns('w', 'a second run that succeeded', (rs) => rs.filter((r) => r.outcome === 'success').length === 2, 20_000);
+    expect(git(path, 'log', '--format=%s').trim().split('\n')).toEqual(['add new', 'init']);
   });
 
   it('refuses worktree sync while the agent runs; when it is idle brings base in, and aborts cleanly on a conflict', async ({ onTestFinished }) => {
