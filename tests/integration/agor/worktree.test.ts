@@ -279,4 +279,31 @@ describe.concurrent('agor merge', () => {
     expect(git(repo, 'show', 'main:feature.txt')).toBe('feature\n');
     expect(sql(g.db, (db) => db.prepare('SELECT status FROM tasks WHERE id = ?').get(id))).toEqual({ status: 'done' });
   });
+
+  it('comments the conflicting files and moves the task to blocked when the approved branch would not merge', async ({ onTestFinished }) => {
+    const g = group(onTestFinished, {
+      agents: {
+        dev: worker(`printf 'line one DEV\\nline two\\n' > shared.txt; ${commitAs('d')} commit -qam dev || true`),
+        rev: { mode: 'on-demand', role: 'reviewer', command: sh('true') },
+      },
+    });
+    const repo = makeRepo(g.dir);
+    await g.up();
+    const bttask = (args: string[], as: string) => runAsync('bttask', [...args, '--db', g.db], { as });
+    const id = json<{ id: string }>(await bttask(['add', 'Edit the first line', '--assign', 'dev', '--merge-on-done', '--json'], 'admin')).id;
+    await g.waitRuns('dev', 'a run that succeeded', (rs) => rs.some((r) => r.outcome === 'success'), 20_000);
+    writeFileSync(join(repo, 'shared.txt'), 'line one MAIN\nline two\n');
+    git(repo, ...ID, 'commit', '-qam', 'main edits');
+    const main = git(repo, 'rev-parse', 'main');
+    expect((await bttask(['status', id, 'review'], 'dev')).code).toBe(0);
+    expect((await bttask(['status', id, 'done'], 'rev')).code).toBe(0);
+
+    const task = () => sql(g.db, (db) => db.prepare('SELECT status FROM tasks WHERE id = ?').get(id) as { status: string });
+    await waitFor('the task to be blocked', task, (t) => t.status === 'blocked', { timeout: 20_000, interval: 150 });
+    const comments = sql(g.db, (db) => db.prepare('SELECT content FROM task_comments WHERE task_id = ?').all(id) as { content: string }[]);
+    expect(comments.map((c) => c.content)).toContainEqual(
+      expect.stringMatching(/^merge on done refused, nothing merged: .*would not merge cleanly into main: shared\.txt/),
+    );
+    expect(git(repo, 'rev-parse', 'main')).toBe(main);
+  });
 });
