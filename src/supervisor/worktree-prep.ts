@@ -17,6 +17,9 @@ export class WorktreePrep {
   /** The git paths a sandboxed run of the agent must write to commit. */
   private readonly gitPaths = new Map<string, { read: string[]; write: string[] }>();
 
+  /** One worktree made at a time: git's own locks would refuse a second `worktree add` racing the first. */
+  private chain: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly ctx: Ctx) {}
 
   /** Agents holding a place under max_concurrent while their worktree is made. */
@@ -34,7 +37,9 @@ export class WorktreePrep {
     this.ready.delete(id);
     if (this.preparing.has(id)) return false;
     this.preparing.add(id);
-    ensureWorktree(this.ctx.db, slot.cfg)
+    const made = this.chain.then(() => ensureWorktree(this.ctx.db, slot.cfg));
+    this.chain = made.catch(() => undefined);
+    made
       .then(async (row) => {
         slot.workdir = workdirIn(slot.cfg, row);
         this.gitPaths.set(id, await gitPaths(row.path).catch(() => ({ read: [], write: [] })));
