@@ -45,6 +45,12 @@ max_concurrent: 8
 # once. * matches any text. Per agent too. See APPROVALS in "man 5 agor.yaml".
 # approvals: { required_for: ["rm -rf *", "git push*"], auto_approve: [], timeout: 10m }
 
+# A git worktree per agent, on its own branch (agor/<id>) from base, so agents of one
+# repository never overwrite each other's files; true uses the repository of each
+# agent's cwd. Per agent too (worktree: false opts out). See WORKTREES in
+# "man 5 agor.yaml" (default none).
+# worktree: { base: main, branch: "agor/{agent}" }
+
 # One entry per agent, keyed by its id (1-64 letters, digits, dots, dashes or
 # underscores; "admin" is the built-in operator and cannot be declared).
 agents:
@@ -190,4 +196,6 @@ agents:
     # hooks: { run_end: { command: ["sh", "-c", "cat >> failed.jsonl"], outcomes: [failed] } }
     # This agent's approvals policy; each key replaces the group's (default: the group's).
     # approvals: { required_for: ["npm publish*"] }
+    # This agent's own git worktree (see the group's worktree: above; default the group's).
+    # worktree: true
 `;
