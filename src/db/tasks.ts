@@ -16,6 +16,8 @@ export interface TaskRow {
   updated_at: string;
   version: number;
   open_deps: number;
+  /** 1: moving it to done merges its assignee's branch (`bttask add --merge-on-done`). */
+  merge_on_done?: number;
 }
 
 export interface LeaseRow {
@@ -63,14 +65,14 @@ export const taskIdsByPrefix = (db: Db, prefix: string, limit = 10) =>
 
 export function insertTask(
   db: Db,
-  t: Pick<TaskRow, 'id' | 'title' | 'description' | 'priority' | 'assigned_to' | 'created_by' | 'group_id' | 'parent_task_id'>,
+  t: Pick<TaskRow, 'id' | 'title' | 'description' | 'priority' | 'assigned_to' | 'created_by' | 'group_id' | 'parent_task_id'> & { merge_on_done?: number },
 ): void {
   stmt(
     db,
-    `INSERT INTO tasks (id, title, description, status, priority, assigned_to, created_by, group_id, parent_task_id, sort_order, version)
+    `INSERT INTO tasks (id, title, description, status, priority, assigned_to, created_by, group_id, parent_task_id, sort_order, version, merge_on_done)
      VALUES (@id, @title, @description, 'todo', @priority, @assigned_to, @created_by, @group_id, @parent_task_id,
-       (SELECT coalesce(max(sort_order), 0) + 1 FROM tasks), 1)`,
-  ).run(t);
+       (SELECT coalesce(max(sort_order), 0) + 1 FROM tasks), 1, @merge_on_done)`,
+  ).run({ merge_on_done: 0, ...t });
 }
 
 export type TaskPatch = Partial<Pick<TaskRow, 'title' | 'description' | 'status' | 'priority' | 'assigned_to' | 'parent_task_id' | 'sort_order'>>;

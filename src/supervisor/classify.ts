@@ -2,7 +2,7 @@
  * Why a run failed, read from the end of its output and its exit status. A pure
  * function: the supervisor feeds it the last few KiB of the run's log.
  */
-export type FailureKind = 'rate_limit' | 'auth' | 'quota' | 'overloaded' | 'network' | 'unknown' | 'sandbox' | 'limit' | 'secrets';
+export type FailureKind = 'rate_limit' | 'auth' | 'quota' | 'overloaded' | 'network' | 'unknown' | 'sandbox' | 'limit' | 'secrets' | 'worktree';
 
 // Checked in order: the first that matches wins. Quota before rate limit ("429 ... quota
 // exceeded" is a quota), overloaded before network (a 529 is the service, not the link).
@@ -51,6 +51,7 @@ export function retryAdvice(kind: FailureKind): RetryAdvice {
     case 'quota':
     case 'sandbox':
     case 'secrets':
+    case 'worktree':
       return { retry: false, backoffFactor: 1 };
     case 'overloaded':
     case 'limit':

@@ -17,9 +17,10 @@ import { type NotifyConfig, parseNotify } from './notify-config.js';
 import { type ApprovalPolicy, NO_POLICY, mergePolicy, parseApprovals } from './approvals-config.js';
 import { WITHHELD_ENV } from './spawn.js';
 import { type BudgetSpec, parseBudget, parseTimeZone } from './budget-config.js';
+import { type WorktreeConfig, parseWorktree } from './worktree-config.js';
 
 export { ConfigError };
-export type { ApprovalPolicy, BudgetSpec, Limits, RunAs, SandboxConfig, SecretSpec };
+export type { ApprovalPolicy, BudgetSpec, Limits, RunAs, SandboxConfig, SecretSpec, WorktreeConfig };
 
 /** The file `agor` reads when no -f is given. */
 export const CONFIG_FILE = 'agor.yaml';
@@ -73,6 +74,8 @@ export interface AgentConfig {
   approvals: ApprovalPolicy;
   /** Its own `budget:` (the group's applies besides); null: none. */
   budget?: BudgetSpec | null;
+  /** Its own git worktree (`worktree:`, its own or the group's); null: it works in cwd. */
+  worktree: WorktreeConfig | null;
 }
 
 export interface GroupConfig {
@@ -145,9 +148,19 @@ const AGENT_KEYS = [
   'hooks',
   'approvals',
   'budget',
+  'worktree',
 ] as const;
 
-function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | undefined, baseDir: string, ids: Set<string>, policy: ApprovalPolicy): AgentConfig {
+function parseAgent(
+  ctx: Ctx,
+  id: string,
+  idNode: Node,
+  node: Node | null | undefined,
+  baseDir: string,
+  ids: Set<string>,
+  policy: ApprovalPolicy,
+  groupWorktree?: Node | null,
+): AgentConfig {
   const k = `agents.${id}`;
   if (!AGENT_ID.test(id)) fail(ctx, idNode, k, 'agent ids are 1-64 letters, digits, dot, dash or underscore');
   if (id === ADMIN) fail(ctx, idNode, k, `'${ADMIN}' is the built-in operator`);
@@ -297,6 +310,7 @@ function parseAgent(ctx: Ctx, id: string, idNode: Node, node: Node | null | unde
     hooks: parseHooks(ctx, get('hooks'), `${k}.hooks`, baseDir),
     approvals: get('approvals') ? mergePolicy(policy, parseApprovals(ctx, get('approvals'), `${k}.approvals`)) : policy,
     budget: parseBudget(ctx, get('budget'), `${k}.budget`),
+    worktree: e.has('worktree') ? parseWorktree(ctx, get('worktree'), `${k}.worktree`, baseDir, id) : parseWorktree(ctx, groupWorktree, 'worktree', baseDir, id),
   };
 }
 
@@ -367,7 +381,18 @@ export function parseConfig(text: string, file: string): GroupConfig {
       return node.resolve(doc)!.clone() as Node;
     },
   });
-  const top = entries(ctx, doc.contents as Node, '', ['group', 'max_concurrent', 'agents', 'otlp', 'hooks', 'approvals', 'notify', 'budget', 'timezone']);
+  const top = entries(ctx, doc.contents as Node, '', [
+    'group',
+    'max_concurrent',
+    'agents',
+    'otlp',
+    'hooks',
+    'approvals',
+    'notify',
+    'budget',
+    'timezone',
+    'worktree',
+  ]);
   const groupNode = top.get('group')?.value;
   if (!groupNode) fail(ctx, doc.contents as Node, 'group', 'is required', 'e.g. group: demo');
   const group = str(ctx, groupNode, 'group');
@@ -385,7 +410,7 @@ export function parseConfig(text: string, file: string): GroupConfig {
     const id = isScalar(pair.key) ? String(pair.key.value) : '';
     if (seen.has(id)) fail(ctx, pair.key, `agents.${id}`, 'is declared twice');
     seen.add(id);
-    agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir, ids, approvals));
+    agents.push(parseAgent(ctx, id, pair.key, pair.value, baseDir, ids, approvals, top.get('worktree')?.value));
   }
   return {
     file: resolve(file),

@@ -16,6 +16,8 @@ import { watchDb } from '../db/watch.js';
 import { conflict } from '../core/errors.js';
 import { ADMIN } from '../core/roles.js';
 import { adoptRuns, sweepOpenRuns } from './adopt.js';
+import { restoreWorkdirs } from './worktree-prep.js';
+import { MergeOnDone } from './merge-on-done.js';
 import { Containment, runCgroupName } from './contain.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
 import { Followers } from './followers.js';
@@ -85,6 +87,7 @@ export class Supervisor {
   private readonly reloader: Reloader;
   private readonly notifier: Notifier;
   private readonly budgets: Budgets;
+  private readonly mergeOnDone: MergeOnDone;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -153,6 +156,7 @@ export class Supervisor {
       now: () => this.now(),
       scrub: (runId) => scrubbers.forRun(runId),
     });
+    this.mergeOnDone = new MergeOnDone(this.ctx);
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
     this.runs = new Runs(this.ctx, {
       started: (agent, run) => this.followers.switchTo(agent, run),
@@ -213,6 +217,7 @@ export class Supervisor {
     try {
       await this.patientWrite('the agents of the group', () => registerGroup(this.db, o.config, this.pid));
       restoreState(this.db, this.slots, (line) => o.log(line));
+      restoreWorkdirs(this.ctx);
       await this.ctx.secrets.load(o.config.agents);
       this.server = await startControlServer(o.socketPath, {
         request: (req, conn) => this.spans.request(req, () => this.requests.handle(req, conn)),
@@ -245,6 +250,7 @@ export class Supervisor {
           this.safe('wakes', () => this.wakeups.check());
           this.hookSources.poll();
           this.safe('notifications', () => this.notifier.poll());
+          this.mergeOnDone.poll();
         },
         { debounceMs: 20, safetyPollMs: 2000 },
       );
@@ -321,6 +327,7 @@ export class Supervisor {
     this.safe('budgets', () => this.budgets.check());
     this.hookSources.poll();
     this.safe('notifications', () => this.notifier.poll());
+    this.mergeOnDone.poll();
   }
 
   /** The supervisor's heartbeat for each live agent, and the renewal of their leases. */

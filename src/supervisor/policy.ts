@@ -37,6 +37,8 @@ export interface RunEnd {
   sandboxFailure?: string | null;
   /** The run's secrets could not be read (missing from the keyring, or no keyring): why. */
   secretsFailure?: string | null;
+  /** The agent's git worktree could not be made (`worktree:`): why. */
+  worktreeFailure?: string | null;
   /** A limit of the agent's ended it (e.g. "memory limit 200M reached: OOM kill"). */
   limitHit?: string | null;
 }
@@ -54,6 +56,7 @@ export function runOutcome(e: RunEnd): RunOutcome {
   if (why === 'budget') return { outcome: 'cancelled', errorClass: null, note: 'stopped: its budget is spent (on_exceed: stop)' };
   if (why === 'timeout') return { outcome: 'timeout', errorClass: null, note: `wall-clock timeout of ${Math.round((e.timeoutMs ?? 0) / 1000)} s` };
   if (e.reported === 'blocked' || e.reported === 'partial') return { outcome: e.reported, errorClass: null, note: e.reportReason };
+  if (e.worktreeFailure) return { outcome: 'failed', errorClass: 'worktree', note: e.worktreeFailure };
   if (e.secretsFailure) return { outcome: 'failed', errorClass: 'secrets', note: e.secretsFailure };
   if (e.sandboxFailure) return { outcome: 'failed', errorClass: 'sandbox', note: e.sandboxFailure };
   if (e.spawnError) return { outcome: 'failed', errorClass: 'unknown', note: `could not start: ${e.spawnError}` };

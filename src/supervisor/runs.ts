@@ -20,11 +20,17 @@ import { type ExitStatus, type Spawned, agentInvocation, spawnAgent } from './sp
 import { baseline, helperFailure, limitHit, reapCgroup } from './contain.js';
 import { wakeContext } from './wakeups.js';
 import { clockEnv } from './clock.js';
+import { WorktreePrep } from './worktree-prep.js';
 
 /** How much of a failed run's output its classification reads. */
 const OUTPUT_TAIL_BYTES = 8 * 1024;
 /** The failures that come from agor's own checks, audited by name (never with a value). */
-const AUDITED: Partial<Record<FailureKind, string>> = { limit: 'run_limit_reached', sandbox: 'run_sandbox_failed', secrets: 'run_secrets_unavailable' };
+const AUDITED: Partial<Record<FailureKind, string>> = {
+  limit: 'run_limit_reached',
+  sandbox: 'run_sandbox_failed',
+  secrets: 'run_secrets_unavailable',
+  worktree: 'run_worktree_failed',
+};
 /** Beyond stop_grace, what a stop waits for a run's end (SIGKILL and reaping included). */
 const STOP_SLACK_MS = 10_000;
 
@@ -45,19 +51,24 @@ export interface RunHooks {
 }
 
 export class Runs {
+  /** Worktrees being made before their agents' runs (`worktree:`). */
+  readonly worktrees: WorktreePrep;
+
   constructor(
     readonly ctx: Ctx,
     readonly hooks: RunHooks,
-  ) {}
+  ) {
+    this.worktrees = new WorktreePrep(ctx);
+  }
 
   private running(): number {
-    let n = 0;
+    let n = this.worktrees.count;
     for (const s of this.ctx.slots.values()) if (s.run) n++;
     return n;
   }
 
   /** Starts a run now, or queues it when max_concurrent runs are already going. */
-  start(slot: Slot, why: string, delayMs: number | null): void {
+  start(slot: Slot, why: string, delayMs: number | null, refusal: string | null = null): void {
     const { ctx } = this;
     if (ctx.shuttingDown() || slot.run || !slot.enabled || slot.state === 'failed') return;
     if (this.hooks.held?.(slot)) return;
@@ -69,6 +80,8 @@ export class Runs {
       return;
     }
     ctx.startQueue = ctx.startQueue.filter((q) => q !== slot.cfg.id);
+    // Its worktree first; a failure to make it is the run's failure (class worktree), recorded like any other.
+    if (!refusal && !this.worktrees.readyFor(slot, (failure) => this.start(slot, why, delayMs, failure))) return;
     // Writes still waiting go first (a retry's wake, the last run's end): the new run's
     // record must not overtake them, and while they wait the file is busy anyway.
     if (!ctx.writes.flush()) return this.deferStart(slot, why, delayMs);
@@ -80,7 +93,7 @@ export class Runs {
       if (!isBusy(err)) ctx.o.log(`${slot.cfg.id}: could not record a run: ${(err as Error)?.stack ?? String(err)}`);
       return this.deferStart(slot, why, delayMs, isBusy(err) ? undefined : 5000);
     }
-    this.launch(slot, why, rec);
+    this.launch(slot, why, rec, refusal);
   }
 
   /** Starts queued agents while max_concurrent allows. */
@@ -146,7 +159,7 @@ export class Runs {
   }
 
   /** Spawns the recorded run; from here on every write may wait in the queue. */
-  private launch(slot: Slot, why: string, rec: ReturnType<Runs['recordStart']>): void {
+  private launch(slot: Slot, why: string, rec: ReturnType<Runs['recordStart']>, refusal: string | null): void {
     const { ctx } = this;
     const { row, prompt, now, runId, logPath } = rec;
     const a = slot.cfg;
@@ -160,14 +173,15 @@ export class Runs {
     let summary = 'not started';
     try {
       // Secrets first: a run the keyring cannot serve gets no cgroup and no process.
-      const secrets = ctx.secrets.forRun(a, runId);
-      if (secrets.refusal) spawned = notStarted(logPath, secrets.refusal, { secretsFailure: secrets.refusal });
+      const secrets = refusal ? null : ctx.secrets.forRun(a, runId);
+      if (!secrets) spawned = notStarted(logPath, refusal!, { worktreeFailure: refusal });
+      else if (secrets.refusal) spawned = notStarted(logPath, secrets.refusal, { secretsFailure: secrets.refusal });
       else {
         // Names only, before the process exists: its log may be read offline and scrubbed by them.
         if (secrets.refs) ctx.writes.write(`the secret names of run ${runId.slice(0, 8)}`, () => R.setRunSecretRefs(ctx.db, runId, secrets.refs!));
         const vars = { AGOR_DB: ctx.o.dbPath, AGOR_GROUP: ctx.o.config.group, AGOR_RUN_ID: runId, AGOR_WAKE_REASON: row.wake_reason ?? why, ...clockEnv() };
         const { argv, env } = agentInvocation(a, prompt, vars, process.env, secrets.env);
-        const prep = ctx.contain.prepare(a, runId, argv, env);
+        const prep = ctx.contain.prepare(this.worktrees.runConfig(slot), runId, argv, env);
         for (const w of prep.warnings) ctx.o.log(`${a.id}: warning: ${w}`);
         run.cgroup = prep.cgroup;
         run.limitBase = baseline(prep.cgroup);
@@ -176,7 +190,7 @@ export class Runs {
         else if (prep.refusal) spawned = notStarted(logPath, prep.refusal, { sandboxFailure: prep.refusal });
         else {
           const [file, ...args] = prep.argv;
-          spawned = spawnAgent({ file: file!, args, cwd: a.cwd, env: prep.env, stdin: a.promptVia === 'stdin' ? prompt : null, logFd: openRunLog(logPath) });
+          spawned = spawnAgent({ file: file!, args, cwd: slot.workdir, env: prep.env, stdin: a.promptVia === 'stdin' ? prompt : null, logFd: openRunLog(logPath) });
         }
       }
     } catch (err) {
@@ -370,6 +384,7 @@ export class Runs {
       spawnError: st.spawnError,
       sandboxFailure: st.sandboxFailure ?? helperFailure(st, outputTail),
       secretsFailure: st.secretsFailure ?? null,
+      worktreeFailure: st.worktreeFailure ?? null,
       limitHit: limitHit(slot.cfg, run.cgroup, run.limitBase, st.signal, outputTail, ctx.contain.cgroups.memory !== null),
       statusLost,
       code: st.code,

@@ -25,6 +25,8 @@ export interface ExitStatus {
   sandboxFailure?: string | null;
   /** Set when the run's secrets could not be read from the keyring, so the program never ran. */
   secretsFailure?: string | null;
+  /** Set when the agent's git worktree could not be made, so the program never ran. */
+  worktreeFailure?: string | null;
 }
 
 export interface Spawned {

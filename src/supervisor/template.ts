@@ -60,6 +60,12 @@ max_concurrent: 8
 # in "man 5 agor.yaml".
 # notify: { desktop: auto, bell: true, rate: 1/min }
 
+# A git worktree per agent, on its own branch (agor/<id>) from base, so agents of one
+# repository never overwrite each other's files; true uses the repository of each
+# agent's cwd. Per agent too (worktree: false opts out). See WORKTREES in
+# "man 5 agor.yaml" (default none).
+# worktree: { base: main, branch: "agor/{agent}" }
+
 # One entry per agent, keyed by its id (1-64 letters, digits, dots, dashes or
 # underscores; "admin" is the built-in operator and cannot be declared).
 agents:
@@ -207,4 +213,6 @@ agents:
     # approvals: { required_for: ["npm publish*"] }
     # This agent's own budget, besides the group's (US dollars; default none).
     # budget: { daily: 5.00, on_exceed: stop }
+    # This agent's own git worktree (see the group's worktree: above; default the group's).
+    # worktree: true
 `;

@@ -163,6 +163,8 @@ export interface AddOptions {
   priority?: string;
   assign?: string;
   parent?: string;
+  /** Moving the task to done merges its assignee's branch (an agent with `worktree:`). */
+  mergeOnDone?: boolean;
 }
 
 export function add(db: Db, meId: string | undefined, o: AddOptions): Task {
@@ -178,7 +180,17 @@ export function add(db: Db, meId: string | undefined, o: AddOptions): Task {
     }
     const parent = o.parent !== undefined ? resolveTask(db, o.parent).id : null;
     const id = newId();
-    T.insertTask(db, { id, title, description, priority, assigned_to: o.assign ?? null, created_by: me.id, group_id: me.group_id, parent_task_id: parent });
+    T.insertTask(db, {
+      id,
+      title,
+      description,
+      priority,
+      assigned_to: o.assign ?? null,
+      created_by: me.id,
+      group_id: me.group_id,
+      parent_task_id: parent,
+      merge_on_done: o.mergeOnDone ? 1 : 0,
+    });
     history(db, id, me.id, 'created', null, title);
     audit(db, me.id, 'task_created', { id, title, priority, ...(o.assign ? { assigned_to: o.assign } : {}) });
     const findings = taskFlags(title, description);

@@ -23,6 +23,7 @@ import { service } from './service.js';
 import { up } from './up.js';
 import { wake } from './wake.js';
 import { why } from './why.js';
+import { merge, worktree } from './worktree.js';
 
 const completion = completionVerb('agor');
 
@@ -47,6 +48,8 @@ export const commands: AnyVerb[] = [
   approval,
   approve,
   deny,
+  worktree,
+  merge,
   schedule,
   secret,
   audit,

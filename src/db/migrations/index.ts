@@ -16,6 +16,7 @@ import { approvals } from './0014-approvals.js';
 import { runLogSearch } from './0015-run-log-search.js';
 import { runLastLine } from './0016-run-last-line.js';
 import { budgets } from './0017-budgets.js';
+import { worktrees } from './0018-worktrees.js';
 
 export interface Migration {
   version: number;
@@ -43,5 +44,6 @@ export const migrations: Migration[] = [
   runLogSearch,
   runLastLine,
   budgets,
+  worktrees,
 ];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
