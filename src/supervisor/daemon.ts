@@ -16,6 +16,7 @@ import { watchDb } from '../db/watch.js';
 import { ADMIN } from '../core/roles.js';
 import { adoptRuns, sweepOpenRuns } from './adopt.js';
 import { Containment, runCgroupName } from './contain.js';
+import { Conflicts } from './conflicts.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
 import { Followers } from './followers.js';
 import { HookSources } from './hook-sources.js';
@@ -54,6 +55,8 @@ const PATIENT_WRITE_MS = 60_000;
 const SHUTDOWN_WRITE_MS = 10_000;
 /** How long shutdown waits for hooks still running (say, the run_end hooks of the runs it stopped). */
 const HOOKS_AT_EXIT_MS = 3000;
+/** How long start-up waits for git's first view of the agents' trees. */
+const CONFLICT_BASELINE_MS = 2000;
 /** Every this many ticks, runs left open with no process are closed. */
 const SWEEP_TICKS = 10;
 /** Every this many ticks, a live run's peak memory is sampled. */
@@ -72,6 +75,7 @@ export class Supervisor {
   private readonly spans: SupervisorSpans;
   private readonly hooks: Hooks;
   private readonly hookSources: HookSources;
+  private readonly conflicts: Conflicts;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -130,9 +134,10 @@ export class Supervisor {
     this.hooks = new Hooks({ config: o.config, dbPath: o.dbPath, dataDir: o.dataDir, log: o.log, audit: this.ctx.audit });
     this.hookSources = new HookSources(this.db, this.hooks, o.log);
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
+    this.conflicts = new Conflicts(this.ctx);
     this.runs = new Runs(this.ctx, {
-      started: (agent, run) => this.followers.switchTo(agent, run),
-      ending: (run) => this.followers.flush(run),
+      started: (agent, run) => (this.followers.switchTo(agent, run), this.conflicts.runStarted(agent, run)),
+      ending: (run) => (this.followers.flush(run), this.conflicts.runEnded(run)),
       checkWakes: () => this.wakeups.check(),
       deliverManual: (slot, why) => this.wakeups.deliverManual(slot, why),
     });
@@ -173,6 +178,7 @@ export class Supervisor {
         closed: (conn) => this.followers.drop(conn),
         log: (line) => o.log(line),
       });
+      await this.conflicts.baseline(CONFLICT_BASELINE_MS);
       adoptRuns(this.ctx, this.runs);
       await this.sweepCgroups();
       this.wakeups.init();
@@ -266,6 +272,7 @@ export class Supervisor {
     }
     if (this.ticks % SWEEP_TICKS === 0) this.safe('open runs', () => sweepOpenRuns(this.ctx, this.runs));
     this.safe('approval spans', () => this.spans.pollApprovals());
+    this.safe('conflicts', () => this.conflicts.tick());
     this.hookSources.poll();
   }
 
@@ -382,6 +389,7 @@ export class Supervisor {
         this.o.log(`stopping (${why})`);
         this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'stopping', pid: this.pid });
         for (const i of this.intervals) clearInterval(i);
+        this.conflicts.stop();
         this.stopWatch?.();
         for (const s of this.slots.values()) if (s.timer) (clearTimeout(s.timer), (s.timer = null));
         this.ctx.startQueue = [];

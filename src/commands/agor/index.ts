@@ -2,6 +2,7 @@ import type { AnyVerb } from '../../cli/run.js';
 import { approval, approve, deny } from './approval.js';
 import { audit } from '../btmsg/audit.js';
 import { restart, start, stop } from './control.js';
+import { conflicts } from './conflicts.js';
 import { dash } from './dash.js';
 import { doctor } from './doctor.js';
 import { hostOption, withHost } from './host-option.js';
@@ -35,6 +36,7 @@ export const commands: AnyVerb[] = [
   approval,
   approve,
   deny,
+  conflicts,
   schedule,
   secret,
   audit,

@@ -13,6 +13,7 @@ import { secrets } from './0011-secrets.js';
 import { runSecretRefs } from './0012-run-secret-refs.js';
 import { hookCursors } from './0013-hook-cursors.js';
 import { approvals } from './0014-approvals.js';
+import { conflicts } from './0015-conflicts.js';
 
 export interface Migration {
   version: number;
@@ -37,5 +38,6 @@ export const migrations: Migration[] = [
   runSecretRefs,
   hookCursors,
   approvals,
+  conflicts,
 ];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;
