@@ -19,6 +19,8 @@ const BUSY_POLL_MS = 1500;
 const IDLE_POLL_MS = 5000;
 /** How often worktrees are checked for work that would not merge (and at every run's end). */
 export const MERGE_CHECK_MS = 60_000;
+/** Runs ending one after another start a merge check at most this often. */
+const MERGE_GAP_MS = 5000;
 /** A directory that is not (or no longer) in a repository is asked again after this long. */
 const RELOCATE_MS = 60_000;
 /** At most this much of a run's log is read per look. */
@@ -112,7 +114,7 @@ export class Conflicts {
         if (now - tree.lastPoll >= (busy ? BUSY_POLL_MS : IDLE_POLL_MS)) polls.push(this.poll(tree, agents));
       }
       await Promise.all(polls);
-      if (this.mergeDue || now - this.lastMerge >= MERGE_CHECK_MS) void this.mergeCheck(w);
+      if ((this.mergeDue && now - this.lastMerge >= MERGE_GAP_MS) || now - this.lastMerge >= MERGE_CHECK_MS) void this.mergeCheck(w);
     });
   }
 
@@ -222,6 +224,7 @@ export class Conflicts {
 
   /** Overlaps and external writes whose files all have no change any more are over. */
   private resolveClean(tree: Tree, view: Map<string, string>): void {
+    if (this.stopped) return;
     this.ctx.safe('conflicts', () => {
       for (const prefix of [`overlap:${tree.loc.top}:`, `external:${tree.loc.top}`]) {
         for (const row of unresolvedConflicts(this.ctx.db, prefix)) {
@@ -236,6 +239,7 @@ export class Conflicts {
 
   /** Records a sighting; a new or re-opened conflict (or new files on an open one) is told. */
   private record(s: ConflictSighting): void {
+    if (this.stopped) return;
     this.ctx.writes.write(`conflict ${s.kind}`, () => {
       const { row, change } = writeTx(this.ctx.db, () => recordConflict(this.ctx.db, s));
       if (change === 'same') return;
@@ -296,6 +300,7 @@ export class Conflicts {
       this.record({ key, kind: 'merge', tree: repo, agents: [...c.a.agents, ...c.b.agents], files: c.files, sig: c.sig, replace: true, at: now });
     }
     const checked = new Set(check.checked.map(([a, b]) => keyOf(a, b)));
+    if (this.stopped) return;
     this.ctx.safe('conflicts', () => {
       for (const row of unresolvedConflicts(this.ctx.db, 'merge:')) {
         // Resolved: the pair was checked and merges now (someone resolved it).
