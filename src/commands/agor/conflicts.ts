@@ -27,7 +27,8 @@ const ack: Verb<{ id: string; note?: string }> = {
 export const conflicts: Verb<{ all?: boolean }> = {
   command: 'conflicts',
   describe: "Agents' work that collides: two agents changing one file, writes from no agent, worktrees that would not merge (ack ID silences one)",
-  builder: (y) => y.command([ack] as never).option('all', { alias: 'a', type: 'boolean', describe: 'Resolved conflicts too (the newest 1000 of every status)' }),
+  builder: (y) =>
+    y.command([ack] as never).option('all', { alias: 'a', type: 'boolean', global: false, describe: 'Resolved conflicts too (the newest 1000 of every status)' }),
   handler: async (argv) => {
     const { conflictViews, quotePath } = await import('../../supervisor/conflict-list.js');
     const rows = await withDb(argv, (db) => conflictViews(db, { all: argv.all }));
