@@ -31,9 +31,10 @@ export async function locate(dir: string): Promise<TreeLoc | null> {
  * The changed files of the tree at `top` (tracked and untracked, not ignored), each with a
  * signature of status, size and mtime, so that a second write to a changed file shows.
  */
-export async function treeView(top: string): Promise<TreeView> {
+export async function treeView(top: string): Promise<{ view: TreeView; mtimes: Map<string, number> }> {
   const r = await git(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames']);
   const view: TreeView = new Map();
+  const mtimes = new Map<string, number>();
   const parts = r.stdout.split('\0');
   for (let i = 0; i < parts.length; i++) {
     const e = parts[i]!;
@@ -44,8 +45,9 @@ export async function treeView(top: string): Promise<TreeView> {
     if (xy[0] === 'R' || xy[0] === 'C') i++;
     const st = await lstat(join(top, file), { bigint: true }).catch(() => null);
     view.set(file, st ? `${xy}:${st.size}:${st.mtimeNs}` : `${xy}:gone`);
+    if (st) mtimes.set(file, Number(st.mtimeMs));
   }
-  return view;
+  return { view, mtimes };
 }
 
 /** An author for the commits snapshots make: the user's git identity may be unset. */

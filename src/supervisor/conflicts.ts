@@ -23,6 +23,10 @@ export const MERGE_CHECK_MS = 60_000;
 const MERGE_GAP_MS = 5000;
 /** A directory that is not (or no longer) in a repository is asked again after this long. */
 const RELOCATE_MS = 60_000;
+/** A run counts as live this long before its start was noticed (the spawn comes first). */
+const START_SLACK_MS = 500;
+/** Runs that ended longer ago than this no longer attribute writes. */
+const RUNS_KEPT_MS = 10 * 60_000;
 /** At most this much of a run's log is read per look. */
 const READ_MAX = 1 << 20;
 
@@ -50,6 +54,10 @@ export class Conflicts {
   private merging = false;
   private readonly told = new Set<string>();
   private stopped = false;
+  /** When watching began: a file written since is no baseline, however late the first look. */
+  private readonly since = Date.now();
+  /** Each agent's recent runs (wall clock), to tell who was live when a file was written. */
+  private readonly live = new Map<string, { start: number; end: number | null }[]>();
 
   constructor(private readonly ctx: Ctx) {}
 
@@ -108,8 +116,7 @@ export class Conflicts {
         tops.set(loc.top, t);
       }
       for (const { loc, agents } of tops.values()) {
-        let tree = this.trees.get(loc.top);
-        if (!tree) this.trees.set(loc.top, (tree = { loc, tracker: new OverlapTracker(), ran: new Set(), lastPoll: 0, busy: false, failing: false }));
+        const tree = this.treeOf(loc);
         const busy = agents.some((a) => this.running(a)) || tree.ran.size > 0;
         if (now - tree.lastPoll >= (busy ? BUSY_POLL_MS : IDLE_POLL_MS)) polls.push(this.poll(tree, agents));
       }
@@ -118,12 +125,24 @@ export class Conflicts {
     });
   }
 
+  private treeOf(loc: TreeLoc): Tree {
+    let tree = this.trees.get(loc.top);
+    if (!tree) this.trees.set(loc.top, (tree = { loc, tracker: new OverlapTracker(), ran: new Set(), lastPoll: 0, busy: false, failing: false }));
+    return tree;
+  }
+
   /** A run started: its agent counts as running in its tree from now, and the tree is looked at soon. */
   runStarted(agent: string, run: Run): void {
     this.cursors.set(run.id, { offset: 0, rest: '' });
+    const now = Date.now();
+    const runs = (this.live.get(agent) ?? []).filter((r) => r.end === null || now - r.end < RUNS_KEPT_MS);
+    runs.push({ start: now - START_SLACK_MS, end: null });
+    this.live.set(agent, runs);
     void this.locOf(this.ctx.slots.get(agent)?.workdir ?? '').then((loc) => {
-      const tree = loc && this.trees.get(loc.top);
-      if (tree) (tree.ran.add(agent), (tree.lastPoll = 0));
+      if (!loc) return;
+      const tree = this.treeOf(loc);
+      tree.ran.add(agent);
+      tree.lastPoll = 0;
     });
   }
 
@@ -132,8 +151,10 @@ export class Conflicts {
     const slot = [...this.ctx.slots.values()].find((s) => s.run === run);
     if (!slot) return;
     const agent = slot.cfg.id;
+    const last = this.live.get(agent)?.at(-1);
+    if (last && last.end === null) last.end = Date.now();
     void this.locOf(slot.workdir).then(async (loc) => {
-      const tree = loc && this.trees.get(loc.top);
+      const tree = loc && this.treeOf(loc);
       if (tree) {
         tree.ran.add(agent);
         await this.readClaims(tree, agent, run);
@@ -195,10 +216,16 @@ export class Conflicts {
         const run = this.ctx.slots.get(a)?.run;
         if (run) await this.readClaims(tree, a, run);
       }
-      const view = await treeView(tree.loc.top);
+      const { view, mtimes } = await treeView(tree.loc.top);
       // Agents that started while git was asked count too.
       for (const a of tree.ran) ran.add(a);
-      this.found(tree, tree.tracker.observe(view, [...ran].sort(), Date.now()));
+      const writers = (f: string): string[] | null => {
+        const m = mtimes.get(f);
+        if (m === undefined) return null;
+        return agents.filter((a) => this.live.get(a)?.some((r) => r.start <= m && (r.end ?? Infinity) >= m));
+      };
+      const fresh = (f: string) => (mtimes.get(f) ?? 0) >= this.since;
+      this.found(tree, tree.tracker.observe(view, [...ran].sort(), Date.now(), { fresh, writers }));
       if (tree.failing) this.ctx.o.log(`conflicts: ${tree.loc.top} can be read again`);
       tree.failing = false;
       this.resolveClean(tree, view);

@@ -4,8 +4,9 @@
  * the tree (each changed file with its size and mtime, so a second write is seen too).
  *
  * Attribution of a change git sees: a file claimed by a tool call within CLAIM_TTL_MS is
- * its claimers'; otherwise it is the running agent's when exactly one agent of the tree
- * was running since the last look; with none running it is external. With several
+ * its claimers'; else the agent's whose run was live when the file was written (its
+ * mtime), when that was exactly one; else the running agent's when exactly one agent of
+ * the tree ran since the last look; with none running it is external. With several
  * running and no claim nobody can tell who wrote it: the change is left unattributed
  * rather than pinned on an agent that may not have made it (agents that write JSON logs
  * are attributed by their tool calls, so this only costs plain programs running at once).
@@ -53,9 +54,16 @@ export class OverlapTracker {
 
   /**
    * git's view now, with the agents of the tree that ran since the last view. The first
-   * view is the baseline: what was changed before anyone watched is nobody's.
+   * view is the baseline: what was changed before anyone watched is nobody's, except the
+   * files `fresh` says were written since watching began (a first look that came late).
    */
-  observe(view: TreeView, active: readonly string[], now: number): Finding[] {
+  observe(
+    view: TreeView,
+    active: readonly string[],
+    now: number,
+    o: { fresh?: (file: string) => boolean; writers?: (file: string) => readonly string[] | null } = {},
+  ): Finding[] {
+    const { fresh, writers } = o;
     const before = this.view;
     this.view = view;
     const out: Finding[] = [];
@@ -63,15 +71,18 @@ export class OverlapTracker {
       for (const [a, at] of m) if (now - at > CLAIM_TTL_MS) m.delete(a);
       if (!m.size) this.claims.delete(file);
     }
-    if (!before) return out;
     for (const [file, sig] of view) {
-      if (before.get(file) === sig) continue;
+      if (before ? before.get(file) === sig : !fresh?.(file)) continue;
       const claimed = this.claims.get(file);
       if (claimed?.size) continue; // its claimers were recorded when they claimed it
-      if (active.length === 1) out.push(...this.touch(active[0]!, file));
-      else if (active.length === 0) out.push({ kind: 'external', file, agents: this.touchers(file) });
+      // The runs live when the file was written decide when they can; else who ran since the last look.
+      const live = writers?.(file) ?? [];
+      if (live.length > 1) continue;
+      const who = live.length ? live : active;
+      if (who.length === 1) out.push(...this.touch(who[0]!, file));
+      else if (who.length === 0) out.push({ kind: 'external', file, agents: this.touchers(file) });
     }
-    for (const file of before.keys()) {
+    for (const file of before?.keys() ?? []) {
       if (view.has(file)) continue;
       this.touched.delete(file);
       out.push({ kind: 'clean', file });

@@ -62,6 +62,24 @@ describe('overlap attribution', () => {
     expect(t.observe(view({ 'f.txt': ' M:1:2' }), ['b'], CLAIM_TTL_MS + 10)).toEqual([{ kind: 'overlap', file: 'f.txt', agents: ['a', 'b'] }]);
   });
 
+  it('gives a change to the one agent whose run was live when the file was written, whoever else ran since', () => {
+    const t = new OverlapTracker();
+    t.observe(view({}), [], 0);
+    const writers = (f: string) => (f === 'f.txt' ? ['a'] : f === 'g.txt' ? ['a', 'b'] : null);
+    expect(t.observe(view({ 'f.txt': ' M:1:1', 'g.txt': ' M:1:1' }), ['a', 'b'], 1, { writers })).toEqual([]);
+    expect(t.touchers('f.txt')).toEqual(['a']);
+    // Both were live when g.txt was written: nobody can tell.
+    expect(t.touchers('g.txt')).toEqual([]);
+  });
+
+  it('counts files written since watching began even when the first look comes late', () => {
+    const t = new OverlapTracker();
+    const fresh = (f: string) => f === 'new.txt';
+    t.observe(view({ 'old.txt': ' M:1:1', 'new.txt': ' M:1:1' }), ['a'], 0, { fresh });
+    expect(t.touchers('new.txt')).toEqual(['a']);
+    expect(t.touchers('old.txt')).toEqual([]);
+  });
+
   it('forgets who changed a file once it has no change (committed or reverted)', () => {
     const t = new OverlapTracker();
     t.observe(view({}), [], 0);
