@@ -4,13 +4,15 @@
 // code (conflict-scan.ts checkRepo): a snapshot of each worktree, the files each changed
 // since the merge-base of each pair, and an in-memory merge of the pairs whose files
 // intersect. Two cases: no pair intersects (10 snapshots, no merge), and every pair does
-// and conflicts (45 merges). Wall time and CPU time (ours and git's) per check.
+// and conflicts (45 merges). Wall time and CPU time (ours and git's) per check, cold (what
+// a check learns is forgotten: as if every worktree had changed since the last one) and
+// steady (nothing changed since the last check: only the snapshots are made again).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Log, tempDir } from './fixtures.js';
 import { type Percentiles, childCpuMs, percentileTable, percentiles } from './harness.js';
-import { type Worktree, checkRepo } from '../src/supervisor/conflict-scan.js';
+import { CheckCache, type Worktree, checkRepo } from '../src/supervisor/conflict-scan.js';
 
 export const CONFLICT_AGENTS = 10;
 export const CONFLICT_FILES = 100;
@@ -51,7 +53,9 @@ function worktrees(root: string, repo: string, label: string, shared: boolean): 
   return out;
 }
 
-async function timeChecks(repo: string, trees: Worktree[], n: number): Promise<Omit<ConflictCase, 'name'>> {
+async function timeChecks(repo: string, trees: Worktree[], n: number, steady: boolean): Promise<Omit<ConflictCase, 'name'>> {
+  const shared = new CheckCache();
+  if (steady) await checkRepo(repo, trees, shared);
   const wall: number[] = [];
   const cpu: number[] = [];
   let last = { merged: 0, conflicts: 0 };
@@ -59,7 +63,7 @@ async function timeChecks(repo: string, trees: Worktree[], n: number): Promise<O
     const c0 = process.cpuUsage();
     const k0 = childCpuMs() ?? 0;
     const t0 = performance.now();
-    const r = await checkRepo(repo, trees);
+    const r = await checkRepo(repo, trees, steady ? shared : new CheckCache());
     wall.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000 + ((childCpuMs() ?? 0) - k0));
@@ -89,8 +93,10 @@ export async function conflictCheckCost(o: { quick: boolean }, log: Log): Promis
     const disjoint = worktrees(root, repo, 'own', false);
     const overlapping = worktrees(root, repo, 'same', true);
     await checkRepo(repo, disjoint); // warm: git's object store and the page cache
-    s.cases.push({ name: 'no pair intersects', ...(await timeChecks(repo, disjoint, n)) });
-    s.cases.push({ name: 'every pair intersects and conflicts', ...(await timeChecks(repo, overlapping, n)) });
+    s.cases.push({ name: 'no pair intersects, cold', ...(await timeChecks(repo, disjoint, n, false)) });
+    s.cases.push({ name: 'every pair intersects and conflicts, cold', ...(await timeChecks(repo, overlapping, n, false)) });
+    s.cases.push({ name: 'no pair intersects, steady (nothing changed since the last check)', ...(await timeChecks(repo, disjoint, n, true)) });
+    s.cases.push({ name: 'every pair intersects and conflicts, steady', ...(await timeChecks(repo, overlapping, n, true)) });
     s.notes.push(
       'CPU = the supervisor process plus the git processes it ran (children reaped, 10 ms ticks); a check runs at most once a minute and at the end of a run, one at a time.',
     );

@@ -59,21 +59,47 @@ const SNAPSHOT_ENV = { GIT_AUTHOR_NAME: 'agor', GIT_AUTHOR_EMAIL: 'agor@localhos
  * create`: it leaves out untracked files (an agent's new file is the likeliest clash) and
  * answers nothing for a clean tree. Instead a copy of the worktree's index takes `add -A`.
  */
-export async function snapshot(top: string): Promise<string> {
-  const head = (await git(top, ['rev-parse', '--verify', 'HEAD^{commit}'])).stdout.trim();
+export async function snapshot(top: string, cache?: CheckCache): Promise<string> {
+  const [real, head, headTree] = (await git(top, ['rev-parse', '--path-format=absolute', '--git-path', 'index', 'HEAD^{commit}', 'HEAD^{tree}'])).stdout
+    .trim()
+    .split('\n');
+  if (!real || !head || !headTree) throw new Error(`${top}: no HEAD to snapshot`);
   const dir = await mkdtemp(join(tmpdir(), 'agor-snap-'));
   try {
     const index = join(dir, 'index');
-    const real = (await git(top, ['rev-parse', '--path-format=absolute', '--git-path', 'index'])).stdout.trim();
     await copyFile(real, index).catch(() => undefined);
     const env = { ...SNAPSHOT_ENV, GIT_INDEX_FILE: index };
     await git(top, ['add', '-A', '--', '.'], { env });
     const tree = (await git(top, ['write-tree'], { env })).stdout.trim();
-    const headTree = (await git(top, ['rev-parse', `${head}^{tree}`])).stdout.trim();
     if (tree === headTree) return head;
-    return (await git(top, ['commit-tree', tree, '-p', head, '-m', 'agor conflict-check snapshot'], { env })).stdout.trim();
+    // The same content on the same HEAD is the same snapshot, so what was learnt of it stands.
+    const key = `${head} ${tree}`;
+    const known = cache?.snaps.get(key);
+    if (known) return known;
+    const commit = (await git(top, ['commit-tree', tree, '-p', head, '-m', 'agor conflict-check snapshot'], { env })).stdout.trim();
+    cache?.put(cache.snaps, key, commit);
+    return commit;
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What one check learns that the next can reuse: commits never change, so a snapshot of
+ * unchanged content, the merge-base of two commits, the files changed between two commits
+ * and the outcome of merging two commits hold for good. Bounded; the oldest go first.
+ */
+export class CheckCache {
+  readonly snaps = new Map<string, string>();
+  readonly bases = new Map<string, string>();
+  readonly diffs = new Map<string, Set<string>>();
+  readonly merges = new Map<string, { files: string[]; sig: string } | null>();
+  constructor(private readonly max = 2000) {}
+
+  put<V>(m: Map<string, V>, k: string, v: V): void {
+    m.delete(k);
+    m.set(k, v);
+    if (m.size > this.max) m.delete(m.keys().next().value!);
   }
 }
 
@@ -120,25 +146,44 @@ export interface RepoCheck {
  * each, the files each changed since their merge-base, and an in-memory merge of only
  * the pairs whose changed files intersect.
  */
-export async function checkRepo(repo: string, trees: readonly Worktree[]): Promise<RepoCheck> {
+export async function checkRepo(repo: string, trees: readonly Worktree[], cache = new CheckCache()): Promise<RepoCheck> {
   const out: RepoCheck = { conflicts: [], checked: [], errors: [], merged: 0 };
   const snaps = new Map<string, string>();
   for (const t of trees) {
     try {
-      snaps.set(t.top, await snapshot(t.top));
+      snaps.set(t.top, await snapshot(t.top, cache));
     } catch (err) {
       out.errors.push(`${t.top}: ${(err as Error).message}`);
     }
   }
-  const diffs = new Map<string, Set<string>>();
   const changed = async (snap: string, base: string): Promise<Set<string>> => {
     const k = `${base}..${snap}`;
-    let s = diffs.get(k);
+    let s = cache.diffs.get(k);
     if (!s) {
       const r = await git(repo, ['diff', '--name-only', '-z', '--no-renames', base, snap]);
-      diffs.set(k, (s = new Set(r.stdout.split('\0').filter(Boolean))));
+      cache.put(cache.diffs, k, (s = new Set(r.stdout.split('\0').filter(Boolean))));
     }
     return s;
+  };
+  const mergeBase = async (a: string, b: string): Promise<string> => {
+    const k = a < b ? `${a} ${b}` : `${b} ${a}`;
+    let base = cache.bases.get(k);
+    if (base === undefined) cache.put(cache.bases, k, (base = (await git(repo, ['merge-base', a, b], { ok: [1] })).stdout.trim()));
+    return base;
+  };
+  const merge = async (a: string, b: string, both: string[]): Promise<{ files: string[]; sig: string } | null> => {
+    const k = `${a} ${b}`;
+    if (cache.merges.has(k)) return cache.merges.get(k)!;
+    const m = await mergeTree(repo, a, b);
+    let res: { files: string[]; sig: string } | null = null;
+    if (!m.clean) {
+      const files = m.conflicts.length ? m.conflicts : both;
+      const ls = await git(repo, ['ls-tree', '-z', a, '--', ...files]);
+      const ls2 = await git(repo, ['ls-tree', '-z', b, '--', ...files]);
+      res = { files, sig: createHash('sha256').update(ls.stdout).update('\0\0').update(ls2.stdout).digest('hex').slice(0, 16) };
+    }
+    cache.put(cache.merges, k, res);
+    return res;
   };
   for (const [a, b] of pairs(trees.filter((t) => snaps.has(t.top)))) {
     const sa = snaps.get(a.top)!;
@@ -148,19 +193,13 @@ export async function checkRepo(repo: string, trees: readonly Worktree[]): Promi
         out.checked.push([a, b]);
         continue;
       }
-      const base = (await git(repo, ['merge-base', sa, sb], { ok: [1] })).stdout.trim();
+      const base = await mergeBase(sa, sb);
       // No common history: git would refuse to merge them anyway; nothing to predict.
       const both = base ? common(await changed(sa, base), await changed(sb, base)) : [];
       if (both.length) {
         out.merged++;
-        const m = await mergeTree(repo, sa, sb);
-        if (!m.clean) {
-          const files = m.conflicts.length ? m.conflicts : both;
-          const ls = await git(repo, ['ls-tree', '-z', sa, '--', ...files]);
-          const ls2 = await git(repo, ['ls-tree', '-z', sb, '--', ...files]);
-          const sig = createHash('sha256').update(ls.stdout).update('\0\0').update(ls2.stdout).digest('hex').slice(0, 16);
-          out.conflicts.push({ a, b, files, sig });
-        }
+        const m = await merge(sa, sb, both);
+        if (m) out.conflicts.push({ a, b, ...m });
       }
       out.checked.push([a, b]);
     } catch (err) {

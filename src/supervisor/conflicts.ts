@@ -10,7 +10,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { type ConflictSighting, recordConflict, resolveConflict, unresolvedConflicts } from '../db/conflicts.js';
 import { writeTx } from '../db/open.js';
 import { type Ctx, type Run, iso } from './context.js';
-import { type RepoCheck, type TreeLoc, type Worktree, checkRepo, locate, treeView } from './conflict-scan.js';
+import { CheckCache, type RepoCheck, type TreeLoc, type Worktree, checkRepo, locate, treeView } from './conflict-scan.js';
 import { type Finding, OverlapTracker } from './overlap.js';
 import { changedFiles, parseTranscriptLine } from './transcript.js';
 
@@ -52,6 +52,7 @@ export class Conflicts {
   private lastMerge = 0;
   private mergeDue = false;
   private merging = false;
+  private readonly cache = new CheckCache();
   private readonly told = new Set<string>();
   private stopped = false;
   /** When watching began: a file written since is no baseline, however late the first look. */
@@ -305,7 +306,7 @@ export class Conflicts {
       }
       for (const [repo, trees] of repos) {
         if (trees.size < 2) continue;
-        const check = await checkRepo(repo, [...trees.values()]).catch(
+        const check = await checkRepo(repo, [...trees.values()], this.cache).catch(
           (err: Error) => ({ conflicts: [], checked: [], errors: [err.message], merged: 0 }) as RepoCheck,
         );
         for (const e of check.errors) this.logOnce(e);
