@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { json } from '../../helpers/cli.js';
@@ -201,5 +201,10 @@ describe.concurrent('agor conflicts', () => {
     expect(ps.supervised).toBe(true);
     expect(() => process.kill(up.pid, 0)).not.toThrow();
     expect((await g.agor(['conflicts'])).code).toBe(0);
+    // Said once at most, not every second.
+    const said = readFileSync(up.log, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('conflicts: cannot look at'));
+    expect(said.length).toBeLessThanOrEqual(1);
   });
 });
