@@ -54,12 +54,12 @@ export async function treeView(top: string): Promise<{ view: TreeView; mtimes: M
 const SNAPSHOT_ENV = { GIT_AUTHOR_NAME: 'agor', GIT_AUTHOR_EMAIL: 'agor@localhost', GIT_COMMITTER_NAME: 'agor', GIT_COMMITTER_EMAIL: 'agor@localhost' };
 
 /**
- * A commit of everything in the worktree at `top` now, committed or not, new files too,
+ * A commit of everything in the worktree at `top` now (with the HEAD it is made on), committed or not, new files too,
  * on top of its HEAD; no ref, index or file of the worktree changes. Not `git stash
  * create`: it leaves out untracked files (an agent's new file is the likeliest clash) and
  * answers nothing for a clean tree. Instead a copy of the worktree's index takes `add -A`.
  */
-export async function snapshot(top: string, cache?: CheckCache): Promise<string> {
+export async function snapshot(top: string, cache?: CheckCache): Promise<{ commit: string; head: string }> {
   const [real, head, headTree] = (await git(top, ['rev-parse', '--path-format=absolute', '--git-path', 'index', 'HEAD^{commit}', 'HEAD^{tree}'])).stdout
     .trim()
     .split('\n');
@@ -71,14 +71,14 @@ export async function snapshot(top: string, cache?: CheckCache): Promise<string>
     const env = { ...SNAPSHOT_ENV, GIT_INDEX_FILE: index };
     await git(top, ['add', '-A', '--', '.'], { env });
     const tree = (await git(top, ['write-tree'], { env })).stdout.trim();
-    if (tree === headTree) return head;
+    if (tree === headTree) return { commit: head, head };
     // The same content on the same HEAD is the same snapshot, so what was learnt of it stands.
     const key = `${head} ${tree}`;
     const known = cache?.snaps.get(key);
-    if (known) return known;
+    if (known) return { commit: known, head };
     const commit = (await git(top, ['commit-tree', tree, '-p', head, '-m', 'agor conflict-check snapshot'], { env })).stdout.trim();
     cache?.put(cache.snaps, key, commit);
-    return commit;
+    return { commit, head };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -149,9 +149,12 @@ export interface RepoCheck {
 export async function checkRepo(repo: string, trees: readonly Worktree[], cache = new CheckCache()): Promise<RepoCheck> {
   const out: RepoCheck = { conflicts: [], checked: [], errors: [], merged: 0 };
   const snaps = new Map<string, string>();
+  const heads = new Map<string, string>();
   for (const t of trees) {
     try {
-      snaps.set(t.top, await snapshot(t.top, cache));
+      const snap = await snapshot(t.top, cache);
+      snaps.set(t.top, snap.commit);
+      heads.set(t.top, snap.head);
     } catch (err) {
       out.errors.push(`${t.top}: ${(err as Error).message}`);
     }
@@ -193,7 +196,11 @@ export async function checkRepo(repo: string, trees: readonly Worktree[], cache 
         out.checked.push([a, b]);
         continue;
       }
-      const base = await mergeBase(sa, sb);
+      // A snapshot's only parent is its HEAD (or it is the HEAD), and neither is the other's
+      // ancestor: their merge-base is their HEADs', which is the HEAD itself when both share it.
+      const ha = heads.get(a.top)!;
+      const hb = heads.get(b.top)!;
+      const base = ha === hb ? ha : await mergeBase(ha, hb);
       // No common history: git would refuse to merge them anyway; nothing to predict.
       const both = base ? common(await changed(sa, base), await changed(sb, base)) : [];
       if (both.length) {
