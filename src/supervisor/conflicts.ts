@@ -37,7 +37,6 @@ interface Tree {
   ran: Set<string>;
   lastPoll: number;
   busy: boolean;
-  failing: boolean;
 }
 
 interface LogCursor {
@@ -128,13 +127,14 @@ export class Conflicts {
 
   private treeOf(loc: TreeLoc): Tree {
     let tree = this.trees.get(loc.top);
-    if (!tree) this.trees.set(loc.top, (tree = { loc, tracker: new OverlapTracker(), ran: new Set(), lastPoll: 0, busy: false, failing: false }));
+    if (!tree) this.trees.set(loc.top, (tree = { loc, tracker: new OverlapTracker(), ran: new Set(), lastPoll: 0, busy: false }));
     return tree;
   }
 
   /** A run started: its agent counts as running in its tree from now, and the tree is looked at soon. */
   runStarted(agent: string, run: Run): void {
-    this.cursors.set(run.id, { offset: 0, rest: '' });
+    // A re-adopted run's earlier tool calls were counted by the supervisor before this one.
+    this.cursors.set(run.id, { offset: run.adopted ? run.lastSize : 0, rest: '' });
     const now = Date.now();
     const runs = (this.live.get(agent) ?? []).filter((r) => r.end === null || now - r.end < RUNS_KEPT_MS);
     runs.push({ start: now - START_SLACK_MS, end: null });
@@ -227,12 +227,9 @@ export class Conflicts {
       };
       const fresh = (f: string) => (mtimes.get(f) ?? 0) >= this.since;
       this.found(tree, tree.tracker.observe(view, [...ran].sort(), Date.now(), { fresh, writers }));
-      if (tree.failing) this.ctx.o.log(`conflicts: ${tree.loc.top} can be read again`);
-      tree.failing = false;
       this.resolveClean(tree, view);
     } catch (err) {
-      if (!tree.failing) this.ctx.o.log(`conflicts: cannot look at ${tree.loc.top}: ${(err as Error).message}`);
-      tree.failing = true;
+      this.logOnce(`cannot look at ${tree.loc.top}: ${(err as Error).message}`);
       // The repository may have moved or gone: where each agent is is asked again.
       this.locs.clear();
       this.trees.delete(tree.loc.top);
