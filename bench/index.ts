@@ -24,6 +24,7 @@ import { type ScrubSection, scrubThroughput } from './scrub.js';
 import { printSearch, searchLatency } from './search.js';
 import { type SecretsSection, secretsLatency } from './secrets.js';
 import { hookLatency, printHooks } from './hooks.js';
+import { CONFLICT_AGENTS, CONFLICT_FILES, conflictCheckCost, printConflictChecks } from './conflicts.js';
 import { OTEL_AGENTS, otelCost, printOtel } from './otel.js';
 import { RELAY_ADDED_P50_MS, RELAY_ADDED_P99_MS, RELAY_DASHBOARDS, RELAY_IDLE_AGENTS, printRelay, relayEvents, relayIdle, relayLatency } from './relay.js';
 import {
@@ -39,9 +40,9 @@ import {
   stopSupervisors,
 } from './supervisor.js';
 
-const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20];
+const SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
 
-const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,18] [--rows N] [--rebuild]
+const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup N] [--per-sender N] [--only 1,...,19] [--rows N] [--rebuild]
 
   --quick          10 rounds, 2 warm-up, 3 messages per sender, 48 tasks in section 6 (else 160),
                    a 15 s window in section 7 (else 60 s), 5 restarts in section 8 (else 12),
@@ -53,7 +54,7 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   --warmup N       unmeasured warm-up rounds (default 5)
   --per-sender N   messages per concurrent sender in section 3 (default 10)
   --only LIST      sections to run (1-3 btmsg, 4-6 bttask, 7-8 agor, 9 the dashboard, 10 the burst,
-                   11 the sandbox, 12 the scrubber, 13 secrets, 14-16 the relay, 17 hooks, 18 traces, 20 search), e.g. --only 1,4
+                   11 the sandbox, 12 the scrubber, 13 secrets, 14-16 the relay, 17 hooks, 18 traces, 19 conflict checks, 20 search), e.g. --only 1,4
   --rows N         messages in the big database of section 2 (default 1000000)
   --rebuild        rebuild the cached databases under bench/.data/
 
@@ -77,6 +78,8 @@ const HELP = `usage: npm run bench -- [--quick] [--json] [--rounds N] [--warmup 
   beside the same wake event reaching a subscribed control-socket client
   18 the supervisor's idle RSS and CPU over 10 s with OTLP traces on (a receiver up), off and with the collector down, ${OTEL_AGENTS} sleeping agents, and
   agor ps with the collector down against OTLP off (p50, ratio; at least 20 rounds),
+  19 one conflict check between ${CONFLICT_AGENTS} worktrees of one repository with ${CONFLICT_FILES} changed files each: wall and CPU time per
+  check, p50 and p90 over 20 checks (5 with --quick), when no pair's files intersect and when every pair's do
   20 agor search over 10,000 messages and 100 indexed run logs against btmsg search (messages only), interleaved,
   and the time to index the logs
 `;
@@ -557,6 +560,7 @@ async function main(): Promise<void> {
   const s16 = await attempt(16, () => relayEvents(args, log));
   const s17 = await attempt(17, () => hookLatency(args, log));
   const s18 = await attempt(18, () => otelCost(args, log));
+  const s19 = await attempt(19, () => conflictCheckCost(args, log));
   const s20 = await attempt(20, () => searchLatency(args, log));
   for (const [n, s] of [
     [14, s14],
@@ -564,6 +568,7 @@ async function main(): Promise<void> {
     [16, s16],
     [17, s17],
     [18, s18],
+    [19, s19],
   ] as const)
     if (s?.error) errors.push(`section ${n}: ${s.error}`);
   // A supervisor that could not be started or measured is a section that did not run.
@@ -610,6 +615,7 @@ async function main(): Promise<void> {
       ...(s16 ? { relay_events: s16 } : {}),
       ...(s17 ? { hook_latency: s17 } : {}),
       ...(s18 ? { otel_cost: s18 } : {}),
+      ...(s19 ? { conflict_check: s19 } : {}),
       ...(s20 ? { search_latency: s20 } : {}),
       summary: {
         ratios: ratios.map((r) => ({
@@ -750,6 +756,7 @@ async function main(): Promise<void> {
   printRelay(s14, s15, s16, out);
   printHooks(s17, out);
   printOtel(s18, out);
+  printConflictChecks(s19, out);
   if (s20) printSearch(s20, out);
   const rows = ratios.map((r) => [
     r.name,

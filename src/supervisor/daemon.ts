@@ -19,6 +19,7 @@ import { adoptRuns, sweepOpenRuns } from './adopt.js';
 import { restoreWorkdirs } from './worktree-prep.js';
 import { MergeOnDone } from './merge-on-done.js';
 import { Containment, runCgroupName } from './contain.js';
+import { Conflicts } from './conflicts.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
 import { Followers } from './followers.js';
 import { Budgets } from './budgets.js';
@@ -65,6 +66,8 @@ const SHUTDOWN_WRITE_MS = 10_000;
 const HOOKS_AT_EXIT_MS = 3000;
 /** The spending ledger keeps what a month's budget and the month before it can need. */
 const SPEND_KEPT_MS = 93 * 86_400_000;
+/** How long start-up waits for git's first view of the agents' trees. */
+const CONFLICT_BASELINE_MS = 2000;
 /** Every this many ticks, runs left open with no process are closed. */
 const SWEEP_TICKS = 10;
 /** Every this many ticks, a live run's peak memory is sampled. */
@@ -88,6 +91,7 @@ export class Supervisor {
   private readonly notifier: Notifier;
   private readonly budgets: Budgets;
   private readonly mergeOnDone: MergeOnDone;
+  private readonly conflicts: Conflicts;
   private server: ControlServer | null = null;
   private intervals: NodeJS.Timeout[] = [];
   private stopWatch: (() => void) | null = null;
@@ -158,9 +162,10 @@ export class Supervisor {
     });
     this.mergeOnDone = new MergeOnDone(this.ctx);
     this.wakeups = new Wakeups(this.ctx, (slot) => this.runs.start(slot, 'wake', null));
+    this.conflicts = new Conflicts(this.ctx);
     this.runs = new Runs(this.ctx, {
-      started: (agent, run) => this.followers.switchTo(agent, run),
-      ending: (run) => this.followers.flush(run),
+      started: (agent, run) => (this.followers.switchTo(agent, run), this.conflicts.runStarted(agent, run)),
+      ending: (run) => (this.followers.flush(run), this.conflicts.runEnded(run)),
       checkWakes: () => this.wakeups.check(),
       deliverManual: (slot, why) => this.wakeups.deliverManual(slot, why),
       held: (slot) => this.budgets.holds(slot),
@@ -224,6 +229,7 @@ export class Supervisor {
         closed: (conn) => this.followers.drop(conn),
         log: (line) => o.log(line),
       });
+      await this.conflicts.baseline(CONFLICT_BASELINE_MS);
       adoptRuns(this.ctx, this.runs);
       this.logIndex.start();
       await this.sweepCgroups();
@@ -325,6 +331,7 @@ export class Supervisor {
     if (this.ticks % SWEEP_TICKS === 0) this.safe('open runs', () => sweepOpenRuns(this.ctx, this.runs));
     this.safe('approval spans', () => this.spans.pollApprovals());
     this.safe('budgets', () => this.budgets.check());
+    this.safe('conflicts', () => this.conflicts.tick());
     this.hookSources.poll();
     this.safe('notifications', () => this.notifier.poll());
     this.mergeOnDone.poll();
@@ -450,6 +457,7 @@ export class Supervisor {
         this.emit({ event: 'supervisor', at: iso(Date.now())!, status: 'stopping', pid: this.pid });
         for (const i of this.intervals) clearInterval(i);
         this.notifier.stop();
+        this.conflicts.stop();
         this.stopWatch?.();
         for (const s of this.slots.values()) if (s.timer) (clearTimeout(s.timer), (s.timer = null));
         this.ctx.startQueue = [];

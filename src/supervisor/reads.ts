@@ -1,5 +1,6 @@
 import { pendingApprovalCounts } from '../db/approvals.js';
 import { listAudit } from '../db/audit.js';
+import { openConflictCounts } from '../db/conflicts.js';
 import type { Db } from '../db/open.js';
 import { claimedTaskOf } from '../db/tasks.js';
 import type { AgentView } from './protocol.js';
@@ -41,13 +42,15 @@ export interface LogTail {
 
 /**
  * The agents with the task each holds a lease on; an agent with an approval request pending
- * has its attention raised to that of a waiting request (unless already higher).
+ * or in an open conflict has its attention raised to that (unless already higher), so the
+ * offline view and one read after `agor conflicts ack` agree with the supervisor.
  */
 export function fleetOf(db: Db, agents: AgentView[], now = Date.now()): FleetAgent[] {
   const pending = new Map(pendingApprovalCounts(db, now).map((r) => [r.agent, r.n]));
+  const conflicted = new Set(openConflictCounts(db).map((r) => r.agent));
   return agents.map((a) => {
     const n = pending.get(a.id);
-    const raised = n ? attentionScore({ approvalsPending: n }) : null;
+    const raised = n || conflicted.has(a.id) ? attentionScore({ approvalsPending: n, fileConflict: conflicted.has(a.id) }) : null;
     const attention = raised && raised.score > a.attention ? { attention: raised.score, attention_reason: raised.reason } : {};
     return { ...a, ...attention, claimed_task: claimedTaskOf(db, a.id) ?? null };
   });

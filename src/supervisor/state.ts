@@ -1,4 +1,5 @@
 /** An agent's saved state (the agent_state row): restored at start-up, saved on every change, with its attention score. */
+import { inOpenConflict } from '../db/conflicts.js';
 import type { Db } from '../db/open.js';
 import * as R from '../db/runs.js';
 import type { Slot } from './context.js';
@@ -37,6 +38,7 @@ export function attentionOf(db: Db, slot: Slot): { score: number; reason: string
       stalled: slot.state === 'stalled',
       error: slot.state === 'failed' || slot.health === 'failed',
       contextUsage: context,
+      fileConflict: inOpenConflict(db, slot.cfg.id),
       reviewQueue: review,
       budgetSpent: slot.budgetSpent,
     });

@@ -19,6 +19,7 @@ import { type ViewSlot, ViewSlotContext } from './hooks/useViewSlot.js';
 import { type AppAction, HELP_HINTS, VIEWS, type ViewId, appBinding, bindingOf, helpSections, hintsFor } from './keymap.js';
 import { MIN_COLUMNS, MIN_ROWS, ThemeContext, makeTheme } from './theme.js';
 import { ApprovalsView } from './views/ApprovalsView.js';
+import { ConflictsView } from './views/ConflictsView.js';
 import { AuditView } from './views/AuditView.js';
 import { BOARD_STATES, BoardView } from './views/BoardView.js';
 import { CommsView } from './views/CommsView.js';
@@ -197,6 +198,16 @@ function Dashboard({ source, onExit, slot, bell: bellAtStart }: { source: DataSo
     },
     approve: (_, __, { approval }) => decide('approve', approval),
     deny: (_, __, { approval }) => decide('deny', approval),
+    ackConflict: (_, __, { conflict: c }) => {
+      if (!c || !source.ackConflict) return false;
+      ask({
+        fields: [{ key: 'note', label: `acknowledge conflict ${c.ref}: note`, optional: true }],
+        confirm: () => `acknowledge the ${c.kind} conflict ${c.ref} of ${c.agents.join(', ') || 'no agent'} on ${short(t.text(c.files.join(' ')))}?`,
+        pending: () => `acknowledging conflict ${c.ref}${t.g.ellipsis}`,
+        run: (v) => source.ackConflict!(c.ref, v.note || undefined),
+        done: () => `acknowledged conflict ${c.ref}; a new write to its files re-opens it`,
+      });
+    },
     comment: (_, __, { task }) => {
       if (!task) return false;
       const id = shortId(task.id);
@@ -254,6 +265,7 @@ function Dashboard({ source, onExit, slot, bell: bellAtStart }: { source: DataSo
   else if (viewId === 'runs') body = <RunsView {...common} agent={agent} setAgent={setAgent} />;
   else if (viewId === 'audit') body = <AuditView {...common} ask={ask} />;
   else if (viewId === 'approvals') body = <ApprovalsView {...common} />;
+  else if (viewId === 'conflicts') body = <ConflictsView {...common} />;
   else body = <LogsView {...common} agent={agent} setAgent={setAgent} />;
 
   return (

@@ -15,6 +15,7 @@ export const VIEWS = [
   { key: '5', id: 'audit', name: 'Audit' },
   { key: '6', id: 'logs', name: 'Logs' },
   { key: '7', id: 'approvals', name: 'Approvals' },
+  { key: '8', id: 'conflicts', name: 'Conflicts' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -41,7 +42,8 @@ export type AppAction =
   | 'move'
   | 'comment'
   | 'approve'
-  | 'deny';
+  | 'deny'
+  | 'ackConflict';
 export type Action = AppAction | 'inView' | 'inPrompt';
 
 /** Text that may use the terminal's arrows (Unicode or ASCII). */
@@ -69,6 +71,7 @@ const AGENTS_SECTION = 'Agents (Fleet, Runs, Logs)';
 const BOARD_SECTION = 'Board';
 const SCROLL_SECTION = 'Comms, Audit';
 const APPROVALS_SECTION = 'Approvals';
+const CONFLICTS_SECTION = 'Conflicts';
 const PROMPT_SECTION = 'Prompts (every action asks)';
 
 const viewKeys = (from: number, to: number): Binding[] =>
@@ -92,7 +95,7 @@ const agentKey = (key: string, action: AppAction, help: string, hint: string): B
 
 export const KEYMAP: readonly Binding[] = [
   ...viewKeys(0, 3),
-  ...viewKeys(3, 7),
+  ...viewKeys(3, 8),
   { keys: 'tab S-tab', section: VIEWS_SECTION, help: 'next / previous view', action: 'nextView', match: (_, key) => key.tab, line: 'tab next' },
   {
     keys: 'H',
@@ -194,12 +197,30 @@ export const KEYMAP: readonly Binding[] = [
     hint: 'd deny',
   },
 
+  {
+    keys: (g) => `${g.upDown} PgUp PgDn`,
+    section: CONFLICTS_SECTION,
+    help: 'select a conflict',
+    action: 'inView',
+    views: ['conflicts'],
+    hint: (g) => `${g.upDown} select`,
+  },
+  {
+    keys: 'a',
+    section: CONFLICTS_SECTION,
+    help: 'acknowledge it until a new write to its files (asks a note, then y/n)',
+    action: 'ackConflict',
+    match: (input) => input === 'a',
+    views: ['conflicts'],
+    hint: 'a acknowledge',
+  },
+
   { keys: 'y n', section: PROMPT_SECTION, help: 'confirm, cancel', action: 'inPrompt' },
   { keys: 'enter esc', section: PROMPT_SECTION, help: 'accept the entry, cancel', action: 'inPrompt' },
 ];
 
 /** The status line's hints while the help screen is open (its own keys: ?, esc, 1-7, q). */
-export const HELP_HINTS = '? or esc closes the help  1-7 go to a view  q quit';
+export const HELP_HINTS = '? or esc closes the help  1-8 go to a view  q quit';
 
 const show = (text: Text, g: Glyphs): string => (typeof text === 'string' ? text : text(g));
 

@@ -7,6 +7,7 @@ import { getRun } from '../db/runs.js';
 import { feed, send } from '../msg/messages.js';
 import { list as listDeadLetters } from '../msg/deadletters.js';
 import { decideApproval, listApprovals } from '../supervisor/approvals.js';
+import { ackConflictAs, conflictViews } from '../supervisor/conflict-list.js';
 import { ControlClient, liveSupervisor } from '../supervisor/client.js';
 import { runHistory } from '../supervisor/history.js';
 import { hookFailures } from '../supervisor/hook-status.js';
@@ -20,7 +21,7 @@ import { type Board, board, comment, setStatus, show, taskHistory } from '../tas
 import type { Change } from '../task/views.js';
 import { type ReloadNotice, reloadNotice } from './reload-notice.js';
 import { alertOf } from './alerts.js';
-import type { Activity, Alert, ApprovalItem, AuditFilter, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
+import type { Activity, Alert, ApprovalItem, AuditFilter, ConflictItem, DataSource, FleetAgent, LogTail, SupervisorStatus } from './source.js';
 
 /** How often another process's writes are looked for (PRAGMA data_version: one page read). */
 const POLL_MS = 500;
@@ -285,6 +286,19 @@ export class LocalSource implements DataSource {
 
   async deny(ref: string, note?: string) {
     decideApproval(this.writable(), { id: Number(ref), decision: 'denied', by: ADMIN, note: note ?? null });
+  }
+
+  conflicts(): ConflictItem[] {
+    try {
+      return conflictViews(this.ro).map((c) => ({ ...c, ref: String(c.id) }));
+    } catch {
+      // A database from before conflicts were recorded: none yet.
+      return [];
+    }
+  }
+
+  async ackConflict(ref: string, note?: string) {
+    ackConflictAs(this.writable(), Number(ref), ADMIN, note ?? null);
   }
 
   private writable(): Db {

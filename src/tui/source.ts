@@ -1,6 +1,7 @@
 import type { FeedItem } from '../msg/messages.js';
 import type { DeadLetter } from '../msg/views.js';
 import type { ApprovalView } from '../supervisor/approvals.js';
+import type { ConflictView } from '../supervisor/conflict-list.js';
 import type { AgentView } from '../supervisor/protocol.js';
 import type { ReloadNotice } from './reload-notice.js';
 import type { AuditEntry, AuditFilter, FleetAgent as HostFleetAgent, LogTail } from '../supervisor/reads.js';
@@ -28,6 +29,12 @@ export interface FleetAgent extends HostFleetAgent {
  * request's id, or `host/id` over several hosts (ids are per database).
  */
 export interface ApprovalItem extends ApprovalView {
+  ref: string;
+  host?: string;
+}
+
+/** One conflict as the dashboard shows it; `ref` is what ackConflict takes. */
+export interface ConflictItem extends ConflictView {
   ref: string;
   host?: string;
 }
@@ -98,6 +105,8 @@ export interface DataSource {
    * rate-limited): the dashboard rings the terminal bell. Optional: without it, no bell.
    */
   onAlert?(onAlert: (a: Alert) => void): () => void;
+  /** Open and acknowledged conflicts, oldest first. Optional: without it the Conflicts view says so. */
+  conflicts?(): ConflictItem[];
   /** Calls `onChange` when something may have changed (an event, or another process's write). */
   subscribe(onChange: () => void): () => void;
   /** Actions: each the same domain call the CLI makes; they reject with a UserError. */
@@ -111,6 +120,8 @@ export interface DataSource {
   /** Decide a pending approval request (its `ref`), as the operator, with an optional note. */
   approve?(ref: string, note?: string): Promise<void>;
   deny?(ref: string, note?: string): Promise<void>;
+  /** Acknowledge a conflict (its `ref`) as the operator: it stops raising attention until a new write to its files. */
+  ackConflict?(ref: string, note?: string): Promise<void>;
   close(): void;
   /** A remote source's link to its relay (absent: a local source, always reachable). */
   connection?(): ConnState;

@@ -142,6 +142,7 @@ test('agor up on a 100x30 terminal: the demo team at work, every view, stop/star
     ['5', 'Audit', /AUDIT\s+agent: any\s+type: any/],
     ['6', 'Logs', /LOG OF \w+/],
     ['7', 'Approvals', /no approval requests pending/],
+    ['8', 'Conflicts', /no open conflicts/],
   ];
   for (const [k, name, body] of views) {
     s = await term.press(k, `the ${name} view`, (x) => titleIs(name)(x) && body.test(x));
@@ -151,14 +152,15 @@ test('agor up on a 100x30 terminal: the demo team at work, every view, stop/star
   }
   s = await term.press('6', 'the Logs view again', titleIs('Logs'));
   expect(s).toMatch(/LOG OF manager/);
-  s = await term.press('7', 'the Approvals view again', titleIs('Approvals'));
-  s = await term.press('Tab', 'tab from Approvals wraps to Fleet', titleIs('Fleet'));
-  term.show('tab: from Approvals round to Fleet', s);
+  s = await term.press('8', 'the Conflicts view again', titleIs('Conflicts'));
+  s = await term.press('Tab', 'tab from Conflicts wraps to Fleet', titleIs('Fleet'));
+  term.show('tab: from Conflicts round to Fleet', s);
   s = await term.press('Tab', 'tab to Board', titleIs('Board'));
   s = await term.press('BTab', 'shift-tab back to Fleet', titleIs('Fleet'));
-  s = await term.press('BTab', 'shift-tab from Fleet wraps to Approvals', titleIs('Approvals'));
+  s = await term.press('BTab', 'shift-tab from Fleet wraps to Conflicts', titleIs('Conflicts'));
+  s = await term.press('BTab', 'shift-tab to Approvals', titleIs('Approvals'));
   s = await term.press('BTab', 'shift-tab to Logs', titleIs('Logs'));
-  term.show('tab, shift-tab, shift-tab, shift-tab: Logs', s);
+  term.show('tab, shift-tab × 4: Logs', s);
   s = await term.press('?', 'the help screen', (x) => titleIs('Help')(x) && /Prompts \(every action asks\)/.test(x) && /start, stop, restart it/.test(x));
   term.show('?: help', s);
   s = await term.press('Escape', 'esc closes the help', titleIs('Logs'));

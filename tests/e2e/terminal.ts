@@ -161,7 +161,7 @@ export class Terminal {
   }
 }
 
-export const VIEW_KEYS: Record<string, string> = { Fleet: '1', Board: '2', Comms: '3', Runs: '4', Audit: '5', Logs: '6', Approvals: '7' };
+export const VIEW_KEYS: Record<string, string> = { Fleet: '1', Board: '2', Comms: '3', Runs: '4', Audit: '5', Logs: '6', Approvals: '7', Conflicts: '8' };
 
 /**
  * A whole frame of `view`: its name in the title bar and, on the help line (the last

@@ -4,6 +4,7 @@ import { approval, approve, deny } from './approval.js';
 import { audit } from '../btmsg/audit.js';
 import { budget } from './budget.js';
 import { restart, start, stop } from './control.js';
+import { conflicts } from './conflicts.js';
 import { dash } from './dash.js';
 import { doctor } from './doctor.js';
 import { hostOption, withHost } from './host-option.js';
@@ -50,6 +51,7 @@ export const commands: AnyVerb[] = [
   deny,
   worktree,
   merge,
+  conflicts,
   schedule,
   secret,
   audit,

@@ -17,6 +17,7 @@ import { runLogSearch } from './0015-run-log-search.js';
 import { runLastLine } from './0016-run-last-line.js';
 import { budgets } from './0017-budgets.js';
 import { worktrees } from './0018-worktrees.js';
+import { conflicts } from './0019-conflicts.js';
 
 export interface Migration {
   version: number;
@@ -45,5 +46,6 @@ export const migrations: Migration[] = [
   runLastLine,
   budgets,
   worktrees,
+  conflicts,
 ];
 export const LATEST_VERSION = migrations[migrations.length - 1]!.version;

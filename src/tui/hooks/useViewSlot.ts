@@ -17,6 +17,8 @@ export interface ViewSlot {
   task?: TaskRef | null;
   /** The selected approval request (`ref` as approve and deny take it). */
   approval?: { ref: string; agent: string; action: string } | null;
+  /** The selected conflict (`ref` as ackConflict takes it). */
+  conflict?: { ref: string; kind: string; agents: string[]; files: string[] } | null;
 }
 
 export const ViewSlotContext = createContext<MutableRefObject<ViewSlot>>({ current: {} });

@@ -1,9 +1,11 @@
 import { Box, Spacer, Text } from 'ink';
 import { useMemo } from 'react';
 import { hookFailureLine } from '../../supervisor/hook-status.js';
-import type { DataSource, FleetAgent, HostInfo } from '../source.js';
+import type { ConflictItem, DataSource, FleetAgent, HostInfo } from '../source.js';
+import { filesLine } from './ConflictsView.js';
 import { windowStart } from '../format.js';
 import { Empty } from '../components/Empty.js';
+import { Line, cell } from '../components/Line.js';
 import {
   AgentDetail,
   AttentionPanel,
@@ -20,6 +22,8 @@ import { useClock } from '../hooks/useClock.js';
 import { useSource } from '../hooks/useSource.js';
 import { useViewSlot } from '../hooks/useViewSlot.js';
 import { useTheme } from '../hooks/useTheme.js';
+
+const NO_CONFLICTS: ConflictItem[] = [];
 
 export const NO_AGENTS = 'no agents: start a group with agor up -f agor.yaml';
 
@@ -38,7 +42,9 @@ export function FleetView({ source, width, height, agent, setAgent }: FleetViewP
   const hosts = useSource(source, (s) => s.hosts?.() ?? null, [], { fallback: null });
   const queue = useMemo(() => attentionQueue(fleet.filter((a) => !a.lost)), [fleet]);
   const hooks = useSource(source, (s) => (s.hookFailures ? hookFailureLine(s.hookFailures(), ' in 24 h') : null), [], { fallback: null });
-  const bottom = (queue.length ? queue.length + 1 : 1) + 2 + (hooks ? 1 : 0);
+  const conflicts = useSource(source, (s) => s.conflicts?.().filter((c) => c.status === 'open') ?? NO_CONFLICTS, [], { fallback: NO_CONFLICTS });
+  // A line for the selected agent's conflicts, kept while any is open so the rows do not jump.
+  const bottom = (queue.length ? queue.length + 1 : 1) + 2 + (hooks ? 1 : 0) + (conflicts.length ? 1 : 0);
   const rows = Math.max(1, height - bottom - 1);
   const { idx, onKey } = agentSelection(fleet, agent, setAgent, rows);
   useViewSlot({ keys: onKey, agent: fleet[idx]?.id ?? null });
@@ -70,6 +76,7 @@ export function FleetView({ source, width, height, agent, setAgent }: FleetViewP
       />
       <Spacer />
       {selected ? <AgentDetail agent={selected} width={width} now={now} /> : <Box height={1} />}
+      {conflicts.length ? <Line segs={[cell(t.text(conflictLine(conflicts, selected?.id ?? null)), width, t.g.ellipsis, { tone: 'bad' })]} /> : null}
       <Box height={1} />
       <AttentionPanel agents={queue} width={width} />
       {hooks ? (
@@ -79,6 +86,17 @@ export function FleetView({ source, width, height, agent, setAgent }: FleetViewP
       ) : null}
     </Box>
   );
+}
+
+/** The selected agent's open conflicts on one line (empty when it has none). */
+export function conflictLine(conflicts: readonly ConflictItem[], agent: string | null): string {
+  const mine = agent ? conflicts.filter((c) => c.agents.includes(agent)) : [];
+  if (!mine.length) return '';
+  const one = (c: ConflictItem) => {
+    const others = c.agents.filter((a) => a !== agent);
+    return `#${c.ref} ${c.kind}${others.length ? ` with ${others.join(',')}` : ''}: ${filesLine(c)}`;
+  };
+  return `conflicts (8 to see, a there to acknowledge): ${mine.map(one).join('; ')}`;
 }
 
 /** The fleet's rows, with each host's line before its agents when there are several hosts. */

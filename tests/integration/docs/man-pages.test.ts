@@ -66,7 +66,12 @@ async function verbsOf(bin: Bin): Promise<Verb[]> {
     top.map(async (v): Promise<Verb[]> => {
       const h = await help(bin, [v]);
       const subs = commands(h, `${bin} ${v}`);
-      if (subs.length) return Promise.all(subs.map(async (s) => ({ name: `${v} ${s}`, options: options(await help(bin, [v, s])) })));
+      if (subs.length) {
+        const each = await Promise.all(subs.map(async (s) => ({ name: `${v} ${s}`, options: options(await help(bin, [v, s])) })));
+        // A verb that also acts on its own (agor conflicts, besides conflicts ack) has options of its own.
+        const own = options(h);
+        return own.length ? [{ name: v, options: own }, ...each] : each;
+      }
       const fixed = choices(h);
       if (fixed.length) return fixed.map((s) => ({ name: `${v} ${s}`, options: options(h) }));
       return [{ name: v, options: options(h) }];

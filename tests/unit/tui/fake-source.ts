@@ -3,7 +3,18 @@ import type { DeadLetter } from '../../../src/msg/views.js';
 import type { RunView } from '../../../src/supervisor/views.js';
 import type { Board, TaskDetail } from '../../../src/task/board.js';
 import type { Change, Task } from '../../../src/task/views.js';
-import type { Activity, ApprovalItem, AuditEntry, AuditFilter, ConnState, DataSource, FleetAgent, LogTail, SupervisorStatus } from '../../../src/tui/source.js';
+import type {
+  Activity,
+  ApprovalItem,
+  AuditEntry,
+  ConflictItem,
+  AuditFilter,
+  ConnState,
+  DataSource,
+  FleetAgent,
+  LogTail,
+  SupervisorStatus,
+} from '../../../src/tui/source.js';
 
 const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
 /** SQLite's UTC text, as messages, tasks and the audit log store it. */
@@ -130,6 +141,7 @@ export class FakeSource implements DataSource {
   runsOf = new Map<string, RunView[]>();
   auditEntries: AuditEntry[] = [];
   pendingApprovals: ApprovalItem[] = [];
+  openConflicts: ConflictItem[] = [];
   logs = new Map<string, LogTail>();
   /** What activity() returns: newer output and heartbeat times, which come without a notification. */
   times = new Map<string, Activity>();
@@ -193,6 +205,9 @@ export class FakeSource implements DataSource {
   approvals() {
     return this.read('approvals', [], this.pendingApprovals);
   }
+  conflicts() {
+    return this.read('conflicts', [], this.openConflicts);
+  }
   logTail(agent: string, lines: number) {
     const l = this.logs.get(agent) ?? { agent, run: null, lines: [] };
     return this.read('logTail', [agent, lines], { ...l, lines: l.lines.slice(-lines) });
@@ -244,6 +259,9 @@ export class FakeSource implements DataSource {
   }
   deny(ref: string, note?: string) {
     return this.act('deny', note === undefined ? [ref] : [ref, note]);
+  }
+  ackConflict(ref: string, note?: string) {
+    return this.act('ackConflict', note === undefined ? [ref] : [ref, note]);
   }
   close() {
     this.calls.push({ method: 'close', args: [] });
@@ -360,6 +378,22 @@ export function fixture(): FakeSource {
       expires_at: new Date(Date.now() + 505_000).toISOString(),
       decided_at: null,
       decided_by: null,
+      note: null,
+    },
+  ];
+  s.openConflicts = [
+    {
+      id: 2,
+      ref: '2',
+      kind: 'overlap',
+      agents: ['worker-1', 'worker-2'],
+      files: ['src/app.ts'],
+      tree: '/home/op/project',
+      first_seen: ago(30),
+      last_seen: ago(10),
+      status: 'open',
+      acked_by: null,
+      acked_at: null,
       note: null,
     },
   ];

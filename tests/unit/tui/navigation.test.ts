@@ -30,7 +30,7 @@ describe('switching views', () => {
     await r.press(KEY.tab);
     await r.waitFor('[2 Board]');
     await r.press(KEY.shiftTab, KEY.shiftTab);
-    await r.waitFor('[7 Approvals]');
+    await r.waitFor('[8 Conflicts]');
     await r.press(KEY.tab);
     await r.waitFor('[1 Fleet]');
   });
