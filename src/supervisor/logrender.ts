@@ -5,6 +5,7 @@
  * written. Shared by `agor logs` and the dashboard's Logs view. The text is the agent's:
  * callers still show its control characters (showControls) before it reaches a terminal.
  */
+import { stripSequences } from '../core/text.js';
 import { scrubShapes } from '../secrets/scrub.js';
 import { type TranscriptItem, parseTranscriptLine } from './transcript.js';
 
@@ -146,8 +147,7 @@ function visibleText(line: string): string {
       .split('\r')
       .filter((s) => s.trim())
       .at(-1) ?? '';
-  // eslint-disable-next-line no-control-regex
-  return last.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1b[@-_]/g, '').trim();
+  return stripSequences(last).trim();
 }
 
 /** Progress bars, spinners and counters: no letters to read. */

@@ -1,11 +1,11 @@
 import { Box } from 'ink';
 import type { ApprovalItem, DataSource } from '../source.js';
-import { clamp, duration, parseTime, windowStart } from '../format.js';
+import { duration, parseTime, windowStart } from '../format.js';
 import { Empty } from '../components/Empty.js';
 import { Line, cell } from '../components/Line.js';
 import { useClock } from '../hooks/useClock.js';
 import { useSource } from '../hooks/useSource.js';
-import { useSticky } from '../hooks/useSticky.js';
+import { useRefSelection } from '../hooks/useRefSelection.js';
 import { useTheme } from '../hooks/useTheme.js';
 import { useViewSlot } from '../hooks/useViewSlot.js';
 
@@ -33,17 +33,10 @@ const ageOf = (a: Pick<ApprovalItem, 'created_at'>, now: number) => duration((no
 export function ApprovalsView({ source, width, height }: ApprovalsViewProps) {
   const t = useTheme();
   const items = useSource(source, (s) => s.approvals?.() ?? NONE, [], { fallback: NONE });
-  const [sel, setSel] = useSticky<string | null>('approvals.selected', null);
-  const found = items.findIndex((a) => a.ref === sel);
-  const idx = found >= 0 ? found : 0;
-  const selected = items[idx] ?? null;
   const rows = Math.max(1, height - 4);
+  const { idx, selected, keys } = useRefSelection(items, 'approvals.selected', rows);
   useViewSlot({
-    keys: (_input, key) => {
-      if (!items.length) return;
-      const step = key.upArrow ? -1 : key.downArrow ? 1 : key.pageUp ? -rows : key.pageDown ? rows : 0;
-      if (step) setSel(items[clamp(idx + step, 0, items.length - 1)]!.ref);
-    },
+    keys,
     approval: selected ? { ref: selected.ref, agent: selected.host ? `${selected.host}/${selected.agent}` : selected.agent, action: selected.action } : null,
   });
   // The countdowns read in seconds: a frame a second only while requests are on screen.

@@ -1,12 +1,12 @@
 import { Box } from 'ink';
 import { quotePath } from '../../supervisor/conflict-list.js';
 import type { ConflictItem, DataSource } from '../source.js';
-import { clamp, duration, parseTime, windowStart } from '../format.js';
+import { duration, parseTime, windowStart } from '../format.js';
 import { Empty } from '../components/Empty.js';
 import { Line, cell } from '../components/Line.js';
 import { useClock } from '../hooks/useClock.js';
 import { useSource } from '../hooks/useSource.js';
-import { useSticky } from '../hooks/useSticky.js';
+import { useRefSelection } from '../hooks/useRefSelection.js';
 import { useTheme } from '../hooks/useTheme.js';
 import { useViewSlot } from '../hooks/useViewSlot.js';
 
@@ -31,17 +31,10 @@ const ageOf = (c: Pick<ConflictItem, 'first_seen'>, now: number) => duration((no
 export function ConflictsView({ source, width, height }: ConflictsViewProps) {
   const t = useTheme();
   const items = useSource(source, (s) => s.conflicts?.() ?? NONE, [], { fallback: NONE });
-  const [sel, setSel] = useSticky<string | null>('conflicts.selected', null);
-  const found = items.findIndex((c) => c.ref === sel);
-  const idx = found >= 0 ? found : 0;
-  const selected = items[idx] ?? null;
   const rows = Math.max(1, height - 4);
+  const { idx, selected, keys } = useRefSelection(items, 'conflicts.selected', rows);
   useViewSlot({
-    keys: (_input, key) => {
-      if (!items.length) return;
-      const step = key.upArrow ? -1 : key.downArrow ? 1 : key.pageUp ? -rows : key.pageDown ? rows : 0;
-      if (step) setSel(items[clamp(idx + step, 0, items.length - 1)]!.ref);
-    },
+    keys,
     conflict: selected ? { ref: selected.ref, kind: selected.kind, agents: selected.agents, files: selected.files } : null,
   });
   const now = useClock(10_000, items.length > 0, (n) => items.map((c) => ageOf(c, n)).join());
