@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../../src/supervisor/config.js';
+import { userError } from '../../helpers/errors.js';
 
 const agents = 'agents:\n  a:\n    command: [sh]\n  b:\n    command: [sh]\n    approvals:\n      auto_approve: ["git push origin feature/*"]\n';
 
+/** The message parseConfig refuses `text` with (a ConfigError: file, line and key). */
 function error(text: string): string {
-  try {
-    parseConfig(text, '/tmp/agor.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  throw new Error('parseConfig accepted the file');
+  const e = userError(() => parseConfig(text, '/tmp/agor.yaml'));
+  expect(e).toBeInstanceOf(ConfigError);
+  return e.message;
 }
 
 describe('approvals: in agor.yaml', () => {
