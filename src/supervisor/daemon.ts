@@ -7,10 +7,9 @@ import { recordHeartbeat } from '../db/agents.js';
 import { listSecretMeta } from '../db/secrets.js';
 import { audit } from '../db/audit.js';
 import { isBusy } from '../db/errors.js';
-import { unreadCount } from '../db/messages.js';
 import { type Db, setBusyTimeout, writeTx } from '../db/open.js';
 import * as R from '../db/runs.js';
-import { activeLeaseCounts, checkpointWal } from '../db/supervisor.js';
+import { checkpointWal } from '../db/supervisor.js';
 import { renewAgentLeases } from '../db/tasks.js';
 import { watchDb } from '../db/watch.js';
 import { conflict } from '../core/errors.js';
@@ -21,9 +20,9 @@ import { MergeOnDone } from './merge-on-done.js';
 import { Containment, runCgroupName } from './contain.js';
 import { Conflicts } from './conflicts.js';
 import { type Ctx, type DaemonOptions, type Slot, iso, newSlot, restState } from './context.js';
+import { FleetList } from './fleet.js';
 import { Followers } from './followers.js';
 import { Budgets } from './budgets.js';
-import { agentBudget, hasBudgets, readBudgets } from './budget-status.js';
 import { pruneSpend } from '../db/budgets.js';
 import { HookSources } from './hook-sources.js';
 import { Hooks } from './hooks.js';
@@ -41,8 +40,6 @@ import { NO_STATUS, Runs } from './runs.js';
 import { type ControlServer, startControlServer } from './socket.js';
 import { attentionOf, restoreState, stateRow } from './state.js';
 import { watchRun } from './stalls.js';
-import { lastRunFields } from './status.js';
-import { agentView } from './views.js';
 import { Wakeups } from './wakeups.js';
 import { WriteQueue } from './writes.js';
 
@@ -83,6 +80,7 @@ export class Supervisor {
   private readonly wakeups: Wakeups;
   private readonly followers: Followers;
   private readonly requests: Requests;
+  private readonly fleet: FleetList;
   private readonly spans: SupervisorSpans;
   private readonly hooks: Hooks;
   private readonly hookSources: HookSources;
@@ -100,13 +98,6 @@ export class Supervisor {
   private ready = false;
   private readonly pid = process.pid;
   private readonly writes: WriteQueue;
-  /** The counts `agor ps` showed last, for when the database cannot be read. */
-  private lastCounts = {
-    unread: new Map<string, number>(),
-    claimed: new Map<string, number>(),
-    pending: new Map<string, number>(),
-    beats: new Map<string, number | null>(),
-  };
   private lastReadError = 0;
   private exitResolve!: () => void;
   /** Resolves once the supervisor has shut down. */
@@ -175,6 +166,7 @@ export class Supervisor {
       start: (slot) => this.runs.start(slot, 'start', 0),
       checkWakes: () => this.wakeups.check(),
     });
+    this.fleet = new FleetList(this.ctx);
     this.requests = new Requests(this.ctx, {
       runs: this.runs,
       wakeups: this.wakeups,
@@ -397,55 +389,7 @@ export class Supervisor {
 
   /** The agents as `agor ps` shows them. */
   list(): AgentView[] {
-    const { unread, claimed, pending, beats } = this.counts();
-    const now = this.now();
-    let budgets: ReturnType<typeof readBudgets> | null = null;
-    if (hasBudgets(this.o.config)) this.safe('budgets', () => (budgets = readBudgets(this.db, this.o.config, now)));
-    return [...this.slots.values()].map((s) => {
-      const hb = s.run ? beats.get(s.run.id) : null;
-      return agentView(
-        {
-          id: s.cfg.id,
-          name: s.cfg.name,
-          role: s.cfg.role,
-          mode: s.cfg.mode,
-          strategy: s.cfg.wake.strategy,
-          state: s.state,
-          health: s.health,
-          // Heartbeats are stamped with the wall clock; the other times are the supervisor's.
-          run: s.run
-            ? { id: s.run.id, pid: s.run.pid, startedAt: s.run.startedAt, lastOutputAt: s.run.lastOutputAt, heartbeatAt: hb ? hb + now - Date.now() : null }
-            : null,
-          restarts: s.restarts,
-          attempts: s.attempts,
-          nextStartAt: s.nextStartAt,
-          pendingWakes: pending.get(s.cfg.id) ?? 0,
-          unread: unread.get(s.cfg.id) ?? 0,
-          claimed: claimed.get(s.cfg.id) ?? 0,
-          attention: attentionOf(this.db, s),
-          supervised: true,
-          stallAfterMs: s.cfg.stallAfterMs,
-          lastRun: lastRunFields(this.db, s.cfg.id),
-          budget: budgets && agentBudget(budgets, s.cfg.id),
-        },
-        now,
-      );
-    });
-  }
-
-  /** Unread, claimed and pending counts; the last ones read when the database cannot be read now. */
-  private counts(): Supervisor['lastCounts'] {
-    try {
-      this.lastCounts = {
-        unread: new Map([...this.slots.keys()].map((id) => [id, unreadCount(this.db, id)])),
-        claimed: activeLeaseCounts(this.db),
-        pending: new Map(R.pendingWakeCounts(this.db).map((p) => [p.agent, p.n])),
-        beats: new Map(R.openRunHeartbeats(this.db).map((r) => [r.id, r.heartbeat_at])),
-      };
-    } catch {
-      /* answer from memory */
-    }
-    return this.lastCounts;
+    return this.fleet.list();
   }
 
   /** Stops every agent (SIGTERM, SIGKILL after each one's grace), then exits. */

@@ -33,7 +33,10 @@ describe.concurrent('agor budgets', () => {
           spender: {
             mode: 'on-demand',
             stop_grace: '1s',
-            command: sh(`${AGOR_SH} report --cost 1.50 --tokens-in 100 && ${AGOR_SH} report --cost 2.75 --tokens-in 150 --tokens-out 50 && echo spent`),
+            // Spends on its first run only, so the run after midnight does not spend the new day's budget as well.
+            command: sh(
+              `[ -e spent.flag ] || { ${AGOR_SH} report --cost 1.50 --tokens-in 100 && ${AGOR_SH} report --cost 2.75 --tokens-in 150 --tokens-out 50 && touch spent.flag; }; echo spent`,
+            ),
             budget: { daily: 2.5, monthly: 50 },
           },
         },
