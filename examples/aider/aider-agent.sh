@@ -42,9 +42,7 @@ btmsg inbox --json | json '$.map((m) => m.id + " " + m.from + " " + m.content.re
   done
 
 task=$(bttask list --mine -s progress --json | json '$.filter((t) => !t.lease).slice(0, 1).map((t) => t.id)')
-if [ -z "$task" ]; then
-  task=$(bttask claim --json 2>/dev/null | json '$.id')
-fi
+[ -n "$task" ] || task=$(bttask claim --json 2>/dev/null | json '$.id')
 if [ -z "$task" ]; then
   echo "nothing ready to claim"
   exit 0

@@ -1,5 +1,7 @@
 // The aider template of agor init --template, and the source of examples/ (npm run examples
 // writes them; tests/unit/supervisor/templates.test.ts fails when they differ). Edit here.
+import { keyringNote, sandboxNote, workerAgents } from './team.js';
+import { SH_HEARTBEATS, SH_TAKE_TASK, shPrelude } from './wrapper.js';
 
 export const AIDER_YAML = `# Two aider developers; you (the operator, admin) fill the board and review.
 # agor init --template aider writes this file and aider-agent.sh (the same as examples/aider/).
@@ -18,13 +20,9 @@ export const AIDER_YAML = `# Two aider developers; you (the operator, admin) fil
 # bttask status ID done, or bttask status ID progress --comment "what to change".
 # aider reads its model and API keys from its usual places (AIDER_MODEL, ANTHROPIC_API_KEY
 # or OPENAI_API_KEY in the environment of agor up, .aider.conf.yml).
-# Or keep the key in the OS keyring, handed to each run and nowhere else (not argv, not the
-# database): agor secret set ANTHROPIC_API_KEY (or OPENAI_API_KEY, and name that one below), then uncomment the secrets: line of each agent.
+${keyringNote('ANTHROPIC_API_KEY (or OPENAI_API_KEY, and name that one below)')}
 
-# The sandbox: each agent runs in agor's default one, with read-write on this directory, a
-# TMPDIR of its own and the database's directory, read and execute on the system, node and
-# agor (so the wrapper's btmsg and bttask work), no Unix-domain sockets, and the rest of your
-# home out of reach. aider needs, on top of that (the sandbox: block of each agent):
+${sandboxNote('aider')}
 #   write ~/.aider        its caches, analytics and install records (make it first if aider
 #                         has never run: mkdir ~/.aider; a path must exist before the run)
 #   read ~/.gitconfig     git's name and email, for aider's commits
@@ -40,51 +38,22 @@ export const AIDER_YAML = `# Two aider developers; you (the operator, admin) fil
 group: aider-team
 max_concurrent: 2
 
-agents:
-  dev1:
-    name: Developer 1
-    role: project
-    mode: on-demand
-    command: ["sh", "./aider-agent.sh"]
-    prompt_via: env
-    # secrets: [ANTHROPIC_API_KEY]   # from the keyring: agor secret set ANTHROPIC_API_KEY (see the top of this file)
-    env: { AIDER_AGENT_MANAGER: admin }
-    timeout: 30m
-    stall_after: 10m
-    # The team's sandbox, shared by dev2 (*aider); see the top of this file.
-    sandbox: &aider
-      mode: best-effort
-      read: [~/.gitconfig]
-      write: [~/.aider]
-      network: { connect: [443] }
-      unix_sockets: deny
-    schedules:
-      - { cron: "*/15 9-17 * * 1-5", tz: UTC, prompt: "Take the next ready task." }
-    prompt: |
-      You are a developer on a small team; a person reviews your work. Make the change the
-      task below asks for, in this repository, in small commits with clear messages. Keep to
-      the task: do not rewrite unrelated code. If the task is unclear or impossible, change
-      nothing and say why in your reply.
-
-  dev2:
-    name: Developer 2
-    role: project
-    mode: on-demand
-    command: ["sh", "./aider-agent.sh"]
-    prompt_via: env
-    # secrets: [ANTHROPIC_API_KEY]   # from the keyring: agor secret set ANTHROPIC_API_KEY (see the top of this file)
-    env: { AIDER_AGENT_MANAGER: admin }
-    timeout: 30m
-    stall_after: 10m
-    sandbox: *aider
-    schedules:
-      - { cron: "*/15 9-17 * * 1-5", tz: UTC, prompt: "Take the next ready task." }
-    prompt: |
-      You are a developer on a small team; a person reviews your work. Make the change the
-      task below asks for, in this repository, in small commits with clear messages. Keep to
-      the task: do not rewrite unrelated code. If the task is unclear or impossible, change
-      nothing and say why in your reply.
-`;
+${workerAgents({
+  prefix: 'dev',
+  title: 'Developer',
+  script: 'aider-agent.sh',
+  key: 'ANTHROPIC_API_KEY',
+  env: '{ AIDER_AGENT_MANAGER: admin }',
+  timeout: '30m',
+  sandbox: { anchor: 'aider', what: "The team's sandbox", read: ['~/.gitconfig'], write: ['~/.aider'], network: '{ connect: [443] }' },
+  prompt: {
+    anchor: 'developer',
+    text: `You are a developer on a small team; a person reviews your work. Make the change the
+task below asks for, in this repository, in small commits with clear messages. Keep to
+the task: do not rewrite unrelated code. If the task is unclear or impossible, change
+nothing and say why in your reply.`,
+  },
+})}`;
 
 export const AIDER_SCRIPT = `#!/bin/sh
 # One run of an aider developer under agor.
@@ -106,21 +75,7 @@ export const AIDER_SCRIPT = `#!/bin/sh
 # aider's own settings (AIDER_MODEL, API keys, .aider.conf.yml).
 # Needs btmsg, bttask and agor on PATH (npm link), and node (which they run on).
 
-set -u
-manager=\${AIDER_AGENT_MANAGER:-admin}
-me=\${BTMSG_AGENT_ID:?not run by agor: BTMSG_AGENT_ID is not set}
-
-# json EXPR: prints EXPR over the JSON document on stdin ($), an array one element per line.
-json() {
-  node -e '
-    let s = "";
-    process.stdin.setEncoding("utf8").on("data", (d) => (s += d)).on("end", () => {
-      if (!s.trim()) return;
-      const $ = JSON.parse(s);
-      const v = eval(process.argv[1]);
-      for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined && x !== null) console.log(typeof x === "string" ? x : JSON.stringify(x));
-    });' "$1"
-}
+${shPrelude('manager=${AIDER_AGENT_MANAGER:-admin}')}
 
 btmsg heartbeat >/dev/null
 btmsg inbox --json | json '$.map((m) => m.id + " " + m.from + " " + m.content.replace(/\\s+/g, " "))' |
@@ -129,10 +84,7 @@ btmsg inbox --json | json '$.map((m) => m.id + " " + m.from + " " + m.content.re
     btmsg ack "$id" >/dev/null
   done
 
-task=$(bttask list --mine -s progress --json | json '$.filter((t) => !t.lease).slice(0, 1).map((t) => t.id)')
-if [ -z "$task" ]; then
-  task=$(bttask claim --json 2>/dev/null | json '$.id')
-fi
+${SH_TAKE_TASK}
 if [ -z "$task" ]; then
   echo "nothing ready to claim"
   exit 0
@@ -149,8 +101,7 @@ message=$(printf '%s' "$detail" | json '[
   ...$.comments.filter((c) => c.agent !== process.env.BTMSG_AGENT_ID).map((c) => "Comment by " + c.agent + ": " + c.content),
 ].filter(Boolean).join("\\n\\n")')
 
-( while sleep 60; do btmsg heartbeat >/dev/null; done ) &
-beat=$!
+${SH_HEARTBEATS}
 trap 'kill "$beat" 2>/dev/null' EXIT
 
 before=$(git rev-parse HEAD 2>/dev/null || true)

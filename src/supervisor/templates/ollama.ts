@@ -1,5 +1,7 @@
 // The ollama template of agor init --template, and the source of examples/ (npm run examples
 // writes them; tests/unit/supervisor/templates.test.ts fails when they differ). Edit here.
+import { workerAgents } from './team.js';
+import { SH_HEARTBEATS, SH_TAKE_TASK, shPrelude } from './wrapper.js';
 
 export const OLLAMA_YAML = `# Two writers run by a local model through Ollama; you (the operator, admin) fill the board
 # and review. Nothing leaves the machine.
@@ -31,55 +33,32 @@ export const OLLAMA_YAML = `# Two writers run by a local model through Ollama; y
 group: ollama-team
 max_concurrent: 1   # one model in memory at a time
 
-agents:
-  writer1:
-    name: Writer 1
-    role: project
-    mode: on-demand
-    command: ["sh", "./ollama-agent.sh"]
-    prompt_via: env
-    env: { OLLAMA_MODEL: llama3.2 }
-    model: llama3.2
-    timeout: 15m
-    stall_after: 10m
-    # Only the local Ollama server; shared by writer2 (*ollama). See the top of this file.
-    sandbox: &ollama
-      mode: best-effort
-      network: { connect: [11434], bind: [] }
-      unix_sockets: deny
-    schedules:
-      - { cron: "*/15 9-17 * * 1-5", tz: UTC, prompt: "Take the next ready task." }
-    prompt: &writer |
-      You are a writer on a small team that shares a task board and a message system.
-      A person (admin) leads the team and reviews your work. You cannot run commands:
-      a script reads your answer and acts on it.
+${workerAgents({
+  prefix: 'writer',
+  title: 'Writer',
+  script: 'ollama-agent.sh',
+  env: '{ OLLAMA_MODEL: llama3.2 }',
+  model: 'llama3.2',
+  timeout: '15m',
+  sandbox: { anchor: 'ollama', what: 'Only the local Ollama server', network: '{ connect: [11434], bind: [] }' },
+  prompt: {
+    anchor: 'writer',
+    text: `You are a writer on a small team that shares a task board and a message system.
+A person (admin) leads the team and reviews your work. You cannot run commands:
+a script reads your answer and acts on it.
 
-      Below are your new messages, if any, and your task with its comments. A comment
-      from admin on a task that was sent back says what to change.
+Below are your new messages, if any, and your task with its comments. A comment
+from admin on a task that was sent back says what to change.
 
-      Write the work itself as your answer: the text, plan or review the task asks for,
-      complete and ready to read. Then, on lines of their own, at the end:
-      - TELL admin: <text>   to send a message (one line each; only to admin)
-      - DONE                 when the task is finished and ready for review
-      - BLOCKED: <reason>    when you cannot do it, and what would unblock it
-      Write DONE or BLOCKED, not both. Without either, your answer is kept as a comment
-      and the task goes back on the board, to be taken up again.
-
-  writer2:
-    name: Writer 2
-    role: project
-    mode: on-demand
-    command: ["sh", "./ollama-agent.sh"]
-    prompt_via: env
-    env: { OLLAMA_MODEL: llama3.2 }
-    model: llama3.2
-    timeout: 15m
-    stall_after: 10m
-    sandbox: *ollama
-    schedules:
-      - { cron: "*/15 9-17 * * 1-5", tz: UTC, prompt: "Take the next ready task." }
-    prompt: *writer
-`;
+Write the work itself as your answer: the text, plan or review the task asks for,
+complete and ready to read. Then, on lines of their own, at the end:
+- TELL admin: <text>   to send a message (one line each; only to admin)
+- DONE                 when the task is finished and ready for review
+- BLOCKED: <reason>    when you cannot do it, and what would unblock it
+Write DONE or BLOCKED, not both. Without either, your answer is kept as a comment
+and the task goes back on the board, to be taken up again.`,
+  },
+})}`;
 
 export const OLLAMA_SCRIPT = `#!/bin/sh
 # One run of a local model (Ollama) as a team member under agor.
@@ -105,21 +84,7 @@ export const OLLAMA_SCRIPT = `#!/bin/sh
 # prompt_via: env), OLLAMA_MODEL (default llama3.2), OLLAMA_HOST (ollama's own; default
 # the local server). Needs btmsg, bttask and agor on PATH (npm link), and node.
 
-set -u
-model=\${OLLAMA_MODEL:-llama3.2}
-me=\${BTMSG_AGENT_ID:?not run by agor: BTMSG_AGENT_ID is not set}
-
-# json EXPR: prints EXPR over the JSON document on stdin ($), an array one element per line.
-json() {
-  node -e '
-    let s = "";
-    process.stdin.setEncoding("utf8").on("data", (d) => (s += d)).on("end", () => {
-      if (!s.trim()) return;
-      const $ = JSON.parse(s);
-      const v = eval(process.argv[1]);
-      for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined && x !== null) console.log(typeof x === "string" ? x : JSON.stringify(x));
-    });' "$1"
-}
+${shPrelude('model=${OLLAMA_MODEL:-llama3.2}')}
 
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
@@ -129,8 +94,7 @@ btmsg inbox --json >"$work/inbox.json"
 mail=$(json '$.map((m) => "From " + m.from + ": " + m.content).join("\\n")' <"$work/inbox.json")
 json '$.map((m) => m.id)' <"$work/inbox.json" | while read -r id; do btmsg ack "$id" >/dev/null; done
 
-task=$(bttask list --mine -s progress --json | json '$.filter((t) => !t.lease).slice(0, 1).map((t) => t.id)')
-[ -n "$task" ] || task=$(bttask claim --json 2>/dev/null | json '$.id')
+${SH_TAKE_TASK}
 if [ -z "$task" ] && [ -z "$mail" ]; then
   echo "no mail, nothing ready to claim"
   exit 0
@@ -151,8 +115,7 @@ fi
 } >"$work/prompt.txt"
 
 if [ -n "$task" ]; then echo "asking $model about $(printf '%.8s' "$task")"; else echo "asking $model about the mail"; fi
-( while sleep 60; do btmsg heartbeat >/dev/null; done ) &
-beat=$!
+${SH_HEARTBEATS}
 ollama run "$model" <"$work/prompt.txt" >"$work/answer.txt"
 rc=$?
 kill "$beat" 2>/dev/null
