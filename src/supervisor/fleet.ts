@@ -6,7 +6,7 @@ import { agentBudget, hasBudgets, readBudgets } from './budget-status.js';
 import type { Ctx } from './context.js';
 import type { AgentView } from './protocol.js';
 import { attentionOf } from './state.js';
-import { lastRunFields } from './status.js';
+import { lastRunFields, worktreeFields } from './status.js';
 import { agentView } from './views.js';
 
 interface Counts {
@@ -28,6 +28,7 @@ export class FleetList {
     const now = this.ctx.now();
     let budgets: ReturnType<typeof readBudgets> | null = null;
     if (hasBudgets(this.ctx.o.config)) this.ctx.safe('budgets', () => (budgets = readBudgets(this.ctx.db, this.ctx.o.config, now)));
+    const worktrees = worktreeFields(this.ctx.db);
     return [...this.ctx.slots.values()].map((s) => {
       const hb = s.run ? beats.get(s.run.id) : null;
       return agentView(
@@ -54,6 +55,7 @@ export class FleetList {
           stallAfterMs: s.cfg.stallAfterMs,
           lastRun: lastRunFields(this.ctx.db, s.cfg.id),
           budget: budgets && agentBudget(budgets, s.cfg.id),
+          worktree: worktrees.get(s.cfg.id) ?? null,
         },
         now,
       );

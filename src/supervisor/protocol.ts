@@ -72,6 +72,8 @@ export interface AgentView {
    * Its budgets, by the one closest to its limit (its own or the group's): ok, near (80%
    * or more) or spent (no new run starts until resets_at); null when no budget bears on it.
    */
+  /** Its own git worktree (`worktree:` in agor.yaml) once made: where its runs work, on which branch; null: none. */
+  worktree?: { path: string; branch: string; base: string } | null;
   budget?: {
     status: 'ok' | 'near' | 'spent';
     scope: 'agent' | 'group';

@@ -3,6 +3,7 @@ import type { Db } from '../db/open.js';
 import { unreadCount } from '../db/messages.js';
 import * as R from '../db/runs.js';
 import { activeLeaseCounts, managedAgents } from '../db/supervisor.js';
+import { listWorktrees } from '../db/worktrees.js';
 import { isSameProcess } from './proc.js';
 import type { AgentView, Health, State } from './protocol.js';
 import { agentView } from './views.js';
@@ -23,6 +24,15 @@ export function lastRunFields(
   };
 }
 
+/** Each agent's git worktree as `agor ps` shows it (none when the table cannot be read now). */
+export function worktreeFields(db: Db): Map<string, NonNullable<AgentView['worktree']>> {
+  try {
+    return new Map(listWorktrees(db).map((w) => [w.agent, { path: w.path, branch: w.branch, base: w.base }]));
+  } catch {
+    return new Map();
+  }
+}
+
 /**
  * The agents as the database last saw them, for when no supervisor runs: a process that
  * outlived its supervisor still shows as running (unsupervised), with its pid.
@@ -33,6 +43,7 @@ export function offlineList(db: Db, now = Date.now()): AgentView[] {
   const open = new Map(R.openRuns(db).map((r) => [r.agent, r]));
   const claimed = activeLeaseCounts(db);
   const pending = new Map(R.pendingWakeCounts(db).map((p) => [p.agent, p.n]));
+  const worktrees = worktreeFields(db);
   return agents.map((a) => {
     const s = state.get(a.id);
     const run = open.get(a.id);
@@ -58,6 +69,7 @@ export function offlineList(db: Db, now = Date.now()): AgentView[] {
         supervised: false,
         stallAfterMs: null,
         lastRun: lastRunFields(db, a.id),
+        worktree: worktrees.get(a.id) ?? null,
       },
       now,
     );

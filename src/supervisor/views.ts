@@ -46,6 +46,8 @@ export interface AgentFacts {
   lastRun: Pick<AgentView, 'last_outcome' | 'last_error_class' | 'last_note' | 'last_exit_code' | 'last_signal' | 'last_line'>;
   /** Its budgets' state (the one closest to its limit); null or absent when no budget bears on it. */
   budget?: AgentView['budget'];
+  /** Its git worktree, once made; null or absent when it has none. */
+  worktree?: AgentView['worktree'];
 }
 
 /**
@@ -80,5 +82,6 @@ export function agentView(f: AgentFacts, now: number): AgentView {
     stall_after_s: f.stallAfterMs === null ? null : Math.round(f.stallAfterMs / 1000),
     ...f.lastRun,
     budget: f.budget ?? null,
+    worktree: f.worktree ?? null,
   };
 }

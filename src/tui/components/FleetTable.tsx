@@ -181,6 +181,9 @@ export function budgetPart(a: Pick<FleetAgent, 'budget'>): string | null {
   return `budget spent: ${what} ${figures}, resets ${b.resets_at.slice(0, 16).replace('T', ' ')}Z`;
 }
 
+/** "worktree agor/coder" for an agent working in its own git worktree; null for none. */
+export const worktreePart = (a: Pick<FleetAgent, 'worktree'>): string | null => (a.worktree ? `worktree ${a.worktree.branch}` : null);
+
 /** A line about the selected agent: what the narrow table leaves out. */
 export function AgentDetail({ agent, width, now }: { agent: FleetAgent; width: number; now: number }) {
   const t = useTheme();
@@ -190,6 +193,7 @@ export function AgentDetail({ agent, width, now }: { agent: FleetAgent; width: n
     budgetPart(agent),
     `role ${t.text(agent.role)}`,
     `${agent.mode}/${t.text(agent.strategy)}`,
+    worktreePart(agent) && t.text(worktreePart(agent)!),
     `last ${truncate(lastRun(agent, t), 48, t.g.ellipsis)}`,
     agent.claimed_task ? `task ${shortId(agent.claimed_task.id)} ${t.text(agent.claimed_task.title)}` : 'no task',
     agent.pending_wakes ? `${agent.pending_wakes} wakes pending` : null,

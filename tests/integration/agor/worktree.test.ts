@@ -75,9 +75,17 @@ describe.concurrent('agor worktrees', () => {
       expect.objectContaining({ agent: 'a', path: wa, branch: 'agor/a', base: 'main', ahead: 1, behind: 0, uncommitted: ['where.txt'] }),
       expect.objectContaining({ agent: 'b', path: wb, branch: 'agor/b', base: 'main', ahead: 0, behind: 0, uncommitted: ['b.txt', 'where.txt'] }),
     ]);
+    // agor ps names each agent's worktree, with a supervisor and without.
+    const shown = async () => (await g.ps()).map((a) => [a.id, a.worktree]);
+    const expected = [
+      ['a', { path: wa, branch: 'agor/a', base: 'main' }],
+      ['b', { path: wb, branch: 'agor/b', base: 'main' }],
+    ];
+    expect(await shown()).toEqual(expected);
     // Without a supervisor too.
     expect((await g.down()).code).toBe(0);
     expect((await g.ok<WorktreeJson[]>(['worktree', 'list'])).map((w) => w.agent)).toEqual(['a', 'b']);
+    expect(await shown()).toEqual(expected);
   });
 
   it('keeps the worktree across a kill -9 of the supervisor and re-adoption, and a restart runs in the same one', async ({ onTestFinished }) => {
