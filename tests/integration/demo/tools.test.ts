@@ -110,7 +110,7 @@ test.for([
       expect(argv.slice(0, 2)).toEqual(['-p', '--model']);
       expect(argv).toContain('acceptEdits');
     } else {
-      expect(argv).toEqual(['exec', '--skip-git-repo-check', '--sandbox', 'workspace-write', '--add-dir', dirname(g.db), '-']);
+      expect(argv).toEqual(['exec', '--skip-git-repo-check', '--sandbox', 'workspace-write', '--add-dir', dirname(g.db), '--json', '-']);
     }
     // The stand-in reports after handing in: wait for its run to end.
     await waitFor(
