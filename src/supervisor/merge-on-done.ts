@@ -19,6 +19,8 @@ export class MergeOnDone {
   private busy = false;
   private again = false;
   private at: number | null = null;
+  /** The cursor as last written: written again only when it moves, never on every tick. */
+  private saved: number | null = null;
   /** Approved tasks whose assignee is running: merged once it is idle (the cursor stays before them). */
   private readonly waiting = new Map<number, DoneMerge>();
 
@@ -38,7 +40,7 @@ export class MergeOnDone {
 
   private async drain(): Promise<void> {
     const { db } = this.ctx;
-    this.at ??= mergeCursor(db);
+    if (this.at === null) this.saved = this.at = mergeCursor(db);
     for (const r of [...this.waiting.values()]) {
       if (this.ctx.shuttingDown() || this.running(r.assigned_to!)) continue;
       this.waiting.delete(r.id);
@@ -52,7 +54,12 @@ export class MergeOnDone {
         else await this.one(r);
         this.at = r.id;
       }
-      setMergeCursor(db, this.waiting.size ? Math.min(...this.waiting.keys()) - 1 : this.at);
+      const next = this.waiting.size ? Math.min(...this.waiting.keys()) - 1 : this.at;
+      if (next !== this.saved) {
+        this.saved = next;
+        // Through the write queue: a busy file is retried from the event loop, not waited on here.
+        this.ctx.writes.write('the merge-on-done cursor', () => setMergeCursor(db, next), 'merge-on-done cursor');
+      }
       if (rows.length < BATCH) return;
     }
   }
