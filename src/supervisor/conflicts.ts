@@ -37,6 +37,8 @@ interface Tree {
   ran: Set<string>;
   lastPoll: number;
   busy: boolean;
+  /** A look was asked for while one was under way: another follows it. */
+  again: boolean;
 }
 
 interface LogCursor {
@@ -127,7 +129,7 @@ export class Conflicts {
 
   private treeOf(loc: TreeLoc): Tree {
     let tree = this.trees.get(loc.top);
-    if (!tree) this.trees.set(loc.top, (tree = { loc, tracker: new OverlapTracker(), ran: new Set(), lastPoll: 0, busy: false }));
+    if (!tree) this.trees.set(loc.top, (tree = { loc, tracker: new OverlapTracker(), ran: new Set(), lastPoll: 0, busy: false, again: false }));
     return tree;
   }
 
@@ -144,6 +146,9 @@ export class Conflicts {
       const tree = this.treeOf(loc);
       tree.ran.add(agent);
       tree.lastPoll = 0;
+      // At once, not at the next tick: what an agent that ended a moment ago wrote is then
+      // seen before this one can write over it.
+      this.tick();
     });
   }
 
@@ -160,6 +165,8 @@ export class Conflicts {
         tree.ran.add(agent);
         await this.readClaims(tree, agent, run);
         tree.lastPoll = 0;
+        // At once: another agent of the tree may start and write over this one's files within the second.
+        this.tick();
       }
       this.cursors.delete(run.id);
       this.mergeDue = true;
@@ -207,8 +214,9 @@ export class Conflicts {
   }
 
   private async poll(tree: Tree, agents: string[]): Promise<void> {
-    if (tree.busy) return;
+    if (tree.busy) return void (tree.again = true);
     tree.busy = true;
+    tree.again = false;
     tree.lastPoll = Date.now();
     try {
       const ran = new Set([...tree.ran, ...agents.filter((a) => this.running(a))]);
@@ -235,6 +243,7 @@ export class Conflicts {
       this.trees.delete(tree.loc.top);
     } finally {
       tree.busy = false;
+      if (tree.again) ((tree.lastPoll = 0), this.tick());
     }
   }
 
