@@ -52,7 +52,9 @@ export function git(cwd: string, args: string[], o: GitOptions = {}): Promise<Gi
         maxBuffer: MAX_OUTPUT,
         timeout: o.timeoutMs ?? TIMEOUT_MS,
         // Never ask: no terminal prompt, no editor, no pager; the user's locale would change git's messages.
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_PAGER: 'cat', LC_ALL: 'C', ...o.env },
+        // No optional locks: agor's looks (status, diff) run beside the agents' own git commands, and a
+        // status that refreshes the index takes index.lock, which would make an agent's git add fail.
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_PAGER: 'cat', LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0', ...o.env },
       },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null;

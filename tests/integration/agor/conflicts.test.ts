@@ -186,6 +186,21 @@ describe.concurrent('agor conflicts', () => {
     );
   });
 
+  it("never gets in the way of an agent's own git commands while it looks at the tree", async ({ onTestFinished }) => {
+    const g = group(onTestFinished);
+    const dir = repo(g);
+    // Many small commits while the tree is looked at every 1.5 s: a look that took git's index
+    // lock would make one of them fail, and the run with it.
+    const loop = `for i in $(seq 1 80); do echo $i > f$i.txt; git add f$i.txt && git -c user.email=c@c -c user.name=c commit -qm c$i || exit 1; done; echo all`;
+    // Git reads no user config: the default sandbox does not let agents read ~/.gitconfig.
+    g.write({ agents: { c: { command: sh(loop), cwd: dir, mode: 'on-demand', role: 'project', env: { GIT_CONFIG_GLOBAL: '/dev/null' } } } });
+    await g.up();
+    await g.agor(['wake', 'c']);
+    const [run] = await g.waitRuns('c', 'its run ended', (rs) => rs.length === 1 && rs[0]!.ended_at !== null, 60_000);
+    expect(run).toMatchObject({ outcome: 'success', exit_code: 0 });
+    expect(gitIn(dir, 'rev-list', '--count', 'HEAD').trim()).toBe('81');
+  });
+
   it('keeps supervising when the repository is removed under it', async ({ onTestFinished }) => {
     const g = group(onTestFinished);
     const dir = repo(g);
