@@ -5,22 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { startKeyring } from '../../helpers/keyring.js';
 import { type RunResult, runAsync } from '../../helpers/cli.js';
 import { EXIT, type Group, group, refused, sh, sql, waitFor, waitGone } from './fixture.js';
+import type { SearchHit } from '../../../src/supervisor/search.js';
 
-interface Hit {
-  kind: 'message' | 'channel' | 'task' | 'comment' | 'log';
-  id: string;
-  agent: string;
-  at: string;
-  place: string;
-  score: number;
-  bm25: number;
-  snippet: string;
-  open: string;
-  task?: string;
-  channel?: string;
-  line?: number;
-  more?: number;
-}
+/** A hit as `agor search --json` prints it. */
+type Hit = SearchHit;
 
 // Made-up credential in a real token shape, as a leaky tool would print it.
 const GHP = 'ghp_' + 'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5';
