@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { completionIds, type CompletionKind } from '../db/completion.js';
+import type { CompletionKind } from '../db/completion.js';
 import { resolveDbPath } from '../db/path.js';
 
 /** The value of option `flags` (e.g. ['--db']) among the typed `words`, if given. */
@@ -13,8 +13,12 @@ export function optionValue(words: string[], flags: string[]): string | undefine
   return undefined;
 }
 
-/** Ids of `kind` from the database the typed command line would use (--db, else $AGOR_DB, else the default). */
-export function idsFromDb(words: string[], kind: CompletionKind): string[] {
+/**
+ * Ids of `kind` from the database the typed command line would use (--db, else $AGOR_DB, else
+ * the default). The database code loads only here: every binary imports this module at start-up.
+ */
+export async function idsFromDb(words: string[], kind: CompletionKind): Promise<string[]> {
+  const { completionIds } = await import('../db/completion.js');
   return completionIds(resolveDbPath(optionValue(words, ['--db'])).path, kind);
 }
 

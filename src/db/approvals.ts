@@ -29,9 +29,6 @@ export function insertApproval(db: Db, a: NewApproval): ApprovalRow {
   return getApproval(db, Number(info.lastInsertRowid))!;
 }
 
-/** The id of the newest request (0: none yet): where a reader of new requests starts. */
-export const newestApprovalId = (db: Db): number => stmt<{ n: number }>(db, 'SELECT COALESCE(MAX(id), 0) AS n FROM approvals').get()!.n;
-
 export const getApproval = (db: Db, id: number) => stmt<ApprovalRow>(db, 'SELECT * FROM approvals WHERE id = ?').get(id);
 
 /** Pending requests oldest first, or (all) the newest `limit` of every status, oldest first. */

@@ -23,6 +23,8 @@ export interface BudgetActions {
 export class Budgets {
   /** Agents refused a start by a spent budget, to start again when it resets. */
   private readonly held = new Set<string>();
+  /** budget@period_start of the spent budgets this supervisor has announced (or found announced). */
+  private readonly announced = new Set<string>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -94,11 +96,17 @@ export class Budgets {
       ctx.audit('budget_reset', { budget: row.budget, agent: row.agent, period_start: iso(row.period_start) });
       ctx.emit(ev);
     }
+    // A spent budget stays spent for the rest of its period: announced (written) once, not on every check.
+    const announced = new Set(open.map((a) => `${a.budget}@${a.period_start}`));
     for (const l of all) {
       if (l.status !== 'spent') continue;
+      const at = `${l.key}@${l.period_start}`;
+      if (announced.has(at) || this.announced.has(at)) continue;
       const agent = l.agent ?? topSpender(r, l);
       const row = { budget: l.key, period_start: l.period_start, agent, spent: l.spent, budget_limit: l.limit, exceeded_at: now };
-      if (writeTx(ctx.db, () => insertBudgetAlert(ctx.db, row))) {
+      const inserted = writeTx(ctx.db, () => insertBudgetAlert(ctx.db, row));
+      this.announced.add(at);
+      if (inserted) {
         ctx.audit('budget_exceeded', { budget: l.key, agent, spent: l.spent, limit: l.limit, resets_at: l.resets_at });
         ctx.emit({
           event: 'budget',

@@ -260,8 +260,11 @@ export class Conflicts {
   private resolveClean(tree: Tree, view: Map<string, string>): void {
     if (this.stopped) return;
     this.ctx.safe('conflicts', () => {
-      for (const prefix of [`overlap:${tree.loc.top}:`, `external:${tree.loc.top}`]) {
+      const external = `external:${tree.loc.top}`;
+      for (const prefix of [`overlap:${tree.loc.top}:`, external]) {
         for (const row of unresolvedConflicts(this.ctx.db, prefix)) {
+          // external:/repo is a prefix of external:/repo/agor-worktrees/a too: only this tree's own row.
+          if (prefix === external && row.key !== external) continue;
           if ((JSON.parse(row.files) as string[]).some((f) => view.has(f))) continue;
           this.ctx.writes.write(`conflict ${row.id} resolved`, () => {
             if (writeTx(this.ctx.db, () => resolveConflict(this.ctx.db, row.id, Date.now()))) this.changed(JSON.parse(row.agents) as string[]);

@@ -5,7 +5,7 @@
  * terminal bell). Nothing here can stop or slow the supervisor: without a notification
  * service it says so once in the log and goes on without.
  */
-import { newestApprovalId } from '../db/approvals.js';
+import { lastApprovalId } from '../db/approval-waits.js';
 import { approvalsAfter } from '../db/hooks.js';
 import type { Db } from '../db/open.js';
 import type { Scrubber } from '../secrets/scrub.js';
@@ -63,7 +63,7 @@ export class Notifier {
     if (!this.anything) return this.o.log('notifications: off (notify: off)');
     if (this.cfg.desktop === false) this.o.log(`notifications: desktop off (notify.desktop: off)${this.cfg.bell ? ', dashboard bell on' : ''}`);
     else this.probe();
-    if (this.cfg.events.approval) this.approvalsAt = newestApprovalId(this.o.db);
+    if (this.cfg.events.approval) this.approvalsAt = lastApprovalId(this.o.db);
   }
 
   /** Takes a new `notify:` (agor.yaml reloaded): its events, rates and bell from now on; the desktop asked about if it was off. */
@@ -72,7 +72,7 @@ export class Notifier {
     if (JSON.stringify(was) === JSON.stringify(config ?? DEFAULT_NOTIFY)) return;
     this.cfg = config ?? DEFAULT_NOTIFY;
     this.limiter = new Limiter(this.cfg);
-    if (this.cfg.events.approval && !was.events.approval) this.approvalsAt = newestApprovalId(this.o.db);
+    if (this.cfg.events.approval && !was.events.approval) this.approvalsAt = lastApprovalId(this.o.db);
     if (this.anything && this.cfg.desktop !== false && !this.desktop) this.probe();
   }
 

@@ -6,6 +6,6 @@ import { idsFromDb, optionValue, yamlTeam } from '../../cli/completion-values.js
 export const completeValues: ValueSource = async (arg, _path, words) => {
   if (arg !== 'agent' && arg !== 'agents') return [];
   const file = resolve(optionValue(words, ['-f', '--file']) ?? 'agor.yaml');
-  const [fromYaml, fromDb] = [await yamlTeam(file), idsFromDb(words, 'agent')];
+  const [fromYaml, fromDb] = [await yamlTeam(file), await idsFromDb(words, 'agent')];
   return [...new Set([...fromYaml.agents, ...fromDb.filter((id) => id !== 'admin')])];
 };

@@ -2,7 +2,7 @@ import { color } from '../../cli/color.js';
 import { emit, shortId } from '../../cli/output.js';
 import { plainSnippet, snippetParts } from '../../core/text.js';
 import type { SearchHit } from '../../supervisor/search.js';
-import { type Verb, limitOption, withDb } from './shared.js';
+import { type Verb, limitOption, shellWord, withDb } from './shared.js';
 
 interface SearchArgs {
   text: string[];
@@ -14,7 +14,6 @@ interface SearchArgs {
 }
 
 /** A shell word: as is when it needs no quoting, else in single quotes. */
-const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** `agor search` as text: where each hit is, its snippet with the matches marked, and how to open it. */
 export function searchLines(hits: (Omit<SearchHit, 'snippet'> & { snippet: string[] })[]): string[] {
