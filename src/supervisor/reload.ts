@@ -149,8 +149,12 @@ export class Reloader {
   private reconfigure(slot: Slot, cfg: AgentConfig): void {
     const old = slot.cfg;
     slot.cfg = cfg;
-    // Left alone when something else (its own worktree) chose where it works.
-    if (slot.workdir === old.cwd) slot.workdir = cfg.cwd;
+    if (JSON.stringify(old.worktree) !== JSON.stringify(cfg.worktree)) {
+      // Another worktree (or none): the next start makes or finds it anew, from the new settings.
+      this.d.runs.worktrees.forget(cfg.id);
+      slot.workdir = cfg.cwd;
+    } else if (slot.workdir === old.cwd) slot.workdir = cfg.cwd; // else its own worktree chose where it works
+
     if (JSON.stringify(old.schedules) !== JSON.stringify(cfg.schedules)) this.arm(slot);
     if (old.mode !== cfg.mode && !slot.run && slot.state !== 'failed') slot.state = restState(slot);
     this.ctx.persist(slot);
